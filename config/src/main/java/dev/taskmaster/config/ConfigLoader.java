@@ -1,0 +1,279 @@
+package dev.taskmaster.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Loads a configuration file and the files it includes into a validated {@link Config}, or
+ * reports every problem at once in a {@link ConfigException}. Each call is independent and
+ * may run on any thread; an instance is used by one load only.
+ */
+public final class ConfigLoader {
+
+    private static final Set<String> TOP_KEYS = Set.of("server", "programs", "include");
+
+    private final Map<String, String> env;
+    private final Problems problems = new Problems();
+    private final List<Path> files = new ArrayList<>();
+    /** Real paths of the files being read, outermost first, to find include cycles. */
+    private final Deque<Path> including = new ArrayDeque<>();
+    private final Map<Path, Path> readFrom = new HashMap<>();
+    private final Map<String, ProgramSpec> programs = new LinkedHashMap<>();
+    private final Map<String, ConfigError> definedAt = new HashMap<>();
+    private ServerSpec server = ServerSpec.DEFAULT;
+
+    private ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Loads {@code file}, expanding {@code ${VAR}} from the process environment. */
+    public static Config load(Path file) throws ConfigException {
+        return load(file, System.getenv());
+    }
+
+    /** Loads {@code file}, expanding {@code ${VAR}} from {@code env}. */
+    public static Config load(Path file, Map<String, String> env) throws ConfigException {
+        return new ConfigLoader(env).loadMain(file.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Reads the settings of one program given as YAML text (a mapping, as under
+     * {@code programs.NAME:} in a file), validated exactly as in a file. Relative paths are
+     * taken from {@code baseDir}; {@code sourceName} names the text in messages.
+     */
+    public static ProgramSpec loadProgram(String name, String yaml, String sourceName, Path baseDir,
+            Map<String, String> env) throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(env);
+        Path pseudoFile = baseDir.toAbsolutePath().normalize().resolve(sourceName);
+        Source src = new Source(pseudoFile, loader.problems, loader.env);
+        Optional<ProgramSpec> spec = loader.parseYaml(pseudoFile, yaml).flatMap(node -> {
+            ScalarNode key = new ScalarNode(org.yaml.snakeyaml.nodes.Tag.STR, name, node.getStartMark(),
+                    node.getEndMark(), org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN);
+            return ProgramParser.parse(src, new MapReader.Entry(key, node), "programs");
+        });
+        if (spec.isEmpty() && loader.problems.isEmpty()) {
+            loader.problems.add(new ConfigError(pseudoFile, 0, 0, "programs." + name, "no settings given"));
+        }
+        if (!loader.problems.isEmpty()) {
+            throw new ConfigException(loader.problems.sorted());
+        }
+        return spec.orElseThrow();
+    }
+
+    private Config loadMain(Path file) throws ConfigException {
+        readFile(file, true);
+        checkInstanceNames();
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.sorted());
+        }
+        return new Config(file, files, server, List.copyOf(programs.values()));
+    }
+
+    private void readFile(Path file, boolean main) {
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (IOException e) {
+            problems.add(new ConfigError(file, 0, 0, "", "cannot read: " + reason(e)));
+            return;
+        }
+        files.add(file);
+        including.push(real);
+        readFrom.put(real, file);
+        try {
+            readText(file).flatMap(text -> parseYaml(file, text)).ifPresent(root -> readRoot(file, root, main));
+        } finally {
+            including.pop();
+        }
+    }
+
+    private Optional<String> readText(Path file) {
+        try {
+            if (Files.isDirectory(file)) {
+                problems.add(new ConfigError(file, 0, 0, "", "cannot read: it is a directory, not a file"));
+                return Optional.empty();
+            }
+            return Optional.of(Files.readString(file));
+        } catch (CharacterCodingException e) {
+            problems.add(new ConfigError(file, 0, 0, "", "cannot read: it is not UTF-8 text"));
+        } catch (IOException e) {
+            problems.add(new ConfigError(file, 0, 0, "", "cannot read: " + reason(e)));
+        }
+        return Optional.empty();
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage();
+    }
+
+    /** The YAML node tree (with positions), or empty with the syntax error reported. An empty file is an empty mapping. */
+    private Optional<Node> parseYaml(Path file, String text) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(true); // MapReader reports duplicates itself, with both lines
+        try {
+            Node root = new Yaml(options).compose(new StringReader(text));
+            return Optional.of(root != null ? root : new ScalarNode(org.yaml.snakeyaml.nodes.Tag.NULL, "", null,
+                    null, org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN));
+        } catch (MarkedYAMLException e) {
+            problems.at(file, e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark(), "",
+                    "invalid YAML: " + yamlProblem(e.getContext(), e.getProblem()));
+        } catch (YAMLException e) {
+            problems.add(new ConfigError(file, 0, 0, "", "invalid YAML: " + e.getMessage()));
+        }
+        return Optional.empty();
+    }
+
+    /** snakeyaml says "expected X" as context and "but found Y" as problem; put them in reading order. */
+    private static String yamlProblem(String context, String problem) {
+        if (context == null) {
+            return problem;
+        }
+        return problem.startsWith("but ") ? context + ", " + problem : problem + " (" + context + ")";
+    }
+
+    private void readRoot(Path file, Node root, boolean main) {
+        Source src = new Source(file, problems, env);
+        Optional<MapReader> maybe = MapReader.of(src, root, "", "a mapping with server, programs and include");
+        if (maybe.isEmpty()) {
+            return;
+        }
+        MapReader r = maybe.get();
+        r.take("server").ifPresent(node -> {
+            if (main) {
+                server = ServerParser.parse(src, node);
+            } else {
+                src.error(node, "server", "server settings may only be in the main file ("
+                        + files.getFirst() + "), not in an included file");
+            }
+        });
+        r.take("programs").flatMap(node -> MapReader.of(src, node, "programs", "a mapping of program names to settings"))
+                .ifPresent(list -> list.all().forEach(entry -> define(src, entry)));
+        // x- keys hold YAML anchors to reuse (as in compose files), so they are not unknown.
+        r.skip(key -> key.startsWith("x-"));
+        r.rejectUnknown(TOP_KEYS, key -> "; expected server, programs or include (or an x- key for anchors)");
+        r.take("include").ifPresent(node -> include(src, node));
+    }
+
+    private void define(Source src, MapReader.Entry entry) {
+        String name = entry.name();
+        ConfigError here = new ConfigError(src.file(), entry.key().getStartMark().getLine() + 1,
+                entry.key().getStartMark().getColumn() + 1, "programs." + name, "");
+        ConfigError first = definedAt.putIfAbsent(name, here);
+        if (first != null) {
+            src.error(entry.key(), "programs." + name, "program \"" + name + "\" is already defined at "
+                    + first.file() + ":" + first.line() + ":" + first.column());
+            return;
+        }
+        ProgramParser.parse(src, entry, "programs").ifPresent(spec -> programs.put(name, spec));
+    }
+
+    private void include(Source src, Node node) {
+        List<Node> entries = node instanceof SequenceNode list ? list.getValue() : List.of(node);
+        for (int i = 0; i < entries.size(); i++) {
+            Node entry = entries.get(i);
+            String path = node instanceof SequenceNode ? "include[" + i + "]" : "include";
+            Values.text(src, entry, path, "a file path or glob").flatMap(t -> src.path(entry, path, t))
+                    .ifPresent(pattern -> includeMatches(src, entry, path, pattern));
+        }
+    }
+
+    private void includeMatches(Source src, Node node, String path, Path pattern) {
+        String name = pattern.getFileName().toString();
+        if (isGlob(pattern.getParent().toString())) {
+            src.error(node, path, "wildcards are allowed only in the file name, not in the directory: " + pattern);
+            return;
+        }
+        if (!isGlob(name)) {
+            if (!Files.exists(pattern)) {
+                src.error(node, path, "included file " + pattern + " does not exist");
+            } else {
+                includeFile(src, node, path, pattern);
+            }
+            return;
+        }
+        List<Path> matches = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(pattern.getParent(), name)) {
+            dir.forEach(p -> {
+                if (Files.isRegularFile(p)) {
+                    matches.add(p);
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return; // like a shell glob: a pattern in a missing directory matches nothing
+        } catch (IOException e) {
+            src.error(node, path, "cannot list " + pattern.getParent() + ": " + reason(e));
+            return;
+        }
+        matches.stream().sorted().forEach(p -> includeFile(src, node, path, p));
+    }
+
+    private void includeFile(Source src, Node node, String path, Path file) {
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (IOException e) {
+            src.error(node, path, "cannot read included file " + file + ": " + reason(e));
+            return;
+        }
+        if (including.contains(real)) {
+            List<Path> chain = new ArrayList<>(including.reversed());
+            chain.add(real);
+            src.error(node, path, "include cycle: " + chain.stream().map(p -> readFrom.getOrDefault(p, p).toString())
+                    .collect(Collectors.joining(" -> ")));
+        } else if (readFrom.containsKey(real)) {
+            src.error(node, path, "file " + file + " is already included; include each file once");
+        } else {
+            readFile(file, false);
+        }
+    }
+
+    private static boolean isGlob(String s) {
+        return s.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+    }
+
+    /** Two programs may not make the same instance name (with process_name patterns they could). */
+    private void checkInstanceNames() {
+        Map<String, String> owner = new HashMap<>();
+        for (ProgramSpec p : programs.values()) {
+            for (InstanceSpec i : p.instances()) {
+                String other = owner.putIfAbsent(i.name(), p.name());
+                if (other != null && !other.equals(p.name())) {
+                    ConfigError at = definedAt.get(p.name());
+                    problems.add(new ConfigError(at.file(), at.line(), at.column(), "programs." + p.name(),
+                            "instance name \"" + i.name() + "\" is also made by program \"" + other
+                                    + "\"; give one of them a different process_name"));
+                    break;
+                }
+            }
+        }
+    }
+}

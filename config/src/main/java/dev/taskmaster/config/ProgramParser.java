@@ -1,0 +1,244 @@
+package dev.taskmaster.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/** Reads one entry of {@code programs:} into a {@link ProgramSpec}, reporting every problem. */
+final class ProgramParser {
+
+    static final Set<String> KEYS = Set.of("cmd", "numprocs", "process_name", "autostart", "autorestart",
+            "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
+            "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
+            "killasgroup", "tty", "logfile_maxbytes", "logfile_backups");
+    private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
+    /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    static final String NAME_EXPECTED = "letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'";
+
+    static final int DEFAULT_PRIORITY = 999;
+    static final Duration DEFAULT_STARTTIME = Duration.ofSeconds(1);
+    static final Duration DEFAULT_STOPTIME = Duration.ofSeconds(10);
+    static final int DEFAULT_STARTRETRIES = 3;
+    static final int MAX_NUMPROCS = 10_000;
+
+    private ProgramParser() {
+    }
+
+    /** Empty when the program has any problem; every problem is reported to {@code src}. */
+    static Optional<ProgramSpec> parse(Source src, MapReader.Entry entry, String parentPath) {
+        String name = entry.name();
+        String path = MapReader.join(parentPath, name);
+        boolean ok = true;
+        if (!NAME.matcher(name).matches() || name.equals("all")) {
+            src.error(entry.key(), path, "invalid program name \"" + name + "\"; expected "
+                    + (name.equals("all") ? "a name other than \"all\", which means every program" : NAME_EXPECTED));
+            ok = false;
+        }
+        Optional<MapReader> maybeReader = MapReader.of(src, entry.value(), path, "a mapping of program settings");
+        if (maybeReader.isEmpty()) {
+            return Optional.empty();
+        }
+        MapReader r = maybeReader.get();
+        if (Values.isNull(entry.value())) {
+            src.error(entry.key(), path, "missing required key \"cmd\"");
+            return Optional.empty();
+        }
+        int errorsBefore = src.problems().count();
+
+        Optional<String> cmd = r.required("cmd", (s, n, p) -> Values.text(s, n, p, "a command line")
+                .flatMap(t -> s.expand(n, p, t)));
+        List<String> argv = cmd.flatMap(c -> r.take("cmd").flatMap(n -> split(src, n, r.pathOf("cmd"), c)))
+                .orElse(List.of());
+        int numprocs = r.get("numprocs", 1, (s, n, p) -> Values.integer(s, n, p, 1, MAX_NUMPROCS));
+        String group = r.get("group", name, ProgramParser::groupName);
+        String processName = r.get("process_name", numprocs > 1
+                ? ProgramSpec.DEFAULT_MULTI_PROCESS_NAME : ProgramSpec.DEFAULT_PROCESS_NAME,
+                (s, n, p) -> Values.text(s, n, p, "a name pattern"));
+        boolean autostart = r.get("autostart", true, Values::bool);
+        RestartPolicy autorestart = r.get("autorestart", RestartPolicy.UNEXPECTED, ProgramParser::restartPolicy);
+        Set<Integer> exitcodes = r.get("exitcodes", Set.of(0), ProgramParser::exitCodes);
+        Duration starttime = r.get("starttime", DEFAULT_STARTTIME, Values::duration);
+        int startretries = r.get("startretries", DEFAULT_STARTRETRIES,
+                (s, n, p) -> Values.integer(s, n, p, -1, Integer.MAX_VALUE));
+        Backoff backoff = r.get("backoff", Backoff.DEFAULT, ProgramParser::backoff);
+        Signal stopsignal = r.get("stopsignal", Signal.TERM, ProgramParser::signal);
+        Duration stoptime = r.get("stoptime", DEFAULT_STOPTIME, Values::duration);
+        boolean tty = r.get("tty", false, Values::bool);
+        boolean redirectStderr = r.get("redirect_stderr", false, Values::bool);
+        OutputSpec stdout = r.get("stdout", OutputSpec.Capture.DEFAULT, ProgramParser::output);
+        OutputSpec stderr = r.get("stderr", OutputSpec.Capture.DEFAULT, ProgramParser::output);
+        Map<String, String> env = r.get("env", Map.of(), ProgramParser::environment);
+        Optional<Path> workingdir = r.optional("workingdir",
+                (s, n, p) -> Values.text(s, n, p, "a directory").flatMap(t -> s.path(n, p, t)));
+        Optional<Integer> umask = r.optional("umask", Values::umask);
+        Optional<String> user = r.optional("user", (s, n, p) -> Values.text(s, n, p, "a user name or uid")
+                .filter(t -> !t.isBlank() || reject(s, n, p, "expected a user name or uid, found an empty string")));
+        int priority = r.get("priority", DEFAULT_PRIORITY,
+                (s, n, p) -> Values.integer(s, n, p, Integer.MIN_VALUE + 1, Integer.MAX_VALUE));
+        boolean stopasgroup = r.get("stopasgroup", false, Values::bool);
+        boolean killasgroup = r.get("killasgroup", stopasgroup, Values::bool);
+        long maxBytes = r.get("logfile_maxbytes", LogRotation.DEFAULT.maxBytes(), Values::size);
+        int backups = r.get("logfile_backups", LogRotation.DEFAULT.backups(),
+                (s, n, p) -> Values.integer(s, n, p, 0, 1000));
+        r.rejectUnknown(KEYS);
+
+        if (redirectStderr && r.has("stderr")) {
+            r.take("stderr").ifPresent(n -> src.error(n, r.pathOf("stderr"),
+                    "stderr cannot be set when redirect_stderr is true: standard error goes into stdout"));
+        }
+        if (tty && r.has("stderr")) {
+            r.take("stderr").ifPresent(n -> src.error(n, r.pathOf("stderr"),
+                    "stderr cannot be set when tty is true: the terminal carries both streams into stdout"));
+        }
+        if (stopasgroup && !killasgroup) {
+            r.take("killasgroup").ifPresent(n -> src.error(n, r.pathOf("killasgroup"),
+                    "killasgroup cannot be false when stopasgroup is true: the group would outlive a SIGKILL"));
+        }
+        checkProcessName(r, processName, name, group, numprocs);
+
+        if (!ok || src.problems().count() > errorsBefore || cmd.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
+                exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
+                env, workingdir, umask, user, priority, group, stopasgroup, killasgroup, tty,
+                new LogRotation(maxBytes, backups)));
+    }
+
+    private static boolean reject(Source src, Node node, String path, String message) {
+        src.error(node, path, message);
+        return false;
+    }
+
+    private static Optional<List<String>> split(Source src, Node node, String path, String cmd) {
+        try {
+            return Optional.of(ShellWords.split(cmd));
+        } catch (IllegalArgumentException e) {
+            src.error(node, path, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> groupName(Source src, Node node, String path) {
+        return Values.text(src, node, path, "a group name").filter(g -> NAME.matcher(g).matches()
+                || reject(src, node, path, "invalid group name \"" + g + "\"; expected " + NAME_EXPECTED));
+    }
+
+    private static void checkProcessName(MapReader r, String pattern, String name, String group, int numprocs) {
+        Node at = r.take("process_name").orElse(r.node());
+        String path = r.pathOf("process_name");
+        try {
+            if (numprocs > 1 && !ProcessNames.usesProcessNum(pattern)) {
+                r.source().error(at, path, "process_name \"" + pattern + "\" must contain %(process_num)d"
+                        + " when numprocs is " + numprocs + ", or every instance would have the same name");
+                return;
+            }
+            for (int i : new int[] {0, numprocs - 1}) {
+                String instance = ProcessNames.format(pattern, name, group, i);
+                if (!ProcessNames.VALID_NAME.matcher(instance).matches()) {
+                    r.source().error(at, path, "process_name \"" + pattern + "\" makes the invalid name \""
+                            + instance + "\"; expected letters, digits and '_', '.', ':', '@', '-'");
+                    return;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            r.source().error(at, path, e.getMessage());
+        }
+    }
+
+    private static Optional<RestartPolicy> restartPolicy(Source src, Node node, String path) {
+        String expected = "always, never or unexpected";
+        return Values.text(src, node, path, expected).flatMap(t -> switch (t.toLowerCase(Locale.ROOT)) {
+            case "always", "true" -> Optional.of(RestartPolicy.ALWAYS);
+            case "never", "false" -> Optional.of(RestartPolicy.NEVER);
+            case "unexpected" -> Optional.of(RestartPolicy.UNEXPECTED);
+            default -> {
+                src.error(node, path, "expected " + expected + ", found " + Values.describe(node));
+                yield Optional.empty();
+            }
+        });
+    }
+
+    private static Optional<Set<Integer>> exitCodes(Source src, Node node, String path) {
+        if (!(node instanceof SequenceNode list)) {
+            return Values.integer(src, node, path, 0, 255).map(Set::of);
+        }
+        Set<Integer> codes = new LinkedHashSet<>();
+        boolean ok = true;
+        for (int i = 0; i < list.getValue().size(); i++) {
+            Optional<Integer> code = Values.integer(src, list.getValue().get(i), path + "[" + i + "]", 0, 255);
+            code.ifPresent(codes::add);
+            ok &= code.isPresent();
+        }
+        return ok ? Optional.of(codes) : Optional.empty();
+    }
+
+    static Optional<Signal> signal(Source src, Node node, String path) {
+        return Values.text(src, node, path, "a signal name or number").flatMap(t -> {
+            Optional<Signal> s = Signal.parse(t);
+            if (s.isEmpty()) {
+                src.error(node, path, "unknown signal " + Values.describe(node)
+                        + "; expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2,"
+                        + " or a number from 1 to " + Signal.MAX
+                        + Suggestions.hint(t.toUpperCase(Locale.ROOT).replaceFirst("^SIG", ""),
+                                Signal.named().stream().map(Signal::name).toList()));
+            }
+            return s;
+        });
+    }
+
+    private static Optional<Backoff> backoff(Source src, Node node, String path) {
+        return MapReader.of(src, node, path, "a mapping with initial, factor and max").flatMap(r -> {
+            Duration initial = r.get("initial", Backoff.DEFAULT.initial(), Values::duration);
+            double factor = r.get("factor", Backoff.DEFAULT.factor(), (s, n, p) -> Values.decimal(s, n, p, 1.0));
+            Duration max = r.get("max", Backoff.DEFAULT.max(), Values::duration);
+            r.rejectUnknown(BACKOFF_KEYS);
+            if (max.compareTo(initial) < 0) {
+                src.error(r.take("max").orElse(node), r.pathOf("max"), "backoff max (" + max.toMillis()
+                        + " ms) is shorter than backoff initial (" + initial.toMillis() + " ms)");
+                return Optional.empty();
+            }
+            return Optional.of(new Backoff(initial, factor, max));
+        });
+    }
+
+    private static Optional<OutputSpec> output(Source src, Node node, String path) {
+        return Values.text(src, node, path, "a file path, \"none\" or \"capture\"").flatMap(t -> switch (t.strip()) {
+            case "none", "NONE" -> Optional.of(OutputSpec.Discard.INSTANCE);
+            case "capture", "auto", "AUTO" -> Optional.of(OutputSpec.Capture.DEFAULT);
+            default -> src.path(node, path, t).map(p -> new OutputSpec.Capture(Optional.of(p)));
+        });
+    }
+
+    private static Optional<Map<String, String>> environment(Source src, Node node, String path) {
+        return MapReader.of(src, node, path, "a mapping of variable names to values").flatMap(r -> {
+            Map<String, String> env = new LinkedHashMap<>();
+            List<String> bad = new ArrayList<>();
+            for (MapReader.Entry e : r.all()) {
+                String p = r.pathOf(e.name());
+                if (!ENV_NAME.matcher(e.name()).matches()) {
+                    src.error(e.key(), p, "invalid environment variable name \"" + e.name()
+                            + "\"; expected letters, digits and '_', not starting with a digit");
+                    bad.add(e.name());
+                    continue;
+                }
+                Optional<String> value = Values.text(src, e.value(), p, "a value (quote it to make it text)")
+                        .flatMap(t -> src.expand(e.value(), p, t));
+                value.ifPresentOrElse(v -> env.put(e.name(), v), () -> bad.add(e.name()));
+            }
+            return bad.isEmpty() ? Optional.of(env) : Optional.empty();
+        });
+    }
+}

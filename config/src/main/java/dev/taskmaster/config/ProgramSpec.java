@@ -1,0 +1,116 @@
+package dev.taskmaster.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One program of the configuration, validated, with every default filled in. Immutable.
+ * See {@code docs/configuration.md} for the meaning and default of each setting.
+ *
+ * @param name           the key under {@code programs:}
+ * @param cmd            the command line as written, after {@code ${VAR}} expansion
+ * @param argv           {@code cmd} split into words like a shell would, without a shell
+ * @param numprocs       how many instances run, at least 1
+ * @param processName    pattern naming each instance ({@code %(program_name)s}, {@code %(process_num)d})
+ * @param autostart      start when the daemon starts or the program is added
+ * @param autorestart    restart policy after a RUNNING process exits
+ * @param exitcodes      exit codes that count as expected
+ * @param starttime      how long a process must stay up to count as started (RUNNING)
+ * @param startretries   failed starts allowed before FATAL; -1 retries forever
+ * @param backoff        delay between failed starts
+ * @param stopsignal     signal sent to stop the process
+ * @param stoptime       how long to wait after {@code stopsignal} before SIGKILL
+ * @param stdout         where standard output goes
+ * @param stderr         where standard error goes (ignored when {@code redirectStderr})
+ * @param redirectStderr send standard error into standard output
+ * @param env            variables added to (or overriding) the daemon's environment
+ * @param workingdir     directory to start in; empty inherits the daemon's
+ * @param umask          file mode creation mask; empty inherits the daemon's
+ * @param user           user to run as (name or uid); empty runs as the daemon's user
+ * @param priority       lower starts first and stops last
+ * @param group          group the instances belong to, for {@code group:*} addressing
+ * @param stopasgroup    send {@code stopsignal} to the whole process group
+ * @param killasgroup    send SIGKILL to the whole process group
+ * @param tty            run on a pseudo-terminal instead of pipes
+ * @param logRotation    size rotation of the captured output's log files
+ */
+public record ProgramSpec(
+        String name,
+        String cmd,
+        List<String> argv,
+        int numprocs,
+        String processName,
+        boolean autostart,
+        RestartPolicy autorestart,
+        Set<Integer> exitcodes,
+        Duration starttime,
+        int startretries,
+        Backoff backoff,
+        Signal stopsignal,
+        Duration stoptime,
+        OutputSpec stdout,
+        OutputSpec stderr,
+        boolean redirectStderr,
+        Map<String, String> env,
+        Optional<Path> workingdir,
+        Optional<Integer> umask,
+        Optional<String> user,
+        int priority,
+        String group,
+        boolean stopasgroup,
+        boolean killasgroup,
+        boolean tty,
+        LogRotation logRotation) {
+
+    public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
+    public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
+
+    public ProgramSpec {
+        Objects.requireNonNull(name);
+        argv = List.copyOf(argv);
+        exitcodes = Set.copyOf(exitcodes);
+        env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+        if (numprocs < 1) {
+            throw new IllegalArgumentException("numprocs must be >= 1, was " + numprocs);
+        }
+    }
+
+    /** The instances this program expands into, in index order. */
+    public List<InstanceSpec> instances() {
+        List<InstanceSpec> out = new ArrayList<>(numprocs);
+        for (int i = 0; i < numprocs; i++) {
+            out.add(new InstanceSpec(this, i, ProcessNames.format(processName, name, group, i)));
+        }
+        return out;
+    }
+
+    /** This program with another instance count (and so, by default, other instance names). */
+    public ProgramSpec withNumprocs(int count, String namePattern) {
+        return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
+                startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
+                user, priority, group, stopasgroup, killasgroup, tty, logRotation);
+    }
+
+    /** Whether {@code exitCode} is one of the expected exit codes. */
+    public boolean isExpected(int exitCode) {
+        return exitcodes.contains(exitCode);
+    }
+
+    /**
+     * Whether a process of {@code other} would run exactly like one of this program: same
+     * command, environment, directory, umask, user and stdio. When this is false a reload must
+     * restart the process; when only other settings differ they apply in place.
+     */
+    public boolean runsLike(ProgramSpec other) {
+        return cmd.equals(other.cmd) && argv.equals(other.argv) && env.equals(other.env)
+                && workingdir.equals(other.workingdir) && umask.equals(other.umask)
+                && user.equals(other.user) && stdout.equals(other.stdout) && stderr.equals(other.stderr)
+                && redirectStderr == other.redirectStderr && tty == other.tty;
+    }
+}
