@@ -108,7 +108,8 @@ public record ProgramSpec(
      * restart the process; when only other settings differ they apply in place.
      */
     public boolean runsLike(ProgramSpec other) {
-        return cmd.equals(other.cmd) && argv.equals(other.argv) && env.equals(other.env)
+        // argv, not cmd: re-spacing or re-quoting the command line runs the same process.
+        return argv.equals(other.argv) && env.equals(other.env)
                 && workingdir.equals(other.workingdir) && umask.equals(other.umask)
                 && user.equals(other.user) && stdout.equals(other.stdout) && stderr.equals(other.stderr)
                 && redirectStderr == other.redirectStderr && tty == other.tty;
