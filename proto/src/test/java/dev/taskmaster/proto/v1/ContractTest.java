@@ -202,7 +202,7 @@ class ContractTest {
                         "killasgroup", "tty", "log_rotation", "health_check", "start_delay", "cron",
                         "depends_on");
         // Keys whose zero value differs from their default must have presence.
-        for (String key : List.of("autostart", "startretries", "umask", "priority")) {
+        for (String key : List.of("autostart", "startretries", "umask", "priority", "killasgroup")) {
             assertThat(ProgramSpec.getDescriptor().findFieldByName(key).hasPresence()).as(key).isTrue();
         }
     }
@@ -288,7 +288,7 @@ class ContractTest {
                 .setCmd("/usr/bin/nginx -g 'daemon off;'")
                 .addAllArgv(List.of("/usr/bin/nginx", "-g", "daemon off;"))
                 .setNumprocs(2)
-                .setProcessName("web:{num}")
+                .setProcessName("%(program_name)s:%(process_num)d")
                 .setAutostart(false)
                 .setAutorestart(AutorestartPolicy.AUTORESTART_POLICY_UNEXPECTED)
                 .addAllExitcodes(List.of(0, 2))

@@ -1,0 +1,87 @@
+package dev.taskmaster.server;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
+import ch.qos.logback.core.util.FileSize;
+import dev.taskmaster.config.LogLevel;
+import dev.taskmaster.config.LogRotation;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up the daemon's own log: a local file with size rotation and numbered backups, and
+ * standard error when running in the foreground. Called once at start-up, before any thread
+ * logs; logback itself is thread-safe afterwards.
+ */
+final class DaemonLog {
+
+    private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
+
+    private DaemonLog() {
+    }
+
+    static void configure(Path logfile, LogLevel level, LogRotation rotation, boolean toStderr) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        Logger ours = ctx.getLogger("dev.taskmaster");
+        ours.setLevel(Level.toLevel(level.name()));
+        root.addAppender(fileAppender(ctx, logfile, rotation));
+        if (toStderr) {
+            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+            console.setContext(ctx);
+            console.setTarget("System.err");
+            console.setEncoder(encoder(ctx));
+            console.start();
+            root.addAppender(console);
+        }
+    }
+
+    private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation) {
+        FileAppender<ILoggingEvent> appender;
+        if (rotation.maxBytes() > 0 && rotation.backups() > 0) {
+            RollingFileAppender<ILoggingEvent> rolling = new RollingFileAppender<>();
+            FixedWindowRollingPolicy policy = new FixedWindowRollingPolicy();
+            policy.setContext(ctx);
+            policy.setParent(rolling);
+            policy.setFileNamePattern(logfile + ".%i");
+            policy.setMinIndex(1);
+            policy.setMaxIndex(rotation.backups());
+            SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
+            trigger.setContext(ctx);
+            trigger.setMaxFileSize(new FileSize(rotation.maxBytes()));
+            rolling.setRollingPolicy(policy);
+            rolling.setTriggeringPolicy(trigger);
+            appender = rolling;
+            appender.setContext(ctx);
+            appender.setFile(logfile.toString());
+            policy.start();
+            trigger.start();
+        } else {
+            appender = new FileAppender<>();
+            appender.setContext(ctx);
+            appender.setFile(logfile.toString());
+        }
+        appender.setAppend(true);
+        appender.setEncoder(encoder(ctx));
+        appender.start();
+        return appender;
+    }
+
+    private static PatternLayoutEncoder encoder(LoggerContext ctx) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
+    }
+}
