@@ -35,6 +35,8 @@ final class DaemonLog {
         root.setLevel(Level.WARN);
         Logger ours = ctx.getLogger("dev.taskmaster");
         ours.setLevel(Level.toLevel(level.name()));
+        // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
+        ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
         root.addAppender(fileAppender(ctx, logfile, rotation));
         if (toStderr) {
             ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();

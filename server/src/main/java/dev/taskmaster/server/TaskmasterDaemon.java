@@ -1,2 +1,14 @@
 package dev.taskmaster.server;
-public final class TaskmasterDaemon { public static void main(String[] a) { System.out.println("taskmasterd"); } }
+
+import picocli.CommandLine;
+
+/** Entry point of {@code taskmasterd}; see {@link DaemonCommand} for the options. */
+public final class TaskmasterDaemon {
+
+    private TaskmasterDaemon() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(DaemonCommand.commandLine().execute(args));
+    }
+}

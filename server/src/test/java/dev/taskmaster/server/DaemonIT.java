@@ -1,0 +1,179 @@
+package dev.taskmaster.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmaster.proto.v1.GetServerInfoRequest;
+import dev.taskmaster.proto.v1.GetServerInfoResponse;
+import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real bin/taskmasterd launcher and daemon, as a user runs them. */
+class DaemonIT {
+
+    static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private Map<String, String> env() {
+        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString());
+    }
+
+    @Test
+    void checkConfigAcceptsEveryBundledExample() throws Exception {
+        List<Path> examples;
+        try (Stream<Path> s = Files.list(BinProcess.REPO.resolve("config/examples"))) {
+            examples = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(examples).hasSizeGreaterThanOrEqualTo(4);
+        for (Path example : examples) {
+            try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--check-config", example.toString())) {
+                assertThat(p.waitFor(LIMIT)).as(example + ": " + p.stderr()).isZero();
+                assertThat(p.stdout()).isEqualTo("ok\n");
+                assertThat(p.stderr()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void checkConfigRejectsABrokenFileWithLocatedMessages() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), """
+                programs:
+                  web:
+                    cmd: nginx
+                    numprocs: 0
+                    autorestart: sometimes
+                  worker:
+                    comand: run
+                """);
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--check-config", bad.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stdout()).isEmpty();
+            assertThat(p.stderr()).isEqualTo(String.join("\n",
+                    bad + ":4:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0",
+                    bad + ":5:18: programs.web.autorestart: expected always, never or unexpected, found \"sometimes\"",
+                    bad + ":7:5: programs.worker: missing required key \"cmd\"",
+                    bad + ":7:5: programs.worker.comand: unknown key \"comand\"; did you mean \"cmd\"?",
+                    "taskmasterd: 4 errors in the configuration; nothing was started", ""));
+        }
+        Path syntax = Files.writeString(tmp.resolve("syntax.yaml"), "programs:\n  web: {cmd: x\n");
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--check-config", syntax.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stderr()).startsWith(syntax + ":3:1: invalid YAML: ").doesNotContain("Exception", "\tat ");
+        }
+    }
+
+    @Test
+    void badUsageAndAMissingFileExitNonZeroWithOneLine() throws Exception {
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--no-such-option")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(2);
+            assertThat(p.stderr()).startsWith("Unknown option: '--no-such-option'");
+        }
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", tmp.resolve("nope.yaml").toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stderr()).startsWith(tmp.resolve("nope.yaml") + ": cannot read: no such file\n");
+        }
+    }
+
+    @Test
+    void theDaemonServesItsSocketRefusesASecondOneAndStopsCleanlyOnSigterm() throws Exception {
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        Path socket = tmp.resolve("run/taskmaster/default.sock");
+        Path pidfile = tmp.resolve("run/taskmaster/default.pid");
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString())) {
+            BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
+            assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
+            assertThat(Files.readString(pidfile).strip()).isEqualTo(String.valueOf(daemon.pid()));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
+
+            ManagedChannel channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
+            try {
+                GetServerInfoResponse info = TaskmasterServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).getServerInfo(GetServerInfoRequest.getDefaultInstance());
+                assertThat(info.getPid()).isEqualTo(daemon.pid());
+                assertThat(info.getInstanceName()).isEqualTo("default");
+                assertThat(info.getConfigPath()).isEqualTo(config.toString());
+                assertThat(info.getSocketPath()).isEqualTo(socket.toString());
+                assertThat(info.getProcessCount()).isEqualTo(1);
+                HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance());
+                assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+
+            try (BinProcess second = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString())) {
+                assertThat(second.waitFor(LIMIT)).isEqualTo(3);
+                assertThat(second.stderr()).isEqualTo("taskmasterd: cannot start: another taskmasterd is already running on "
+                        + socket + "; stop it first, or start this one with another --instance\n");
+            }
+
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy(); // SIGTERM
+            assertThat(daemon.waitFor(LIMIT)).isZero();
+            assertThat(socket).doesNotExist();
+            assertThat(pidfile).doesNotExist();
+            Path log = tmp.resolve("state/taskmaster/default/taskmasterd.log");
+            assertThat(Files.readString(log)).contains("taskmasterd ", " started: instance default", "received SIGTERM",
+                    "taskmasterd stopped").doesNotContain("SO_KEEPALIVE");
+        }
+    }
+
+    @Test
+    void aStaleSocketFromADeadDaemonIsReplaced() throws Exception {
+        Path socket = tmp.resolve("run/taskmaster/stale.sock");
+        Files.createDirectories(socket.getParent());
+        // Bind and abandon a socket: the file stays, nobody listens.
+        try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.bind(java.net.UnixDomainSocketAddress.of(socket));
+        }
+        assertThat(socket).exists();
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString(), "--instance", "stale")) {
+            Path pidfile = tmp.resolve("run/taskmaster/stale.pid");
+            BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
+            assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+            assertThat(daemon.waitFor(LIMIT)).isZero();
+        }
+    }
+
+    @Test
+    void launchersSayClearlyWhenThereIsNoJdk25() throws Exception {
+        Map<String, String> noJdk = Map.of("JAVA_HOME", "/nonexistent/jdk", "PATH", "/usr/bin:/bin",
+                "TASKMASTER_JDK_DIR", tmp.resolve("empty").toString());
+        Files.createDirectories(tmp.resolve("empty"));
+        for (String bin : new String[] {"bin/taskmasterd", "bin/taskmasterctl", "bin/taskmaster-tui"}) {
+            try (BinProcess p = BinProcess.start(tmp, noJdk, bin, "--version")) {
+                assertThat(p.waitFor(LIMIT)).as(bin).isEqualTo(1);
+                assertThat(p.stderr()).as(bin).matches("taskmaster: no JDK >= 25 found \\(tried:.*\\); install one"
+                        + " \\(e\\.g\\. Temurin 25\\) or set JAVA_HOME to it\n");
+            }
+        }
+    }
+
+    @Test
+    void theMavenWrapperFindsJdk25WhenTheDefaultJavaIsOlder() throws Exception {
+        Path old = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+        Map<String, String> env = Files.isDirectory(old) ? Map.of("JAVA_HOME", old.toString()) : Map.of();
+        try (BinProcess p = BinProcess.start(tmp, env, "mvnw", "-v")) {
+            assertThat(p.waitFor(Duration.ofMinutes(3))).as(p.stderr()).isZero();
+            assertThat(p.stdout()).contains("Apache Maven 3.9.").containsPattern("Java version: 2[5-9]");
+        }
+    }
+}
