@@ -25,6 +25,9 @@ final class Daemon {
     /** Runs until a termination signal; returns the exit code. */
     static int run(Config config, String instanceOverride, Path socketOverride, boolean logToStderr, PrintWriter err) {
         Instant started = Instant.now();
+        // First of all, so that a signal during start-up is an orderly shutdown, not a JVM death.
+        TerminationSignals signals = new TerminationSignals();
+        signals.install();
         String instance = instanceOverride != null ? instanceOverride : config.server().instance();
         RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, System.getenv(), RuntimePaths.currentUid());
         RuntimePaths paths = socketOverride == null ? defaults
@@ -55,8 +58,6 @@ final class Daemon {
                 config.instances().size(), String.join(", ", config.instances().stream().map(i -> i.name()).toList()));
         log.warn("process supervision is not implemented in this build yet: programs are validated but not started");
 
-        TerminationSignals signals = new TerminationSignals();
-        signals.install();
         try {
             log.info("received {}, shutting down", signals.await());
         } catch (InterruptedException e) {

@@ -154,6 +154,37 @@ class DaemonIT {
     }
 
     @Test
+    void sigtermAsSoonAsThePidfileAppearsStillShutsDownCleanly() throws Exception {
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        for (int round = 0; round < 5; round++) {
+            String instance = "race" + round;
+            Path pidfile = tmp.resolve("run/taskmaster/" + instance + ".pid");
+            try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString(),
+                    "--instance", instance)) {
+                BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
+                ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+                assertThat(daemon.waitFor(LIMIT)).as("round " + round + ": " + daemon.stderr()).isZero();
+                assertThat(pidfile).doesNotExist();
+                assertThat(tmp.resolve("run/taskmaster/" + instance + ".sock")).doesNotExist();
+            }
+        }
+    }
+
+    @Test
+    void everyLauncherStartsItsJar() throws Exception {
+        for (String bin : new String[] {"bin/taskmasterd", "bin/taskmasterctl", "bin/taskmaster-tui"}) {
+            try (BinProcess p = BinProcess.start(tmp, env(), bin, "--version")) {
+                assertThat(p.waitFor(LIMIT)).as(bin + ": " + p.stderr()).isZero();
+                assertThat(p.stdout()).as(bin).matches(bin.substring(4) + " [0-9]+\\.[0-9]+\\.[0-9]+.*\n");
+            }
+        }
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterctl")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stderr().lines()).hasSize(1);
+        }
+    }
+
+    @Test
     void launchersSayClearlyWhenThereIsNoJdk25() throws Exception {
         Map<String, String> noJdk = Map.of("JAVA_HOME", "/nonexistent/jdk", "PATH", "/usr/bin:/bin",
                 "TASKMASTER_JDK_DIR", tmp.resolve("empty").toString());
