@@ -45,6 +45,11 @@ final class Expander {
     private static String resolve(String reference, Map<String, String> env) {
         int sep = reference.indexOf(":-");
         String name = sep < 0 ? reference : reference.substring(0, sep);
+        if (sep >= 0 && reference.indexOf("${", sep) >= 0) {
+            // The reference ended at the first "}", so a nested one would be cut in two.
+            throw new IllegalArgumentException("nested \"${\" in the default of \"${" + name
+                    + ":-…}\" is not supported; use a literal default");
+        }
         if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("invalid variable reference \"${" + reference
                     + "}\"; expected ${NAME} or ${NAME:-default}");

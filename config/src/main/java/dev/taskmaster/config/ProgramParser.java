@@ -83,8 +83,7 @@ final class ProgramParser {
         Optional<Path> workingdir = r.optional("workingdir",
                 (s, n, p) -> Values.text(s, n, p, "a directory").flatMap(t -> s.path(n, p, t)));
         Optional<Integer> umask = r.optional("umask", Values::umask);
-        Optional<String> user = r.optional("user", (s, n, p) -> Values.text(s, n, p, "a user name or uid")
-                .filter(t -> !t.isBlank() || reject(s, n, p, "expected a user name or uid, found an empty string")));
+        Optional<String> user = r.optional("user", ProgramParser::userName);
         int priority = r.get("priority", DEFAULT_PRIORITY,
                 (s, n, p) -> Values.integer(s, n, p, Integer.MIN_VALUE + 1, Integer.MAX_VALUE));
         boolean stopasgroup = r.get("stopasgroup", false, Values::bool);
@@ -120,6 +119,11 @@ final class ProgramParser {
     private static boolean reject(Source src, Node node, String path, String message) {
         src.error(node, path, message);
         return false;
+    }
+
+    static Optional<String> userName(Source src, Node node, String path) {
+        return Values.text(src, node, path, "a user name or uid")
+                .filter(t -> !t.isBlank() || reject(src, node, path, "expected a user name or uid, found an empty string"));
     }
 
     private static Optional<List<String>> split(Source src, Node node, String path, String cmd) {
@@ -215,11 +219,14 @@ final class ProgramParser {
     }
 
     private static Optional<OutputSpec> output(Source src, Node node, String path) {
-        return Values.text(src, node, path, "a file path, \"none\" or \"capture\"").flatMap(t -> switch (t.strip()) {
-            case "none", "NONE" -> Optional.of(OutputSpec.Discard.INSTANCE);
-            case "capture", "auto", "AUTO" -> Optional.of(OutputSpec.Capture.DEFAULT);
-            default -> src.path(node, path, t).map(p -> new OutputSpec.Capture(Optional.of(p)));
-        });
+        // Expanded first, so that ${OUT:-none} can choose to discard.
+        return Values.text(src, node, path, "a file path, \"none\" or \"capture\"")
+                .flatMap(t -> src.expand(node, path, t))
+                .flatMap(t -> switch (t.strip().toLowerCase(Locale.ROOT)) {
+                    case "none" -> Optional.of(OutputSpec.Discard.INSTANCE);
+                    case "capture", "auto" -> Optional.of(OutputSpec.Capture.DEFAULT);
+                    default -> src.path(node, path, t, false).map(p -> new OutputSpec.Capture(Optional.of(p)));
+                });
     }
 
     private static Optional<Map<String, String>> environment(Source src, Node node, String path) {

@@ -33,7 +33,7 @@ final class ServerParser {
                 (s, n, p) -> Values.integer(s, n, p, 0, 1000));
         var pidfile = r.optional("pidfile", path);
         var logdir = r.optional("logdir", path);
-        Optional<String> user = r.optional("user", (s, n, p) -> Values.text(s, n, p, "a user name or uid"));
+        Optional<String> user = r.optional("user", ProgramParser::userName);
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
                 user);

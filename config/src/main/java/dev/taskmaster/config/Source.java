@@ -30,7 +30,12 @@ record Source(Path file, Problems problems, Map<String, String> env) {
      * home directory, and a relative path taken from the directory of this file.
      */
     Optional<Path> path(Node node, String keyPath, String text) {
-        return expand(node, keyPath, text).flatMap(expanded -> {
+        return path(node, keyPath, text, true);
+    }
+
+    /** As {@link #path(Node, String, String)}; {@code expand} false when the text was expanded already. */
+    Optional<Path> path(Node node, String keyPath, String text, boolean expand) {
+        return (expand ? expand(node, keyPath, text) : Optional.of(text)).flatMap(expanded -> {
             if (expanded.isBlank()) {
                 error(node, keyPath, "expected a path, found an empty string");
                 return Optional.empty();

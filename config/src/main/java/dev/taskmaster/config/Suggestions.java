@@ -15,6 +15,8 @@ final class Suggestions {
             Map.entry("stopwaitsecs", "stoptime"), Map.entry("stdout_logfile", "stdout"),
             Map.entry("stderr_logfile", "stderr"), Map.entry("stdout_logfile_maxbytes", "logfile_maxbytes"),
             Map.entry("stdout_logfile_backups", "logfile_backups"), Map.entry("childlogdir", "logdir"),
+            Map.entry("stderr_logfile_maxbytes", "logfile_maxbytes"), Map.entry("stderr_logfile_backups", "logfile_backups"),
+            Map.entry("logfile", "stdout"),
             Map.entry("working_dir", "workingdir"), Map.entry("workdir", "workingdir"),
             Map.entry("cwd", "workingdir"), Map.entry("environ", "env"));
 

@@ -152,6 +152,25 @@ class IncludesAndExpansionTest {
     }
 
     @Test
+    void nestedDefaultsAreRejectedWhetherOrNotTheVariableIsSet() {
+        for (String var : new String[] {"NOPE", "PORT"}) {
+            assertThat(files.error("programs:\n  a:\n    cmd: \"run ${" + var + ":-${HOME}}\"\n")).isEqualTo(
+                    "3:10: programs.a.cmd: nested \"${\" in the default of \"${" + var
+                            + ":-…}\" is not supported; use a literal default");
+        }
+    }
+
+    @Test
+    void outputKeywordsAnyCaseAndAfterExpansion() {
+        ProgramSpec p = files.program("programs:\n  a:\n    cmd: x\n    stdout: None\n    stderr: \"${ERR:-Capture}\"\n");
+        assertThat(p.stdout()).isEqualTo(OutputSpec.Discard.INSTANCE);
+        assertThat(p.stderr()).isEqualTo(OutputSpec.Capture.DEFAULT);
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    stdout: \"${OUT:-none}\"\n").stdout())
+                .isEqualTo(OutputSpec.Discard.INSTANCE);
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    stdout: AUTO\n").stdout()).isEqualTo(OutputSpec.Capture.DEFAULT);
+    }
+
+    @Test
     void tildeNeedsHome() throws Exception {
         Path main = files.write("main.yaml", "programs:\n  a:\n    cmd: x\n    workingdir: ~/x\n");
         ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,

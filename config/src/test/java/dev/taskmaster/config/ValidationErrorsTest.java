@@ -49,6 +49,8 @@ class ValidationErrorsTest {
                 "4:5: programs.a.comand: unknown key \"comand\"; did you mean \"cmd\"?");
         assertThat(withLine("startsecs: 3")).isEqualTo(
                 "4:5: programs.a.startsecs: unknown key \"startsecs\"; did you mean \"starttime\"?");
+        assertThat(withLine("stderr_logfile_maxbytes: 1MB")).isEqualTo("4:5: programs.a.stderr_logfile_maxbytes:"
+                + " unknown key \"stderr_logfile_maxbytes\"; did you mean \"logfile_maxbytes\"?");
         assertThat(withLine("directory: /tmp")).isEqualTo(
                 "4:5: programs.a.directory: unknown key \"directory\"; did you mean \"workingdir\"?");
     }
@@ -263,6 +265,8 @@ class ValidationErrorsTest {
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
+        assertThat(files.error("server:\n  user: \"\"\n"))
+                .isEqualTo("2:9: server.user: expected a user name or uid, found an empty string");
         assertThat(files.error("server: 3\n"))
                 .isEqualTo("1:9: server: expected a mapping of server settings, found 3");
     }
