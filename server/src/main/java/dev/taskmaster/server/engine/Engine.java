@@ -1,0 +1,248 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigError;
+import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.config.Signal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool of supervised processes. Every public method may be called from any thread: it
+ * posts its work to the engine thread (the {@link EngineScheduler}) and returns a future, so
+ * all process state has one writer. Futures complete on the engine thread; callers must not
+ * block inside their callbacks.
+ */
+public final class Engine {
+
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private final EngineContext ctx;
+    /** Instance name → supervisor, in configuration order. Engine thread only. */
+    private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
+    private Config config;
+    private boolean shuttingDown;
+    private CompletableFuture<Void> shutdown;
+    private CompletableFuture<?> lastReload = CompletableFuture.completedFuture(null);
+
+    public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
+            EventJournal journal) {
+        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log);
+        this.config = config;
+        for (InstanceSpec i : config.instances()) {
+            supervisors.put(i.name(), new Supervisor(ctx, i));
+        }
+    }
+
+    public EventJournal journal() {
+        return ctx.journal();
+    }
+
+    /** Starts every autostart program, lowest priority first; completes once all were spawned (not RUNNING). */
+    public CompletableFuture<Void> startAutostart() {
+        return onEngine(() -> {
+            ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
+                    config.programs().size(), supervisors.size()));
+            byPriority(supervisors.values()).values().forEach(group -> group.stream()
+                    .filter(s -> s.spec().program().autostart()).forEach(Supervisor::start));
+            return null;
+        });
+    }
+
+    /** The state of every process, in configuration order. */
+    public CompletableFuture<List<ProcessSnapshot>> snapshot() {
+        return onEngine(() -> supervisors.values().stream().map(Supervisor::snapshot).toList());
+    }
+
+    public CompletableFuture<Config> config() {
+        return onEngine(() -> config);
+    }
+
+    /** Starts these instances (by priority); completes with each one's result once all were acted on. */
+    public CompletableFuture<List<CommandResult>> start(List<String> names) {
+        return onEngine(() -> {
+            if (shuttingDown) {
+                return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
+            }
+            return each(names, Supervisor::start);
+        });
+    }
+
+    /** Asks these instances to stop; completes once each was told (use {@link #awaitDown} to wait). */
+    public CompletableFuture<List<CommandResult>> stop(List<String> names) {
+        return onEngine(() -> each(names, Supervisor::stop));
+    }
+
+    public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal) {
+        return onEngine(() -> each(names, s -> s.signal(signal)));
+    }
+
+    /** Completes when every named instance is down (STOPPED, EXITED or FATAL). */
+    public CompletableFuture<Void> awaitDown(List<String> names) {
+        return onEngine(() -> names.stream().map(supervisors::get).filter(java.util.Objects::nonNull)
+                .map(s -> s.when(ProcessState::isDown)).toList())
+                .thenCompose(fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)));
+    }
+
+    /** Completes once the instance's state satisfies {@code until}. */
+    public CompletableFuture<ProcessSnapshot> awaitState(String name, java.util.function.Predicate<ProcessState> until) {
+        return onEngine(() -> supervisor(name).when(until)).thenCompose(Function.identity());
+    }
+
+    /**
+     * Applies a new configuration: removed instances stop and go, changed ones restart with the
+     * new settings, updated ones take their new settings in place, added ones start (if
+     * autostart), unchanged ones are not touched. Reloads queue behind each other.
+     */
+    public CompletableFuture<ConfigDiff> reload(Config next) {
+        CompletableFuture<ConfigDiff> result = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            CompletableFuture<?> previous = lastReload;
+            lastReload = result;
+            previous.whenComplete((r, e) -> ctx.scheduler().execute(() -> applyReload(next, result)));
+        });
+        return result;
+    }
+
+    /** Records that a new configuration was rejected, so the journal and log say so. */
+    public void reloadRejected(List<ConfigError> errors) {
+        ctx.scheduler().execute(() -> ctx.journal().append(ctx.clock().now(),
+                (seq, t) -> new EngineEvent.ConfigRejected(seq, t, errors)));
+    }
+
+    /**
+     * Stops everything, highest priority value first, all processes of one priority in parallel,
+     * and completes when every process is down. No restart happens once it has begun.
+     */
+    public CompletableFuture<Void> shutdown(String reason) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            if (shutdown != null) {
+                shutdown.whenComplete((r, e) -> done.complete(null));
+                return;
+            }
+            shutdown = done;
+            shuttingDown = true;
+            ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, reason));
+            supervisors.values().forEach(Supervisor::disableAutorestart);
+            stopInPriorityOrder(List.copyOf(supervisors.values())).whenComplete((r, e) -> done.complete(null));
+        });
+        return done;
+    }
+
+    // ---- engine thread ----------------------------------------------------------------------
+
+    private void applyReload(Config next, CompletableFuture<ConfigDiff> result) {
+        if (shuttingDown) {
+            result.completeExceptionally(new IllegalStateException("the daemon is shutting down"));
+            return;
+        }
+        ConfigDiff diff = ConfigDiff.between(config, next);
+        config = next;
+        Map<String, ConfigDiff.Kind> kinds = new LinkedHashMap<>();
+        List<Supervisor> toStop = new ArrayList<>();
+        for (ConfigDiff.InstanceChange change : diff.instances()) {
+            kinds.put(change.name(), change.kind());
+            Supervisor s = supervisors.get(change.name());
+            switch (change.kind()) {
+                case REMOVED -> {
+                    s.disableAutorestart();
+                    toStop.add(s);
+                }
+                case CHANGED -> {
+                    s.disableAutorestart();
+                    toStop.add(s);
+                }
+                case UPDATED, UNCHANGED -> s.update(change.after().orElseThrow());
+                case ADDED -> { }
+            }
+        }
+        ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ConfigReloaded(seq, t, diff));
+        stopInPriorityOrder(toStop).whenComplete((r, e) -> ctx.scheduler().execute(() -> {
+            // The new map follows the new configuration's order; changed instances get a fresh supervisor.
+            Map<String, Supervisor> rebuilt = new LinkedHashMap<>();
+            List<Supervisor> starting = new ArrayList<>();
+            for (InstanceSpec i : next.instances()) {
+                ConfigDiff.Kind kind = kinds.get(i.name());
+                Supervisor s = supervisors.get(i.name());
+                if (kind == ConfigDiff.Kind.ADDED || kind == ConfigDiff.Kind.CHANGED) {
+                    s = new Supervisor(ctx, i);
+                    if (i.program().autostart()) {
+                        starting.add(s);
+                    }
+                }
+                rebuilt.put(i.name(), s);
+            }
+            supervisors.clear();
+            supervisors.putAll(rebuilt);
+            byPriority(starting).values().forEach(group -> group.forEach(Supervisor::start));
+            result.complete(diff);
+        }));
+    }
+
+    /** Stops one priority at a time (highest value first), each priority's processes in parallel. */
+    private CompletableFuture<Void> stopInPriorityOrder(Collection<Supervisor> targets) {
+        NavigableMap<Integer, List<Supervisor>> groups = byPriority(targets).descendingMap();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (List<Supervisor> group : groups.values()) {
+            chain = chain.thenCompose(v -> onEngine(() -> {
+                group.forEach(Supervisor::stop);
+                return group.stream().map(s -> s.when(ProcessState::isDown)).toList();
+            }).thenCompose(fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))));
+        }
+        return chain;
+    }
+
+    private static TreeMap<Integer, List<Supervisor>> byPriority(Collection<Supervisor> targets) {
+        TreeMap<Integer, List<Supervisor>> groups = new TreeMap<>();
+        targets.stream().sorted(Comparator.comparingInt(s -> s.spec().program().priority()))
+                .forEach(s -> groups.computeIfAbsent(s.spec().program().priority(), k -> new ArrayList<>()).add(s));
+        return groups;
+    }
+
+    private List<CommandResult> each(List<String> names, Function<Supervisor, CommandResult> action) {
+        List<CommandResult> out = new ArrayList<>();
+        List<Supervisor> found = new ArrayList<>();
+        for (String n : names) {
+            Supervisor s = supervisors.get(n);
+            if (s == null) {
+                out.add(CommandResult.refused(n, "no such process"));
+            } else {
+                found.add(s);
+            }
+        }
+        byPriority(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
+        return out;
+    }
+
+    private Supervisor supervisor(String name) {
+        return Optional.ofNullable(supervisors.get(name))
+                .orElseThrow(() -> new IllegalArgumentException("no such process: " + name));
+    }
+
+    private <T> CompletableFuture<T> onEngine(Supplier<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            try {
+                f.complete(work.get());
+            } catch (RuntimeException e) {
+                log.error("engine task failed", e);
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigError;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Something that happened, as recorded in the {@link EventJournal}. Immutable. */
+public sealed interface EngineEvent {
+
+    /** Position in the journal, from 1, with no gaps. */
+    long sequence();
+
+    Instant time();
+
+    /**
+     * A process changed state.
+     *
+     * @param exit   the end that caused it, when it was an exit or a failed spawn
+     * @param reason one line a person can read
+     */
+    record StateChanged(long sequence, Instant time, String process, ProcessState from, ProcessState to, int pid,
+            String reason, Optional<ExitRecord> exit) implements EngineEvent {
+    }
+
+    /** The daemon started with this many programs and processes. */
+    record DaemonStarted(long sequence, Instant time, int programs, int processes) implements EngineEvent {
+    }
+
+    /** The daemon began to stop everything. */
+    record ShutdownStarted(long sequence, Instant time, String reason) implements EngineEvent {
+    }
+
+    /** A new configuration was applied. */
+    record ConfigReloaded(long sequence, Instant time, ConfigDiff diff) implements EngineEvent {
+    }
+
+    /** A new configuration was rejected; nothing changed. */
+    record ConfigRejected(long sequence, Instant time, List<ConfigError> errors) implements EngineEvent {
+    }
+}

@@ -1,0 +1,86 @@
+package dev.taskmaster.server.engine;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The numbered history of engine events: bounded, so memory stays flat, and replayable from a
+ * sequence number. Appended on the engine thread only; listeners run on that thread and must
+ * not block. {@link #since} may be called from any thread.
+ */
+public final class EventJournal {
+
+    private static final Logger log = LoggerFactory.getLogger(EventJournal.class);
+
+    private final int capacity;
+    private final ArrayDeque<EngineEvent> history;
+    private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private long lastSequence;
+
+    public EventJournal(int capacity) {
+        this.capacity = capacity;
+        this.history = new ArrayDeque<>(capacity);
+    }
+
+    /** Builds the event with the next sequence number, keeps it, and tells every listener. */
+    public EngineEvent append(Instant now, SequencedFactory factory) {
+        EngineEvent event;
+        synchronized (this) {
+            event = factory.create(++lastSequence, now);
+            if (history.size() == capacity) {
+                history.removeFirst();
+            }
+            history.addLast(event);
+        }
+        for (Consumer<EngineEvent> l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                // A broken listener must not stop the engine or the other listeners.
+                log.error("event listener failed on event {}", event.sequence(), e);
+            }
+        }
+        return event;
+    }
+
+    public void addListener(Consumer<EngineEvent> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<EngineEvent> listener) {
+        listeners.remove(listener);
+    }
+
+    public synchronized long lastSequence() {
+        return lastSequence;
+    }
+
+    /** Events after {@code sequence}, oldest first; empty when {@code sequence} is not older than the history. */
+    public synchronized List<EngineEvent> since(long sequence) {
+        List<EngineEvent> out = new ArrayList<>();
+        for (EngineEvent e : history) {
+            if (e.sequence() > sequence) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** The oldest sequence still kept; {@code lastSequence() + 1} when empty. */
+    public synchronized long oldestSequence() {
+        return history.isEmpty() ? lastSequence + 1 : history.getFirst().sequence();
+    }
+
+    /** Makes an event once its sequence number and time are known. */
+    @FunctionalInterface
+    public interface SequencedFactory {
+        EngineEvent create(long sequence, Instant time);
+    }
+
+}

@@ -1,0 +1,28 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.InstanceSpec;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What one process looks like at one moment. Immutable; safe to hand to any thread.
+ *
+ * @param spec         the instance's configuration
+ * @param state        its state
+ * @param stateSince   when it entered that state
+ * @param pid          the running process, 0 when there is none
+ * @param startTime    when the current (or last) process was spawned
+ * @param restartCount how often the engine started it again on its own
+ * @param startFailures failed attempts in the current start sequence
+ * @param lastExit     how the previous process ended
+ * @param spawnError   why the last spawn failed, empty when it did not
+ * @param nextStart    when a BACKOFF retry is due
+ */
+public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+        Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+        Optional<String> spawnError, Optional<Instant> nextStart) {
+
+    public String name() {
+        return spec.name();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.taskmaster.server.engine;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The states of a supervised process, with supervisord's meanings, and the transitions
+ * allowed between them. A transition outside this table is a bug in the engine.
+ */
+public enum ProcessState {
+    /** Not running, and not going to run until asked. */
+    STOPPED,
+    /** Spawned, waiting out {@code starttime} before counting as started. */
+    STARTING,
+    /** Started, and still running. */
+    RUNNING,
+    /** A start failed; waiting for the backoff delay before the next attempt. */
+    BACKOFF,
+    /** The stop signal was sent; waiting for the process to exit. */
+    STOPPING,
+    /** Exited on its own from RUNNING (and not restarted, or about to be). */
+    EXITED,
+    /** Could not be started after {@code startretries} attempts; stays down until started by hand. */
+    FATAL,
+    /** The engine lost track of the process. Never a normal state. */
+    UNKNOWN,
+    /** Suspended with SIGSTOP. */
+    PAUSED;
+
+    private static final Map<ProcessState, Set<ProcessState>> NEXT = Map.of(
+            STOPPED, EnumSet.of(STARTING),
+            STARTING, EnumSet.of(RUNNING, BACKOFF, STOPPING),
+            RUNNING, EnumSet.of(STOPPING, EXITED, PAUSED),
+            PAUSED, EnumSet.of(RUNNING, STOPPING, EXITED),
+            BACKOFF, EnumSet.of(STARTING, FATAL, STOPPED),
+            STOPPING, EnumSet.of(STOPPED),
+            EXITED, EnumSet.of(STARTING),
+            FATAL, EnumSet.of(STARTING),
+            UNKNOWN, EnumSet.of(STOPPED, STARTING));
+
+    public boolean canBecome(ProcessState next) {
+        return NEXT.get(this).contains(next);
+    }
+
+    /** A process exists for this state (it may be exiting). */
+    public boolean hasProcess() {
+        return this == STARTING || this == RUNNING || this == STOPPING || this == PAUSED;
+    }
+
+    /** Nothing runs and nothing is scheduled to run: the end of a stop or of a run. */
+    public boolean isDown() {
+        return this == STOPPED || this == EXITED || this == FATAL;
+    }
+}

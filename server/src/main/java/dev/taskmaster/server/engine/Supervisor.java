@@ -1,0 +1,307 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.config.ProgramSpec;
+import dev.taskmaster.config.RestartPolicy;
+import dev.taskmaster.config.Signal;
+import dev.taskmaster.server.engine.ProcessLauncher.LaunchedProcess;
+import dev.taskmaster.server.engine.ProcessLauncher.SpawnException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * The state machine of one process instance, as supervisord defines it: STARTING until it has
+ * stayed up for {@code starttime}, BACKOFF and retries after failed starts, FATAL after
+ * {@code startretries}, restarts per {@code autorestart}, stop signal then SIGKILL after
+ * {@code stoptime}. Confined to the engine thread: every method must be called there.
+ */
+final class Supervisor {
+
+    /** Ties an exit report to the launch it belongs to, so a late report cannot touch a newer process. */
+    private static final class Run {
+        LaunchedProcess process;
+    }
+
+    private record Waiter(Predicate<ProcessState> until, CompletableFuture<ProcessSnapshot> future) {
+    }
+
+    private final EngineContext ctx;
+    private InstanceSpec spec;
+    private ProcessState state = ProcessState.STOPPED;
+    private Instant stateSince;
+    private Run run;
+    private long spawnedAtNanos;
+    private Instant startTime;
+    private int startFailures;
+    private int restartCount;
+    private ExitRecord lastExit;
+    private String spawnError;
+    private Instant nextStart;
+    private EngineScheduler.Cancellable timer;
+    private boolean autorestartEnabled = true;
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    Supervisor(EngineContext ctx, InstanceSpec spec) {
+        this.ctx = ctx;
+        this.spec = spec;
+        this.stateSince = ctx.clock().now();
+    }
+
+    String name() {
+        return spec.name();
+    }
+
+    InstanceSpec spec() {
+        return spec;
+    }
+
+    ProcessState state() {
+        return state;
+    }
+
+    /** New supervision settings, applied in place (the process keeps running). */
+    void update(InstanceSpec newSpec) {
+        this.spec = newSpec;
+    }
+
+    /** During shutdown and removal nothing is restarted any more. */
+    void disableAutorestart() {
+        autorestartEnabled = false;
+    }
+
+    ProcessSnapshot snapshot() {
+        return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
+                Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
+                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart));
+    }
+
+    /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
+    CompletableFuture<ProcessSnapshot> when(Predicate<ProcessState> until) {
+        CompletableFuture<ProcessSnapshot> f = new CompletableFuture<>();
+        if (until.test(state)) {
+            f.complete(snapshot());
+        } else {
+            waiters.add(new Waiter(until, f));
+        }
+        return f;
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    CommandResult start() {
+        switch (state) {
+            case STARTING, RUNNING, PAUSED -> {
+                return CommandResult.already(name(), "already started");
+            }
+            case STOPPING -> {
+                return CommandResult.refused(name(), "is stopping; start it once it has stopped, or restart it");
+            }
+            case BACKOFF -> cancelTimer();
+            default -> { }
+        }
+        startFailures = 0;
+        spawn("started by request");
+        return CommandResult.done(name(), state == ProcessState.BACKOFF || state == ProcessState.FATAL
+                ? "could not start: " + spawnError : "starting");
+    }
+
+    CommandResult stop() {
+        switch (state) {
+            case STARTING, RUNNING, PAUSED -> {
+                boolean paused = state == ProcessState.PAUSED;
+                ProgramSpec p = spec.program();
+                transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
+                run.process.signal(p.stopsignal(), p.stopasgroup());
+                if (paused) {
+                    // A stopped process cannot act on the signal until it runs again.
+                    run.process.signal(Signal.parse("CONT").orElseThrow(), p.stopasgroup());
+                }
+                Run stopping = run;
+                timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
+                return CommandResult.done(name(), "stopping");
+            }
+            case BACKOFF -> {
+                cancelTimer();
+                nextStart = null;
+                transition(ProcessState.STOPPED, "stopped while waiting to retry");
+                return CommandResult.done(name(), "stopped");
+            }
+            case STOPPING -> {
+                return CommandResult.already(name(), "already stopping");
+            }
+            default -> {
+                return CommandResult.already(name(), "not running");
+            }
+        }
+    }
+
+    CommandResult signal(Signal signal) {
+        if (!state.hasProcess()) {
+            return CommandResult.refused(name(), "not running (" + state + ")");
+        }
+        run.process.signal(signal, false);
+        return CommandResult.done(name(), "sent " + signal.displayName());
+    }
+
+    // ---- events ---------------------------------------------------------------------------
+
+    private void spawn(String why) {
+        Run attempt = new Run();
+        try {
+            attempt.process = ctx.launcher().launch(spec, outcome -> ctx.scheduler().execute(() -> exited(attempt, outcome)));
+        } catch (SpawnException e) {
+            spawnError = e.getMessage();
+            lastExit = new ExitRecord(new ExitOutcome.SpawnFailed(e.getMessage()), false, 0, ctx.clock().now(), Duration.ZERO);
+            transition(ProcessState.STARTING, why);
+            failedStart("could not start: " + e.getMessage());
+            return;
+        }
+        run = attempt;
+        spawnError = null;
+        nextStart = null;
+        startTime = ctx.clock().now();
+        spawnedAtNanos = ctx.clock().nanoTime();
+        transition(ProcessState.STARTING, why + ", pid " + attempt.process.pid());
+        Duration starttime = spec.program().starttime();
+        if (starttime.isZero()) {
+            transition(ProcessState.RUNNING, "started (starttime is 0)");
+        } else {
+            timer = ctx.scheduler().schedule(starttime, () -> startTimeElapsed(attempt));
+        }
+    }
+
+    private void startTimeElapsed(Run attempt) {
+        if (attempt != run || state != ProcessState.STARTING) {
+            return;
+        }
+        timer = null;
+        startFailures = 0;
+        transition(ProcessState.RUNNING, "stayed up for " + seconds(spec.program().starttime()));
+    }
+
+    private void stopTimeElapsed(Run stopping) {
+        if (stopping != run || state != ProcessState.STOPPING) {
+            return;
+        }
+        timer = null;
+        ctx.log().warn("{}: did not stop within {} of {}; sending SIGKILL", name(),
+                seconds(spec.program().stoptime()), spec.program().stopsignal().displayName());
+        run.process.signal(Signal.KILL, spec.program().killasgroup());
+    }
+
+    private void exited(Run which, ExitOutcome outcome) {
+        if (which != run) {
+            return; // a process this supervisor no longer owns; cannot happen unless a launcher reports twice
+        }
+        Duration ranFor = Duration.ofNanos(ctx.clock().nanoTime() - spawnedAtNanos);
+        int pid = run.process.pid();
+        run = null;
+        cancelTimer();
+        ProgramSpec p = spec.program();
+        switch (state) {
+            case STOPPING -> {
+                lastExit = new ExitRecord(outcome, true, pid, ctx.clock().now(), ranFor);
+                transition(ProcessState.STOPPED, "stopped: " + outcome.describe());
+            }
+            case STARTING -> {
+                boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());
+                lastExit = new ExitRecord(outcome, expected, pid, ctx.clock().now(), ranFor);
+                failedStart(outcome.describe() + " after " + seconds(ranFor) + ", before starttime ("
+                        + seconds(p.starttime()) + ")");
+            }
+            case RUNNING, PAUSED -> {
+                boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());
+                lastExit = new ExitRecord(outcome, expected, pid, ctx.clock().now(), ranFor);
+                transition(ProcessState.EXITED, lastExit.describe());
+                if (autorestartEnabled && shouldRestart(p.autorestart(), expected)) {
+                    restartCount++;
+                    startFailures = 0;
+                    spawn("restarted (autorestart " + p.autorestart().name().toLowerCase(java.util.Locale.ROOT) + ")");
+                }
+            }
+            default -> throw new IllegalStateException(name() + ": exit reported in state " + state);
+        }
+    }
+
+    private static boolean shouldRestart(RestartPolicy policy, boolean expected) {
+        return switch (policy) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case UNEXPECTED -> !expected;
+        };
+    }
+
+    private void failedStart(String reason) {
+        startFailures++;
+        ProgramSpec p = spec.program();
+        int retries = p.startretries();
+        if (!autorestartEnabled) {
+            transition(ProcessState.BACKOFF, reason);
+            transition(ProcessState.FATAL, "not retried: the daemon is stopping");
+            return;
+        }
+        if (retries >= 0 && startFailures > retries) {
+            transition(ProcessState.BACKOFF, reason);
+            transition(ProcessState.FATAL, "gave up after " + startFailures + " failed start"
+                    + (startFailures == 1 ? "" : "s"));
+            return;
+        }
+        Duration delay = p.backoff().delay(startFailures);
+        nextStart = ctx.clock().now().plus(delay);
+        transition(ProcessState.BACKOFF, reason + "; retry " + startFailures + (retries < 0 ? "" : " of " + retries)
+                + " in " + seconds(delay));
+        timer = ctx.scheduler().schedule(delay, this::retry);
+    }
+
+    private void retry() {
+        timer = null;
+        if (state != ProcessState.BACKOFF) {
+            return;
+        }
+        restartCount++;
+        spawn("retrying");
+    }
+
+    private void transition(ProcessState to, String reason) {
+        ProcessState from = state;
+        if (!from.canBecome(to)) {
+            throw new IllegalStateException(name() + ": illegal transition " + from + " -> " + to + " (" + reason + ")");
+        }
+        state = to;
+        stateSince = ctx.clock().now();
+        int pid = run != null ? run.process.pid() : 0;
+        Optional<ExitRecord> exit = (to == ProcessState.BACKOFF || to == ProcessState.EXITED || to == ProcessState.STOPPED)
+                && lastExit != null ? Optional.of(lastExit) : Optional.empty();
+        ctx.journal().append(stateSince, (seq, time) -> new EngineEvent.StateChanged(seq, time, name(), from, to, pid,
+                reason, exit));
+        if (!waiters.isEmpty()) {
+            ProcessSnapshot now = snapshot();
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.until().test(to)) {
+                    it.remove();
+                    // Completed as a separate task, so whoever waits never runs inside this transition.
+                    ctx.scheduler().execute(() -> w.future().complete(now));
+                }
+            }
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+    }
+
+    static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", ms / 1000.0);
+    }
+}

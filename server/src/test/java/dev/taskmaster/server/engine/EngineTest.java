@@ -1,0 +1,223 @@
+package dev.taskmaster.server.engine;
+
+import static dev.taskmaster.server.engine.ProcessState.RUNNING;
+import static dev.taskmaster.server.engine.ProcessState.STOPPED;
+import static dev.taskmaster.server.engine.ProcessState.STOPPING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmaster.config.ConfigDiff;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Priorities, shutdown and reload across many processes, on a manual clock. */
+class EngineTest {
+
+    @TempDir
+    Path tmp;
+    EngineHarness h;
+
+    @BeforeEach
+    void setUp() {
+        h = new EngineHarness(tmp);
+    }
+
+    @Test
+    void startFollowsPriorityLowestFirst() {
+        h.start("""
+                programs:
+                  late: {cmd: x, priority: 900}
+                  early: {cmd: x, priority: 1}
+                  middle: {cmd: x, priority: 50, numprocs: 2}
+                  off: {cmd: x, autostart: false}
+                """);
+        assertThat(h.launcher.launches).extracting(l -> l.spec.name())
+                .containsExactly("early", "middle:0", "middle:1", "late");
+    }
+
+    @Test
+    void shutdownStopsHighestPriorityFirstAndEachPriorityInParallel() {
+        h.start("""
+                programs:
+                  db: {cmd: x, priority: 1, starttime: 0}
+                  web: {cmd: x, priority: 10, starttime: 0, numprocs: 3}
+                """);
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.runReady();
+        // All three web instances are told at once; db waits until they are down.
+        for (int i = 0; i < 3; i++) {
+            assertThat(h.stateOf("web:" + i)).isEqualTo(STOPPING);
+        }
+        assertThat(h.stateOf("db")).isEqualTo(RUNNING);
+        h.clock.advance(Duration.ofSeconds(1));
+        h.launcher.last("web:0").exit(new ExitOutcome.Exited(0));
+        h.launcher.last("web:1").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("db")).isEqualTo(RUNNING);
+        h.launcher.last("web:2").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("db")).isEqualTo(STOPPING);
+        assertThat(done).isNotDone();
+        h.launcher.last("db").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(done).isDone();
+        assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::state).containsOnly(STOPPED);
+        assertThat(h.clock.elapsed()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void nothingRestartsOnceShutdownHasBegun() {
+        h.start("programs:\n  a: {cmd: x, starttime: 0, autorestart: always}\n  b: {cmd: x, priority: 1}\n");
+        h.launcher.last("b").exit(new ExitOutcome.Exited(1)); // b goes to BACKOFF
+        h.clock.runReady();
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.runReady();
+        h.launcher.last("a").exit(new ExitOutcome.Exited(0));
+        h.clock.advance(Duration.ofMinutes(1));
+        assertThat(done).isDone();
+        assertThat(h.launcher.of("a")).hasSize(1);
+        assertThat(h.launcher.of("b")).hasSize(1);
+        assertThat(h.clock.await(h.engine.start(List.of("a")))).extracting(CommandResult::kind)
+                .containsExactly(CommandResult.Kind.REFUSED);
+    }
+
+    @Test
+    void shutdownWithNothingRunningCompletesAtOnce() {
+        h.start("programs:\n  a: {cmd: x, autostart: false}\n");
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.runReady();
+        assertThat(done).isDone();
+    }
+
+    private ConfigDiff reload(String yaml) {
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, yaml));
+        h.clock.runReady();
+        return f.getNow(null);
+    }
+
+    @Test
+    void reloadLeavesUnchangedProgramsAloneAndAppliesTheRest() {
+        h.start("""
+                programs:
+                  same: {cmd: x, starttime: 0}
+                  policy: {cmd: x, starttime: 0}
+                  changed: {cmd: x, starttime: 0}
+                  gone: {cmd: x, starttime: 0}
+                """);
+        int samePid = h.state("same").pid();
+        int policyPid = h.state("policy").pid();
+        int changedPid = h.state("changed").pid();
+        FakeLauncher.Launch gone = h.launcher.last("gone");
+        FakeLauncher.Launch oldChanged = h.launcher.last("changed");
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, """
+                programs:
+                  same: {cmd: x, starttime: 0}
+                  policy: {cmd: x, starttime: 0, autorestart: never}
+                  changed: {cmd: x --new, starttime: 0}
+                  added: {cmd: y, starttime: 0}
+                """));
+        h.clock.runReady();
+        assertThat(h.stateOf("changed")).isEqualTo(STOPPING);
+        assertThat(f).as("completes once the stops are done").isNotDone();
+        gone.exit(new ExitOutcome.Exited(0));
+        oldChanged.exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        ConfigDiff diff = f.getNow(null);
+        assertThat(diff.instanceNames(ConfigDiff.Kind.UNCHANGED)).containsExactly("same");
+        assertThat(h.state("same").pid()).isEqualTo(samePid);
+        assertThat(h.state("policy").pid()).isEqualTo(policyPid);
+        assertThat(h.state("changed").pid()).isNotEqualTo(changedPid);
+        assertThat(h.launcher.last("changed").spec.program().argv()).containsExactly("x", "--new");
+        assertThat(h.stateOf("added")).isEqualTo(RUNNING);
+        assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::name)
+                .containsExactly("same", "policy", "changed", "added");
+        // The updated policy applies in place: an exit is no longer restarted.
+        h.launcher.last("policy").exit(new ExitOutcome.Exited(1));
+        h.clock.runReady();
+        assertThat(h.stateOf("policy")).isEqualTo(ProcessState.EXITED);
+        assertThat(h.launcher.of("same")).hasSize(1);
+        assertThat(h.journal.since(0)).filteredOn(e -> e instanceof EngineEvent.ConfigReloaded).hasSize(1);
+    }
+
+    @Test
+    void numprocsThreeToFiveStartsTwoAndFiveToThreeStopsTwo() {
+        h.start("programs:\n  w: {cmd: x, starttime: 0, numprocs: 3}\n");
+        List<Integer> pids = List.of(h.state("w:0").pid(), h.state("w:1").pid(), h.state("w:2").pid());
+        reload("programs:\n  w: {cmd: x, starttime: 0, numprocs: 5}\n");
+        assertThat(List.of(h.state("w:0").pid(), h.state("w:1").pid(), h.state("w:2").pid())).isEqualTo(pids);
+        assertThat(h.stateOf("w:3")).isEqualTo(RUNNING);
+        assertThat(h.stateOf("w:4")).isEqualTo(RUNNING);
+        assertThat(h.launcher.launches).hasSize(5);
+
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, "programs:\n  w: {cmd: x, starttime: 0, numprocs: 3}\n"));
+        h.clock.runReady();
+        assertThat(h.stateOf("w:3")).isEqualTo(STOPPING);
+        assertThat(h.stateOf("w:4")).isEqualTo(STOPPING);
+        h.launcher.last("w:3").exit(new ExitOutcome.Exited(0));
+        h.launcher.last("w:4").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(f).isDone();
+        assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::name).containsExactly("w:0", "w:1", "w:2");
+        assertThat(List.of(h.state("w:0").pid(), h.state("w:1").pid(), h.state("w:2").pid())).isEqualTo(pids);
+        assertThat(h.launcher.launches).hasSize(5);
+    }
+
+    @Test
+    void aRemovedProgramThatExitsWhileStoppingIsNotRestarted() {
+        h.start("programs:\n  a: {cmd: x, starttime: 0, autorestart: always}\n");
+        FakeLauncher.Launch a = h.launcher.last("a");
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, "programs: {}\n"));
+        h.clock.runReady();
+        a.exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(f).isDone();
+        assertThat(h.clock.await(h.engine.snapshot())).isEmpty();
+        assertThat(h.launcher.launches).hasSize(1);
+    }
+
+    @Test
+    void reloadsQueueBehindEachOther() {
+        h.start("programs:\n  a: {cmd: x, starttime: 0}\n");
+        FakeLauncher.Launch a = h.launcher.last("a");
+        CompletableFuture<ConfigDiff> first = h.engine.reload(EngineHarness.config(tmp, "programs:\n  a: {cmd: y, starttime: 0}\n"));
+        CompletableFuture<ConfigDiff> second = h.engine.reload(EngineHarness.config(tmp, "programs:\n  a: {cmd: y, starttime: 0}\n  b: {cmd: z, starttime: 0}\n"));
+        h.clock.runReady();
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        a.exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(first.getNow(null).instanceNames(ConfigDiff.Kind.CHANGED)).containsExactly("a");
+        assertThat(second.getNow(null).instanceNames(ConfigDiff.Kind.ADDED)).containsExactly("b");
+        assertThat(second.getNow(null).instanceNames(ConfigDiff.Kind.UNCHANGED)).containsExactly("a");
+        assertThat(h.launcher.of("a")).hasSize(2);
+    }
+
+    @Test
+    void journalNumbersEventsWithoutGapsAndForgetsTheOldest() {
+        EventJournal j = new EventJournal(3);
+        for (int i = 0; i < 5; i++) {
+            j.append(java.time.Instant.EPOCH, (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, "x"));
+        }
+        assertThat(j.lastSequence()).isEqualTo(5);
+        assertThat(j.oldestSequence()).isEqualTo(3);
+        assertThat(j.since(0)).extracting(EngineEvent::sequence).containsExactly(3L, 4L, 5L);
+        assertThat(j.since(4)).extracting(EngineEvent::sequence).containsExactly(5L);
+        assertThat(j.since(5)).isEmpty();
+    }
+
+    @Test
+    void aFailingListenerDoesNotStopTheOthers() {
+        EventJournal j = new EventJournal(10);
+        List<Long> seen = new java.util.ArrayList<>();
+        j.addListener(e -> {
+            throw new IllegalStateException("boom");
+        });
+        j.addListener(e -> seen.add(e.sequence()));
+        j.append(java.time.Instant.EPOCH, (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, "x"));
+        assertThat(seen).containsExactly(1L);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.config.Signal;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A launcher that spawns nothing: tests decide when each "process" exits and see the signals sent. */
+final class FakeLauncher implements ProcessLauncher {
+
+    /** One launched fake process. */
+    final class Launch implements LaunchedProcess {
+        final InstanceSpec spec;
+        final int pid;
+        final Duration at;
+        final Consumer<ExitOutcome> onExit;
+        final List<String> signals = new ArrayList<>();
+        boolean exited;
+
+        Launch(InstanceSpec spec, int pid, Consumer<ExitOutcome> onExit) {
+            this.spec = spec;
+            this.pid = pid;
+            this.at = clock.elapsed();
+            this.onExit = onExit;
+        }
+
+        @Override
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public void signal(Signal signal, boolean toGroup) {
+            signals.add((toGroup ? "group:" : "") + signal.name() + "@" + clock.elapsed().toMillis());
+        }
+
+        /** Reports the exit, as the OS watcher would (from "another thread": via the engine queue). */
+        void exit(ExitOutcome outcome) {
+            if (exited) {
+                throw new AssertionError(spec.name() + " pid " + pid + " exited twice");
+            }
+            exited = true;
+            onExit.accept(outcome);
+        }
+    }
+
+    private final ManualScheduler clock;
+    final List<Launch> launches = new ArrayList<>();
+    private final Deque<String> failures = new ArrayDeque<>();
+    private int nextPid = 1000;
+
+    FakeLauncher(ManualScheduler clock) {
+        this.clock = clock;
+    }
+
+    /** The next {@code n} launches fail with {@code reason}. */
+    void failNext(int n, String reason) {
+        for (int i = 0; i < n; i++) {
+            failures.add(reason);
+        }
+    }
+
+    @Override
+    public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
+        if (!failures.isEmpty()) {
+            throw new SpawnException(failures.poll());
+        }
+        Launch l = new Launch(instance, nextPid++, onExit);
+        launches.add(l);
+        return l;
+    }
+
+    List<Launch> of(String name) {
+        return launches.stream().filter(l -> l.spec.name().equals(name)).toList();
+    }
+
+    Launch last(String name) {
+        List<Launch> all = of(name);
+        if (all.isEmpty()) {
+            throw new AssertionError("no launch of " + name);
+        }
+        return all.getLast();
+    }
+}
