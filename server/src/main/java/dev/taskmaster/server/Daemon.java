@@ -1,6 +1,23 @@
 package dev.taskmaster.server;
 
 import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ConfigException;
+import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.EngineClock;
+import dev.taskmaster.server.engine.EngineThread;
+import dev.taskmaster.server.engine.EventJournal;
+import dev.taskmaster.server.engine.EventLogger;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.os.NativeException;
+import dev.taskmaster.server.os.Posix;
+import dev.taskmaster.server.os.Privileges;
+import dev.taskmaster.server.os.Signals;
+import dev.taskmaster.server.os.UserInfo;
+import dev.taskmaster.server.os.Users;
+import dev.taskmaster.server.spawn.ChildWatcher;
+import dev.taskmaster.server.spawn.OsProcessLauncher;
+import dev.taskmaster.server.spawn.OutputPump;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,66 +25,217 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running daemon instance: its log, pidfile and API socket, from start-up until a
- * SIGTERM or SIGINT ends it. Process supervision (the engine) plugs in here.
+ * One running daemon instance, from start-up to exit: log, socket, pidfile, the engine and its
+ * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
+ * configuration, SIGTERM and SIGINT stop every process and end the daemon with exit code 0.
  */
 final class Daemon {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** Extra time, beyond the longest stoptime, before a shutdown stops waiting and kills what is left. */
+    private static final long SHUTDOWN_MARGIN_SECONDS = 10;
 
-    private Daemon() {
+    /** How the daemon is to run, from the command line. */
+    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot) {
+    }
+
+    private final Options options;
+    private volatile DaemonInfo info;
+
+    private Daemon(Options options) {
+        this.options = options;
     }
 
     /** Runs until a termination signal; returns the exit code. */
-    static int run(Config config, String instanceOverride, Path socketOverride, boolean logToStderr, PrintWriter err) {
+    static int run(Config config, Options options, PrintWriter err) {
+        return new Daemon(options).run(config, err);
+    }
+
+    private int run(Config config, PrintWriter err) {
         Instant started = Instant.now();
         // First of all, so that a signal during start-up is an orderly shutdown, not a JVM death.
-        TerminationSignals signals = new TerminationSignals();
+        DaemonSignals signals = new DaemonSignals();
         signals.install();
-        String instance = instanceOverride != null ? instanceOverride : config.server().instance();
-        RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, System.getenv(), RuntimePaths.currentUid());
-        RuntimePaths paths = socketOverride == null ? defaults
-                : new RuntimePaths(socketOverride.toAbsolutePath(), defaults.pidfile(), defaults.logfile(), defaults.logdir());
-        try {
-            Files.createDirectories(paths.logfile().toAbsolutePath().getParent());
-            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(), logToStderr);
-            SocketGuard.prepare(paths.socket());
-        } catch (IOException | IllegalStateException e) {
-            err.println("taskmasterd: cannot start: " + e.getMessage());
+        Optional<String> refusal = refusal(config);
+        if (refusal.isPresent()) {
+            err.println("taskmasterd: " + refusal.get());
             err.flush();
             return DaemonCommand.EXIT_CANNOT_START;
         }
-        DaemonInfo info = new DaemonInfo(instance, paths, config, started, started);
+        String instance = options.instance() != null ? options.instance() : config.server().instance();
+        RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, System.getenv(), Posix.geteuid());
+        RuntimePaths paths = options.socket() == null ? defaults
+                : new RuntimePaths(options.socket().toAbsolutePath(), defaults.pidfile(), defaults.logfile(), defaults.logdir());
+        try {
+            Files.createDirectories(paths.logfile().toAbsolutePath().getParent());
+            Files.createDirectories(paths.logdir());
+            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(),
+                    options.logToStderr());
+            SocketGuard.prepare(paths.socket());
+        } catch (IOException | IllegalStateException e) {
+            return cannotStart(err, e.getMessage());
+        }
+        info = new DaemonInfo(instance, paths, config, started, started);
         ApiServer api = new ApiServer(paths.socket(), new TaskmasterService(() -> info, Clock.systemUTC()));
         try {
             api.start();
             writePidfile(paths.pidfile());
+            dropPrivileges(config, paths);
         } catch (IOException e) {
             api.close();
-            err.println("taskmasterd: cannot start: " + e.getMessage());
-            err.flush();
-            return DaemonCommand.EXIT_CANNOT_START;
+            deleteQuietly(paths.pidfile());
+            return cannotStart(err, e.getMessage());
         }
-        log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
-                ProcessHandle.current().pid(), config.source(), paths.socket());
-        log.info("configuration has {} programs ({} processes): {}", config.programs().size(),
-                config.instances().size(), String.join(", ", config.instances().stream().map(i -> i.name()).toList()));
-        log.warn("process supervision is not implemented in this build yet: programs are validated but not started");
+        try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
+                EngineThread engineThread = new EngineThread()) {
+            EventJournal journal = new EventJournal(10_000);
+            journal.addListener(new EventLogger());
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), paths.logdir(),
+                    Posix.geteuid() == 0);
+            Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
+            log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
+                    ProcessHandle.current().pid(), config.source(), paths.socket());
+            engine.startAutostart();
+            String reason = serveSignals(signals, engine, config.source());
+            shutdown(engine, reason);
+            awaitOutput(pump);
+        } catch (NativeException e) {
+            log.error("cannot start supervision: {}", e.getMessage());
+            return finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+        }
+        return finish(api, paths, 0);
+    }
 
+    /** Serves reloads until a termination signal arrives; returns its name. */
+    private String serveSignals(DaemonSignals signals, Engine engine, Path source) {
+        while (true) {
+            String signal;
+            try {
+                signal = signals.next();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+            if (!signal.equals("SIGHUP")) {
+                return signal;
+            }
+            log.info("received SIGHUP: reloading {}", source);
+            try {
+                Config next = ConfigLoader.load(source);
+                engine.reload(next).whenComplete((diff, e) -> {
+                    if (e == null) {
+                        info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
+                    }
+                });
+            } catch (ConfigException e) {
+                engine.reloadRejected(e.errors());
+            }
+        }
+    }
+
+    /** Stops every process; if that takes far longer than any stoptime allows, kills what is left. */
+    private void shutdown(Engine engine, String reason) {
+        log.info("received {}, stopping every process", reason);
+        long longest = info.config().programs().stream().mapToLong(p -> p.stoptime().toSeconds()).max().orElse(0);
         try {
-            log.info("received {}, shutting down", signals.await());
+            engine.shutdown(reason).get(longest * Math.max(1, priorities()) + SHUTDOWN_MARGIN_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            api.close();
-            deleteQuietly(paths.pidfile());
-            log.info("taskmasterd stopped");
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("processes did not stop in time ({}); killing what is left", e.getClass().getSimpleName());
+            killEverything(engine);
         }
-        return 0;
+    }
+
+    private long priorities() {
+        return info.config().programs().stream().mapToInt(p -> p.priority()).distinct().count();
+    }
+
+    /** Last resort, so that no child outlives the daemon. */
+    private static void killEverything(Engine engine) {
+        try {
+            List<ProcessSnapshot> all = engine.snapshot().get(5, TimeUnit.SECONDS);
+            for (ProcessSnapshot s : all) {
+                if (s.pid() > 0) {
+                    try {
+                        Signals.killProcessGroup(s.pid(), Signals.SIGKILL);
+                    } catch (NativeException e) {
+                        log.debug("kill {}: {}", s.pid(), e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("cannot list processes to kill: {}", e.getMessage());
+        }
+    }
+
+    /** The children are gone; give the pump a moment to copy what they wrote last into the logs. */
+    private static void awaitOutput(OutputPump pump) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (pump.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private int finish(ApiServer api, RuntimePaths paths, int code) {
+        api.close();
+        deleteQuietly(paths.pidfile());
+        log.info("taskmasterd stopped");
+        DaemonLog.close();
+        return code;
+    }
+
+    private Optional<String> refusal(Config config) {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return Optional.of("runs on Linux only (this is " + os + ")");
+        }
+        if (Posix.geteuid() == 0 && config.server().user().isEmpty() && !options.allowRoot()) {
+            return Optional.of("refusing to run as root: set server.user in " + config.source()
+                    + " to the user to run as, or pass --allow-root");
+        }
+        return Optional.empty();
+    }
+
+    /** As root with server.user set: hand our files to that user, then become it. */
+    private static void dropPrivileges(Config config, RuntimePaths paths) throws IOException {
+        if (Posix.geteuid() != 0 || config.server().user().isEmpty()) {
+            return;
+        }
+        String name = config.server().user().get();
+        UserInfo user = Users.lookup(name).orElseThrow(() -> new IOException("server.user: unknown user \"" + name + "\""));
+        for (Path p : List.of(paths.socket().getParent(), paths.socket(), paths.pidfile(), paths.logfile().getParent(),
+                paths.logfile(), paths.logdir())) {
+            if (Files.exists(p)) {
+                Files.setAttribute(p, "unix:uid", user.uid());
+                Files.setAttribute(p, "unix:gid", user.gid());
+            }
+        }
+        Privileges.dropTo(user);
+        log.info("dropped privileges to user {} (uid {}, gid {})", user.name(), user.uid(), user.gid());
+    }
+
+    private static int cannotStart(PrintWriter err, String why) {
+        err.println("taskmasterd: cannot start: " + why);
+        err.flush();
+        return DaemonCommand.EXIT_CANNOT_START;
     }
 
     /** Written to a temporary file and renamed, so a reader never sees a half-written pid. */

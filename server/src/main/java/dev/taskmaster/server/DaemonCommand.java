@@ -48,6 +48,9 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--no-stderr-log", description = "Log to the log file only, not also to standard error.")
     boolean noStderrLog;
 
+    @Option(names = "--allow-root", description = "Run as root even though the configuration names no server.user to drop to.")
+    boolean allowRoot;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -75,7 +78,7 @@ final class DaemonCommand implements Callable<Integer> {
             printErrors(e, err);
             return EXIT_CONFIG;
         }
-        return Daemon.run(loaded, instance, socket, !noStderrLog, err);
+        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot), err);
     }
 
     private static int check(Path file, PrintWriter out, PrintWriter err) {

@@ -1,10 +1,12 @@
 package dev.taskmaster.server;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
@@ -37,15 +39,36 @@ final class DaemonLog {
         ours.setLevel(Level.toLevel(level.name()));
         // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
-        root.addAppender(fileAppender(ctx, logfile, rotation));
+        root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));
         if (toStderr) {
             ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
             console.setContext(ctx);
             console.setTarget("System.err");
             console.setEncoder(encoder(ctx));
             console.start();
-            root.addAppender(console);
+            root.addAppender(async(ctx, "stderr", console));
         }
+    }
+
+    /** Flushes and closes the log; the last thing the daemon does. */
+    static void close() {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+    }
+
+    /**
+     * The engine thread logs every event; writing must not make it wait for the disk. Nothing is
+     * discarded: when the queue is full (the disk is far behind), logging waits after all.
+     */
+    private static Appender<ILoggingEvent> async(LoggerContext ctx, String name, Appender<ILoggingEvent> target) {
+        AsyncAppender async = new AsyncAppender();
+        async.setContext(ctx);
+        async.setName(name);
+        async.setQueueSize(8192);
+        async.setDiscardingThreshold(0);
+        async.setMaxFlushTime(2000);
+        async.addAppender(target);
+        async.start();
+        return async;
     }
 
     private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation) {

@@ -57,7 +57,7 @@ public final class Engine {
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
                     config.programs().size(), supervisors.size()));
             byPriority(supervisors.values()).values().forEach(group -> group.stream()
-                    .filter(s -> s.spec().program().autostart()).forEach(Supervisor::start));
+                    .filter(s -> s.spec().program().autostart()).forEach(s -> s.start("autostart")));
             return null;
         });
     }
@@ -77,7 +77,7 @@ public final class Engine {
             if (shuttingDown) {
                 return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
             }
-            return each(names, Supervisor::start);
+            return each(names, s -> s.start("started by request"));
         });
     }
 
@@ -188,7 +188,8 @@ public final class Engine {
             }
             supervisors.clear();
             supervisors.putAll(rebuilt);
-            byPriority(starting).values().forEach(group -> group.forEach(Supervisor::start));
+            byPriority(starting).values().forEach(group -> group.forEach(s -> s.start(
+                    kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload" : "restarted by reload with new settings")));
             result.complete(diff);
         }));
     }

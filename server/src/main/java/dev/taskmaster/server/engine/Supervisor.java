@@ -94,7 +94,7 @@ final class Supervisor {
 
     // ---- commands -------------------------------------------------------------------------
 
-    CommandResult start() {
+    CommandResult start(String why) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 return CommandResult.already(name(), "already started");
@@ -106,7 +106,7 @@ final class Supervisor {
             default -> { }
         }
         startFailures = 0;
-        spawn("started by request");
+        spawn(why);
         return CommandResult.done(name(), state == ProcessState.BACKOFF || state == ProcessState.FATAL
                 ? "could not start: " + spawnError : "starting");
     }
@@ -167,7 +167,7 @@ final class Supervisor {
         nextStart = null;
         startTime = ctx.clock().now();
         spawnedAtNanos = ctx.clock().nanoTime();
-        transition(ProcessState.STARTING, why + ", pid " + attempt.process.pid());
+        transition(ProcessState.STARTING, why);
         Duration starttime = spec.program().starttime();
         if (starttime.isZero()) {
             transition(ProcessState.RUNNING, "started (starttime is 0)");

@@ -1,0 +1,26 @@
+package dev.taskmaster.server;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Catches SIGTERM, SIGINT (shut down) and SIGHUP (reload) and hands them, in order, to the
+ * daemon's main thread. The handlers only enqueue; the main thread does the work. Without
+ * this, the JVM would die on SIGTERM with 128+15 and leave the children behind.
+ */
+@SuppressWarnings("removal")
+final class DaemonSignals {
+
+    private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+
+    void install() {
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> received.add("SIG" + s.getName()));
+        }
+    }
+
+    /** Blocks until the next signal; returns its name, e.g. {@code SIGHUP}. */
+    String next() throws InterruptedException {
+        return received.take();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.taskmaster.server.engine;
+
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigError;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes every engine event to the daemon log, one line each, at a level that says how much
+ * it matters: unexpected exits, spawn failures and FATAL are warnings. Runs on the engine
+ * thread; the log's appender is asynchronous so this never waits for the disk.
+ */
+public final class EventLogger implements Consumer<EngineEvent> {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.taskmaster.events");
+
+    @Override
+    public void accept(EngineEvent event) {
+        switch (event) {
+            case EngineEvent.StateChanged c -> {
+                String line = c.process() + ": " + c.from() + " -> " + c.to() + (c.pid() > 0 ? " (pid " + c.pid() + ")" : "")
+                        + ": " + c.reason();
+                boolean bad = c.to() == ProcessState.FATAL || c.to() == ProcessState.BACKOFF
+                        || (c.to() == ProcessState.EXITED && c.exit().map(e -> !e.expected()).orElse(false));
+                if (bad) {
+                    log.warn(line);
+                } else {
+                    log.info(line);
+                }
+            }
+            case EngineEvent.DaemonStarted d -> log.info("supervising {} programs ({} processes)", d.programs(), d.processes());
+            case EngineEvent.ShutdownStarted s -> log.info("stopping every process: {}", s.reason());
+            case EngineEvent.ConfigReloaded r -> {
+                ConfigDiff diff = r.diff();
+                log.info("configuration reloaded: {}{}", diff.summary(),
+                        diff.serverChanged() ? " (server settings changed; they apply when the daemon restarts)" : "");
+            }
+            case EngineEvent.ConfigRejected r -> {
+                log.error("configuration rejected, nothing changed ({} error{}):", r.errors().size(),
+                        r.errors().size() == 1 ? "" : "s");
+                for (ConfigError e : r.errors()) {
+                    log.error("  {}", e);
+                }
+            }
+        }
+    }
+}

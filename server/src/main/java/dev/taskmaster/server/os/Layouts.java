@@ -1,0 +1,104 @@
+package dev.taskmaster.server.os;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.StructLayout;
+import java.util.Locale;
+
+/**
+ * Every C struct layout and opaque size the native layer relies on, in one place, chosen once
+ * from {@code os.arch}. Supported: x86-64 and aarch64 (64-bit Linux, glibc).
+ *
+ * <p>Only {@code struct epoll_event} actually differs between the two: the kernel declares it
+ * {@code __attribute__((packed))} on x86-64 (12 bytes, data at 4) and naturally aligned
+ * elsewhere (16 bytes, data at 8). The others are here so that a new architecture means
+ * reviewing one file. Offsets were checked against glibc 2.36 headers with {@code offsetof}.
+ *
+ * <p>Threading: immutable constants.
+ */
+final class Layouts {
+
+    enum Arch { X86_64, AARCH64 }
+
+    static final Arch ARCH = arch(System.getProperty("os.arch"));
+
+    // --- struct epoll_event { uint32_t events; epoll_data_t data; }
+    static final StructLayout EPOLL_EVENT = epollEvent(ARCH);
+    static final long EPOLL_EVENT_EVENTS = offset(EPOLL_EVENT, "events");
+    static final long EPOLL_EVENT_DATA = offset(EPOLL_EVENT, "data");
+
+    // --- siginfo_t as filled by waitid for SIGCHLD-style results (same on x86-64 and aarch64).
+    // The union after si_code is 8-aligned because it holds pointers, hence the pad at 12.
+    static final StructLayout SIGINFO = MemoryLayout.structLayout(
+            JAVA_INT.withName("si_signo"),
+            JAVA_INT.withName("si_errno"),
+            JAVA_INT.withName("si_code"),
+            MemoryLayout.paddingLayout(4),
+            JAVA_INT.withName("si_pid"),
+            JAVA_INT.withName("si_uid"),
+            JAVA_INT.withName("si_status"),
+            MemoryLayout.paddingLayout(128 - 28)).withName("siginfo_t");
+    static final long SI_SIGNO = offset(SIGINFO, "si_signo");
+    static final long SI_CODE = offset(SIGINFO, "si_code");
+    static final long SI_PID = offset(SIGINFO, "si_pid");
+    static final long SI_UID = offset(SIGINFO, "si_uid");
+    static final long SI_STATUS = offset(SIGINFO, "si_status");
+
+    // --- struct passwd (LP64: same on x86-64 and aarch64)
+    static final StructLayout PASSWD = MemoryLayout.structLayout(
+            ADDRESS.withName("pw_name"),
+            ADDRESS.withName("pw_passwd"),
+            JAVA_INT.withName("pw_uid"),
+            JAVA_INT.withName("pw_gid"),
+            ADDRESS.withName("pw_gecos"),
+            ADDRESS.withName("pw_dir"),
+            ADDRESS.withName("pw_shell")).withName("passwd");
+    static final long PW_NAME = offset(PASSWD, "pw_name");
+    static final long PW_UID = offset(PASSWD, "pw_uid");
+    static final long PW_GID = offset(PASSWD, "pw_gid");
+    static final long PW_DIR = offset(PASSWD, "pw_dir");
+    static final long PW_SHELL = offset(PASSWD, "pw_shell");
+
+    /** glibc's sigset_t: 1024 bits. Manipulated only through sigemptyset & co. */
+    static final long SIGSET_SIZE = 128;
+
+    /**
+     * posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336 bytes) on glibc 2.36
+     * x86-64 are opaque; allocate generously so a future glibc growing them cannot overrun.
+     */
+    static final long SPAWN_FILE_ACTIONS_SIZE = 512;
+    static final long SPAWNATTR_SIZE = 512;
+    static final long SPAWN_OPAQUE_ALIGN = 8;
+
+    private Layouts() {}
+
+    static Arch arch(String osArch) {
+        return switch (osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64", "x86_64" -> Arch.X86_64;
+            case "aarch64", "arm64" -> Arch.AARCH64;
+            default -> throw new UnsupportedOperationException(
+                    "Taskmaster's native layer supports x86-64 and aarch64 Linux, not " + osArch);
+        };
+    }
+
+    static StructLayout epollEvent(Arch arch) {
+        return switch (arch) {
+            case X86_64 -> MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    JAVA_LONG_UNALIGNED.withName("data")).withName("epoll_event");
+            case AARCH64 -> MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("data")).withName("epoll_event");
+        };
+    }
+
+    static long offset(StructLayout layout, String field) {
+        return layout.byteOffset(PathElement.groupElement(field));
+    }
+}

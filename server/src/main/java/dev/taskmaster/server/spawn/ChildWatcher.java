@@ -1,0 +1,88 @@
+package dev.taskmaster.server.spawn;
+
+import dev.taskmaster.server.os.Epoll;
+import dev.taskmaster.server.os.Fds;
+import dev.taskmaster.server.os.NativeException;
+import dev.taskmaster.server.os.PidFd;
+import dev.taskmaster.server.os.WaitStatus;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns of child exits the moment they happen, with no thread per child and no polling: each
+ * child's pidfd is in one epoll set, and one thread reaps whichever becomes readable (waitid on
+ * the pidfd gives the exact status and removes the zombie). {@link #watch} may be called from
+ * any thread; callbacks run on the watcher thread and must not block.
+ */
+public final class ChildWatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ChildWatcher.class);
+
+    private record Child(int pid, int pidfd, Consumer<WaitStatus> onExit) {
+    }
+
+    private final EpollLoop loop;
+    private final Map<Long, Child> children = new ConcurrentHashMap<>();
+
+    public ChildWatcher() throws NativeException {
+        loop = new EpollLoop("child-watcher");
+    }
+
+    /** Reports the exit of {@code pid}, a child of this process, exactly once, on the watcher thread. */
+    public void watch(int pid, Consumer<WaitStatus> onExit) throws NativeException {
+        int pidfd = PidFd.open(pid);
+        try {
+            // Registered under the lock of the map entry's creation, so reap() always finds it.
+            synchronized (children) {
+                long token = loop.add(pidfd, Epoll.EPOLLIN, this::reap);
+                children.put(token, new Child(pid, pidfd, onExit));
+            }
+        } catch (NativeException e) {
+            Fds.closeQuietly(pidfd);
+            throw e;
+        }
+    }
+
+    /** How many children are being watched (not yet reaped). */
+    public int size() {
+        return children.size();
+    }
+
+    private void reap(long token, int events) {
+        Child child;
+        synchronized (children) {
+            child = children.get(token);
+        }
+        if (child == null) {
+            return;
+        }
+        Optional<WaitStatus> status;
+        try {
+            status = PidFd.tryWait(child.pidfd());
+        } catch (NativeException e) {
+            log.error("cannot wait for pid {}: {}", child.pid(), e.getMessage());
+            return;
+        }
+        if (status.isEmpty()) {
+            return; // readable but not yet waitable: the next readiness will tell
+        }
+        children.remove(token);
+        loop.remove(token, child.pidfd());
+        Fds.closeQuietly(child.pidfd());
+        try {
+            child.onExit().accept(status.get());
+        } catch (RuntimeException e) {
+            log.error("exit callback for pid {} failed", child.pid(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+        children.values().forEach(c -> Fds.closeQuietly(c.pidfd()));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.taskmaster.server.spawn;
+
+import dev.taskmaster.server.os.Epoll;
+import dev.taskmaster.server.os.EventFd;
+import dev.taskmaster.server.os.NativeException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread waiting on one epoll set and calling the handler of each ready descriptor.
+ * {@link #add} and {@link #remove} may be called from any thread; handlers run on the loop
+ * thread, must not block for long, and a handler that throws is logged and the loop goes on.
+ */
+final class EpollLoop implements AutoCloseable {
+
+    /** Called on the loop thread when its descriptor is ready. */
+    @FunctionalInterface
+    interface Handler {
+        void ready(long token, int events);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(EpollLoop.class);
+    private static final long WAKE_TOKEN = 0;
+
+    private final Epoll epoll;
+    private final EventFd wake;
+    private final Map<Long, Handler> handlers = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong(1);
+    private final Thread thread;
+    private volatile boolean closed;
+
+    EpollLoop(String name) throws NativeException {
+        epoll = Epoll.create();
+        wake = EventFd.create();
+        epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE_TOKEN);
+        thread = Thread.ofPlatform().name(name).daemon().start(this::loop);
+    }
+
+    /** Watches {@code fd} for {@code events}; returns the token passed to the handler. */
+    long add(int fd, int events, Handler handler) throws NativeException {
+        long token = tokens.getAndIncrement();
+        handlers.put(token, handler);
+        try {
+            epoll.add(fd, events, token);
+        } catch (NativeException e) {
+            handlers.remove(token);
+            throw e;
+        }
+        return token;
+    }
+
+    /** Stops watching; the caller still owns (and closes) the descriptor. */
+    void remove(long token, int fd) {
+        handlers.remove(token);
+        try {
+            epoll.remove(fd);
+        } catch (NativeException e) {
+            log.debug("epoll remove of fd {}: {}", fd, e.getMessage());
+        }
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                epoll.wait(-1, (token, events) -> {
+                    if (token == WAKE_TOKEN) {
+                        quietly(wake::drain);
+                        return;
+                    }
+                    Handler h = handlers.get(token);
+                    if (h != null) {
+                        try {
+                            h.ready(token, events);
+                        } catch (RuntimeException e) {
+                            log.error("{}: handler failed", thread.getName(), e);
+                        }
+                    }
+                });
+            } catch (NativeException | RuntimeException e) {
+                if (!closed) {
+                    log.error("{}: {}", thread.getName(), e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        quietly(wake::signal);
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        quietly(epoll::close);
+        quietly(wake::close);
+    }
+
+    private interface NativeAction {
+        void run() throws NativeException;
+    }
+
+    private static void quietly(NativeAction action) {
+        try {
+            action.run();
+        } catch (NativeException e) {
+            log.debug("{}", e.getMessage());
+        }
+    }
+}
