@@ -95,7 +95,7 @@ class DaemonIT {
         Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
         Path socket = tmp.resolve("run/taskmaster/default.sock");
         Path pidfile = tmp.resolve("run/taskmaster/default.pid");
-        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString())) {
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
             BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
             assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
             assertThat(Files.readString(pidfile).strip()).isEqualTo(String.valueOf(daemon.pid()));
@@ -118,7 +118,7 @@ class DaemonIT {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
 
-            try (BinProcess second = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString())) {
+            try (BinProcess second = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
                 assertThat(second.waitFor(LIMIT)).isEqualTo(3);
                 assertThat(second.stderr()).isEqualTo("taskmasterd: cannot start: another taskmasterd is already running on "
                         + socket + "; stop it first, or start this one with another --instance\n");
@@ -135,6 +135,18 @@ class DaemonIT {
     }
 
     @Test
+    void asRootItRefusesWithoutAUserToDropToOrAllowRoot() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.taskmaster.server.os.Posix.geteuid() == 0, "runs as root only");
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(3);
+            assertThat(p.stderr()).isEqualTo("taskmasterd: refusing to run as root: set server.user in " + config
+                    + " to the user to run as, or pass --allow-root\n");
+        }
+        assertThat(tmp.resolve("run/taskmaster/default.sock")).doesNotExist();
+    }
+
+    @Test
     void aStaleSocketFromADeadDaemonIsReplaced() throws Exception {
         Path socket = tmp.resolve("run/taskmaster/stale.sock");
         Files.createDirectories(socket.getParent());
@@ -144,7 +156,7 @@ class DaemonIT {
         }
         assertThat(socket).exists();
         Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
-        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString(), "--instance", "stale")) {
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(), "--instance", "stale")) {
             Path pidfile = tmp.resolve("run/taskmaster/stale.pid");
             BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
             assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
@@ -159,7 +171,7 @@ class DaemonIT {
         for (int round = 0; round < 5; round++) {
             String instance = "race" + round;
             Path pidfile = tmp.resolve("run/taskmaster/" + instance + ".pid");
-            try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", config.toString(),
+            try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(),
                     "--instance", instance)) {
                 BinProcess.await("the pidfile", LIMIT, () -> Files.exists(pidfile) || !daemon.isAlive());
                 ProcessHandle.of(daemon.pid()).orElseThrow().destroy();

@@ -64,6 +64,7 @@ public final class Errno {
     }
 
     /** The C library's message, e.g. {@code No such file or directory} (strerror_r, C locale text). */
+    @SuppressWarnings("restricted") // the returned pointer is to a NUL-terminated string
     public static String describe(int errno) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);

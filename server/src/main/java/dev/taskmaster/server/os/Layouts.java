@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.util.Locale;
 
@@ -64,7 +65,10 @@ final class Layouts {
     static final long PW_DIR = offset(PASSWD, "pw_dir");
     static final long PW_SHELL = offset(PASSWD, "pw_shell");
 
-    /** glibc's sigset_t: 1024 bits. Manipulated only through sigemptyset & co. */
+    /**
+     * glibc's sigset_t: {@code unsigned long __val[16]}, 1024 bits, signal n at bit n-1 of the
+     * words in order. Linux has 64 signals, all in word 0 on a 64-bit architecture.
+     */
     static final long SIGSET_SIZE = 128;
 
     /**
@@ -76,6 +80,15 @@ final class Layouts {
     static final long SPAWN_OPAQUE_ALIGN = 8;
 
     private Layouts() {}
+
+    /**
+     * Fills a zeroed sigset_t so that signal n is a member iff bit n-1 of {@code signals} is set.
+     * Unlike sigaddset, this can include glibc's internal signals 32 and 33.
+     */
+    static void setSignals(MemorySegment sigset, long signals) {
+        sigset.asSlice(0, SIGSET_SIZE).fill((byte) 0);
+        sigset.set(JAVA_LONG, 0, signals);
+    }
 
     static Arch arch(String osArch) {
         return switch (osArch.toLowerCase(Locale.ROOT)) {

@@ -30,6 +30,7 @@ import java.util.Optional;
  * <p>Flag values below are the generic Linux ones, identical on x86-64 and aarch64; anything
  * that differs between architectures lives in {@link Layouts}.
  */
+@SuppressWarnings("restricted") // linking downcalls is what this class is for
 final class LibC {
 
     // fcntl.h (generic values; O_DIRECTORY & co. differ on aarch64 and are deliberately absent)
@@ -108,8 +109,7 @@ final class LibC {
     private static final MethodHandle ATTR_SETSIGDEFAULT = plain("posix_spawnattr_setsigdefault",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", INT_PTR);
-    private static final MethodHandle SIGFILLSET = plain("sigfillset", INT_PTR);
-    private static final MethodHandle SIGDELSET = plain("sigdelset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SIGISMEMBER = plain("sigismember", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     // --- processes and signals
     private static final MethodHandle WAITID = withErrno("waitid",
@@ -246,10 +246,8 @@ final class LibC {
 
     static int sigemptyset(MemorySegment set) { return callPtr(SIGEMPTYSET, set); }
 
-    static int sigfillset(MemorySegment set) { return callPtr(SIGFILLSET, set); }
-
-    static int sigdelset(MemorySegment set, int sig) {
-        try { return (int) SIGDELSET.invokeExact(set, sig); } catch (Throwable t) { throw unexpected(t); }
+    static int sigismember(MemorySegment set, int sig) {
+        try { return (int) SIGISMEMBER.invokeExact(set, sig); } catch (Throwable t) { throw unexpected(t); }
     }
 
     static int waitid(int idType, int id, MemorySegment siginfo, int options) {

@@ -67,12 +67,12 @@ public final class PosixSpawn {
         LibC.checkReturned("sigemptyset", LibC.sigemptyset(empty));
         LibC.checkReturned("posix_spawnattr_setsigmask", LibC.spawnattrSetsigmask(attr, empty));
 
-        // sigfillset leaves out glibc's two internal signals (32, 33); everything else, 1..64,
-        // goes back to SIG_DFL. Dispositions set to "ignore" would otherwise survive the exec.
+        // Every signal 1..64 but SIGKILL and SIGSTOP goes back to SIG_DFL: dispositions set to
+        // "ignore" survive exec. Set by hand rather than with sigfillset, which leaves out
+        // glibc's internal signals 32 and 33; posix_spawn then sets those to SIG_IGN in the
+        // child, and a program would start with two real-time signals ignored.
         MemorySegment defaults = arena.allocate(Layouts.SIGSET_SIZE, 8);
-        LibC.checkReturned("sigfillset", LibC.sigfillset(defaults));
-        LibC.checkReturned("sigdelset", LibC.sigdelset(defaults, SIGKILL));
-        LibC.checkReturned("sigdelset", LibC.sigdelset(defaults, SIGSTOP));
+        Layouts.setSignals(defaults, ~(bit(SIGKILL) | bit(SIGSTOP)));
         LibC.checkReturned("posix_spawnattr_setsigdefault", LibC.spawnattrSetsigdefault(attr, defaults));
 
         short flags = (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF
@@ -122,6 +122,10 @@ public final class PosixSpawn {
                     LibC.fileActionsAddChdir(actions, arena.allocateFrom(request.workingDir().get().toString())));
         }
         LibC.checkReturned("posix_spawn_file_actions_addclosefrom_np", LibC.fileActionsAddClosefrom(actions, 3));
+    }
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
     }
 
     private static void open(Arena arena, MemorySegment actions, int target, String path, int flags, int mode)

@@ -104,6 +104,7 @@ public final class Users {
                 string(pwd, Layouts.PW_SHELL));
     }
 
+    @SuppressWarnings("restricted") // passwd fields point at NUL-terminated strings
     private static String string(MemorySegment struct, long offset) {
         MemorySegment p = struct.get(ADDRESS, offset);
         return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(Long.MAX_VALUE).getString(0);

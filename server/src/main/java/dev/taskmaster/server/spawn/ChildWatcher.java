@@ -1,9 +1,11 @@
 package dev.taskmaster.server.spawn;
 
 import dev.taskmaster.server.os.Epoll;
+import dev.taskmaster.server.os.Errno;
 import dev.taskmaster.server.os.Fds;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.PidFd;
+import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.WaitStatus;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +24,7 @@ public final class ChildWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChildWatcher.class);
 
-    private record Child(int pid, int pidfd, Consumer<WaitStatus> onExit) {
+    private record Child(int pid, int pidfd, boolean killGroup, Consumer<WaitStatus> onExit) {
     }
 
     private final EpollLoop loop;
@@ -32,14 +34,20 @@ public final class ChildWatcher implements AutoCloseable {
         loop = new EpollLoop("child-watcher");
     }
 
-    /** Reports the exit of {@code pid}, a child of this process, exactly once, on the watcher thread. */
-    public void watch(int pid, Consumer<WaitStatus> onExit) throws NativeException {
+    /**
+     * Reports the exit of {@code pid}, a child of this process, exactly once, on the watcher thread.
+     * With {@code killGroupOnExit}, whatever is left of its process group (pgid = pid) is sent
+     * SIGKILL when it exits, before it is reaped: while the zombie exists its pid, and so the group
+     * id, cannot be reused, so the signal cannot reach a stranger. That is what makes a group
+     * stop leave nothing behind, even a grandchild forked after the stop signal went out.
+     */
+    public void watch(int pid, boolean killGroupOnExit, Consumer<WaitStatus> onExit) throws NativeException {
         int pidfd = PidFd.open(pid);
         try {
             // Registered under the lock of the map entry's creation, so reap() always finds it.
             synchronized (children) {
                 long token = loop.add(pidfd, Epoll.EPOLLIN, this::reap);
-                children.put(token, new Child(pid, pidfd, onExit));
+                children.put(token, new Child(pid, pidfd, killGroupOnExit, onExit));
             }
         } catch (NativeException e) {
             Fds.closeQuietly(pidfd);
@@ -59,6 +67,16 @@ public final class ChildWatcher implements AutoCloseable {
         }
         if (child == null) {
             return;
+        }
+        if (child.killGroup()) {
+            // A readable pidfd means the process has ended and is still a zombie: see watch().
+            try {
+                Signals.killProcessGroup(child.pid(), Signals.SIGKILL);
+            } catch (NativeException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    log.warn("cannot kill what is left of process group {}: {}", child.pid(), e.getMessage());
+                }
+            }
         }
         Optional<WaitStatus> status;
         try {

@@ -113,7 +113,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
             for (int i = 0; i < readEnds.size(); i++) {
                 pump.add(readEnds.get(i), sinks.get(i));
             }
-            watcher.watch(pid, status -> onExit.accept(outcome(status)));
+            watcher.watch(pid, p.killasgroup(), status -> onExit.accept(outcome(status)));
             return new Launched(pid);
         } catch (NativeException e) {
             parentEnds.forEach(Fds::closeQuietly);

@@ -1,0 +1,358 @@
+package dev.taskmaster.server.spawn;
+
+import static dev.taskmaster.server.engine.ProcessState.BACKOFF;
+import static dev.taskmaster.server.engine.ProcessState.EXITED;
+import static dev.taskmaster.server.engine.ProcessState.FATAL;
+import static dev.taskmaster.server.engine.ProcessState.RUNNING;
+import static dev.taskmaster.server.engine.ProcessState.STOPPED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmaster.config.Signal;
+import dev.taskmaster.server.engine.CommandResult;
+import dev.taskmaster.server.engine.ExitOutcome;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.os.Signals;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine with real children: every program option honoured, every exit reported exactly. */
+class RealProcessTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void restartPoliciesWithRealExits() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  always: {cmd: "sh -c 'exit 0'", starttime: 0, autorestart: always}
+                  never: {cmd: "sh -c 'exit 3'", starttime: 0, autorestart: never}
+                  expected: {cmd: "sh -c 'exit 2'", starttime: 0, exitcodes: [0, 2]}
+                """)) {
+            e.until("always to restart 3 times", all -> all.getFirst().restartCount() >= 3);
+            ProcessSnapshot never = e.await("never", EXITED);
+            assertThat(never.lastExit().orElseThrow().outcome()).isEqualTo(new ExitOutcome.Exited(3));
+            assertThat(never.lastExit().orElseThrow().expected()).isFalse();
+            ProcessSnapshot expected = e.await("expected", EXITED);
+            assertThat(expected.lastExit().orElseThrow().describe()).isEqualTo("exited with code 2 (expected)");
+            assertThat(expected.restartCount()).isZero();
+            assertThat(e.snapshot("never").restartCount()).isZero();
+        }
+    }
+
+    @Test
+    void anUnexpectedCodeIsRestartedAnExpectedOneIsNot() throws Exception {
+        // First run exits 1 (unexpected: restarted), the second exits 0 (expected: left EXITED).
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  flip: {cmd: "sh -c 'if [ -e ${TMP}/ran ]; then exit 0; fi; touch ${TMP}/ran; exit 1'", starttime: 0}
+                """)) {
+            // EXITED comes twice (after the 1, then after the 0): wait for the second.
+            e.until("the restarted run to exit", all -> all.getFirst().state() == EXITED && all.getFirst().restartCount() == 1);
+            ProcessSnapshot s = e.snapshot("flip");
+            assertThat(s.lastExit().orElseThrow().outcome()).isEqualTo(new ExitOutcome.Exited(0));
+        }
+    }
+
+    @Test
+    void deathBySignalIsReportedAsTheSignal() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  killed: {cmd: "sh -c 'kill -KILL $$$$'", starttime: 0, autorestart: never}
+                  segv: {cmd: "sh -c 'kill -SEGV $$$$'", starttime: 0, autorestart: never}
+                """)) {
+            ProcessSnapshot k = e.await("killed", EXITED);
+            assertThat(k.lastExit().orElseThrow().outcome()).isEqualTo(new ExitOutcome.Killed(Signal.KILL, false));
+            assertThat(k.lastExit().orElseThrow().describe()).isEqualTo("killed by SIGKILL (unexpected)");
+            ProcessSnapshot s = e.await("segv", EXITED);
+            assertThat(s.lastExit().orElseThrow().outcome()).isInstanceOfSatisfying(ExitOutcome.Killed.class,
+                    kill -> assertThat(kill.signal().name()).isEqualTo("SEGV"));
+        }
+    }
+
+    @Test
+    void failedStartsGoThroughBackoffToFatal() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  quick: {cmd: "sh -c 'exit 1'", starttime: 5, startretries: 2, backoff: {initial: 50ms, max: 50ms}}
+                  missing: {cmd: /nonexistent/bin/server, startretries: 1, backoff: {initial: 50ms, max: 50ms}}
+                  notexec: {cmd: "${TMP}/data.txt", startretries: 0}
+                  baddir: {cmd: /bin/true, workingdir: /nonexistent/dir, startretries: 0}
+                  nouser: {cmd: /bin/true, user: no-such-user-xyz, startretries: 0}
+                  notfound: {cmd: no-such-command-xyz, startretries: 0}
+                """.replace("${TMP}", tmp.toString()))) {
+            ProcessSnapshot quick = e.await("quick", FATAL);
+            assertThat(quick.startFailures()).isEqualTo(3);
+            assertThat(e.journal.since(0)).filteredOn(ev -> ev instanceof dev.taskmaster.server.engine.EngineEvent.StateChanged c
+                    && c.process().equals("quick") && c.to() == BACKOFF).hasSize(3);
+            assertThat(e.await("missing", FATAL).spawnError()).contains("/nonexistent/bin/server: no such file (ENOENT)");
+            assertThat(e.await("baddir", FATAL).spawnError()).contains("working directory /nonexistent/dir does not exist");
+            assertThat(e.await("nouser", FATAL).spawnError()).contains("unknown user \"no-such-user-xyz\"");
+            assertThat(e.await("notfound", FATAL).spawnError().orElseThrow()).startsWith("no-such-command-xyz: command not found in PATH");
+        }
+    }
+
+    @Test
+    void aFileThatIsNotExecutableIsRefusedPrecisely() throws Exception {
+        Path data = Files.writeString(tmp.resolve("data.txt"), "hello");
+        try (RealEngine e = new RealEngine(tmp, "programs:\n  notexec: {cmd: " + data + ", startretries: 0}\n")) {
+            assertThat(e.await("notexec", FATAL).spawnError())
+                    .contains(data + ": permission denied (EACCES): it is not executable");
+        }
+    }
+
+    @Test
+    void aProgramThatIgnoresSigtermIsKilledAfterStoptime() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  stubborn: {cmd: "sh -c 'trap \\"\\" TERM; echo ready > ${TMP}/ready; exec sleep 1000'", starttime: 0, stoptime: 300ms}
+                """.replace("${TMP}", tmp.toString()))) {
+            e.await("stubborn", RUNNING);
+            awaitFile(tmp.resolve("ready"));
+            int pid = e.snapshot("stubborn").pid();
+            long t0 = System.nanoTime();
+            e.engine.stop(List.of("stubborn")).get(5, TimeUnit.SECONDS);
+            ProcessSnapshot s = e.await("stubborn", STOPPED);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(300);
+            assertThat(s.lastExit().orElseThrow().outcome()).isEqualTo(new ExitOutcome.Killed(Signal.KILL, false));
+            assertThat(Procs.alive(pid)).isFalse();
+        }
+    }
+
+    @Test
+    void stopasgroupLeavesNoGrandchild() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  family: {cmd: "sh -c 'sleep 1000 & sleep 1000 & echo $$$$ > ${TMP}/up; wait'", starttime: 0, stopasgroup: true}
+                """.replace("${TMP}", tmp.toString()))) {
+            e.await("family", RUNNING);
+            awaitFile(tmp.resolve("up"));
+            int leader = e.snapshot("family").pid();
+            awaitTrue("the two sleeps", () -> Procs.inGroup(leader).size() == 3);
+            e.engine.stop(List.of("family")).get(5, TimeUnit.SECONDS);
+            e.await("family", STOPPED);
+            awaitTrue("the whole group to be gone", () -> Procs.inGroup(leader).isEmpty());
+        }
+    }
+
+    @Test
+    void aGrandchildForkedAfterTheStopSignalDoesNotSurviveAGroupStop() throws Exception {
+        // The program answers SIGTERM by forking a helper and exiting: the helper is born after
+        // the group was signalled, so only the kill of the group at the leader's exit gets it.
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  racer: {cmd: "sh -c 'trap \\"sleep 1000 & exit 0\\" TERM; while :; do sleep 0.01; done'", starttime: 0, stopasgroup: true, autostart: false}
+                """)) {
+            for (int i = 0; i < 10; i++) {
+                e.engine.start(List.of("racer")).get(5, TimeUnit.SECONDS);
+                int leader = e.await("racer", RUNNING).pid();
+                e.engine.stop(List.of("racer")).get(5, TimeUnit.SECONDS);
+                e.await("racer", STOPPED);
+                try {
+                    awaitTrue("round " + i + ": group " + leader + " to be empty", () -> Procs.inGroup(leader).isEmpty());
+                } finally {
+                    killGroupQuietly(leader); // never leave the helper behind, even when the test fails
+                }
+            }
+        }
+    }
+
+    private static void killGroupQuietly(int pgid) {
+        try {
+            Signals.killProcessGroup(pgid, Signals.SIGKILL);
+        } catch (dev.taskmaster.server.os.NativeException gone) {
+            // nothing left: the expected case
+        }
+    }
+
+    @Test
+    void withoutStopasgroupGrandchildrenOutliveTheLeader() throws Exception {
+        // The control for the test above: it proves that test can fail.
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  family: {cmd: "sh -c 'trap \\"exit 0\\" TERM; sleep 1000 & echo $$$$ > ${TMP}/up; wait'", starttime: 0}
+                """.replace("${TMP}", tmp.toString()))) {
+            e.await("family", RUNNING);
+            awaitFile(tmp.resolve("up"));
+            int leader = e.snapshot("family").pid();
+            awaitTrue("the sleep", () -> Procs.inGroup(leader).size() == 2);
+            e.engine.stop(List.of("family")).get(5, TimeUnit.SECONDS);
+            e.await("family", STOPPED);
+            assertThat(Procs.inGroup(leader)).hasSize(1);
+            Signals.killProcessGroup(leader, Signals.SIGKILL);
+            awaitTrue("cleanup", () -> Procs.inGroup(leader).isEmpty());
+        }
+    }
+
+    @Test
+    void umaskEnvWorkingdirAndOutputAreHonoured() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  probe:
+                    cmd: "sh -c 'umask; touch made; pwd; echo \\"FOO=$FOO NAME=$TASKMASTER_PROCESS_NAME\\"; echo oops >&2'"
+                    umask: 027
+                    workingdir: %s
+                    env: {FOO: "bar baz"}
+                    stdout: %s/out.log
+                    stderr: %s/err.log
+                    starttime: 0
+                    autorestart: never
+                """.formatted(work, tmp, tmp))) {
+            e.await("probe", EXITED);
+            awaitTrue("the output", () -> read(tmp.resolve("err.log")).equals("oops\n"));
+            assertThat(read(tmp.resolve("out.log"))).isEqualTo("0027\n" + work + "\nFOO=bar baz NAME=probe\n");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(work.resolve("made")))).isEqualTo("rw-r-----");
+        }
+    }
+
+    @Test
+    void inheritedEnvironmentPlusOverrides() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  env: {cmd: /usr/bin/env, env: {PATH: "/custom:/usr/bin:/bin", EXTRA: "1"}, stdout: %s/env.log, starttime: 0, autorestart: never}
+                """.formatted(tmp))) {
+            e.await("env", EXITED);
+            awaitTrue("the output", () -> read(tmp.resolve("env.log")).contains("EXTRA=1"));
+            List<String> lines = read(tmp.resolve("env.log")).lines().toList();
+            assertThat(lines).contains("PATH=/custom:/usr/bin:/bin", "EXTRA=1", "TASKMASTER_GROUP_NAME=env");
+            if (System.getenv("HOME") != null) {
+                assertThat(lines).contains("HOME=" + System.getenv("HOME"));
+            }
+        }
+    }
+
+    @Test
+    void redirectStderrAndDiscardAndDefaultLogs() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  merged: {cmd: "sh -c 'echo out; echo err >&2'", redirect_stderr: true, starttime: 0, autorestart: never}
+                  quiet: {cmd: "sh -c 'echo out; echo err >&2'", stdout: none, stderr: none, starttime: 0, autorestart: never}
+                """)) {
+            e.await("merged", EXITED);
+            e.await("quiet", EXITED);
+            Path merged = tmp.resolve("logs/merged.stdout.log");
+            awaitTrue("the output", () -> read(merged).lines().count() == 2);
+            assertThat(read(merged).lines().toList()).containsExactlyInAnyOrder("out", "err");
+            assertThat(tmp.resolve("logs/merged.stderr.log")).doesNotExist();
+            assertThat(tmp.resolve("logs/quiet.stdout.log")).doesNotExist();
+        }
+    }
+
+    @Test
+    void theLastLinesBeforeAnExitReachTheLog() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  burst: {cmd: "seq 1 200000", starttime: 0, autorestart: never}
+                """)) {
+            e.await("burst", EXITED);
+            Path log = tmp.resolve("logs/burst.stdout.log");
+            awaitTrue("every line", () -> read(log).endsWith("\n200000\n"));
+            List<String> lines = read(log).lines().toList();
+            assertThat(lines).hasSize(200_000);
+            for (int i = 0; i < lines.size(); i += 9973) {
+                assertThat(lines.get(i)).isEqualTo(String.valueOf(i + 1));
+            }
+        }
+    }
+
+    @Test
+    void reloadKeepsUnchangedPidsAndResizes() throws Exception {
+        String v1 = "programs:\n  w: {cmd: sleep 1000, starttime: 0, numprocs: 3, stopsignal: KILL}\n"
+                + "  gone: {cmd: sleep 1000, starttime: 0, stopsignal: KILL}\n";
+        try (RealEngine e = new RealEngine(tmp, v1)) {
+            for (String n : List.of("w:0", "w:1", "w:2", "gone")) {
+                e.await(n, RUNNING);
+            }
+            List<Integer> pids = List.of(e.snapshot("w:0").pid(), e.snapshot("w:1").pid(), e.snapshot("w:2").pid());
+            int gone = e.snapshot("gone").pid();
+            e.engine.reload(RealEngine.config(tmp, "programs:\n  w: {cmd: sleep 1000, starttime: 0, numprocs: 5, stopsignal: KILL}\n"))
+                    .get(10, TimeUnit.SECONDS);
+            e.await("w:3", RUNNING);
+            e.await("w:4", RUNNING);
+            assertThat(List.of(e.snapshot("w:0").pid(), e.snapshot("w:1").pid(), e.snapshot("w:2").pid())).isEqualTo(pids);
+            pids.forEach(pid -> assertThat(Procs.alive(pid)).isTrue());
+            awaitTrue("the removed program's process to be gone", () -> !Procs.alive(gone));
+            int w4 = e.snapshot("w:4").pid();
+            e.engine.reload(RealEngine.config(tmp, "programs:\n  w: {cmd: sleep 1000, starttime: 0, numprocs: 3, stopsignal: KILL}\n"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(e.engine.snapshot().get().stream().map(ProcessSnapshot::name)).containsExactly("w:0", "w:1", "w:2");
+            assertThat(List.of(e.snapshot("w:0").pid(), e.snapshot("w:1").pid(), e.snapshot("w:2").pid())).isEqualTo(pids);
+            awaitTrue("w:4 to be gone", () -> !Procs.alive(w4));
+        }
+    }
+
+    @Test
+    void twoHundredStartStopCyclesLeaveNoZombieAndNoFd() throws Exception {
+        try (RealEngine e = new RealEngine(tmp, "programs:\n  c: {cmd: sleep 1000, starttime: 0, autostart: false}\n")) {
+            long me = ProcessHandle.current().pid();
+            e.engine.start(List.of("c")).get();
+            e.await("c", RUNNING);
+            e.engine.stop(List.of("c")).get();
+            e.await("c", STOPPED);
+            awaitTrue("the pump to close the first run's pipes", () -> e.pump.size() == 0);
+            long fdsBefore = Procs.openFds();
+            for (int i = 0; i < 200; i++) {
+                List<CommandResult> started = e.engine.start(List.of("c")).get(5, TimeUnit.SECONDS);
+                assertThat(started).extracting(CommandResult::kind).containsExactly(CommandResult.Kind.DONE);
+                e.await("c", RUNNING);
+                e.engine.stop(List.of("c")).get(5, TimeUnit.SECONDS);
+                e.await("c", STOPPED);
+                assertThat(Procs.zombiesOf(me)).as("cycle " + i).isEmpty();
+            }
+            awaitTrue("the pump to close every pipe", () -> e.pump.size() == 0 && e.watcher.size() == 0);
+            assertThat(Procs.openFds()).isEqualTo(fdsBefore);
+            assertThat(Procs.zombiesOf(me)).isEmpty();
+        }
+    }
+
+    @Test
+    void shutdownLeavesNoProcessBehind() throws Exception {
+        RealEngine e = new RealEngine(tmp, """
+                programs:
+                  a: {cmd: sleep 1000, starttime: 0, numprocs: 3}
+                  b: {cmd: "sh -c 'trap \\"sleep 0.2; exit 0\\" TERM; sleep 1000 & wait'", starttime: 0, stopasgroup: true}
+                """);
+        List<Integer> pids;
+        try {
+            for (String n : List.of("a:0", "a:1", "a:2", "b")) {
+                e.await(n, RUNNING);
+            }
+            pids = e.engine.snapshot().get().stream().map(ProcessSnapshot::pid).toList();
+        } finally {
+            e.close();
+        }
+        for (int pid : pids) {
+            awaitTrue("pid " + pid + " and its group to be gone (" + java.util.Arrays.toString(Procs.stat(pid)) + ", group "
+                    + Procs.inGroup(pid) + ")", () -> !Procs.alive(pid) && Procs.inGroup(pid).isEmpty());
+        }
+        assertThat(Procs.zombiesOf(ProcessHandle.current().pid())).isEmpty();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    private static void awaitFile(Path p) throws InterruptedException {
+        awaitTrue(p.toString(), () -> Files.exists(p));
+    }
+
+    static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + RealEngine.LIMIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+}
