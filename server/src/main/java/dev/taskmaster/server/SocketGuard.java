@@ -22,7 +22,9 @@ final class SocketGuard {
         Path dir = socket.toAbsolutePath().getParent();
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                // Only the socket's own directory is private; the ones above it are ordinary.
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the socket directory " + dir + ": " + e.getMessage(), e);
