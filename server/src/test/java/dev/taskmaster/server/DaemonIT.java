@@ -147,6 +147,37 @@ class DaemonIT {
     }
 
     @Test
+    void itRefusesToRunAnywhereButLinux() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(env());
+        env.put("TASKMASTER_JAVA_OPTS", "-Dos.name=FreeBSD");
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        try (BinProcess p = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(3);
+            assertThat(p.stderr()).isEqualTo("taskmasterd: runs on Linux only (this is FreeBSD)\n");
+        }
+    }
+
+    @Test
+    void twoInstancesRunSideBySideEachWithItsOwnSocketPidfileAndLog() throws Exception {
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        try (BinProcess blue = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(), "-i", "blue");
+                BinProcess green = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(), "-i", "green")) {
+            for (String i : new String[] {"blue", "green"}) {
+                BinProcess.await(i + "'s pidfile", LIMIT, () -> Files.exists(tmp.resolve("run/taskmaster/" + i + ".pid")));
+                assertThat(tmp.resolve("run/taskmaster/" + i + ".sock")).exists();
+            }
+            assertThat(blue.isAlive()).isTrue();
+            assertThat(green.isAlive()).isTrue();
+            for (BinProcess d : new BinProcess[] {blue, green}) {
+                ProcessHandle.of(d.pid()).orElseThrow().destroy();
+                assertThat(d.waitFor(LIMIT)).isZero();
+            }
+            assertThat(Files.readString(tmp.resolve("state/taskmaster/blue/taskmasterd.log"))).contains("instance blue");
+            assertThat(Files.readString(tmp.resolve("state/taskmaster/green/taskmasterd.log"))).contains("instance green");
+        }
+    }
+
+    @Test
     void aStaleSocketFromADeadDaemonIsReplaced() throws Exception {
         Path socket = tmp.resolve("run/taskmaster/stale.sock");
         Files.createDirectories(socket.getParent());

@@ -66,6 +66,9 @@ public final class OsProcessLauncher implements ProcessLauncher {
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
         ProgramSpec p = instance.program();
+        if (p.tty()) {
+            log.warn("{}: tty: true is not supported yet; it runs on pipes, with stderr merged into stdout", instance.name());
+        }
         Map<String, String> env = environment(instance);
         Path dir = Executables.directory(p.workingdir());
         Path exe = Executables.resolve(p.argv().getFirst(), env.get("PATH"), dir);
