@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The gRPC server on the instance's Unix socket, with health and reflection. Start and stop
@@ -24,26 +25,30 @@ import java.util.concurrent.TimeUnit;
 final class ApiServer implements AutoCloseable {
 
     private final Path socket;
-    private final EventLoopGroup loop;
-    private final Server server;
-    private final HealthStatusManager health = new HealthStatusManager();
+    private final Supplier<BindableService> service;
+    private EventLoopGroup loop;
+    private Server server;
+    private HealthStatusManager health;
 
-    ApiServer(Path socket, BindableService service) {
+    /** Nothing is built until {@link #start}: Netty's set-up is the slow part of the daemon's start. */
+    ApiServer(Path socket, Supplier<BindableService> service) {
         this.socket = socket;
-        // Two threads accept and serve every client: the API is light next to the processes it controls.
-        this.loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        this.server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(loop)
-                .workerEventLoopGroup(loop)
-                .addService(service)
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .build();
+        this.service = service;
     }
 
     /** Binds the socket (prepared by {@link SocketGuard}) and makes it private to this user. */
     void start() throws IOException {
+        health = new HealthStatusManager();
+        // Two threads accept and serve every client: the API is light next to the processes it controls.
+        loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(loop)
+                .workerEventLoopGroup(loop)
+                .addService(service.get())
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build();
         server.start();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         health.setStatus("", ServingStatus.SERVING);
@@ -51,6 +56,9 @@ final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (server == null) {
+            return; // never started
+        }
         health.enterTerminalState();
         server.shutdown();
         try {

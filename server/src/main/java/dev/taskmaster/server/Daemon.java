@@ -46,7 +46,7 @@ final class Daemon {
     private static final long SHUTDOWN_MARGIN_SECONDS = 10;
 
     /** How the daemon is to run, from the command line. */
-    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot) {
+    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart) {
     }
 
     private final Options options;
@@ -86,11 +86,17 @@ final class Daemon {
             return cannotStart(err, e.getMessage());
         }
         info = new DaemonInfo(instance, paths, config, started, started);
-        ApiServer api = new ApiServer(paths.socket(), new TaskmasterService(() -> info, Clock.systemUTC()));
+        // Built before the programs start only when it must bind as root: Netty's set-up costs ~0.3 s.
+        ApiServer api = new ApiServer(paths.socket(), () -> new TaskmasterService(() -> info, Clock.systemUTC()));
+        // Programs start before the API binds (which costs a few hundred ms of Netty start-up),
+        // unless privileges are to be dropped: the socket is bound as root first, then handed over.
+        boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
         try {
-            api.start();
-            writePidfile(paths.pidfile());
-            dropPrivileges(config, paths);
+            if (dropping) {
+                api.start();
+                writePidfile(paths.pidfile());
+                dropPrivileges(config, paths);
+            }
         } catch (IOException e) {
             api.close();
             deleteQuietly(paths.pidfile());
@@ -103,10 +109,21 @@ final class Daemon {
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), paths.logdir(),
                     Posix.geteuid() == 0);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
+            engine.startAutostart();
+            if (!dropping) {
+                try {
+                    api.start();
+                    // Last: a pidfile means the daemon is up and its socket answers.
+                    writePidfile(paths.pidfile());
+                } catch (IOException e) {
+                    log.error("cannot serve the API on {}: {}", paths.socket(), e.getMessage());
+                    shutdown(engine, "the API could not start");
+                    return finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+                }
+            }
             log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
                     ProcessHandle.current().pid(), config.source(), paths.socket());
-            engine.startAutostart();
-            String reason = serveSignals(signals, engine, config.source());
+            String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals(signals, engine, config.source());
             shutdown(engine, reason);
             awaitOutput(pump);
         } catch (NativeException e) {

@@ -51,6 +51,10 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--allow-root", description = "Run as root even though the configuration names no server.user to drop to.")
     boolean allowRoot;
 
+    /** For the build's AOT training run: start everything, start the programs, then shut down at once. */
+    @Option(names = "--exit-after-start", hidden = true)
+    boolean exitAfterStart;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -78,7 +82,7 @@ final class DaemonCommand implements Callable<Integer> {
             printErrors(e, err);
             return EXIT_CONFIG;
         }
-        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot), err);
+        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart), err);
     }
 
     private static int check(Path file, PrintWriter out, PrintWriter err) {
