@@ -1,0 +1,442 @@
+"""Taskmaster vs supervisord benchmarks.  Run through bench/run, which prepares BENCH_DIR (a
+fresh temporary directory), compiles the stamp program into it and cleans up afterwards.
+
+    bench.py [all|respawn|spawn1000|stopall] [--only supervisord|taskmaster] [options]
+"""
+import argparse
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import procutil  # noqa: E402
+import report  # noqa: E402
+from peers import PEERS, ROOT, BENCH  # noqa: E402
+
+NA_ENGINE = "n/a (engine not available)"
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class NotAvailable(Exception):
+    pass
+
+
+# -- stamp files -----------------------------------------------------------------------------
+def read_stamps(path):
+    """[(kind, ns, pid)] in file order (the order of the O_APPEND writes)."""
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 3 and line.endswith("\n"):
+                    out.append((p[0], int(p[1]), int(p[2])))
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def count_starts(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"start ")
+    except FileNotFoundError:
+        return 0
+
+
+def wait_for(cond, timeout, peer=None, interval=0.01):
+    """Polls cond() until true; False on timeout or when the daemon exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if cond():
+            return True
+        if peer is not None and peer.exited():
+            return cond()
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
+def percentile(sorted_values, p):
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * p // 100) - 1))
+    return sorted_values[int(k)]
+
+
+def median(sorted_values):
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    return sorted_values[n // 2] if n % 2 else (sorted_values[n // 2 - 1] + sorted_values[n // 2]) / 2
+
+
+def respawn_latencies_ms(stamps):
+    """start(n+1) - exit(n) for each consecutive pair of processes."""
+    lat, last_exit = [], None
+    for kind, ns, _ in stamps:
+        if kind == "exit":
+            last_exit = ns
+        elif kind == "start" and last_exit is not None:
+            lat.append((ns - last_exit) / 1e6)
+            last_exit = None
+    return lat
+
+
+def stamp_live_pids(peer, stamp):
+    """Live (non-zombie) stamp processes under the daemon, counted from /proc."""
+    sb = stamp.encode()
+    cmap = procutil.children_map()
+    return [p for p in procutil.descendants(peer.pid, cmap) if (procutil.cmdline(p) or [b""])[0] == sb]
+
+
+class Bench:
+    def __init__(self, args, rundir):
+        self.args = args
+        self.dir = rundir
+        self.stamp = os.path.join(rundir, "stamp")
+        self.results = {}   # (bench, metric) -> {peer: value-or-str, "_fmt": fmt, ...}
+        self.notes = []
+        self.peers = {}
+        self.unavailable = {}
+        self.versions = {}
+
+    # -- set-up --------------------------------------------------------------------------------
+    def setup_peers(self):
+        for name in (["supervisord", "taskmaster"] if not self.args.only else [self.args.only]):
+            peer = PEERS[name](self.dir)
+            ok, info = peer.available()
+            if not ok:
+                log(f"{name}: {info}")
+                self.unavailable[name] = f"n/a ({info})"
+                continue
+            self.versions[name] = info
+            self.peers[name] = peer
+        tm = self.peers.get("taskmaster")
+        if tm is not None:
+            reason = self.probe_taskmaster(tm)
+            if reason:
+                log(f"taskmaster: {reason}")
+                self.unavailable["taskmaster"] = NA_ENGINE
+                self.notes.append(f"taskmaster probe: {reason}")
+                del self.peers["taskmaster"]
+
+    def probe_taskmaster(self, tm):
+        """Starts taskmasterd with one sleeping program; None when the program starts."""
+        f = os.path.join(self.dir, "probe.stamps")
+        tm.start("probe", [("probe", f"{self.stamp} {f} sleep", "keep")])
+        try:
+            if wait_for(lambda: count_starts(f) >= 1, self.args.probe_timeout, tm):
+                tm.measured_pid()
+                return None
+            if tm.exited():
+                return f"taskmasterd exited with code {tm.proc.returncode} before starting a program: {tm.output_tail()}"
+            return f"no program started within {self.args.probe_timeout:g} s"
+        finally:
+            tm.kill()
+
+    def record(self, bench, metric, peer, value, fmt, target=None, extra=""):
+        row = self.results.setdefault((bench, metric), {"_fmt": fmt, "_target": target})
+        row[peer] = value
+        if extra:
+            row[peer + "_extra"] = extra
+
+    def record_na(self, bench, metrics, peer, why):
+        for metric, fmt, target in metrics:
+            self.record(bench, metric, peer, why, fmt, target)
+
+    # -- 1. crash -> respawn ---------------------------------------------------------------------
+    RESPAWN_METRICS = [("respawn latency, median", "ms", "≤ 1 ms"), ("respawn latency, p99", "ms", None)]
+
+    def bench_respawn(self):
+        self.respawn_baseline()
+        for name in self.order():
+            peer = self.peers.get(name)
+            if peer is None:
+                self.record_na("respawn", self.RESPAWN_METRICS, name, self.unavailable[name])
+                continue
+            n = self.args.sd_respawns if name == "supervisord" else self.args.respawns
+            f = os.path.join(self.dir, f"respawn-{peer.key}.stamps")
+            log(f"respawn: {name}, {n} respawns")
+            peer.start("respawn", [("crasher", f"{self.stamp} {f} exit", "respawn")])
+            # supervisord takes ~2 s per respawn; the timeout leaves room for 3 s each.
+            timeout = 15 + n * (3.0 if name == "supervisord" else 0.25)
+            try:
+                done = wait_for(lambda: count_starts(f) >= n + 1, timeout, peer, interval=0.02)
+            finally:
+                peer.kill()
+            lat = sorted(respawn_latencies_ms(read_stamps(f))[:n])
+            if len(lat) < 1:
+                self.record_na("respawn", self.RESPAWN_METRICS, name,
+                               NA_ENGINE if name == "taskmaster" else "n/a (no respawn)")
+                continue
+            note = f"N={len(lat)}" + ("" if done else f" of {n}, timed out")
+            self.record("respawn", "respawn latency, median", name, median(lat), "ms", "≤ 1 ms", note)
+            self.record("respawn", "respawn latency, p99", name, percentile(lat, 99), "ms", None, note)
+            log(f"respawn: {name}: median {median(lat):.3f} ms, p99 {percentile(lat, 99):.3f} ms, "
+                f"min {lat[0]:.3f}, max {lat[-1]:.3f} ({note})")
+
+    def respawn_baseline(self):
+        n = self.args.respawns
+        f = os.path.join(self.dir, "respawn-bash.stamps")
+        log(f"respawn: bash while-loop baseline, {n} respawns")
+        script = 'i=0; while [ "$i" -le "$2" ]; do "$0" "$1" exit; i=$((i+1)); done'
+        env = dict(os.environ, BENCH_RUN=self.dir)
+        p = subprocess.Popen(["bash", "-c", script, self.stamp, f, str(n)], env=env, start_new_session=True)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            procutil.kill_marked(self.dir, daemons=[p.pid] if p.poll() is None else [])
+            p.wait()
+        lat = sorted(respawn_latencies_ms(read_stamps(f))[:n])
+        if lat:
+            self.baseline = (median(lat), percentile(lat, 99), len(lat))
+            log(f"respawn: bash: median {self.baseline[0]:.3f} ms, p99 {self.baseline[1]:.3f} ms")
+
+    # -- 2. 1,000 programs -------------------------------------------------------------------------
+    SPAWN_METRICS = [("time until all 1,000 spawned", "s", "≤ 1 s"),
+                     ("daemon RSS, 10 programs", "MB", None),
+                     ("daemon RSS, 1,000 programs", "MB", "≤ 96 MB"),
+                     ("idle daemon CPU, 1,000 programs", "%", "≤ 0.2 %")]
+
+    def sleepers(self, peer, count, tag):
+        f = os.path.join(self.dir, f"{tag}-{peer.key}.stamps")
+        width = len(str(count - 1))
+        return f, [(f"sleeper{i:0{width}d}", f"{self.stamp} {f} sleep", "keep") for i in range(count)]
+
+    def bench_spawn1000(self):
+        count, settle = self.args.programs, self.args.settle
+        for name in self.order():
+            peer = self.peers.get(name)
+            if peer is None:
+                self.record_na("spawn1000", self.SPAWN_METRICS, name, self.unavailable[name])
+                continue
+            # RSS with 10 programs
+            f, progs = self.sleepers(peer, 10, "spawn10")
+            log(f"spawn1000: {name}, 10 programs")
+            peer.start("spawn10", progs)
+            try:
+                if wait_for(lambda: count_starts(f) >= 10, 60, peer, interval=0.02):
+                    time.sleep(settle)
+                    rss = procutil.rss_kb(peer.measured_pid())
+                    self.record("spawn1000", "daemon RSS, 10 programs", name, rss / 1024, "MB")
+                    log(f"spawn1000: {name}: RSS with 10 programs {rss / 1024:.1f} MB")
+                else:
+                    self.record("spawn1000", "daemon RSS, 10 programs", name,
+                                f"timeout ({count_starts(f)}/10 started)", "MB")
+            finally:
+                peer.kill()
+
+            # 1,000 programs: spawn time, RSS, idle CPU
+            f, progs = self.sleepers(peer, count, "spawn1000")
+            log(f"spawn1000: {name}, {count} programs")
+            t0 = None
+            peer.start("spawn1000", progs)
+            t0 = peer.t_start_ns
+            try:
+                ok = wait_for(lambda: count_starts(f) >= count, self.args.spawn_timeout, peer, interval=0.01)
+                t_seen = time.time_ns()
+                stamps = [s for s in read_stamps(f) if s[0] == "start"]
+                if not ok:
+                    why = f"timeout ({len(stamps)}/{count} in {self.args.spawn_timeout:g} s)"
+                    if peer.exited():
+                        why = f"daemon exited ({len(stamps)}/{count} started)"
+                    self.record_na("spawn1000", self.SPAWN_METRICS[:1] + self.SPAWN_METRICS[2:], name, why)
+                    continue
+                t_all = (max(ns for _, ns, _ in stamps) - t0) / 1e9
+                live = len(stamp_live_pids(peer, self.stamp))
+                t_first = (min(ns for _, ns, _ in stamps) - t0) / 1e9
+                self.record("spawn1000", "time until all 1,000 spawned", name, t_all, "s", "≤ 1 s",
+                            f"first child at {t_first:.3f} s" +
+                            ("" if live >= count else f"; only {live} alive under the daemon"))
+                log(f"spawn1000: {name}: all {count} spawned after {t_all:.3f} s "
+                    f"(poll saw it at {(t_seen - t0) / 1e9:.3f} s); {live} live under pid {peer.pid}")
+                time.sleep(settle)
+                mpid = peer.measured_pid()
+                rss0 = procutil.rss_kb(mpid)
+                c0, w0 = procutil.cpu_ticks(mpid), time.monotonic()
+                log(f"spawn1000: {name}: RSS {rss0 / 1024:.1f} MB; measuring idle CPU for {self.args.idle:g} s")
+                time.sleep(self.args.idle)
+                c1, w1 = procutil.cpu_ticks(mpid), time.monotonic()
+                rss1 = procutil.rss_kb(mpid)
+                live1 = len(stamp_live_pids(peer, self.stamp))
+                cpu = (c1 - c0) / procutil.CLK_TCK / (w1 - w0) * 100
+                self.record("spawn1000", "daemon RSS, 1,000 programs", name, rss1 / 1024, "MB", "≤ 96 MB",
+                            f"{rss0 / 1024:.1f} MB before the idle window")
+                self.record("spawn1000", "idle daemon CPU, 1,000 programs", name, cpu, "%", "≤ 0.2 %",
+                            f"{c1 - c0} ticks in {w1 - w0:.1f} s" + ("" if live1 >= count else f"; {live1} alive at the end"))
+                log(f"spawn1000: {name}: idle CPU {cpu:.3f} % ({c1 - c0} ticks), RSS after idle {rss1 / 1024:.1f} MB, "
+                    f"{live1} alive")
+            finally:
+                peer.kill()
+
+    # -- 3. stop all -----------------------------------------------------------------------------------
+    LAYOUTS = {"numprocs": "100 instances of 1 program", "programs": "100 programs"}
+    STOP_METRICS = [("100 instances of 1 program: stop-all request → all stopped", "s", "≤ 1.1 s"),
+                    ("100 instances of 1 program: SIGTERM to daemon → daemon exited, no child left", "s", "≤ 1.1 s"),
+                    ("100 programs: stop-all request → all stopped", "s", "≤ 1.1 s"),
+                    ("100 programs: SIGTERM to daemon → daemon exited, no child left", "s", "≤ 1.1 s")]
+
+    def stop_metric(self, layout, method):
+        return self.STOP_METRICS[(0 if layout == "numprocs" else 2) + (0 if method == "stop-all" else 1)][0]
+
+    def bench_stopall(self):
+        for layout in ("numprocs", "programs"):
+            for name in self.order():
+                peer = self.peers.get(name)
+                if peer is None:
+                    self.record_na("stopall", [m for m in self.STOP_METRICS if m[0].startswith(self.LAYOUTS[layout])],
+                                   name, self.unavailable[name])
+                    continue
+                if name == "supervisord":
+                    for method in ("stop-all", "sigterm"):
+                        value, extra = self.stop_once(peer, layout, method)
+                        self.record("stopall", self.stop_metric(layout, method), name, value, "s", "≤ 1.1 s", extra)
+                else:
+                    # taskmasterd has no stop-all request yet: its SIGTERM shutdown is the stop request.
+                    value, extra = self.stop_once(peer, layout, "sigterm")
+                    self.record("stopall", self.stop_metric(layout, "sigterm"), name, value, "s", "≤ 1.1 s", extra)
+                    self.record("stopall", self.stop_metric(layout, "stop-all"), name, value, "s", "≤ 1.1 s",
+                                "SIGTERM to the daemon" + (f"; {extra}" if extra else ""))
+
+    def stop_once(self, peer, layout, method):
+        n = self.args.stoppers
+        f = os.path.join(self.dir, f"stopall-{layout}-{method}-{peer.key}.stamps")
+        cmd = f"{self.stamp} {f} term"
+        progs = [("stopper", cmd, "keep", n)] if layout == "numprocs" else \
+            [(f"stopper{i:03d}", cmd, "keep") for i in range(n)]
+        log(f"stopall: {peer.name}, {self.LAYOUTS[layout]}, {method}")
+        peer.start(f"stopall-{layout}-{method}", progs)
+        try:
+            if not wait_for(lambda: count_starts(f) >= n, 60, peer, interval=0.02):
+                return f"timeout ({count_starts(f)}/{n} started)", ""
+            # Let every process become RUNNING (starttime/startsecs 1 s) before stopping.
+            last = max(ns for k, ns, _ in read_stamps(f) if k == "start")
+            time.sleep(max(0.0, (last - time.time_ns()) / 1e9 + 1.5))
+            if peer.name == "supervisord" and not peer.wait_all_running(n, 20):
+                return "timeout (not all RUNNING)", ""
+            pids = [pid for k, _, pid in read_stamps(f) if k == "start"]
+            live = [p for p in pids if procutil.alive(p)]
+            if len(live) < n:
+                return f"only {len(live)}/{n} alive before the stop", ""
+
+            rpc_done = {}
+            t0 = time.time_ns()
+            if method == "stop-all":
+                def call():
+                    try:
+                        peer.rpc(timeout=300).supervisor.stopAllProcesses(True)
+                    except Exception as e:  # noqa: BLE001 - reported, never fatal
+                        rpc_done["error"] = repr(e)
+                    rpc_done["t"] = time.time_ns()
+                threading.Thread(target=call, daemon=True).start()
+            else:
+                os.kill(peer.pid, signal.SIGTERM)
+            # supervisord shuts down one program (group) after the other: ~1 s each here.
+            limit = self.args.stop_timeout
+            deadline = time.monotonic() + limit
+            t_children = t_daemon = None
+            while True:
+                now = time.time_ns()
+                if t_children is None:
+                    live = [p for p in live if procutil.alive(p)]
+                    if not live:
+                        t_children = now
+                if method == "sigterm" and t_daemon is None and peer.exited():
+                    t_daemon = now
+                if t_children is not None and (t_daemon is not None or "t" in rpc_done):
+                    break
+                if time.monotonic() > deadline:
+                    gone = n - len(live)
+                    return f"> {limit:g} s ({gone}/{n} stopped by then)", \
+                        "daemon still running" if not peer.exited() else ""
+                procutil.reap(pids)   # orphans handed to us if the daemon left early
+                time.sleep(0.002)
+            end = max(t_children, t_daemon or 0, rpc_done.get("t", 0))
+            terms = sorted(ns for k, ns, _ in read_stamps(f) if k == "term")
+            extra = []
+            if terms:
+                extra.append(f"SIGTERMs arrived {(terms[0] - t0) / 1e9:.3f}–{(terms[-1] - t0) / 1e9:.3f} s")
+            if t_daemon is not None and t_daemon < t_children:
+                extra.append(f"DAEMON EXITED {(t_children - t_daemon) / 1e9:.3f} s BEFORE ITS CHILDREN WERE GONE")
+            if "t" in rpc_done:
+                extra.append(f"children gone {(t_children - t0) / 1e9:.3f} s, "
+                             f"RPC returned {(rpc_done['t'] - t0) / 1e9:.3f} s")
+            if "error" in rpc_done:
+                extra.append(f"rpc error {rpc_done['error']}")
+            value = (end - t0) / 1e9
+            log(f"stopall: {peer.name} {method}: {value:.3f} s; " + "; ".join(extra))
+            return value, "; ".join(extra)
+        finally:
+            peer.kill()
+
+    # -- driver ------------------------------------------------------------------------------------------
+    def order(self):
+        return [n for n in ("taskmaster", "supervisord") if not self.args.only or n == self.args.only]
+
+    def run(self):
+        self.baseline = None
+        self.load_start = os.getloadavg()[0]
+        if self.load_start > 0.5:
+            log(f"warning: load average is {self.load_start:.2f}: other work on this machine will skew the figures")
+        self.setup_peers()
+        benches = ["respawn", "spawn1000", "stopall"] if self.args.bench == "all" else [self.args.bench]
+        for b in benches:
+            getattr(self, "bench_" + b)()
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord benchmarks.")
+    ap.add_argument("bench", nargs="?", default="all", choices=["all", "respawn", "spawn1000", "stopall"])
+    ap.add_argument("--only", choices=["supervisord", "taskmaster"])
+    ap.add_argument("--respawns", type=int, default=200, help="respawns measured for taskmaster and the bash baseline (200)")
+    ap.add_argument("--sd-respawns", type=int, default=20, help="respawns measured for supervisord (20; ~2 s each)")
+    ap.add_argument("--programs", type=int, default=1000, help=argparse.SUPPRESS)
+    ap.add_argument("--stoppers", type=int, default=100, help=argparse.SUPPRESS)
+    ap.add_argument("--idle", type=float, default=30, help="idle CPU window in seconds (30)")
+    ap.add_argument("--settle", type=float, default=5, help="wait after all are spawned before measuring RSS/CPU (5)")
+    ap.add_argument("--spawn-timeout", type=float, default=60)
+    ap.add_argument("--stop-timeout", type=float, default=120, help="give up a stop measurement after this many seconds (120)")
+    ap.add_argument("--probe-timeout", type=float, default=15, help="how long taskmasterd gets to start one program (15)")
+    ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
+    ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
+    args = ap.parse_args()
+    rundir = os.environ.get("BENCH_DIR")
+    if not rundir or not os.path.isdir(rundir):
+        ap.error("run through bench/run (BENCH_DIR is not set)")
+    procutil.become_subreaper()
+
+    b = Bench(args, rundir)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        b.run()
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        sys.exit(130)
+    finally:
+        procutil.kill_marked(rundir, reap=True)
+    md = report.render(b)
+    print(md)
+    if not args.no_results:
+        os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+        path = os.path.join(BENCH, "results", started.strftime("%Y-%m-%d") + ".md")
+        fresh = not os.path.exists(path)
+        with open(path, "a") as out:
+            if fresh:
+                out.write(f"# Benchmark results, {started.strftime('%Y-%m-%d')}\n")
+            out.write(report.header(b, started, sys.argv[1:]) + md + "\n")
+        log(f"results appended to {os.path.relpath(path, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
