@@ -90,13 +90,6 @@ public final class Engine {
         return onEngine(() -> each(names, s -> s.signal(signal)));
     }
 
-    /** Completes when every named instance is down (STOPPED, EXITED or FATAL). */
-    public CompletableFuture<Void> awaitDown(List<String> names) {
-        return onEngine(() -> names.stream().map(supervisors::get).filter(java.util.Objects::nonNull)
-                .map(s -> s.when(ProcessState::isDown)).toList())
-                .thenCompose(fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)));
-    }
-
     /** Completes once the instance's state satisfies {@code until}. */
     public CompletableFuture<ProcessSnapshot> awaitState(String name, java.util.function.Predicate<ProcessState> until) {
         return onEngine(() -> supervisor(name).when(until)).thenCompose(Function.identity());
