@@ -81,7 +81,7 @@ public final class Engine {
         });
     }
 
-    /** Asks these instances to stop; completes once each was told (use {@link #awaitDown} to wait). */
+    /** Asks these instances to stop; completes once each was told (use {@link #awaitState} to wait). */
     public CompletableFuture<List<CommandResult>> stop(List<String> names) {
         return onEngine(() -> each(names, Supervisor::stop));
     }
