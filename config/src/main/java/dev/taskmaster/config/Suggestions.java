@@ -5,8 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** "Did you mean" for misspelt keys and names. */
-final class Suggestions {
+/** "Did you mean" for misspelt keys and names. Stateless; used by the config loader and the daemon's API. */
+public final class Suggestions {
 
     /** supervisord's names for our keys, so that people moving from it are pointed the right way. */
     private static final Map<String, String> SUPERVISORD_NAMES = Map.ofEntries(
@@ -24,7 +24,7 @@ final class Suggestions {
     }
 
     /** The closest of {@code candidates} to {@code word}, if it is close enough to be a likely typo. */
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         String lower = word.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

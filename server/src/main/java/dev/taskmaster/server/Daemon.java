@@ -2,7 +2,11 @@ package dev.taskmaster.server;
 
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigException;
+import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.server.api.DaemonControl;
+import dev.taskmaster.server.api.DaemonInfo;
+import dev.taskmaster.server.api.TaskmasterService;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;
@@ -28,6 +32,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
  * configuration, SIGTERM and SIGINT stop every process and end the daemon with exit code 0.
  */
-final class Daemon {
+final class Daemon implements DaemonControl {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** Extra time, beyond the longest stoptime, before a shutdown stops waiting and kills what is left. */
@@ -50,7 +55,9 @@ final class Daemon {
     }
 
     private final Options options;
+    private final DaemonSignals signals = new DaemonSignals();
     private volatile DaemonInfo info;
+    private volatile Engine engine;
 
     private Daemon(Options options) {
         this.options = options;
@@ -64,7 +71,6 @@ final class Daemon {
     private int run(Config config, PrintWriter err) {
         Instant started = Instant.now();
         // First of all, so that a signal during start-up is an orderly shutdown, not a JVM death.
-        DaemonSignals signals = new DaemonSignals();
         signals.install();
         Optional<String> refusal = refusal(config);
         if (refusal.isPresent()) {
@@ -86,55 +92,52 @@ final class Daemon {
             return cannotStart(err, e.getMessage());
         }
         info = new DaemonInfo(instance, paths, config, started, started);
-        // Built before the programs start only when it must bind as root: Netty's set-up costs ~0.3 s.
-        ApiServer api = new ApiServer(paths.socket(), () -> new TaskmasterService(() -> info, Clock.systemUTC()));
-        // Programs start before the API binds (which costs a few hundred ms of Netty start-up),
-        // unless privileges are to be dropped: the socket is bound as root first, then handed over.
-        boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
-        try {
-            if (dropping) {
-                api.start();
-                writePidfile(paths.pidfile());
-                dropPrivileges(config, paths);
-            }
-        } catch (IOException e) {
-            api.close();
-            deleteQuietly(paths.pidfile());
-            return cannotStart(err, e.getMessage());
-        }
         try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
                 EngineThread engineThread = new EngineThread()) {
             EventJournal journal = new EventJournal(10_000);
             journal.addListener(new EventLogger());
-            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), paths.logdir(),
-                    Posix.geteuid() == 0);
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), paths.logdir());
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
-            engine.startAutostart();
-            if (!dropping) {
-                try {
+            this.engine = engine;
+            // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
+            ApiServer api = new ApiServer(paths.socket(), () -> new TaskmasterService(() -> info, Clock.systemUTC(), engine, this));
+            // Programs start before the API binds, unless privileges are to be dropped: then the
+            // socket is bound as root first and handed over, and programs start as the new user.
+            boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
+            try {
+                if (dropping) {
+                    api.start();
+                    writePidfile(paths.pidfile());
+                    dropPrivileges(config, paths);
+                }
+                engine.startAutostart();
+                if (!dropping) {
                     api.start();
                     // Last: a pidfile means the daemon is up and its socket answers.
                     writePidfile(paths.pidfile());
-                } catch (IOException e) {
-                    log.error("cannot serve the API on {}: {}", paths.socket(), e.getMessage());
-                    shutdown(engine, "the API could not start");
-                    return finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
                 }
+            } catch (IOException e) {
+                log.error("cannot start: {}", e.getMessage());
+                shutdown(engine, "start-up failed");
+                finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+                return cannotStart(err, e.getMessage());
             }
             log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
                     ProcessHandle.current().pid(), config.source(), paths.socket());
-            String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals(signals, engine, config.source());
+            String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
             shutdown(engine, reason);
             awaitOutput(pump);
+            return finish(api, paths, 0);
         } catch (NativeException e) {
             log.error("cannot start supervision: {}", e.getMessage());
-            return finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+            deleteQuietly(paths.pidfile());
+            DaemonLog.close();
+            return cannotStart(err, "cannot start supervision: " + e.getMessage());
         }
-        return finish(api, paths, 0);
     }
 
-    /** Serves reloads until a termination signal arrives; returns its name. */
-    private String serveSignals(DaemonSignals signals, Engine engine, Path source) {
+    /** Serves reloads until a termination signal or request arrives; returns its reason. */
+    private String serveSignals() {
         while (true) {
             String signal;
             try {
@@ -146,18 +149,47 @@ final class Daemon {
             if (!signal.equals("SIGHUP")) {
                 return signal;
             }
-            log.info("received SIGHUP: reloading {}", source);
-            try {
-                Config next = ConfigLoader.load(source);
-                engine.reload(next).whenComplete((diff, e) -> {
-                    if (e == null) {
-                        info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
-                    }
-                });
-            } catch (ConfigException e) {
-                engine.reloadRejected(e.errors());
-            }
+            log.info("received SIGHUP: reloading {}", info.config().source());
+            reload(false);
         }
+    }
+
+    @Override
+    public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+        // Reading and validating the file is disk work: never on the engine thread.
+        return CompletableFuture.supplyAsync(() -> {
+            Path source = info.config().source();
+            try {
+                return ConfigLoader.load(source);
+            } catch (ConfigException e) {
+                if (!validateOnly) {
+                    engine.reloadRejected(e.errors());
+                }
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }).thenCompose(next -> {
+            Path source = next.source();
+            if (validateOnly) {
+                return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
+                        Optional.of(ConfigDiff.between(info.config(), next)), source));
+            }
+            return engine.reload(next).thenApply(diff -> {
+                info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
+                return new ReloadOutcome(true, List.of(), Optional.of(diff), source);
+            });
+        }).exceptionallyCompose(error -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            if (cause instanceof ConfigException ce) {
+                return CompletableFuture.completedFuture(new ReloadOutcome(false, ce.errors(), Optional.empty(),
+                        info.config().source()));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    @Override
+    public void shutdown(String reason) {
+        signals.request(reason);
     }
 
     /** Stops every process; if that takes far longer than any stoptime allows, kills what is left. */

@@ -19,7 +19,12 @@ final class DaemonSignals {
         }
     }
 
-    /** Blocks until the next signal; returns its name, e.g. {@code SIGHUP}. */
+    /** A shutdown asked for by other means than a signal (the API); {@code reason} is logged. */
+    void request(String reason) {
+        received.add(reason);
+    }
+
+    /** Blocks until the next signal or request; returns its name, e.g. {@code SIGHUP}, or the reason. */
     String next() throws InterruptedException {
         return received.take();
     }

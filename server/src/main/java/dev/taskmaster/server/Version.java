@@ -1,12 +1,12 @@
 package dev.taskmaster.server;
 
 /** The version of this build, from the jar's manifest ({@code dev} when run from classes, as in tests). */
-final class Version {
+public final class Version {
 
     private Version() {
     }
 
-    static String current() {
+    public static String current() {
         String v = Version.class.getPackage().getImplementationVersion();
         return v != null ? v : "dev";
     }

@@ -86,8 +86,46 @@ public final class Engine {
         return onEngine(() -> each(names, Supervisor::stop));
     }
 
-    public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal) {
-        return onEngine(() -> each(names, s -> s.signal(signal)));
+    public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal, boolean toGroup) {
+        return onEngine(() -> each(names, s -> s.signal(signal, toGroup)));
+    }
+
+    /** SIGSTOP to each process group: RUNNING becomes PAUSED. */
+    public CompletableFuture<List<CommandResult>> pause(List<String> names) {
+        return onEngine(() -> each(names, Supervisor::pause));
+    }
+
+    /** SIGCONT to each process group: PAUSED becomes RUNNING. */
+    public CompletableFuture<List<CommandResult>> resume(List<String> names) {
+        return onEngine(() -> each(names, Supervisor::resume));
+    }
+
+    /**
+     * Adds {@code listener} to the journal and, in the same engine-thread step, takes the state of
+     * every process, the last sequence, and the kept events after {@code fromSequence}: a watcher
+     * that starts from this misses no event and sees none twice.
+     */
+    public CompletableFuture<SnapshotAt> listen(long fromSequence, java.util.function.Consumer<EngineEvent> listener) {
+        return onEngine(() -> {
+            ctx.journal().addListener(listener);
+            return new SnapshotAt(ctx.journal().lastSequence(), ctx.journal().oldestSequence(),
+                    supervisors.values().stream().map(Supervisor::snapshot).toList(), ctx.journal().since(fromSequence));
+        });
+    }
+
+    /** Every process and the last sequence, taken together: the snapshot reflects exactly the events up to it. */
+    public CompletableFuture<SnapshotAt> snapshotAt() {
+        return onEngine(() -> new SnapshotAt(ctx.journal().lastSequence(), ctx.journal().oldestSequence(),
+                supervisors.values().stream().map(Supervisor::snapshot).toList(), List.of()));
+    }
+
+    /**
+     * Processes as they were right after event {@code sequence}.
+     *
+     * @param oldest  the oldest sequence still kept
+     * @param history the kept events after the sequence asked for
+     */
+    public record SnapshotAt(long sequence, long oldest, List<ProcessSnapshot> processes, List<EngineEvent> history) {
     }
 
     /** Completes once the instance's state satisfies {@code until}. */

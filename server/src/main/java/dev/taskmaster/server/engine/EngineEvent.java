@@ -19,9 +19,10 @@ public sealed interface EngineEvent {
      *
      * @param exit   the end that caused it, when it was an exit or a failed spawn
      * @param reason one line a person can read
+     * @param after  the process as it is after the change
      */
     record StateChanged(long sequence, Instant time, String process, ProcessState from, ProcessState to, int pid,
-            String reason, Optional<ExitRecord> exit) implements EngineEvent {
+            String reason, Optional<ExitRecord> exit, ProcessSnapshot after) implements EngineEvent {
     }
 
     /** The daemon started with this many programs and processes. */

@@ -57,6 +57,11 @@ public final class EventJournal {
         listeners.remove(listener);
     }
 
+    /** How many listeners are registered (watch streams, the log): lets tests see a stream let go. */
+    public int listenerCount() {
+        return listeners.size();
+    }
+
     public synchronized long lastSequence() {
         return lastSequence;
     }

@@ -119,8 +119,8 @@ final class Supervisor {
                 transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
                 run.process.signal(p.stopsignal(), p.stopasgroup());
                 if (paused) {
-                    // A stopped process cannot act on the signal until it runs again.
-                    run.process.signal(Signal.parse("CONT").orElseThrow(), p.stopasgroup());
+                    // A stopped process cannot act on the signal until it runs again (pause stopped its group).
+                    run.process.signal(Signal.parse("CONT").orElseThrow(), true);
                 }
                 Run stopping = run;
                 timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
@@ -141,11 +141,36 @@ final class Supervisor {
         }
     }
 
-    CommandResult signal(Signal signal) {
+    CommandResult pause() {
+        if (state == ProcessState.PAUSED) {
+            return CommandResult.already(name(), "already paused");
+        }
+        if (state != ProcessState.RUNNING) {
+            return CommandResult.refused(name(), "not running (" + state + ")");
+        }
+        // The whole group, or a child would go on working for a paused parent.
+        run.process.signal(Signal.parse("STOP").orElseThrow(), true);
+        transition(ProcessState.PAUSED, "paused (SIGSTOP)");
+        return CommandResult.done(name(), "paused");
+    }
+
+    CommandResult resume() {
+        if (state == ProcessState.RUNNING) {
+            return CommandResult.already(name(), "already running");
+        }
+        if (state != ProcessState.PAUSED) {
+            return CommandResult.refused(name(), "not paused (" + state + ")");
+        }
+        run.process.signal(Signal.parse("CONT").orElseThrow(), true);
+        transition(ProcessState.RUNNING, "resumed (SIGCONT)");
+        return CommandResult.done(name(), "resumed");
+    }
+
+    CommandResult signal(Signal signal, boolean toGroup) {
         if (!state.hasProcess()) {
             return CommandResult.refused(name(), "not running (" + state + ")");
         }
-        run.process.signal(signal, false);
+        run.process.signal(signal, toGroup);
         return CommandResult.done(name(), "sent " + signal.displayName());
     }
 
@@ -278,10 +303,10 @@ final class Supervisor {
         int pid = run != null ? run.process.pid() : 0;
         Optional<ExitRecord> exit = (to == ProcessState.BACKOFF || to == ProcessState.EXITED || to == ProcessState.STOPPED)
                 && lastExit != null ? Optional.of(lastExit) : Optional.empty();
+        ProcessSnapshot now = snapshot();
         ctx.journal().append(stateSince, (seq, time) -> new EngineEvent.StateChanged(seq, time, name(), from, to, pid,
-                reason, exit));
+                reason, exit, now));
         if (!waiters.isEmpty()) {
-            ProcessSnapshot now = snapshot();
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 if (w.until().test(to)) {

@@ -47,15 +47,12 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private final OutputPump pump;
     private final Map<String, String> daemonEnv;
     private final Path logdir;
-    private final boolean root;
 
-    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Path logdir,
-            boolean root) {
+    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Path logdir) {
         this.watcher = watcher;
         this.pump = pump;
         this.daemonEnv = Map.copyOf(daemonEnv);
         this.logdir = logdir;
-        this.root = root;
     }
 
     /** The default log file of one stream of an instance: {@code <logdir>/<instance>.stdout.log}. */
@@ -165,7 +162,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
         if (user.isEmpty()) {
             throw new SpawnException("unknown user \"" + name + "\"");
         }
-        if (!root) {
+        // Asked at each launch: the daemon may have dropped its privileges since it started.
+        if (dev.taskmaster.server.os.Posix.geteuid() != 0) {
             if (user.get().uid() == dev.taskmaster.server.os.Posix.geteuid()) {
                 return null; // already that user: nothing to switch
             }

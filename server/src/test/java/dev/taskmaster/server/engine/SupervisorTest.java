@@ -249,7 +249,7 @@ class SupervisorTest {
         h.start("programs:\n  a:\n    cmd: x\n    starttime: 0\n    autostart: false\n");
         assertThat(h.clock.await(h.engine.stop(List.of("a")))).containsExactly(
                 new CommandResult("a", CommandResult.Kind.ALREADY, "not running"));
-        assertThat(h.clock.await(h.engine.signal(List.of("a"), Signal.TERM))).containsExactly(
+        assertThat(h.clock.await(h.engine.signal(List.of("a"), Signal.TERM, false))).containsExactly(
                 new CommandResult("a", CommandResult.Kind.REFUSED, "not running (STOPPED)"));
         h.clock.await(h.engine.start(List.of("a")));
         assertThat(h.clock.await(h.engine.start(List.of("a")))).containsExactly(

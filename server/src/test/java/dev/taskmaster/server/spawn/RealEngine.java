@@ -8,7 +8,6 @@ import dev.taskmaster.server.engine.EngineThread;
 import dev.taskmaster.server.engine.EventJournal;
 import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.engine.ProcessState;
-import dev.taskmaster.server.os.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +37,7 @@ final class RealEngine implements AutoCloseable {
         watcher = new ChildWatcher();
         pump = new OutputPump();
         Config config = config(dir, yaml);
-        engine = new Engine(config, new OsProcessLauncher(watcher, pump, System.getenv(), dir.resolve("logs"),
-                Posix.geteuid() == 0), thread, EngineClock.SYSTEM, journal);
+        engine = new Engine(config, new OsProcessLauncher(watcher, pump, System.getenv(), dir.resolve("logs")), thread, EngineClock.SYSTEM, journal);
         engine.startAutostart().get(10, TimeUnit.SECONDS);
     }
 

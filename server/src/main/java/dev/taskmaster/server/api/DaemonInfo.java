@@ -1,6 +1,7 @@
-package dev.taskmaster.server;
+package dev.taskmaster.server.api;
 
 import dev.taskmaster.config.Config;
+import dev.taskmaster.server.RuntimePaths;
 import java.time.Instant;
 
 /**
@@ -12,5 +13,5 @@ import java.time.Instant;
  * @param configTime when that configuration was loaded
  * @param startTime  when the daemon started
  */
-record DaemonInfo(String instance, RuntimePaths paths, Config config, Instant configTime, Instant startTime) {
+public record DaemonInfo(String instance, RuntimePaths paths, Config config, Instant configTime, Instant startTime) {
 }

@@ -1,0 +1,129 @@
+package dev.taskmaster.server.api;
+
+import com.google.rpc.Code;
+import dev.taskmaster.proto.v1.ProcessResult;
+import dev.taskmaster.server.engine.CommandResult;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.engine.ProcessState;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Start, stop, restart, pause and resume as the API offers them: targets resolved, the engine
+ * told, and, when asked, a wait for each process to reach its goal. Results per process, in
+ * configuration order. Asynchronous: nothing here blocks a gRPC thread. Stateless.
+ */
+final class ProcessCommands {
+
+    /** How long a wait lasts when the request sets no timeout. */
+    static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+
+    private final Engine engine;
+    private final Clock clock;
+    private final Path logdir;
+
+    ProcessCommands(Engine engine, Clock clock, Path logdir) {
+        this.engine = engine;
+        this.clock = clock;
+        this.logdir = logdir;
+    }
+
+    /** A start is over when the process runs, or has stopped trying. */
+    static final Predicate<ProcessState> STARTED = s -> s == ProcessState.RUNNING || s.isDown();
+
+    CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Duration timeout) {
+        return act(targets, engine::start, wait ? STARTED : null, timeout);
+    }
+
+    CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Duration timeout) {
+        return act(targets, engine::stop, wait ? ProcessState::isDown : null, timeout);
+    }
+
+    CompletableFuture<List<ProcessResult>> pause(List<String> targets) {
+        return act(targets, engine::pause, null, DEFAULT_WAIT);
+    }
+
+    CompletableFuture<List<ProcessResult>> resume(List<String> targets) {
+        return act(targets, engine::resume, null, DEFAULT_WAIT);
+    }
+
+    /** Stop (always waited for: a process must be down to start again), then start. */
+    CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout) {
+        return names(targets).thenCompose(names -> engine.stop(names)
+                .thenCompose(stopped -> waitAll(names, ProcessState::isDown, timeout))
+                .thenCompose(x -> act(names, engine::start, wait ? STARTED : null, timeout)));
+    }
+
+    CompletableFuture<List<String>> names(List<String> targets) {
+        return engine.config().thenApply(c -> Targets.required(targets, c.instances()));
+    }
+
+    CompletableFuture<List<ProcessResult>> act(List<String> targets,
+            Function<List<String>, CompletableFuture<List<CommandResult>>> command, Predicate<ProcessState> goal,
+            Duration timeout) {
+        return names(targets).thenCompose(names -> command.apply(names).thenCompose(results -> {
+            List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
+            for (CommandResult r : results) {
+                each.add(outcome(r, goal, timeout));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
+        }));
+    }
+
+    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Duration timeout) {
+        if (r.kind() == CommandResult.Kind.REFUSED) {
+            return snapshot(r.process()).thenApply(s -> result(r.process(), Code.FAILED_PRECONDITION,
+                    r.process() + ": " + r.message(), false, s));
+        }
+        boolean changed = r.kind() == CommandResult.Kind.DONE;
+        CompletableFuture<ProcessSnapshot> reached = goal == null ? snapshot(r.process())
+                : engine.awaitState(r.process(), goal).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return reached.handle((s, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                String why = cause instanceof TimeoutException
+                        ? r.process() + ": still not there after " + timeout.toMillis() + " ms"
+                        : r.process() + ": " + cause.getMessage();
+                return result(r.process(), cause instanceof TimeoutException ? Code.DEADLINE_EXCEEDED : Code.INTERNAL,
+                        why, changed, null);
+            }
+            if (goal == STARTED && s.state() != ProcessState.RUNNING) {
+                return result(r.process(), Code.FAILED_PRECONDITION, r.process() + ": " + s.state() + " ("
+                        + Protos.describe(s, clock.instant()) + ")", changed, s);
+            }
+            return result(r.process(), Code.OK, r.message(), changed, s);
+        });
+    }
+
+    private CompletableFuture<List<ProcessResult>> waitAll(List<String> names, Predicate<ProcessState> goal,
+            Duration timeout) {
+        List<CompletableFuture<ProcessSnapshot>> all = names.stream()
+                .map(n -> engine.awaitState(n, goal).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)).toList();
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, e) -> List.of());
+    }
+
+    private CompletableFuture<ProcessSnapshot> snapshot(String name) {
+        return engine.snapshot().thenApply(all -> all.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null));
+    }
+
+    private ProcessResult result(String name, Code code, String message, boolean changed, ProcessSnapshot s) {
+        ProcessResult.Builder b = ProcessResult.newBuilder().setFullName(name).setChanged(changed)
+                .setStatus(com.google.rpc.Status.newBuilder().setCode(code.getNumber())
+                        .setMessage(message));
+        if (s != null) {
+            b.setProcess(Protos.process(s, clock.instant(), logdir));
+        }
+        return b.build();
+    }
+
+}

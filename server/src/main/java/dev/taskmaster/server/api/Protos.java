@@ -1,0 +1,157 @@
+package dev.taskmaster.server.api;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigError;
+import dev.taskmaster.config.OutputSpec;
+import dev.taskmaster.proto.v1.ExitInfo;
+import dev.taskmaster.proto.v1.ExitedWithCode;
+import dev.taskmaster.proto.v1.KilledBySignal;
+import dev.taskmaster.proto.v1.ProcessInfo;
+import dev.taskmaster.proto.v1.ProcessState;
+import dev.taskmaster.proto.v1.ProgramChange;
+import dev.taskmaster.proto.v1.SpawnFailure;
+import dev.taskmaster.server.engine.ExitOutcome;
+import dev.taskmaster.server.engine.ExitRecord;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.spawn.OsProcessLauncher;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+
+/** Engine records as protobuf messages of the v1 contract. Stateless. */
+final class Protos {
+
+    private Protos() {
+    }
+
+    static Timestamp timestamp(Instant t) {
+        return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+    }
+
+    static Duration duration(java.time.Duration d) {
+        return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    }
+
+    static java.time.Duration duration(Duration d) {
+        return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    }
+
+    static ProcessState state(dev.taskmaster.server.engine.ProcessState s) {
+        return ProcessState.valueOf("PROCESS_STATE_" + s.name());
+    }
+
+    static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir) {
+        ProcessInfo.Builder b = ProcessInfo.newBuilder()
+                .setFullName(s.name())
+                .setName(s.name())
+                .setProgram(s.spec().program().name())
+                .setGroup(s.spec().program().group())
+                .setInstanceIndex(s.spec().index())
+                .setState(state(s.state()))
+                .setStateChangeTime(timestamp(s.stateSince()))
+                .setDescription(describe(s, now))
+                .setPid(s.pid())
+                .setRestartCount(s.restartCount())
+                .setStartFailures(s.startFailures());
+        s.startTime().ifPresent(t -> b.setStartTime(timestamp(t)));
+        if (s.pid() > 0 && s.startTime().isPresent()) {
+            b.setUptime(duration(java.time.Duration.between(s.startTime().get(), now)));
+        }
+        s.lastExit().ifPresent(e -> b.setLastExit(exit(e)));
+        s.spawnError().ifPresent(b::setSpawnError);
+        s.nextStart().ifPresent(t -> b.setNextStartTime(timestamp(t)));
+        logPath(s.spec().program().stdout(), logdir, s.name(), "stdout").ifPresent(b::setStdoutLogPath);
+        if (!s.spec().program().redirectStderr() && !s.spec().program().tty()) {
+            logPath(s.spec().program().stderr(), logdir, s.name(), "stderr").ifPresent(b::setStderrLogPath);
+        }
+        return b.build();
+    }
+
+    private static java.util.Optional<String> logPath(OutputSpec spec, Path logdir, String name, String stream) {
+        return switch (spec) {
+            case OutputSpec.Discard d -> java.util.Optional.empty();
+            case OutputSpec.Capture c -> java.util.Optional.of(
+                    c.file().orElse(OsProcessLauncher.defaultLog(logdir, name, stream)).toString());
+        };
+    }
+
+    static ExitInfo exit(ExitRecord e) {
+        ExitInfo.Builder b = ExitInfo.newBuilder().setExpected(e.expected()).setPid(e.pid()).setTime(timestamp(e.time()));
+        switch (e.outcome()) {
+            case ExitOutcome.Exited x -> b.setExited(ExitedWithCode.newBuilder().setCode(x.code()));
+            case ExitOutcome.Killed k -> b.setKilled(KilledBySignal.newBuilder().setSignalNumber(k.signal().number())
+                    .setSignalName(Character.isDigit(k.signal().name().charAt(0)) ? "" : k.signal().name())
+                    .setCoreDumped(k.coreDumped()));
+            case ExitOutcome.SpawnFailed f -> b.setSpawnFailed(SpawnFailure.newBuilder().setReason(f.reason())
+                    .setErrnoName(errnoName(f.reason())));
+        }
+        if (!(e.outcome() instanceof ExitOutcome.SpawnFailed)) {
+            b.setRunTime(duration(e.runTime()));
+        }
+        return b.build();
+    }
+
+    /** The symbolic errno a spawn reason ends with, e.g. {@code (ENOENT)}; empty if none. */
+    private static String errnoName(String reason) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((E[A-Z0-9]+)\\)").matcher(reason);
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** One line like supervisorctl's: {@code pid 123, uptime 0:01:02}. */
+    static String describe(ProcessSnapshot s, Instant now) {
+        return switch (s.state()) {
+            case RUNNING, STARTING, STOPPING, PAUSED -> s.startTime()
+                    .map(t -> "pid " + s.pid() + ", uptime " + clock(java.time.Duration.between(t, now)))
+                    .orElse("pid " + s.pid());
+            case BACKOFF -> s.lastExit().map(ExitRecord::describe).orElse("starting failed")
+                    + s.nextStart().map(t -> "; retry in " + clock(java.time.Duration.between(now, t).isNegative()
+                            ? java.time.Duration.ZERO : java.time.Duration.between(now, t))).orElse("");
+            case FATAL -> s.spawnError().map(e -> "could not start: " + e)
+                    .or(() -> s.lastExit().map(e -> "exited too quickly: " + e.describe()))
+                    .orElse("gave up starting");
+            case EXITED -> s.lastExit().map(e -> e.describe() + ", " + ago(e.time(), now)).orElse("exited");
+            case STOPPED -> s.lastExit().map(e -> "stopped " + ago(e.time(), now)).orElse("not started");
+            case UNKNOWN -> "state unknown";
+        };
+    }
+
+    private static String ago(Instant then, Instant now) {
+        return clock(java.time.Duration.between(then, now)) + " ago";
+    }
+
+    static String clock(java.time.Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    }
+
+    static dev.taskmaster.proto.v1.ConfigError error(ConfigError e) {
+        return dev.taskmaster.proto.v1.ConfigError.newBuilder().setFile(e.file().toString()).setLine(e.line())
+                .setColumn(e.column()).setKeyPath(e.keyPath()).setMessage(e.message()).build();
+    }
+
+    static dev.taskmaster.proto.v1.ConfigDiff diff(ConfigDiff d) {
+        dev.taskmaster.proto.v1.ConfigDiff.Builder b = dev.taskmaster.proto.v1.ConfigDiff.newBuilder()
+                .addAllAddedPrograms(d.programNames(ConfigDiff.Kind.ADDED))
+                .addAllRemovedPrograms(d.programNames(ConfigDiff.Kind.REMOVED))
+                .addAllUnchangedPrograms(d.programNames(ConfigDiff.Kind.UNCHANGED))
+                .addAllAddedProcesses(d.instanceNames(ConfigDiff.Kind.ADDED))
+                .addAllChangedProcesses(d.instanceNames(ConfigDiff.Kind.CHANGED))
+                .addAllUpdatedProcesses(d.instanceNames(ConfigDiff.Kind.UPDATED))
+                .addAllRemovedProcesses(d.instanceNames(ConfigDiff.Kind.REMOVED))
+                .addAllUnchangedProcesses(d.instanceNames(ConfigDiff.Kind.UNCHANGED))
+                .setServerChanged(d.serverChanged());
+        for (String p : d.programNames(ConfigDiff.Kind.CHANGED)) {
+            b.addChangedPrograms(ProgramChange.newBuilder().setProgram(p));
+        }
+        for (String p : d.programNames(ConfigDiff.Kind.UPDATED)) {
+            b.addUpdatedPrograms(ProgramChange.newBuilder().setProgram(p));
+        }
+        return b.build();
+    }
+
+    static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

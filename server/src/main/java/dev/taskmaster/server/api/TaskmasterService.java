@@ -1,0 +1,247 @@
+package dev.taskmaster.server.api;
+
+import dev.taskmaster.config.Signal;
+import dev.taskmaster.proto.v1.GetProcessRequest;
+import dev.taskmaster.proto.v1.GetProcessResponse;
+import dev.taskmaster.proto.v1.GetServerInfoRequest;
+import dev.taskmaster.proto.v1.GetServerInfoResponse;
+import dev.taskmaster.proto.v1.ListProcessesRequest;
+import dev.taskmaster.proto.v1.ListProcessesResponse;
+import dev.taskmaster.proto.v1.PauseProcessesRequest;
+import dev.taskmaster.proto.v1.PauseProcessesResponse;
+import dev.taskmaster.proto.v1.ProcessResult;
+import dev.taskmaster.proto.v1.ProcessStateCount;
+import dev.taskmaster.proto.v1.ReloadConfigRequest;
+import dev.taskmaster.proto.v1.ReloadConfigResponse;
+import dev.taskmaster.proto.v1.RestartProcessesRequest;
+import dev.taskmaster.proto.v1.RestartProcessesResponse;
+import dev.taskmaster.proto.v1.ResumeProcessesRequest;
+import dev.taskmaster.proto.v1.ResumeProcessesResponse;
+import dev.taskmaster.proto.v1.Role;
+import dev.taskmaster.proto.v1.ShutdownRequest;
+import dev.taskmaster.proto.v1.ShutdownResponse;
+import dev.taskmaster.proto.v1.SignalProcessesRequest;
+import dev.taskmaster.proto.v1.SignalProcessesResponse;
+import dev.taskmaster.proto.v1.StartProcessesRequest;
+import dev.taskmaster.proto.v1.StartProcessesResponse;
+import dev.taskmaster.proto.v1.StopProcessesRequest;
+import dev.taskmaster.proto.v1.StopProcessesResponse;
+import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import dev.taskmaster.proto.v1.WatchEventsRequest;
+import dev.taskmaster.proto.v1.WatchEventsResponse;
+import dev.taskmaster.server.Version;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The gRPC adapter of the daemon: resolve targets, call the engine, map the answer. RPCs not
+ * overridden here answer UNIMPLEMENTED (the generated base class does that). Called on gRPC's
+ * threads; nothing here blocks them: engine calls return futures, completed on the engine thread.
+ */
+public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
+
+    private final Supplier<DaemonInfo> info;
+    private final Clock clock;
+    private final Engine engine;
+    private final DaemonControl control;
+    private final ProcessCommands commands;
+    private final String journalId = UUID.randomUUID().toString();
+    private final String hostname = hostname();
+
+    public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control) {
+        this.info = info;
+        this.clock = clock;
+        this.engine = engine;
+        this.control = control;
+        this.commands = new ProcessCommands(engine, clock, info.get().paths().logdir());
+    }
+
+    @Override
+    public void getServerInfo(GetServerInfoRequest request, StreamObserver<GetServerInfoResponse> response) {
+        answer(engine.snapshot(), response, processes -> {
+            DaemonInfo d = info.get();
+            Instant now = clock.instant();
+            Map<dev.taskmaster.server.engine.ProcessState, Integer> counts =
+                    new EnumMap<>(dev.taskmaster.server.engine.ProcessState.class);
+            processes.forEach(p -> counts.merge(p.state(), 1, Integer::sum));
+            GetServerInfoResponse.Builder b = GetServerInfoResponse.newBuilder()
+                    .setVersion(Version.current())
+                    .setPid(Math.toIntExact(ProcessHandle.current().pid()))
+                    .setInstanceName(d.instance())
+                    .setHostname(hostname)
+                    .setStartTime(Protos.timestamp(d.startTime()))
+                    .setUptime(Protos.duration(Duration.between(d.startTime(), now)))
+                    .setConfigPath(d.config().source().toString())
+                    .setConfigLoadTime(Protos.timestamp(d.configTime()))
+                    .setSocketPath(d.paths().socket().toString())
+                    .setLogPath(d.paths().logfile().toString())
+                    .setJournalId(journalId)
+                    .setLatestSequence(engine.journal().lastSequence())
+                    .setProgramCount(d.config().programs().size())
+                    .setProcessCount(processes.size())
+                    // Only the socket's owner can connect (the socket is 0600), so a local caller may do anything.
+                    .setCallerRole(Role.ROLE_ADMIN)
+                    .setCallerIdentity("local socket owner");
+            counts.forEach((state, n) -> b.addStateCounts(ProcessStateCount.newBuilder().setState(Protos.state(state)).setCount(n)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> response) {
+        answer(engine.snapshotAt(), response, at -> {
+            List<String> names = request.getTargetsList().isEmpty() ? null
+                    : Targets.resolve(request.getTargetsList(), at.processes().stream().map(ProcessSnapshot::spec).toList());
+            ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder().setJournalId(journalId).setSequence(at.sequence());
+            Instant now = clock.instant();
+            at.processes().stream().filter(p -> names == null || names.contains(p.name()))
+                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir())));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getProcess(GetProcessRequest request, StreamObserver<GetProcessResponse> response) {
+        answer(engine.snapshot(), response, all -> {
+            List<String> names = Targets.resolve(List.of(request.getName()), all.stream().map(ProcessSnapshot::spec).toList());
+            if (names.size() != 1) {
+                throw Status.INVALID_ARGUMENT.withDescription("\"" + request.getName() + "\" names " + names.size()
+                        + " processes (" + String.join(", ", names) + "); name one").asRuntimeException();
+            }
+            ProcessSnapshot s = all.stream().filter(p -> p.name().equals(names.getFirst())).findFirst().orElseThrow();
+            return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir())).build();
+        });
+    }
+
+    @Override
+    public void startProcesses(StartProcessesRequest r, StreamObserver<StartProcessesResponse> response) {
+        answer(commands.start(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+                results -> StartProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void stopProcesses(StopProcessesRequest r, StreamObserver<StopProcessesResponse> response) {
+        answer(commands.stop(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+                results -> StopProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void restartProcesses(RestartProcessesRequest r, StreamObserver<RestartProcessesResponse> response) {
+        answer(commands.restart(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+                results -> RestartProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void pauseProcesses(PauseProcessesRequest r, StreamObserver<PauseProcessesResponse> response) {
+        answer(commands.pause(r.getTargetsList()), response, results -> PauseProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void resumeProcesses(ResumeProcessesRequest r, StreamObserver<ResumeProcessesResponse> response) {
+        answer(commands.resume(r.getTargetsList()), response, results -> ResumeProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void signalProcesses(SignalProcessesRequest r, StreamObserver<SignalProcessesResponse> response) {
+        Signal signal = Signal.parse(r.getSignal()).orElse(null);
+        if (signal == null) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("unknown signal \"" + r.getSignal()
+                    + "\"; expected a name such as TERM, HUP, USR1, KILL (with or without SIG) or a number from 1 to "
+                    + Signal.MAX).asRuntimeException());
+            return;
+        }
+        CompletableFuture<List<ProcessResult>> done = commands.act(r.getTargetsList(),
+                names -> engine.signal(names, signal, r.getProcessGroup()), null, ProcessCommands.DEFAULT_WAIT);
+        answer(done, response, results -> SignalProcessesResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public void reloadConfig(ReloadConfigRequest r, StreamObserver<ReloadConfigResponse> response) {
+        answer(control.reload(r.getValidateOnly()), response, outcome -> {
+            ReloadConfigResponse.Builder b = ReloadConfigResponse.newBuilder().setApplied(outcome.applied())
+                    .setConfigPath(outcome.path().toString());
+            outcome.errors().forEach(e -> b.addErrors(Protos.error(e)));
+            outcome.diff().ifPresent(d -> b.setDiff(Protos.diff(d)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void shutdown(ShutdownRequest r, StreamObserver<ShutdownResponse> response) {
+        // Asked first, answered second: an answer means the shutdown has begun. Asking only queues it.
+        control.shutdown(r.getReason().isBlank() ? "shutdown requested through the API" : r.getReason());
+        response.onNext(ShutdownResponse.getDefaultInstance());
+        response.onCompleted();
+    }
+
+    @Override
+    public void watchEvents(WatchEventsRequest r, StreamObserver<WatchEventsResponse> response) {
+        if (r.hasUsageInterval() || r.hasHeartbeatInterval()) {
+            response.onError(Status.UNIMPLEMENTED.withDescription("heartbeats and usage reports are not available yet;"
+                    + " leave heartbeat_interval and usage_interval unset").asRuntimeException());
+            return;
+        }
+        WatchSession session = new WatchSession(engine, (ServerCallStreamObserver<WatchEventsResponse>) response, journalId,
+                clock, info.get().paths().logdir());
+        engine.config().whenComplete((config, error) -> {
+            try {
+                if (error != null) {
+                    session.fail(error);
+                    return;
+                }
+                List<String> only = r.getTargetsList().isEmpty() ? List.of() : Targets.resolve(r.getTargetsList(), config.instances());
+                session.start(new HashSet<>(only), r.getFromSequence(), r.getJournalId());
+            } catch (StatusRuntimeException e) {
+                session.fail(e);
+            }
+        });
+    }
+
+    private static Duration timeout(boolean set, com.google.protobuf.Duration d) {
+        return set ? Protos.duration(d) : ProcessCommands.DEFAULT_WAIT;
+    }
+
+    /** Completes {@code response} with {@code map(value)}, or with the status the future failed with. */
+    private static <T, R> void answer(CompletableFuture<T> future, StreamObserver<R> response, Function<T, R> map) {
+        future.whenComplete((value, error) -> {
+            if (error == null) {
+                try {
+                    response.onNext(map.apply(value));
+                    response.onCompleted();
+                    return;
+                } catch (RuntimeException e) {
+                    error = e;
+                }
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            response.onError(cause instanceof StatusRuntimeException s ? s
+                    : Status.INTERNAL.withDescription(String.valueOf(cause.getMessage())).withCause(cause).asRuntimeException());
+        });
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package dev.taskmaster.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.rpc.Code;
+import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigError;
+import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.config.Signal;
+import dev.taskmaster.proto.v1.AddProgramRequest;
+import dev.taskmaster.proto.v1.EventsMissedReason;
+import dev.taskmaster.proto.v1.GetProcessRequest;
+import dev.taskmaster.proto.v1.GetServerInfoRequest;
+import dev.taskmaster.proto.v1.GetServerInfoResponse;
+import dev.taskmaster.proto.v1.ListProcessesRequest;
+import dev.taskmaster.proto.v1.ListProcessesResponse;
+import dev.taskmaster.proto.v1.PauseProcessesRequest;
+import dev.taskmaster.proto.v1.ProcessInfo;
+import dev.taskmaster.proto.v1.ProcessResult;
+import dev.taskmaster.proto.v1.ProcessState;
+import dev.taskmaster.proto.v1.ReloadConfigRequest;
+import dev.taskmaster.proto.v1.ReloadConfigResponse;
+import dev.taskmaster.proto.v1.RestartProcessesRequest;
+import dev.taskmaster.proto.v1.ResumeProcessesRequest;
+import dev.taskmaster.proto.v1.Role;
+import dev.taskmaster.proto.v1.ShutdownRequest;
+import dev.taskmaster.proto.v1.SignalProcessesRequest;
+import dev.taskmaster.proto.v1.StartProcessesRequest;
+import dev.taskmaster.proto.v1.StopProcessesRequest;
+import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import dev.taskmaster.proto.v1.WatchEventsRequest;
+import dev.taskmaster.proto.v1.WatchEventsResponse;
+import dev.taskmaster.server.RuntimePaths;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.EngineClock;
+import dev.taskmaster.server.engine.EngineThread;
+import dev.taskmaster.server.engine.EventJournal;
+import dev.taskmaster.server.engine.ExitOutcome;
+import dev.taskmaster.server.engine.ProcessLauncher;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every implemented RPC in process, against the real engine with pretend processes. */
+class TaskmasterServiceTest {
+
+    /** Pretend processes: they die of TERM, INT and KILL, and record every signal. */
+    static final class FakeLauncher implements ProcessLauncher {
+        record Run(int pid, Consumer<ExitOutcome> onExit, List<String> signals) implements LaunchedProcess {
+            @Override
+            public void signal(Signal s, boolean group) {
+                signals.add((group ? "group:" : "") + s.name());
+                if (s.name().equals("TERM") || s.name().equals("INT") || s.name().equals("KILL")) {
+                    onExit.accept(new ExitOutcome.Killed(s, false));
+                }
+            }
+        }
+
+        final Map<String, Run> last = new ConcurrentHashMap<>();
+        final AtomicInteger pids = new AtomicInteger(5000);
+        final List<String> failing = new CopyOnWriteArrayList<>();
+
+        @Override
+        public LaunchedProcess launch(InstanceSpec i, Consumer<ExitOutcome> onExit) throws SpawnException {
+            if (failing.contains(i.name())) {
+                throw new SpawnException("/nope: no such file (ENOENT)");
+            }
+            Run r = new Run(pids.incrementAndGet(), onExit, new CopyOnWriteArrayList<>());
+            last.put(i.name(), r);
+            return r;
+        }
+    }
+
+    /** Records what the API asked of the daemon. */
+    static final class FakeControl implements DaemonControl {
+        volatile String shutdownReason;
+        volatile DaemonControl.ReloadOutcome next;
+
+        @Override
+        public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+            return CompletableFuture.completedFuture(next);
+        }
+
+        @Override
+        public void shutdown(String reason) {
+            shutdownReason = reason;
+        }
+    }
+
+    @TempDir
+    Path tmp;
+    final FakeLauncher launcher = new FakeLauncher();
+    final FakeControl control = new FakeControl();
+    final EventJournal journal = new EventJournal(50);
+    EngineThread thread;
+    Engine engine;
+    Server server;
+    ManagedChannel channel;
+    TaskmasterServiceGrpc.TaskmasterServiceBlockingStub stub;
+    Config config;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path file = Files.writeString(tmp.resolve("t.yaml"), """
+                programs:
+                  web: {cmd: x, numprocs: 2, starttime: 0}
+                  db: {cmd: y, starttime: 0, group: data, startretries: 0}
+                  idle: {cmd: z, autostart: false, starttime: 0}
+                """);
+        config = ConfigLoader.load(file, Map.of());
+        thread = new EngineThread();
+        engine = new Engine(config, launcher, thread, EngineClock.SYSTEM, journal);
+        engine.startAutostart().get(5, TimeUnit.SECONDS);
+        RuntimePaths paths = new RuntimePaths(tmp.resolve("t.sock"), tmp.resolve("t.pid"), tmp.resolve("t.log"), tmp.resolve("logs"));
+        DaemonInfo info = new DaemonInfo("blue", paths, config, Instant.now(), Instant.now().minusSeconds(65));
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name)
+                .addService(new TaskmasterService(() -> info, Clock.systemUTC(), engine, control)).build().start();
+        channel = InProcessChannelBuilder.forName(name).build();
+        stub = TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        thread.close();
+    }
+
+    private static Code code(ProcessResult r) {
+        return Code.forNumber(r.getStatus().getCode());
+    }
+
+    private static Status.Code failure(Runnable call) {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        assertThat(e).as("expected the call to fail").isNotNull();
+        return e.getStatus().getCode();
+    }
+
+    private static String description(Runnable call) {
+        return catchThrowableOfType(StatusRuntimeException.class, call::run).getStatus().getDescription();
+    }
+
+    @Test
+    void serverInfoCountsProcessesByState() {
+        GetServerInfoResponse r = stub.getServerInfo(GetServerInfoRequest.getDefaultInstance());
+        assertThat(r.getInstanceName()).isEqualTo("blue");
+        assertThat(r.getPid()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(r.getUptime().getSeconds()).isBetween(65L, 75L);
+        assertThat(r.getProgramCount()).isEqualTo(3);
+        assertThat(r.getProcessCount()).isEqualTo(4);
+        assertThat(r.getStateCountsList()).extracting(c -> c.getState() + "=" + c.getCount())
+                .containsExactlyInAnyOrder("PROCESS_STATE_RUNNING=3", "PROCESS_STATE_STOPPED=1");
+        assertThat(r.getJournalId()).isNotBlank();
+        assertThat(r.getLatestSequence()).isEqualTo(journal.lastSequence());
+        assertThat(r.getCallerRole()).isEqualTo(Role.ROLE_ADMIN);
+    }
+
+    @Test
+    void listProcessesWithAndWithoutTargets() {
+        ListProcessesResponse all = stub.listProcesses(ListProcessesRequest.getDefaultInstance());
+        assertThat(all.getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:0", "web:1", "db", "idle");
+        ProcessInfo web0 = all.getProcesses(0);
+        assertThat(web0.getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING);
+        assertThat(web0.getPid()).isEqualTo(launcher.last.get("web:0").pid());
+        assertThat(web0.getProgram()).isEqualTo("web");
+        assertThat(web0.getGroup()).isEqualTo("web");
+        assertThat(web0.getInstanceIndex()).isZero();
+        assertThat(web0.getDescription()).startsWith("pid " + web0.getPid() + ", uptime 0:00:0");
+        assertThat(web0.getStdoutLogPath()).isEqualTo(tmp.resolve("logs/web:0.stdout.log").toString());
+        assertThat(all.getProcesses(3).getDescription()).isEqualTo("not started");
+        assertThat(all.getSequence()).isEqualTo(journal.lastSequence());
+        assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("data:*").addTargets("web:1").build())
+                .getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:1", "db");
+        assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("all").build()).getProcessesCount()).isEqualTo(4);
+        assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("data:db").build()).getProcessesList())
+                .extracting(ProcessInfo::getFullName).containsExactly("db");
+    }
+
+    @Test
+    void unknownTargetsAreNotFoundWithASuggestion() {
+        Runnable call = () -> stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("wbe").build());
+        assertThat(failure(call)).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(description(call)).isEqualTo("no process, program or group named \"wbe\"; did you mean \"web\"?");
+        assertThat(failure(() -> stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("nothing-like-it").build())))
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(launcher.last.get("web:0").signals()).as("a failed call touches nothing").isEmpty();
+    }
+
+    @Test
+    void getProcessNeedsExactlyOne() {
+        assertThat(stub.getProcess(GetProcessRequest.newBuilder().setName("db").build()).getProcess().getGroup()).isEqualTo("data");
+        Runnable many = () -> stub.getProcess(GetProcessRequest.newBuilder().setName("web").build());
+        assertThat(failure(many)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(description(many)).isEqualTo("\"web\" names 2 processes (web:0, web:1); name one");
+        assertThat(failure(() -> stub.getProcess(GetProcessRequest.newBuilder().setName("nope").build()))).isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
+    void stopAndStartWaitForTheirGoal() {
+        List<ProcessResult> stopped = stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("web").setWait(true).build())
+                .getResultsList();
+        assertThat(stopped).extracting(ProcessResult::getFullName).containsExactly("web:0", "web:1");
+        assertThat(stopped).allSatisfy(r -> {
+            assertThat(code(r)).isEqualTo(Code.OK);
+            assertThat(r.getChanged()).isTrue();
+            assertThat(r.getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_STOPPED);
+            assertThat(r.getProcess().getLastExit().getKilled().getSignalName()).isEqualTo("TERM");
+        });
+        List<ProcessResult> again = stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("web:0").build()).getResultsList();
+        assertThat(again).singleElement().satisfies(r -> {
+            assertThat(code(r)).isEqualTo(Code.OK);
+            assertThat(r.getChanged()).isFalse();
+            assertThat(r.getStatus().getMessage()).isEqualTo("not running");
+        });
+        List<ProcessResult> started = stub.startProcesses(StartProcessesRequest.newBuilder().addTargets("web:*").addTargets("idle")
+                .setWait(true).build()).getResultsList();
+        assertThat(started).extracting(r -> r.getFullName() + " " + code(r) + " " + r.getProcess().getState())
+                .containsExactly("web:0 OK PROCESS_STATE_RUNNING", "web:1 OK PROCESS_STATE_RUNNING", "idle OK PROCESS_STATE_RUNNING");
+    }
+
+    @Test
+    void aStartThatEndsFatalIsAFailureOfThatProcess() {
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        launcher.failing.add("db");
+        ProcessResult r = stub.startProcesses(StartProcessesRequest.newBuilder().addTargets("db").setWait(true).build()).getResults(0);
+        assertThat(code(r)).isEqualTo(Code.FAILED_PRECONDITION);
+        assertThat(r.getStatus().getMessage()).isEqualTo("db: FATAL (could not start: /nope: no such file (ENOENT))");
+        assertThat(r.getProcess().getLastExit().getSpawnFailed().getErrnoName()).isEqualTo("ENOENT");
+    }
+
+    @Test
+    void commandsNeedATarget() {
+        Runnable call = () -> stub.startProcesses(StartProcessesRequest.getDefaultInstance());
+        assertThat(failure(call)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(description(call)).isEqualTo("name what to act on: a process or program name, group:name, group:* or all");
+    }
+
+    @Test
+    void restartGivesNewProcesses() {
+        int before = launcher.last.get("db").pid();
+        ProcessResult r = stub.restartProcesses(RestartProcessesRequest.newBuilder().addTargets("db").setWait(true).build()).getResults(0);
+        assertThat(code(r)).isEqualTo(Code.OK);
+        assertThat(r.getProcess().getPid()).isNotEqualTo(before).isEqualTo(launcher.last.get("db").pid());
+        assertThat(r.getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING);
+    }
+
+    @Test
+    void signalsByNameAndUnknownOnesRefused() {
+        List<ProcessResult> r = stub.signalProcesses(SignalProcessesRequest.newBuilder().addTargets("web:1").setSignal("usr1")
+                .setProcessGroup(true).build()).getResultsList();
+        assertThat(r).extracting(ProcessResult::getFullName).containsExactly("web:1");
+        assertThat(launcher.last.get("web:1").signals()).containsExactly("group:USR1");
+        Runnable bad = () -> stub.signalProcesses(SignalProcessesRequest.newBuilder().addTargets("web").setSignal("SIGFOO").build());
+        assertThat(failure(bad)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(description(bad)).startsWith("unknown signal \"SIGFOO\"");
+        ProcessResult stopped = stub.signalProcesses(SignalProcessesRequest.newBuilder().addTargets("idle").setSignal("HUP").build()).getResults(0);
+        assertThat(code(stopped)).isEqualTo(Code.FAILED_PRECONDITION);
+        assertThat(stopped.getStatus().getMessage()).isEqualTo("idle: not running (STOPPED)");
+    }
+
+    @Test
+    void pauseAndResume() {
+        ProcessResult p = stub.pauseProcesses(PauseProcessesRequest.newBuilder().addTargets("db").build()).getResults(0);
+        assertThat(p.getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_PAUSED);
+        ProcessResult q = stub.resumeProcesses(ResumeProcessesRequest.newBuilder().addTargets("db").build()).getResults(0);
+        assertThat(q.getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING);
+        assertThat(launcher.last.get("db").signals()).containsExactly("group:STOP", "group:CONT");
+        assertThat(code(stub.resumeProcesses(ResumeProcessesRequest.newBuilder().addTargets("idle").build()).getResults(0)))
+                .isEqualTo(Code.FAILED_PRECONDITION);
+    }
+
+    @Test
+    void reloadReportsTheDiffOrTheErrors() throws Exception {
+        Config next = ConfigLoader.load(Files.writeString(tmp.resolve("n.yaml"), "programs:\n  web: {cmd: x, numprocs: 3, starttime: 0}\n"), Map.of());
+        control.next = new DaemonControl.ReloadOutcome(true, List.of(), Optional.of(ConfigDiff.between(config, next)), tmp.resolve("t.yaml"));
+        ReloadConfigResponse ok = stub.reloadConfig(ReloadConfigRequest.getDefaultInstance());
+        assertThat(ok.getApplied()).isTrue();
+        assertThat(ok.getDiff().getAddedProcessesList()).containsExactly("web:2");
+        assertThat(ok.getDiff().getRemovedProgramsList()).containsExactlyInAnyOrder("db", "idle");
+        assertThat(ok.getDiff().getUnchangedProcessesList()).containsExactly("web:0", "web:1");
+        control.next = new DaemonControl.ReloadOutcome(false, List.of(new ConfigError(tmp.resolve("t.yaml"), 3, 7, "programs.a", "bad")),
+                Optional.empty(), tmp.resolve("t.yaml"));
+        ReloadConfigResponse bad = stub.reloadConfig(ReloadConfigRequest.getDefaultInstance());
+        assertThat(bad.getApplied()).isFalse();
+        assertThat(bad.getErrorsList()).singleElement().satisfies(e -> {
+            assertThat(e.getLine()).isEqualTo(3);
+            assertThat(e.getColumn()).isEqualTo(7);
+            assertThat(e.getKeyPath()).isEqualTo("programs.a");
+        });
+        assertThat(bad.hasDiff()).isFalse();
+    }
+
+    @Test
+    void shutdownAsksTheDaemon() {
+        stub.shutdown(ShutdownRequest.newBuilder().setReason("maintenance").build());
+        assertThat(control.shutdownReason).isEqualTo("maintenance");
+    }
+
+    @Test
+    void watchStartsWithASnapshotThenLiveEvents() throws Exception {
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        int listeners = journal.listenerCount();
+        Iterator<WatchEventsResponse> it = ctx.call(() -> stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+                .watchEvents(WatchEventsRequest.getDefaultInstance()));
+        WatchEventsResponse first = it.next();
+        assertThat(first.hasSnapshot()).isTrue();
+        assertThat(first.getSnapshot().getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:0", "web:1", "db", "idle");
+        long at = first.getSnapshot().getSequence();
+        assertThat(at).isEqualTo(journal.lastSequence());
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        WatchEventsResponse stopping = it.next();
+        assertThat(stopping.getEvent().getSequence()).isEqualTo(at + 1);
+        assertThat(stopping.getEvent().getProcessStateChanged().getToState()).isEqualTo(ProcessState.PROCESS_STATE_STOPPING);
+        WatchEventsResponse stopped = it.next();
+        assertThat(stopped.getEvent().getSequence()).isEqualTo(at + 2);
+        assertThat(stopped.getEvent().getProcessStateChanged().getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_STOPPED);
+        assertThat(stopped.getEvent().getProcessStateChanged().getExit().getKilled().getSignalName()).isEqualTo("TERM");
+        assertThat(journal.listenerCount()).isEqualTo(listeners + 1);
+        ctx.cancel(null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (journal.listenerCount() != listeners && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(journal.listenerCount()).as("a cancelled stream lets go of the journal").isEqualTo(listeners);
+    }
+
+    @Test
+    void watchResumesFromASequenceOrSaysWhatWasMissed() {
+        long seq = journal.lastSequence();
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        String journalId = stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()).getJournalId();
+        Iterator<WatchEventsResponse> resumed = stub.watchEvents(WatchEventsRequest.newBuilder().setFromSequence(seq)
+                .setJournalId(journalId).build());
+        assertThat(resumed.next().getEvent().getSequence()).isEqualTo(seq + 1);
+        assertThat(resumed.next().getEvent().getSequence()).isEqualTo(seq + 2);
+
+        Iterator<WatchEventsResponse> otherDaemon = stub.watchEvents(WatchEventsRequest.newBuilder().setFromSequence(seq)
+                .setJournalId("another-run").build());
+        assertThat(otherDaemon.next().getEventsMissed().getReason()).isEqualTo(EventsMissedReason.EVENTS_MISSED_REASON_DAEMON_RESTARTED);
+        assertThat(otherDaemon.next().hasSnapshot()).isTrue();
+
+        // The journal keeps 50 events: push the early ones out.
+        for (int i = 0; i < 15; i++) {
+            stub.restartProcesses(RestartProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        }
+        Iterator<WatchEventsResponse> tooOld = stub.watchEvents(WatchEventsRequest.newBuilder().setFromSequence(1).build());
+        WatchEventsResponse missed = tooOld.next();
+        assertThat(missed.getEventsMissed().getReason()).isEqualTo(EventsMissedReason.EVENTS_MISSED_REASON_HISTORY_TRUNCATED);
+        assertThat(missed.getEventsMissed().getOldestAvailableSequence()).isEqualTo(journal.oldestSequence());
+        assertThat(tooOld.next().getSnapshot().getSequence()).isEqualTo(journal.lastSequence());
+    }
+
+    @Test
+    void watchCanBeLimitedToTargets() {
+        Iterator<WatchEventsResponse> it = stub.watchEvents(WatchEventsRequest.newBuilder().addTargets("web:1").build());
+        assertThat(it.next().getSnapshot().getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:1");
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("web:1").setWait(true).build());
+        assertThat(it.next().getEvent().getProcessStateChanged().getProcess().getFullName()).isEqualTo("web:1");
+    }
+
+    @Test
+    void whatIsNotThereYetIsUnimplemented() {
+        assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(failure(() -> stub.watchEvents(WatchEventsRequest.newBuilder()
+                .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()).hasNext()))
+                .isEqualTo(Status.Code.UNIMPLEMENTED);
+    }
+}
