@@ -58,6 +58,12 @@ import java.util.function.Supplier;
  */
 public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
 
+    static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
+    /** One timer thread sends every stream's heartbeats; each heartbeat only queues a message. */
+    private static final java.util.concurrent.ScheduledExecutorService HEARTBEATS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("heartbeats")
+                    .daemon().unstarted(r));
+
     private final Supplier<DaemonInfo> info;
     private final Clock clock;
     private final Engine engine;
@@ -194,9 +200,15 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void watchEvents(WatchEventsRequest r, StreamObserver<WatchEventsResponse> response) {
-        if (r.hasUsageInterval() || r.hasHeartbeatInterval()) {
-            response.onError(Status.UNIMPLEMENTED.withDescription("heartbeats and usage reports are not available yet;"
-                    + " leave heartbeat_interval and usage_interval unset").asRuntimeException());
+        if (r.hasUsageInterval()) {
+            response.onError(Status.UNIMPLEMENTED.withDescription("usage reports are not available yet;"
+                    + " leave usage_interval unset").asRuntimeException());
+            return;
+        }
+        Duration heartbeat = r.hasHeartbeatInterval() ? Protos.duration(r.getHeartbeatInterval()) : Duration.ZERO;
+        if (r.hasHeartbeatInterval() && heartbeat.compareTo(MIN_HEARTBEAT) < 0) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("heartbeat_interval must be at least "
+                    + MIN_HEARTBEAT.toMillis() + " ms").asRuntimeException());
             return;
         }
         WatchSession session = new WatchSession(engine, (ServerCallStreamObserver<WatchEventsResponse>) response, journalId,
@@ -209,6 +221,9 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                 }
                 List<String> only = r.getTargetsList().isEmpty() ? List.of() : Targets.resolve(r.getTargetsList(), config.instances());
                 session.start(new HashSet<>(only), r.getFromSequence(), r.getJournalId());
+                if (!heartbeat.isZero()) {
+                    session.heartbeats(HEARTBEATS, heartbeat);
+                }
             } catch (StatusRuntimeException e) {
                 session.fail(e);
             }

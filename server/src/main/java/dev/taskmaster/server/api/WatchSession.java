@@ -40,6 +40,7 @@ final class WatchSession implements Consumer<EngineEvent> {
     private final ArrayDeque<WatchEventsResponse> buffer = new ArrayDeque<>();
     private boolean resyncing;
     private boolean closed;
+    private java.util.concurrent.ScheduledFuture<?> heartbeats;
 
     /** Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then. */
     WatchSession(Engine engine, ServerCallStreamObserver<WatchEventsResponse> out, String journalId, Clock clock,
@@ -80,6 +81,23 @@ final class WatchSession implements Consumer<EngineEvent> {
             }
             drain();
         });
+    }
+
+    /**
+     * Sends a {@code Heartbeat} every {@code interval} while nothing else is waiting to go out, so
+     * a client can tell a quiet stream from a dead one (and that a replay is over).
+     */
+    void heartbeats(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
+        heartbeats = timer.scheduleAtFixedRate(() -> {
+            synchronized (this) {
+                if (!closed && buffer.isEmpty()) {
+                    buffer.add(WatchEventsResponse.newBuilder().setHeartbeat(dev.taskmaster.proto.v1.Heartbeat.newBuilder()
+                            .setLatestSequence(engine.journal().lastSequence()).setTime(Protos.timestamp(clock.instant())))
+                            .build());
+                }
+            }
+            drain();
+        }, interval.toNanos(), interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** Called on the engine thread for every new event. */
@@ -185,6 +203,9 @@ final class WatchSession implements Consumer<EngineEvent> {
         synchronized (this) {
             closed = true;
             buffer.clear();
+            if (heartbeats != null) {
+                heartbeats.cancel(false);
+            }
         }
         engine.journal().removeListener(this);
     }

@@ -386,10 +386,25 @@ class TaskmasterServiceTest {
     }
 
     @Test
+    void heartbeatsKeepAQuietStreamVisiblyAlive() {
+        Iterator<WatchEventsResponse> it = stub.watchEvents(WatchEventsRequest.newBuilder()
+                .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000)).build());
+        assertThat(it.next().hasSnapshot()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            WatchEventsResponse beat = it.next();
+            assertThat(beat.hasHeartbeat()).isTrue();
+            assertThat(beat.getHeartbeat().getLatestSequence()).isEqualTo(journal.lastSequence());
+        }
+        assertThat(failure(() -> stub.watchEvents(WatchEventsRequest.newBuilder()
+                .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setNanos(1_000_000)).build()).hasNext()))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
     void whatIsNotThereYetIsUnimplemented() {
         assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(failure(() -> stub.watchEvents(WatchEventsRequest.newBuilder()
-                .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()).hasNext()))
+                .setUsageInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()).hasNext()))
                 .isEqualTo(Status.Code.UNIMPLEMENTED);
     }
 }

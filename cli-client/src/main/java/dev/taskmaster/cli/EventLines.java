@@ -1,0 +1,92 @@
+package dev.taskmaster.cli;
+
+import dev.taskmaster.proto.v1.ConfigDiff;
+import dev.taskmaster.proto.v1.Event;
+import dev.taskmaster.proto.v1.EventsMissed;
+import dev.taskmaster.proto.v1.Snapshot;
+import dev.taskmaster.proto.v1.WatchEventsResponse;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One WatchEvents message as lines of text: {@code #12 2026-11-22 04:45:01 web:0 STARTING -> RUNNING: started}. */
+final class EventLines {
+
+    private EventLines() {}
+
+    static List<String> of(WatchEventsResponse m, ZoneId zone) {
+        return switch (m.getKindCase()) {
+            case SNAPSHOT -> snapshot(m.getSnapshot(), zone);
+            case EVENT -> List.of(event(m.getEvent(), zone));
+            case EVENTS_MISSED -> List.of(missed(m.getEventsMissed()));
+            case HEARTBEAT, USAGE_REPORT, KIND_NOT_SET -> List.of();
+        };
+    }
+
+    private static List<String> snapshot(Snapshot s, ZoneId zone) {
+        List<String> lines = new ArrayList<>();
+        lines.add("-- snapshot at #" + s.getSequence() + " (" + Formats.time(s.getTime(), zone) + "): "
+                + s.getProcessesCount() + (s.getProcessesCount() == 1 ? " process" : " processes"));
+        if (s.getProcessesCount() > 0) {
+            lines.addAll(StatusTable.render(s.getProcessesList(), false));
+        }
+        return lines;
+    }
+
+    private static String missed(EventsMissed m) {
+        String why = switch (m.getReason()) {
+            case EVENTS_MISSED_REASON_HISTORY_TRUNCATED -> "no longer in the daemon's history";
+            case EVENTS_MISSED_REASON_DAEMON_RESTARTED -> "the daemon restarted";
+            case EVENTS_MISSED_REASON_WATCHER_TOO_SLOW -> "this watcher read too slowly";
+            default -> "reason unknown";
+        };
+        return "-- events missed from #" + m.getRequestedSequence() + " (" + why + "; oldest kept is #"
+                + m.getOldestAvailableSequence() + "); a fresh snapshot follows";
+    }
+
+    static String event(Event e, ZoneId zone) {
+        String head = "#" + e.getSequence() + " " + Formats.time(e.getTime(), zone) + " ";
+        return head + switch (e.getPayloadCase()) {
+            case PROCESS_STATE_CHANGED -> {
+                var c = e.getProcessStateChanged();
+                yield c.getProcess().getFullName() + " " + Formats.state(c.getFromState()) + " -> " + Formats.state(c.getToState())
+                        + ": " + c.getReason() + (c.hasExit() ? " (" + Formats.exit(c.getExit()) + ")" : "") + by(c.getRequestedBy());
+            }
+            case PROCESS_SPAWN_FAILED -> {
+                var f = e.getProcessSpawnFailed();
+                yield f.getProcess().getFullName() + " spawn failed (attempt " + f.getAttempt() + "): " + f.getFailure().getReason()
+                        + (f.hasRetryDelay() ? "; retry in " + Formats.shortDuration(f.getRetryDelay()) : "; giving up");
+            }
+            case HEALTH_CHANGED -> {
+                var h = e.getHealthChanged();
+                yield h.getProcess().getFullName() + " health " + h.getFromStatus().name().replace("HEALTH_STATUS_", "")
+                        + " -> " + h.getToStatus().name().replace("HEALTH_STATUS_", "");
+            }
+            case OUTPUT_LOST -> {
+                var o = e.getOutputLost();
+                yield o.getProcessName() + " lost " + o.getBytesLost() + " bytes of " + o.getStream().name().replace("OUTPUT_STREAM_", "")
+                        + ": " + o.getReason();
+            }
+            case CONFIG_RELOADED -> "configuration reloaded from " + e.getConfigReloaded().getConfigPath() + ": "
+                    + summary(e.getConfigReloaded().getDiff()) + by(e.getConfigReloaded().getRequestedBy());
+            case PROGRAM_ADDED -> "program " + e.getProgramAdded().getProgram().getName() + " added" + by(e.getProgramAdded().getRequestedBy());
+            case PROGRAM_UPDATED -> "program " + e.getProgramUpdated().getProgram().getName() + " updated"
+                    + by(e.getProgramUpdated().getRequestedBy());
+            case PROGRAM_REMOVED -> "program " + e.getProgramRemoved().getProgram() + " removed" + by(e.getProgramRemoved().getRequestedBy());
+            case DAEMON_STARTED -> "taskmasterd " + e.getDaemonStarted().getVersion() + " started (pid " + e.getDaemonStarted().getPid()
+                    + ", config " + e.getDaemonStarted().getConfigPath() + ")";
+            case DAEMON_SHUTTING_DOWN -> "taskmasterd shutting down: " + e.getDaemonShuttingDown().getReason()
+                    + by(e.getDaemonShuttingDown().getRequestedBy());
+            case PAYLOAD_NOT_SET -> "(an event this client does not know)";
+        };
+    }
+
+    private static String by(String who) {
+        return who.isEmpty() ? "" : " (by " + who + ")";
+    }
+
+    private static String summary(ConfigDiff d) {
+        return d.getAddedProgramsCount() + " added, " + d.getChangedProgramsCount() + " restarted, "
+                + d.getUpdatedProgramsCount() + " updated in place, " + d.getRemovedProgramsCount() + " removed";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.taskmaster.cli;
+
+import dev.taskmaster.proto.v1.GetServerInfoRequest;
+import dev.taskmaster.proto.v1.GetServerInfoResponse;
+import dev.taskmaster.proto.v1.ProcessStateCount;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "info", description = "Describe the daemon: version, pid, uptime, files, counts, and your role.")
+final class InfoCommand extends Verb {
+
+    @Option(names = "--json", description = "Print the GetServerInfo response as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        GetServerInfoResponse i = rpc().getServerInfo(GetServerInfoRequest.getDefaultInstance());
+        if (json) {
+            Json.print(out(), i);
+            return ExitCodes.OK;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"version", i.getVersion()});
+        rows.add(new String[] {"instance", i.getInstanceName()});
+        rows.add(new String[] {"pid", Integer.toString(i.getPid())});
+        rows.add(new String[] {"host", i.getHostname()});
+        rows.add(new String[] {"uptime", (i.hasUptime() ? Formats.hms(i.getUptime()) : "-")
+                + (i.hasStartTime() ? " (since " + Formats.time(i.getStartTime(), session().zone()) + ")" : "")});
+        rows.add(new String[] {"config", i.getConfigPath()
+                + (i.hasConfigLoadTime() ? " (loaded " + Formats.time(i.getConfigLoadTime(), session().zone()) + ")" : "")});
+        rows.add(new String[] {"socket", orNone(i.getSocketPath())});
+        rows.add(new String[] {"tcp", i.getTcpAddressesCount() == 0 ? "none" : String.join(", ", i.getTcpAddressesList())});
+        rows.add(new String[] {"log", orNone(i.getLogPath())});
+        rows.add(new String[] {"programs", Integer.toString(i.getProgramCount())});
+        rows.add(new String[] {"processes", i.getProcessCount() + counts(i.getStateCountsList())});
+        rows.add(new String[] {"journal", (i.getJournalId().isEmpty() ? "-" : i.getJournalId()) + ", latest event #" + i.getLatestSequence()});
+        rows.add(new String[] {"you", i.getCallerRole().name().replace("ROLE_", "").toLowerCase(Locale.ROOT)
+                + (i.getCallerIdentity().isEmpty() ? "" : " (" + i.getCallerIdentity() + ")")});
+        for (String[] row : rows) {
+            out().println(String.format("%-10s %s", row[0] + ":", row[1]).stripTrailing());
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String orNone(String s) {
+        return s.isEmpty() ? "none" : s;
+    }
+
+    private static String counts(List<ProcessStateCount> counts) {
+        if (counts.isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (ProcessStateCount c : counts) {
+            parts.add(c.getCount() + " " + Formats.state(c.getState()));
+        }
+        return " (" + String.join(", ", parts) + ")";
+    }
+}

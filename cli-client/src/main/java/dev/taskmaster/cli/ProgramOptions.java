@@ -1,0 +1,195 @@
+package dev.taskmaster.cli;
+
+import com.google.protobuf.util.Durations;
+import dev.taskmaster.proto.v1.AutorestartPolicy;
+import dev.taskmaster.proto.v1.OutputDestination;
+import dev.taskmaster.proto.v1.OutputDiscarded;
+import dev.taskmaster.proto.v1.OutputToDefaultLog;
+import dev.taskmaster.proto.v1.OutputToFile;
+import dev.taskmaster.proto.v1.ProgramSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/**
+ * The program settings of {@code add} and {@code update}, one option per config key (see
+ * docs/configuration.md). Every field is null until given, so {@code update} changes only what
+ * was typed.
+ */
+final class ProgramOptions {
+
+    enum Autorestart { always, never, unexpected }
+
+    @Option(names = "--cmd", paramLabel = "COMMAND", description = "Command line (split like a shell would, never run by one).")
+    String cmd;
+
+    @Option(names = "--numprocs", paramLabel = "N", description = "Number of instances, 1-10000.")
+    Integer numprocs;
+
+    @Option(names = "--process-name", paramLabel = "PATTERN", description = "Instance name pattern, e.g. %%(program_name)s:%%(process_num)d.")
+    String processName;
+
+    @Option(names = "--autostart", negatable = true, description = "Start the processes when added (default: yes).")
+    Boolean autostart;
+
+    @Option(names = "--autorestart", paramLabel = "POLICY", description = "always, never or unexpected.")
+    Autorestart autorestart;
+
+    @Option(names = "--exitcodes", paramLabel = "CODE", split = ",", description = "Expected exit codes, e.g. 0,2.")
+    List<Integer> exitcodes;
+
+    @Option(names = "--starttime", paramLabel = "DURATION", converter = DurationConverter.class, description = "Time up before RUNNING.")
+    Duration starttime;
+
+    @Option(names = "--startretries", paramLabel = "N", description = "Failed starts retried before FATAL (-1 = forever).")
+    Integer startretries;
+
+    @Option(names = "--stopsignal", paramLabel = "SIGNAL", description = "Signal that stops it (default TERM).")
+    String stopsignal;
+
+    @Option(names = "--stoptime", paramLabel = "DURATION", converter = DurationConverter.class, description = "Wait before SIGKILL.")
+    Duration stoptime;
+
+    @Option(names = "--stdout", paramLabel = "FILE", description = "Log file for stdout, or 'discard', or 'default'.")
+    String stdout;
+
+    @Option(names = "--stderr", paramLabel = "FILE", description = "Log file for stderr, or 'discard', or 'default'.")
+    String stderr;
+
+    @Option(names = "--redirect-stderr", negatable = true, description = "Send stderr to stdout.")
+    Boolean redirectStderr;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment variable (repeatable).")
+    Map<String, String> env;
+
+    @Option(names = "--workingdir", paramLabel = "DIR", description = "Working directory.")
+    String workingdir;
+
+    @Option(names = "--umask", paramLabel = "OCTAL", description = "File mode creation mask, e.g. 022.")
+    String umask;
+
+    @Option(names = "--user", paramLabel = "USER", description = "Run as this user (daemon running as root only).")
+    String user;
+
+    @Option(names = "--priority", paramLabel = "N", description = "Start order: lower first (default 999).")
+    Integer priority;
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "Group, for GROUP:* targets.")
+    String group;
+
+    @Option(names = "--stopasgroup", negatable = true, description = "Send the stop signal to the process group.")
+    Boolean stopasgroup;
+
+    @Option(names = "--killasgroup", negatable = true, description = "Send SIGKILL to the process group.")
+    Boolean killasgroup;
+
+    @Option(names = "--tty", negatable = true, description = "Give the process a pseudo-terminal.")
+    Boolean tty;
+
+    boolean anyGiven() {
+        return Stream.of(cmd, numprocs, processName, autostart, autorestart, exitcodes, starttime, startretries, stopsignal,
+                stoptime, stdout, stderr, redirectStderr, env, workingdir, umask, user, priority, group, stopasgroup,
+                killasgroup, tty).anyMatch(o -> o != null);
+    }
+
+    /**
+     * Writes the given options into {@code spec}. For an update, {@code spec} holds the program's
+     * effective settings, where some fields were derived from others; those are cleared when
+     * what they came from changes, or the daemon would see a contradiction.
+     */
+    void applyTo(ProgramSpec.Builder spec, boolean update) {
+        if (cmd != null) {
+            spec.setCmd(cmd).clearArgv(); // argv, when set, wins over cmd; here it was derived from the old cmd
+        }
+        if (numprocs != null) {
+            if (update && processName == null && spec.getProcessName().equals(defaultProcessName(spec.getNumprocs()))) {
+                spec.clearProcessName(); // let the default follow the new count ("web" becomes "web:0", "web:1", …)
+            }
+            spec.setNumprocs(numprocs);
+        }
+        if (processName != null) {
+            spec.setProcessName(processName);
+        }
+        if (autostart != null) {
+            spec.setAutostart(autostart);
+        }
+        if (autorestart != null) {
+            spec.setAutorestart(AutorestartPolicy.valueOf("AUTORESTART_POLICY_" + autorestart.name().toUpperCase(Locale.ROOT)));
+        }
+        if (exitcodes != null) {
+            spec.clearExitcodes().addAllExitcodes(exitcodes);
+        }
+        if (starttime != null) {
+            spec.setStarttime(Durations.fromNanos(starttime.toNanos()));
+        }
+        if (startretries != null) {
+            spec.setStartretries(startretries);
+        }
+        if (stopsignal != null) {
+            spec.setStopsignal(stopsignal);
+        }
+        if (stoptime != null) {
+            spec.setStoptime(Durations.fromNanos(stoptime.toNanos()));
+        }
+        if (stdout != null) {
+            spec.setStdout(destination(stdout));
+        }
+        if (redirectStderr != null) {
+            spec.setRedirectStderr(redirectStderr);
+        }
+        if (tty != null) {
+            spec.setTty(tty);
+        }
+        if (stderr != null) {
+            spec.setStderr(destination(stderr));
+        } else if (update && (spec.getRedirectStderr() || spec.getTty())) {
+            spec.clearStderr(); // must be absent when stderr goes to stdout
+        }
+        if (env != null) {
+            spec.putAllEnv(env);
+        }
+        if (workingdir != null) {
+            spec.setWorkingdir(workingdir);
+        }
+        if (umask != null) {
+            try {
+                spec.setUmask(Integer.parseInt(umask, 8));
+            } catch (NumberFormatException e) {
+                throw new CtlException(ExitCodes.USAGE, "--umask: '" + umask + "' is not an octal number such as 022");
+            }
+        }
+        if (user != null) {
+            spec.setUser(user);
+        }
+        if (priority != null) {
+            spec.setPriority(priority);
+        }
+        if (group != null) {
+            spec.setGroup(group);
+        }
+        if (stopasgroup != null) {
+            spec.setStopasgroup(stopasgroup);
+            if (update && killasgroup == null) {
+                spec.clearKillasgroup(); // absent = follow stopasgroup, as in the config file
+            }
+        }
+        if (killasgroup != null) {
+            spec.setKillasgroup(killasgroup);
+        }
+    }
+
+    private static String defaultProcessName(int numprocs) {
+        return numprocs > 1 ? "%(program_name)s:%(process_num)d" : "%(program_name)s";
+    }
+
+    private static OutputDestination destination(String value) {
+        return switch (value) {
+            case "discard" -> OutputDestination.newBuilder().setDiscard(OutputDiscarded.getDefaultInstance()).build();
+            case "default" -> OutputDestination.newBuilder().setDefaultLog(OutputToDefaultLog.getDefaultInstance()).build();
+            default -> OutputDestination.newBuilder().setFile(OutputToFile.newBuilder().setPath(value)).build();
+        };
+    }
+}

@@ -1,0 +1,154 @@
+package dev.taskmaster.cli;
+
+import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.SocketPaths;
+import java.io.Console;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the commands need from the outside world — output streams, environment, terminal,
+ * and a connection to the daemon — behind one object, so tests run the real command tree with
+ * their own streams and an in-process daemon ({@link ChannelOpener}).
+ *
+ * <p>The connection is opened on the first call and kept until {@link #close}: a one-shot
+ * command uses it once, the interactive shell (later) reuses it for every line.
+ */
+public final class Session implements AutoCloseable {
+
+    /** Opens a connection to the daemon on a socket; tests return an in-process channel instead. */
+    @FunctionalInterface
+    public interface ChannelOpener {
+        DaemonChannel open(Path socket);
+    }
+
+    /** Asks the user for a missing value, if there is a user at a terminal to ask. */
+    public interface Prompter {
+        /** True if stdin (and stdout) is a terminal, so {@link #ask} may be called. */
+        boolean interactive();
+
+        /** Shows {@code prompt} and reads one line; null at end of input. */
+        String ask(String prompt);
+    }
+
+    /** Where the daemon was looked for, kept for error messages. */
+    public record Endpoint(Path socket, String instance, boolean explicitSocket) {}
+
+    private final InputStream in;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Map<String, String> env;
+    private final int uid;
+    private final boolean stdoutIsTerminal;
+    private final Prompter prompter;
+    private final ChannelOpener opener;
+    private final ZoneId zone;
+
+    private Endpoint endpoint;
+    private DaemonChannel channel;
+
+    public Session(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, int uid, boolean stdoutIsTerminal,
+            Prompter prompter, ChannelOpener opener, ZoneId zone) {
+        this.in = Objects.requireNonNull(in);
+        this.out = Objects.requireNonNull(out);
+        this.err = Objects.requireNonNull(err);
+        this.env = Map.copyOf(env);
+        this.uid = uid;
+        this.stdoutIsTerminal = stdoutIsTerminal;
+        this.prompter = Objects.requireNonNull(prompter);
+        this.opener = Objects.requireNonNull(opener);
+        this.zone = Objects.requireNonNull(zone);
+    }
+
+    /** The real process: System streams, environment and console, Unix-socket connections. */
+    public static Session system() {
+        Console console = System.console();
+        // Since JDK 22 System.console() exists even when redirected; isTerminal() tells the truth.
+        boolean terminal = console != null && console.isTerminal();
+        Prompter prompter = new Prompter() {
+            @Override
+            public boolean interactive() {
+                return terminal;
+            }
+
+            @Override
+            public String ask(String prompt) {
+                return console.readLine("%s", prompt);
+            }
+        };
+        return new Session(System.in, writer(System.out), writer(System.err), System.getenv(), SocketPaths.currentUid(), terminal, prompter, DaemonChannel::open, ZoneId.systemDefault());
+    }
+
+    /** Autoflush: {@code events --follow} must show each line as it comes. */
+    private static PrintWriter writer(PrintStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, stream.charset()), true);
+    }
+
+    /** Standard input, for {@code -f -}. */
+    public InputStream in() {
+        return in;
+    }
+
+    public PrintWriter out() {
+        return out;
+    }
+
+    public PrintWriter err() {
+        return err;
+    }
+
+    public Prompter prompter() {
+        return prompter;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    /** Colour only for a person: stdout is a terminal and NO_COLOR (no-color.org) is unset or empty. */
+    public boolean colour() {
+        String noColor = env.get("NO_COLOR");
+        return stdoutIsTerminal && (noColor == null || noColor.isEmpty());
+    }
+
+    /** Resolves the daemon's socket as the daemon does ({@link SocketPaths}). */
+    public Endpoint endpoint(Path socket, String instance) {
+        return new Endpoint(SocketPaths.resolve(socket, instance, env, uid),
+                instance == null ? SocketPaths.DEFAULT_INSTANCE : instance, socket != null);
+    }
+
+    /** The connection to {@code where}, opened on first use; a different endpoint replaces the old connection. */
+    public DaemonChannel connect(Endpoint where) {
+        if (channel != null && !where.socket().equals(endpoint.socket())) {
+            channel.close();
+            channel = null;
+        }
+        endpoint = where;
+        if (channel == null) {
+            channel = opener.open(where.socket());
+        }
+        return channel;
+    }
+
+    /** The endpoint of the last connection, or null if none was made. */
+    public Endpoint lastEndpoint() {
+        return endpoint;
+    }
+
+    /** Closes the connection and its event loop, and flushes output. */
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+        out.flush();
+        err.flush();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.taskmaster.cli;
+
+import static dev.taskmaster.cli.Fixtures.exited;
+import static dev.taskmaster.cli.Fixtures.fatal;
+import static dev.taskmaster.cli.Fixtures.running;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmaster.proto.v1.ListProcessesRequest;
+import dev.taskmaster.proto.v1.ListProcessesResponse;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatusCommandTest extends CtlTest {
+
+    private static final ListProcessesResponse MIXED = ListProcessesResponse.newBuilder()
+            .addProcesses(running("web:0", 1234, 62))
+            .addProcesses(fatal("web:1", "/usr/bin/nginx: permission denied (EACCES)", 3))
+            .addProcesses(running("db", 88, 3723))
+            .addProcesses(exited("job", 0, true))
+            .build();
+
+    @Test
+    void printsAnAlignedTableWithoutColourWhenStdoutIsNotATerminal() {
+        daemon.answer("ListProcesses", MIXED);
+
+        Result r = run("status");
+
+        assertThat(r.out()).isEqualTo("""
+                NAME   STATE    PID   UPTIME   RESTARTS  DESCRIPTION
+                web:0  RUNNING  1234  0:01:02  0         pid 1234, uptime 0:01:02
+                web:1  FATAL    -     -        3         spawn error: /usr/bin/nginx: permission denied (EACCES)
+                db     RUNNING  88    1:02:03  0         pid 88, uptime 1:02:03
+                job    EXITED   -     -        1         exited with code 0 (expected)
+                """);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).as("some process is not RUNNING").isEqualTo(ExitCodes.NOT_RUNNING);
+    }
+
+    @Test
+    void exitsZeroWhenEveryProcessRuns() {
+        daemon.answer("ListProcesses", ListProcessesResponse.newBuilder().addProcesses(running("web", 7, 5)).build());
+
+        Result r = run("status");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.outLines()).containsExactly(
+                "NAME  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
+                "web   RUNNING  7    0:00:05  0         pid 7, uptime 0:00:05");
+    }
+
+    @Test
+    void passesTargetsAsTheyWereTypedAndDialsTheDefaultInstanceSocket() {
+        daemon.answer("ListProcesses", ListProcessesResponse.newBuilder().addProcesses(running("web:0", 7, 5)).build());
+
+        run("status", "web:*", "db", "all");
+
+        assertThat(daemon.requests(ListProcessesRequest.class)).singleElement()
+                .satisfies(q -> assertThat(q.getTargetsList()).containsExactly("web:*", "db", "all"));
+        assertThat(socketsOpened).containsExactly(Path.of("/run/user/1000/taskmaster/default.sock"));
+    }
+
+    @Test
+    void globalOptionsWorkBeforeAndAfterTheVerb() {
+        daemon.answer("ListProcesses", ListProcessesResponse.getDefaultInstance());
+        env.remove("XDG_RUNTIME_DIR");
+
+        run("--instance", "blue", "status");
+        run("status", "-i", "green");
+        run("status", "--socket", "/srv/tm.sock", "--instance", "ignored");
+
+        assertThat(socketsOpened).containsExactly(Path.of("/tmp/taskmaster-1000/blue.sock"), Path.of("/tmp/taskmaster-1000/green.sock"),
+                Path.of("/srv/tm.sock"));
+    }
+
+    @Test
+    void colouredOnlyOnATerminalWithoutNoColor() {
+        daemon.answer("ListProcesses", MIXED);
+        String plain = run("status").out();
+        terminal = true;
+
+        Result coloured = run("status");
+        assertThat(coloured.out()).contains("\u001B[32mRUNNING\u001B[0m  1234", "\u001B[31mFATAL\u001B[0m    -");
+        assertThat(coloured.out().replaceAll("\u001B\\[[0-9;]*m", "")).as("colour never shifts columns").isEqualTo(plain);
+
+        env.put("NO_COLOR", "1");
+        assertThat(run("status").out()).doesNotContain("\u001B[");
+        env.put("NO_COLOR", "");
+        assertThat(run("status").out()).as("an empty NO_COLOR does not count").contains("\u001B[");
+    }
+
+    @Test
+    void saysSoWhenThereIsNoProcess() {
+        daemon.answer("ListProcesses", ListProcessesResponse.getDefaultInstance());
+
+        Result r = run("status");
+
+        assertThat(r.out()).isEqualTo("no processes\n");
+        assertThat(r.exit()).isZero();
+    }
+
+    @Test
+    void everyCallCarriesTheTimeoutAsItsDeadline() {
+        daemon.answer("ListProcesses", ListProcessesResponse.getDefaultInstance());
+
+        run("status", "--timeout", "5s");
+        run("status");
+
+        List<FakeDaemon.Received> calls = daemon.received;
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(0).deadline()).isNotNull();
+        assertThat(calls.get(0).deadline().timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)).isBetween(1L, 5_000L);
+        assertThat(calls.get(1).deadline().timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)).isBetween(5_001L, 30_000L);
+    }
+
+    @Test
+    void theChannelIsShutDownWhenTheCommandReturns() {
+        daemon.answer("ListProcesses", ListProcessesResponse.getDefaultInstance());
+
+        run("status");
+
+        assertThat(channels).singleElement().satisfies(c -> assertThat(c.isShutdown()).isTrue());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.taskmaster.client;
+
+import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A connection to one taskmasterd, and stubs whose every call carries a deadline.
+ *
+ * <p>{@link #open} owns its Netty event loop (one thread) instead of sharing gRPC's default
+ * one: the default group is released lazily, which keeps a one-shot client alive for about
+ * 300 ms after its last call. {@link #close} shuts the channel and the loop down at once.
+ * Close from the thread that opened it; the stubs may be used from any thread.
+ */
+public final class DaemonChannel implements AutoCloseable {
+
+    /**
+     * Netty warns on every Unix-socket connection that SO_KEEPALIVE (set by gRPC for TCP) does not
+     * apply. Held in a field: JUL keeps loggers weakly, and a collected logger forgets its level.
+     */
+    private static final Logger BOOTSTRAP_LOG = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+    /** Status of 10,000 processes is a few MB; gRPC's 4 MiB default would refuse it. */
+    private static final int MAX_INBOUND_BYTES = 64 << 20;
+
+    private final ManagedChannel channel;
+    private final EventLoopGroup loop;
+    private final String target;
+
+    private DaemonChannel(ManagedChannel channel, EventLoopGroup loop, String target) {
+        this.channel = channel;
+        this.loop = loop;
+        this.target = target;
+    }
+
+    /**
+     * Prepares a connection to the daemon listening on {@code socket}. Nothing is dialled until
+     * the first call, so a missing daemon shows up as UNAVAILABLE on that call.
+     */
+    public static DaemonChannel open(Path socket) {
+        BOOTSTRAP_LOG.setLevel(Level.SEVERE);
+        Path absolute = socket.toAbsolutePath();
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try {
+            ManagedChannel channel = NettyChannelBuilder
+                    .forAddress(new DomainSocketAddress(absolute.toString()), InsecureChannelCredentials.create())
+                    // The default authority would be the socket path, which is not a valid :authority.
+                    .overrideAuthority("localhost")
+                    .eventLoopGroup(loop)
+                    .channelType(EpollDomainSocketChannel.class)
+                    .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                    .build();
+            return new DaemonChannel(channel, loop, "unix://" + absolute);
+        } catch (RuntimeException | Error e) {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Wraps a channel built elsewhere (in-process in tests, TLS later). {@link #close} shuts it
+     * down; its threads, if any, remain the builder's business.
+     *
+     * @param target how to name the daemon in messages, e.g. {@code "in-process:test"}
+     */
+    public static DaemonChannel of(ManagedChannel channel, String target) {
+        return new DaemonChannel(Objects.requireNonNull(channel), null, Objects.requireNonNull(target));
+    }
+
+    /** The underlying channel, for stubs this class does not make. */
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    /** What was dialled, e.g. {@code unix:///run/user/1000/taskmaster/default.sock}. */
+    public String target() {
+        return target;
+    }
+
+    /** A blocking stub whose calls must complete within {@code deadline} from now. */
+    public TaskmasterServiceGrpc.TaskmasterServiceBlockingStub blockingStub(Duration deadline) {
+        return TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A blocking stub without a deadline: only for streams meant to run until cancelled ({@code events --follow}). */
+    public TaskmasterServiceGrpc.TaskmasterServiceBlockingStub unboundedBlockingStub() {
+        return TaskmasterServiceGrpc.newBlockingStub(channel);
+    }
+
+    /**
+     * Cancels any call still running and releases the connection and the event loop, waiting at
+     * most about a second in all. Idempotent.
+     */
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(500, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (loop != null) {
+            // No quiet period: nothing else will ever be submitted to this loop.
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(500, TimeUnit.MILLISECONDS);
+        }
+    }
+}
