@@ -35,6 +35,40 @@ public record ConfigDiff(List<ProgramChange> programs, List<InstanceChange> inst
 
     /** @param before empty when added; @param after empty when removed */
     public record ProgramChange(String name, Kind kind, Optional<ProgramSpec> before, Optional<ProgramSpec> after) {
+
+        /** The configuration keys whose values differ, in the order of the program reference. */
+        public List<String> changedKeys() {
+            if (before.isEmpty() || after.isEmpty()) {
+                return List.of();
+            }
+            ProgramSpec a = before.get();
+            ProgramSpec b = after.get();
+            List<String> keys = new ArrayList<>();
+            for (java.lang.reflect.RecordComponent c : ProgramSpec.class.getRecordComponents()) {
+                String key = switch (c.getName()) {
+                    case "name", "argv", "logRotation" -> null; // the name is the identity; argv follows cmd
+                    default -> c.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+                };
+                if (key != null && !java.util.Objects.equals(value(c, a), value(c, b))) {
+                    keys.add(key);
+                }
+            }
+            if (a.logRotation().maxBytes() != b.logRotation().maxBytes()) {
+                keys.add("logfile_maxbytes");
+            }
+            if (a.logRotation().backups() != b.logRotation().backups()) {
+                keys.add("logfile_backups");
+            }
+            return keys;
+        }
+
+        private static Object value(java.lang.reflect.RecordComponent c, ProgramSpec p) {
+            try {
+                return c.getAccessor().invoke(p);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + c.getName(), e);
+            }
+        }
     }
 
     /** @param before empty when added; @param after empty when removed */

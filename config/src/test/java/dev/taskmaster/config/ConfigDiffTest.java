@@ -93,6 +93,16 @@ class ConfigDiffTest {
     }
 
     @Test
+    void changesNameTheirKeys() {
+        ConfigDiff d = diff("programs:\n  a:\n    cmd: x\n    logfile_backups: 2\n",
+                "programs:\n  a:\n    cmd: y\n    stoptime: 3\n    redirect_stderr: true\n    logfile_backups: 3\n");
+        assertThat(d.programs()).singleElement().satisfies(c -> assertThat(c.changedKeys())
+                .containsExactly("cmd", "stoptime", "redirect_stderr", "logfile_backups"));
+        assertThat(diff("programs:\n  a: {cmd: x}\n", "programs:\n  b: {cmd: x}\n").programs())
+                .allSatisfy(c -> assertThat(c.changedKeys()).isEmpty());
+    }
+
+    @Test
     void growingNumprocsAddsInstancesAndLeavesTheOthersAlone() {
         ConfigDiff d = diff("programs:\n  w:\n    cmd: x\n    numprocs: 3\n",
                 "programs:\n  w:\n    cmd: x\n    numprocs: 5\n");

@@ -142,11 +142,13 @@ final class Protos {
                 .addAllRemovedProcesses(d.instanceNames(ConfigDiff.Kind.REMOVED))
                 .addAllUnchangedProcesses(d.instanceNames(ConfigDiff.Kind.UNCHANGED))
                 .setServerChanged(d.serverChanged());
-        for (String p : d.programNames(ConfigDiff.Kind.CHANGED)) {
-            b.addChangedPrograms(ProgramChange.newBuilder().setProgram(p));
-        }
-        for (String p : d.programNames(ConfigDiff.Kind.UPDATED)) {
-            b.addUpdatedPrograms(ProgramChange.newBuilder().setProgram(p));
+        for (ConfigDiff.ProgramChange c : d.programs()) {
+            ProgramChange change = ProgramChange.newBuilder().setProgram(c.name()).addAllChangedKeys(c.changedKeys()).build();
+            if (c.kind() == ConfigDiff.Kind.CHANGED) {
+                b.addChangedPrograms(change);
+            } else if (c.kind() == ConfigDiff.Kind.UPDATED) {
+                b.addUpdatedPrograms(change);
+            }
         }
         return b.build();
     }

@@ -212,7 +212,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
             return;
         }
         WatchSession session = new WatchSession(engine, (ServerCallStreamObserver<WatchEventsResponse>) response, journalId,
-                clock, info.get().paths().logdir());
+                clock, info.get().paths().logdir(), () -> info.get().config().source().toString());
         engine.config().whenComplete((config, error) -> {
             try {
                 if (error != null) {

@@ -37,6 +37,7 @@ final class WatchSession implements Consumer<EngineEvent> {
     private final String journalId;
     private final Clock clock;
     private final Path logdir;
+    private final java.util.function.Supplier<String> configPath;
     private final ArrayDeque<WatchEventsResponse> buffer = new ArrayDeque<>();
     private boolean resyncing;
     private boolean closed;
@@ -44,7 +45,8 @@ final class WatchSession implements Consumer<EngineEvent> {
 
     /** Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then. */
     WatchSession(Engine engine, ServerCallStreamObserver<WatchEventsResponse> out, String journalId, Clock clock,
-            Path logdir) {
+            Path logdir, java.util.function.Supplier<String> configPath) {
+        this.configPath = configPath;
         this.engine = engine;
         this.out = out;
         this.journalId = journalId;
@@ -160,9 +162,11 @@ final class WatchSession implements Consumer<EngineEvent> {
                 c.exit().ifPresent(x -> p.setExit(Protos.exit(x)));
                 b.setProcessStateChanged(p);
             }
-            case EngineEvent.ConfigReloaded r -> b.setConfigReloaded(ConfigReloaded.newBuilder().setDiff(Protos.diff(r.diff())));
+            case EngineEvent.ConfigReloaded r -> b.setConfigReloaded(ConfigReloaded.newBuilder().setDiff(Protos.diff(r.diff()))
+                    .setConfigPath(configPath.get()));
             case EngineEvent.DaemonStarted d -> b.setDaemonStarted(DaemonStarted.newBuilder()
-                    .setPid(Math.toIntExact(ProcessHandle.current().pid())));
+                    .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.Version.current())
+                    .setConfigPath(configPath.get()));
             case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason()));
             case EngineEvent.ConfigRejected r -> {
                 return java.util.Optional.empty(); // no change to report; the daemon log has the errors
