@@ -83,6 +83,48 @@ public final class ConfigLoader {
         return spec.orElseThrow();
     }
 
+    /**
+     * Reads one program given as YAML text in the form it has under {@code programs:} in a file:
+     * a mapping with one key, the program's name ({@code "web:\n  cmd: nginx\n"}). Validated
+     * exactly as in a file; relative paths are taken from {@code baseDir}.
+     */
+    public static ProgramSpec loadProgramDefinition(String yaml, String sourceName, Path baseDir,
+            Map<String, String> env) throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(env);
+        Path pseudoFile = baseDir.toAbsolutePath().normalize().resolve(sourceName);
+        Source src = new Source(pseudoFile, loader.problems, loader.env);
+        Optional<ProgramSpec> spec = loader.parseYaml(pseudoFile, yaml)
+                .flatMap(node -> MapReader.of(src, node, "programs", "a mapping of one program name to its settings"))
+                .flatMap(r -> {
+                    List<MapReader.Entry> entries = r.all();
+                    if (entries.size() != 1) {
+                        src.error(r.node(), "programs", "expected exactly one program, found " + entries.size());
+                        return Optional.empty();
+                    }
+                    return ProgramParser.parse(src, entries.getFirst(), "programs");
+                });
+        if (!loader.problems.isEmpty()) {
+            throw new ConfigException(loader.problems.sorted());
+        }
+        return spec.orElseThrow(() -> new ConfigException(List.of(new ConfigError(pseudoFile, 0, 0, "programs",
+                "no program given"))));
+    }
+
+    /** The instance names of {@code programs} that two programs would share; empty when none. */
+    public static List<String> clashingInstanceNames(List<ProgramSpec> programs) {
+        Map<String, String> owner = new HashMap<>();
+        List<String> clashes = new ArrayList<>();
+        for (ProgramSpec p : programs) {
+            for (InstanceSpec i : p.instances()) {
+                String other = owner.putIfAbsent(i.name(), p.name());
+                if (other != null && !other.equals(p.name())) {
+                    clashes.add(i.name());
+                }
+            }
+        }
+        return clashes;
+    }
+
     private Config loadMain(Path file) throws ConfigException {
         readFile(file, true);
         checkInstanceNames();

@@ -173,10 +173,7 @@ final class Daemon implements DaemonControl {
                 return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
                         Optional.of(ConfigDiff.between(info.config(), next)), source));
             }
-            return engine.reload(next).thenApply(diff -> {
-                info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
-                return new ReloadOutcome(true, List.of(), Optional.of(diff), source);
-            });
+            return apply(next).thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
         }).exceptionallyCompose(error -> {
             Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
             if (cause instanceof ConfigException ce) {
@@ -184,6 +181,14 @@ final class Daemon implements DaemonControl {
                         info.config().source()));
             }
             return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ConfigDiff> apply(Config next) {
+        return engine.reload(next).thenApply(diff -> {
+            info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
+            return diff;
         });
     }
 

@@ -110,6 +110,20 @@ class ControlPlaneIT {
             assertThat(pidOf("api")).isEqualTo(api);
             assertThat(row(ctl("status"), "api")).contains(String.valueOf(api));
 
+            // Programs added, resized and removed at runtime, validated like the file.
+            Result add = ctl("add", "extra", "--cmd", "sleep 1000", "--starttime", "0");
+            assertThat(add.code()).as(add.err()).isZero();
+            assertThat(add.out()).isEqualTo("extra: added\n");
+            awaitStatus("extra running", r -> row(r, "extra").contains("RUNNING"));
+            Result invalid = ctl("add", "broken", "--cmd", "x", "--numprocs", "0");
+            assertThat(invalid.code()).isNotZero();
+            assertThat(invalid.out() + invalid.err()).contains("numprocs");
+            assertThat(ctl("update", "extra", "--numprocs", "2").code()).isZero();
+            awaitStatus("extra:1 running", r -> row(r, "extra:1").contains("RUNNING"));
+            Result remove = ctl("remove", "extra");
+            assertThat(remove.code()).isZero();
+            assertThat(row(ctl("status"), "extra:0")).isEmpty();
+
             List<Long> all = ProcessHandle.of(daemon.pid()).orElseThrow().descendants().map(ProcessHandle::pid).toList();
             Result shutdown = ctl("shutdown");
             assertThat(shutdown.code()).isZero();

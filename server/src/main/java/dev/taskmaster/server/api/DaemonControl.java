@@ -13,6 +13,9 @@ public interface DaemonControl {
     /** Reads the configuration file again; applies it unless {@code validateOnly} or it is invalid. */
     CompletableFuture<ReloadOutcome> reload(boolean validateOnly);
 
+    /** Makes {@code next} the running configuration (as a reload would); completes with what changed. */
+    CompletableFuture<ConfigDiff> apply(dev.taskmaster.config.Config next);
+
     /** Begins an orderly shutdown (as SIGTERM does) and returns at once. */
     void shutdown(String reason);
 

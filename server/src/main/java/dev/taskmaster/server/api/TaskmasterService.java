@@ -69,6 +69,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final Engine engine;
     private final DaemonControl control;
     private final ProcessCommands commands;
+    private final ProgramEditor editor;
     private final String journalId = UUID.randomUUID().toString();
     private final String hostname = hostname();
 
@@ -78,6 +79,76 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         this.engine = engine;
         this.control = control;
         this.commands = new ProcessCommands(engine, clock, info.get().paths().logdir());
+        this.editor = new ProgramEditor(info, control, System.getenv());
+    }
+
+    @Override
+    public void listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.ListProgramsResponse> response) {
+        answer(CompletableFuture.completedFuture(info.get().config()), response, c ->
+                dev.taskmaster.proto.v1.ListProgramsResponse.newBuilder().addAllPrograms(ProgramSpecs.toProto(c.programs())).build());
+    }
+
+    @Override
+    public void getProgram(dev.taskmaster.proto.v1.GetProgramRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.GetProgramResponse> response) {
+        answer(CompletableFuture.completedFuture(info.get().config()), response, c -> {
+            dev.taskmaster.config.ProgramSpec p = c.program(r.getName()).orElseThrow(() -> Status.NOT_FOUND
+                    .withDescription("no program named \"" + r.getName() + "\"" + dev.taskmaster.config.Suggestions
+                            .closest(r.getName(), c.programs().stream().map(dev.taskmaster.config.ProgramSpec::name).toList())
+                            .map(n -> "; did you mean \"" + n + "\"?").orElse("")).asRuntimeException());
+            return dev.taskmaster.proto.v1.GetProgramResponse.newBuilder().setProgram(ProgramSpecs.toProto(p)).build();
+        });
+    }
+
+    @Override
+    public void addProgram(dev.taskmaster.proto.v1.AddProgramRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.AddProgramResponse> response) {
+        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.add(yaml, r.getValidateOnly())),
+                response, e -> {
+                    dev.taskmaster.proto.v1.AddProgramResponse.Builder b = dev.taskmaster.proto.v1.AddProgramResponse.newBuilder()
+                            .setApplied(e.applied());
+                    e.errors().forEach(x -> b.addErrors(Protos.error(x)));
+                    e.program().ifPresent(p -> b.setProgram(ProgramSpecs.toProto(p)));
+                    e.diff().ifPresent(d -> b.setDiff(Protos.diff(d)));
+                    return b.build();
+                });
+    }
+
+    @Override
+    public void updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.UpdateProgramResponse> response) {
+        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.update(yaml, r.getValidateOnly())),
+                response, e -> {
+                    dev.taskmaster.proto.v1.UpdateProgramResponse.Builder b = dev.taskmaster.proto.v1.UpdateProgramResponse.newBuilder()
+                            .setApplied(e.applied());
+                    e.errors().forEach(x -> b.addErrors(Protos.error(x)));
+                    e.program().ifPresent(p -> b.setProgram(ProgramSpecs.toProto(p)));
+                    e.diff().ifPresent(d -> b.setDiff(Protos.diff(d)));
+                    return b.build();
+                });
+    }
+
+    @Override
+    public void removeProgram(dev.taskmaster.proto.v1.RemoveProgramRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.RemoveProgramResponse> response) {
+        answer(editor.remove(r.getName()), response,
+                d -> dev.taskmaster.proto.v1.RemoveProgramResponse.newBuilder().setDiff(Protos.diff(d)).build());
+    }
+
+    /** The program of an Add/UpdateProgram request as YAML: given as such, or rendered from the message. */
+    private static CompletableFuture<String> definition(boolean hasSpec, dev.taskmaster.proto.v1.ProgramSpec spec, String yaml) {
+        try {
+            if (hasSpec) {
+                return CompletableFuture.completedFuture(ProgramSpecs.toYaml(spec));
+            }
+            if (yaml.isBlank()) {
+                throw Status.INVALID_ARGUMENT.withDescription("give the program as spec or as yaml").asRuntimeException();
+            }
+            return CompletableFuture.completedFuture(yaml);
+        } catch (StatusRuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -96,10 +96,19 @@ class TaskmasterServiceTest {
         }
     }
 
-    /** Records what the API asked of the daemon. */
-    static final class FakeControl implements DaemonControl {
+    /** Records what the API asked of the daemon; applies configurations to the engine as the daemon does. */
+    final class FakeControl implements DaemonControl {
         volatile String shutdownReason;
         volatile DaemonControl.ReloadOutcome next;
+
+        @Override
+        public CompletableFuture<ConfigDiff> apply(Config config) {
+            return engine.reload(config).thenApply(diff -> {
+                DaemonInfo d = info.get();
+                info.set(new DaemonInfo(d.instance(), d.paths(), config, Instant.now(), d.startTime()));
+                return diff;
+            });
+        }
 
         @Override
         public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
@@ -116,6 +125,7 @@ class TaskmasterServiceTest {
     Path tmp;
     final FakeLauncher launcher = new FakeLauncher();
     final FakeControl control = new FakeControl();
+    final java.util.concurrent.atomic.AtomicReference<DaemonInfo> info = new java.util.concurrent.atomic.AtomicReference<>();
     final EventJournal journal = new EventJournal(50);
     EngineThread thread;
     Engine engine;
@@ -137,10 +147,10 @@ class TaskmasterServiceTest {
         engine = new Engine(config, launcher, thread, EngineClock.SYSTEM, journal);
         engine.startAutostart().get(5, TimeUnit.SECONDS);
         RuntimePaths paths = new RuntimePaths(tmp.resolve("t.sock"), tmp.resolve("t.pid"), tmp.resolve("t.log"), tmp.resolve("logs"));
-        DaemonInfo info = new DaemonInfo("blue", paths, config, Instant.now(), Instant.now().minusSeconds(65));
+        info.set(new DaemonInfo("blue", paths, config, Instant.now(), Instant.now().minusSeconds(65)));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new TaskmasterService(() -> info, Clock.systemUTC(), engine, control)).build().start();
+                .addService(new TaskmasterService(info::get, Clock.systemUTC(), engine, control)).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         stub = TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
@@ -400,9 +410,86 @@ class TaskmasterServiceTest {
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
+    private List<String> names() {
+        return stub.listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList().stream()
+                .map(p -> p.getFullName() + "=" + p.getState().name().replace("PROCESS_STATE_", "")).toList();
+    }
+
+    @Test
+    void programsAreAddedUpdatedAndRemovedAtRuntime() {
+        dev.taskmaster.proto.v1.AddProgramResponse added = stub.addProgram(AddProgramRequest.newBuilder()
+                .setYaml("extra:\n  cmd: run --fast\n  starttime: 0\n").build());
+        assertThat(added.getApplied()).isTrue();
+        assertThat(added.getErrorsList()).isEmpty();
+        assertThat(added.getProgram().getArgvList()).containsExactly("run", "--fast");
+        assertThat(added.getProgram().getStoptime().getSeconds()).as("defaults filled in").isEqualTo(10);
+        assertThat(added.getDiff().getAddedProcessesList()).containsExactly("extra");
+        assertThat(added.getDiff().getUnchangedProcessesList()).containsExactly("web:0", "web:1", "db", "idle");
+        assertThat(names()).contains("extra=RUNNING");
+        int webPid = launcher.last.get("web:0").pid();
+
+        dev.taskmaster.proto.v1.AddProgramResponse bySpec = stub.addProgram(AddProgramRequest.newBuilder()
+                .setSpec(dev.taskmaster.proto.v1.ProgramSpec.newBuilder().setName("pair").setCmd("sleep \"1 000\"")
+                        .setNumprocs(2).setStarttime(com.google.protobuf.Duration.newBuilder().setSeconds(0))
+                        .putEnv("MODE", "a \"quoted\" value").setUmask(022)).build());
+        assertThat(bySpec.getApplied()).isTrue();
+        assertThat(bySpec.getProgram().getArgvList()).containsExactly("sleep", "1 000");
+        assertThat(bySpec.getProgram().getEnvMap()).containsEntry("MODE", "a \"quoted\" value");
+        assertThat(bySpec.getProgram().getUmask()).isEqualTo(022);
+        assertThat(names()).contains("pair:0=RUNNING", "pair:1=RUNNING");
+
+        Runnable again = () -> stub.addProgram(AddProgramRequest.newBuilder().setYaml("extra:\n  cmd: x\n").build());
+        assertThat(failure(again)).isEqualTo(Status.Code.ALREADY_EXISTS);
+        assertThat(description(again)).isEqualTo("program \"extra\" already exists; update it, or remove it first");
+
+        int extraPid = launcher.last.get("extra").pid();
+        dev.taskmaster.proto.v1.UpdateProgramResponse updated = stub.updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest
+                .newBuilder().setYaml("extra:\n  cmd: run --slow\n  starttime: 0\n").build());
+        assertThat(updated.getApplied()).isTrue();
+        assertThat(updated.getDiff().getChangedProgramsList()).singleElement()
+                .satisfies(c -> assertThat(c.getChangedKeysList()).containsExactly("cmd"));
+        assertThat(launcher.last.get("extra").pid()).isNotEqualTo(extraPid);
+        assertThat(launcher.last.get("web:0").pid()).as("other programs are not touched").isEqualTo(webPid);
+        assertThat(failure(() -> stub.updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest.newBuilder()
+                .setYaml("extr:\n  cmd: x\n").build()))).isEqualTo(Status.Code.NOT_FOUND);
+
+        dev.taskmaster.proto.v1.RemoveProgramResponse removed = stub.removeProgram(
+                dev.taskmaster.proto.v1.RemoveProgramRequest.newBuilder().setName("pair").build());
+        assertThat(removed.getDiff().getRemovedProcessesList()).containsExactly("pair:0", "pair:1");
+        assertThat(names()).noneMatch(n -> n.startsWith("pair"));
+        assertThat(launcher.last.get("pair:0").signals()).containsExactly("TERM");
+        Runnable missing = () -> stub.removeProgram(dev.taskmaster.proto.v1.RemoveProgramRequest.newBuilder().setName("extar").build());
+        assertThat(failure(missing)).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(description(missing)).isEqualTo("no program named \"extar\"; did you mean \"extra\"?");
+        assertThat(stub.getProgram(dev.taskmaster.proto.v1.GetProgramRequest.newBuilder().setName("extra").build())
+                .getProgram().getCmd()).isEqualTo("run --slow");
+        assertThat(stub.listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest.getDefaultInstance()).getProgramsList())
+                .extracting(dev.taskmaster.proto.v1.ProgramSpec::getName).containsExactly("web", "db", "idle", "extra");
+    }
+
+    @Test
+    void anInvalidProgramIsRejectedWithLocatedErrorsAndChangesNothing() {
+        dev.taskmaster.proto.v1.AddProgramResponse r = stub.addProgram(AddProgramRequest.newBuilder()
+                .setYaml("bad:\n  cmd: x\n  numprocs: 0\n  stopsignal: NOPE\n").build());
+        assertThat(r.getApplied()).isFalse();
+        assertThat(r.getErrorsList()).extracting(e -> e.getLine() + ":" + e.getColumn() + " " + e.getKeyPath())
+                .containsExactly("3:13 programs.bad.numprocs", "4:15 programs.bad.stopsignal");
+        assertThat(r.hasDiff()).isFalse();
+        assertThat(names()).noneMatch(n -> n.startsWith("bad"));
+        dev.taskmaster.proto.v1.AddProgramResponse dry = stub.addProgram(AddProgramRequest.newBuilder()
+                .setYaml("dry:\n  cmd: x\n").setValidateOnly(true).build());
+        assertThat(dry.getApplied()).isFalse();
+        assertThat(dry.getDiff().getAddedProcessesList()).containsExactly("dry");
+        assertThat(names()).noneMatch(n -> n.startsWith("dry"));
+        assertThat(failure(() -> stub.addProgram(AddProgramRequest.newBuilder().setSpec(dev.taskmaster.proto.v1.ProgramSpec
+                .newBuilder().setName("h").setCmd("x").setCron("* * * * *")).build()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
     @Test
     void whatIsNotThereYetIsUnimplemented() {
-        assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(failure(() -> stub.adoptProcess(dev.taskmaster.proto.v1.AdoptProcessRequest.getDefaultInstance())))
+                .isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(failure(() -> stub.watchEvents(WatchEventsRequest.newBuilder()
                 .setUsageInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()).hasNext()))
                 .isEqualTo(Status.Code.UNIMPLEMENTED);
