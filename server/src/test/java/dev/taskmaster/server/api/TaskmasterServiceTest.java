@@ -396,6 +396,56 @@ class TaskmasterServiceTest {
     }
 
     @Test
+    void aClientThatReadsNothingNeitherSlowsTheEngineNorMissesThatItMissedEvents() throws Exception {
+        java.util.concurrent.BlockingQueue<WatchEventsResponse> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<WatchEventsRequest>> call =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        TaskmasterServiceGrpc.newStub(channel).watchEvents(WatchEventsRequest.getDefaultInstance(),
+                new io.grpc.stub.ClientResponseObserver<WatchEventsRequest, WatchEventsResponse>() {
+                    @Override
+                    public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchEventsRequest> requestStream) {
+                        call.set(requestStream);
+                        requestStream.disableAutoRequestWithInitial(1); // the snapshot, then nothing until asked
+                    }
+
+                    @Override
+                    public void onNext(WatchEventsResponse value) {
+                        received.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        assertThat(received.poll(10, TimeUnit.SECONDS).hasSnapshot()).isTrue();
+        long before = journal.lastSequence();
+        // Each restart is four events; 1,500 of them overflow the stream's 4,096-event buffer.
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 1500; i++) {
+            engine.stop(List.of("db")).get(5, TimeUnit.SECONDS);
+            engine.awaitState("db", dev.taskmaster.server.engine.ProcessState::isDown).get(5, TimeUnit.SECONDS);
+            engine.start(List.of("db")).get(5, TimeUnit.SECONDS);
+        }
+        assertThat(journal.lastSequence() - before).isGreaterThan(WatchSession.BUFFER);
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).as("the engine did not wait for the client").isLessThan(60);
+        call.get().request(Integer.MAX_VALUE);
+        WatchEventsResponse r;
+        do {
+            r = received.poll(10, TimeUnit.SECONDS);
+            assertThat(r).as("the stream must say it skipped events").isNotNull();
+        } while (!r.hasEventsMissed());
+        assertThat(r.getEventsMissed().getReason()).isEqualTo(EventsMissedReason.EVENTS_MISSED_REASON_WATCHER_TOO_SLOW);
+        WatchEventsResponse fresh = received.poll(10, TimeUnit.SECONDS);
+        assertThat(fresh.hasSnapshot()).isTrue();
+        assertThat(fresh.getSnapshot().getProcessesList()).extracting(ProcessInfo::getFullName).contains("db");
+        call.get().cancel("done", null);
+    }
+
+    @Test
     void heartbeatsKeepAQuietStreamVisiblyAlive() {
         Iterator<WatchEventsResponse> it = stub.watchEvents(WatchEventsRequest.newBuilder()
                 .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000)).build());
