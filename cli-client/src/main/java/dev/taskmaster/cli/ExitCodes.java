@@ -68,6 +68,8 @@ public final class ExitCodes {
             case INVALID_ARGUMENT -> new Failure(USAGE, PREFIX + description);
             case DEADLINE_EXCEEDED -> new Failure(FAILED, PREFIX + "taskmasterd did not answer in time"
                     + " (the limit is --timeout; raise it for long stops)");
+            // Ctrl-C in the shell interrupts the command's thread, which cancels its call.
+            case CANCELLED -> new Failure(FAILED, PREFIX + verb + ": interrupted");
             default -> new Failure(FAILED, PREFIX + description);
         };
     }

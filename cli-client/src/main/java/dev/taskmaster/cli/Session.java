@@ -2,7 +2,9 @@ package dev.taskmaster.cli;
 
 import dev.taskmaster.client.DaemonChannel;
 import dev.taskmaster.client.SocketPaths;
+import io.grpc.ConnectivityState;
 import java.io.Console;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -18,7 +20,8 @@ import java.util.Objects;
  * their own streams and an in-process daemon ({@link ChannelOpener}).
  *
  * <p>The connection is opened on the first call and kept until {@link #close}: a one-shot
- * command uses it once, the interactive shell (later) reuses it for every line.
+ * command uses it once, the interactive shell ({@link Shell}) reuses it for every line and
+ * replaces it when it has failed ({@link #dropFailedConnection}), e.g. after the daemon restarted.
  */
 public final class Session implements AutoCloseable {
 
@@ -37,6 +40,15 @@ public final class Session implements AutoCloseable {
         String ask(String prompt);
     }
 
+    /**
+     * Opens the terminal of the interactive shell. Only the shell calls it, so a one-shot command
+     * never loads JLine; tests give a terminal on their own streams.
+     */
+    @FunctionalInterface
+    public interface TerminalOpener {
+        org.jline.terminal.Terminal open() throws IOException;
+    }
+
     /** Where the daemon was looked for, kept for error messages. */
     public record Endpoint(Path socket, String instance, boolean explicitSocket) {}
 
@@ -52,6 +64,10 @@ public final class Session implements AutoCloseable {
 
     private Endpoint endpoint;
     private DaemonChannel channel;
+    /** Null: the process's own terminal ({@link Shell#systemTerminal}). */
+    private TerminalOpener terminalOpener;
+    /** Set while the shell runs: its prompter replaces the console's. */
+    private Prompter shellPrompter;
 
     public Session(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, int uid, boolean stdoutIsTerminal,
             Prompter prompter, ChannelOpener opener, ZoneId zone) {
@@ -90,8 +106,19 @@ public final class Session implements AutoCloseable {
         return new PrintWriter(new OutputStreamWriter(stream, stream.charset()), true);
     }
 
-    /** Standard input, for {@code -f -}. */
+    /**
+     * Standard input, for {@code -f -}. In the shell, standard input is the terminal the shell
+     * reads its lines from, so reading it fails with a message instead.
+     */
     public InputStream in() {
+        if (shellPrompter != null) {
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("standard input is the shell's terminal; give a file instead of '-'");
+                }
+            };
+        }
         return in;
     }
 
@@ -104,7 +131,52 @@ public final class Session implements AutoCloseable {
     }
 
     public Prompter prompter() {
-        return prompter;
+        return shellPrompter != null ? shellPrompter : prompter;
+    }
+
+    /**
+     * True if both standard input and standard output are a terminal: the shell may start.
+     * (In the shell, the prompter is the shell's, which is always interactive.)
+     */
+    public boolean interactive() {
+        return prompter.interactive();
+    }
+
+    /** Gives the shell a terminal of the caller's choosing (tests). */
+    Session terminalOpener(TerminalOpener opener) {
+        this.terminalOpener = opener;
+        return this;
+    }
+
+    TerminalOpener terminalOpener() {
+        return terminalOpener;
+    }
+
+    /** The shell starts ({@code prompter} asks through its line reader) or, with null, has ended. */
+    void shell(Prompter prompter) {
+        this.shellPrompter = prompter;
+    }
+
+    /** True while the interactive shell runs. */
+    boolean inShell() {
+        return shellPrompter != null;
+    }
+
+    /**
+     * The shell's history file: {@code $XDG_STATE_HOME/taskmaster/ctl_history}, else
+     * {@code ~/.local/state/taskmaster/ctl_history} (a relative XDG_STATE_HOME is ignored, as the
+     * XDG spec says).
+     */
+    public Path historyFile() {
+        String state = env.get("XDG_STATE_HOME");
+        Path base;
+        if (state != null && !state.isBlank() && Path.of(state).isAbsolute()) {
+            base = Path.of(state);
+        } else {
+            String home = env.get("HOME");
+            base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".local", "state");
+        }
+        return base.resolve("taskmaster").resolve("ctl_history");
     }
 
     public ZoneId zone() {
@@ -134,6 +206,21 @@ public final class Session implements AutoCloseable {
             channel = opener.open(where.socket());
         }
         return channel;
+    }
+
+    /**
+     * Forgets the connection if it has failed (the daemon was gone at the last attempt), so the
+     * next call dials afresh instead of failing fast during gRPC's reconnect back-off. A connection
+     * that merely lost its daemon goes idle and redials by itself on the next call.
+     */
+    public void dropFailedConnection() {
+        if (channel != null) {
+            ConnectivityState state = channel.channel().getState(false);
+            if (state == ConnectivityState.TRANSIENT_FAILURE || state == ConnectivityState.SHUTDOWN) {
+                channel.close();
+                channel = null;
+            }
+        }
     }
 
     /** The endpoint of the last connection, or null if none was made. */

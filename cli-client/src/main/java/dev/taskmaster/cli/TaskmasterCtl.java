@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code taskmasterctl}: the root of the command tree. It holds the global options and the
  * {@link Session}; each verb is its own class. The tree is built by {@link #commandLine} so the
- * same {@link CommandLine} can later run inside the interactive shell (picocli-shell-jline3),
- * one line after another, on one connection.
+ * same commands run inside the interactive {@link Shell}, one line after another, on one
+ * connection.
  */
 @Command(name = "taskmasterctl", mixinStandardHelpOptions = true, versionProvider = TaskmasterCtl.VersionProvider.class,
         description = "Control a running taskmasterd.",
@@ -77,10 +77,10 @@ public final class TaskmasterCtl implements Callable<Integer> {
         return cl;
     }
 
-    /** No verb: the interactive shell will go here; for now, the usage. */
+    /** No verb: the interactive shell at a terminal, else the usage (exit 2). */
     @Override
     public Integer call() {
-        return ShellCommand.notYet(session, this);
+        return Shell.start(this, false);
     }
 
     Session session() {

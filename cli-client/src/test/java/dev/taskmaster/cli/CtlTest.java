@@ -40,11 +40,13 @@ abstract class CtlTest {
     Session.Prompter prompter = notATerminal();
     String stdin = "";
     Session.ChannelOpener opener;
+    /** The shell's terminal; null: none set (a test that starts the shell must set one). */
+    Session.TerminalOpener terminalOpener;
+    private final String name = InProcessServerBuilder.generateName();
     private Server server;
 
     @BeforeEach
     void startFakeDaemon() throws Exception {
-        String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor().addService(daemon).build().start();
         opener = socket -> {
             socketsOpened.add(socket);
@@ -59,13 +61,25 @@ abstract class CtlTest {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
+    /** The daemon goes away (and may come back under the same name with {@link #startFakeDaemon}). */
+    void daemonGone() throws InterruptedException {
+        stopFakeDaemon();
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        int exit = TaskmasterCtl.run(session(out, err), args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** A session on this test's streams, environment, terminal and daemon. */
+    Session session(StringWriter out, StringWriter err) {
         Session session = new Session(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintWriter(out, true), new PrintWriter(err, true), env, 1000, terminal, prompter, opener, ZoneOffset.UTC);
-        int exit = TaskmasterCtl.run(session, args);
-        return new Result(exit, out.toString(), err.toString());
+        return session.terminalOpener(terminalOpener != null ? terminalOpener : () -> {
+            throw new AssertionError("the shell was started without a test terminal");
+        });
     }
 
     static Session.Prompter notATerminal() {

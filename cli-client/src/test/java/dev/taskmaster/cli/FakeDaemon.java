@@ -57,11 +57,25 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
 
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Object> answers = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> onCall = new ConcurrentHashMap<>();
 
     /** Answers RPC {@code method} (e.g. "ListProcesses") with a response, a Status or a {@link Watch}. */
     FakeDaemon answer(String method, Object answer) {
         answers.put(method, answer);
         return this;
+    }
+
+    /** Runs {@code action} when RPC {@code method} is called, before it answers (on the caller's thread: in-process, direct executor). */
+    FakeDaemon onCall(String method, Runnable action) {
+        onCall.put(method, action);
+        return this;
+    }
+
+    private void called(String method) {
+        Runnable action = onCall.get(method);
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** The requests of one type, in order. */
@@ -78,6 +92,7 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     @SuppressWarnings("unchecked")
     private <R> void reply(String method, Message request, StreamObserver<R> response) {
         received.add(new Received(request, Context.current().getDeadline()));
+        called(method);
         Object answer = answers.get(method);
         if (answer == null) {
             response.onError(Status.UNIMPLEMENTED.withDescription("Method taskmaster.v1.TaskmasterService/" + method + " is unimplemented")
@@ -163,6 +178,7 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     @Override
     public void watchEvents(WatchEventsRequest q, StreamObserver<WatchEventsResponse> r) {
         received.add(new Received(q, Context.current().getDeadline()));
+        called("WatchEvents");
         if (!(answers.get("WatchEvents") instanceof Watch watch)) {
             r.onError(Status.UNIMPLEMENTED.withDescription("WatchEvents is unimplemented").asRuntimeException());
             return;
