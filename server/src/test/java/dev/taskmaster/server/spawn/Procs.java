@@ -38,9 +38,20 @@ final class Procs {
         return matching(st -> Long.parseLong(st[1]) == parent && st[0].equals("Z"));
     }
 
-    static long openFds() throws IOException {
+    /**
+     * Open pipes and pidfds of this JVM: what a spawn creates, and so what a leaking spawn
+     * would leave behind. Other descriptors (jars, sockets of other tests) come and go on their own.
+     */
+    static long openPipesAndPidfds() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
+            return s.filter(fd -> {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    return target.startsWith("pipe:") || target.equals("anon_inode:[pidfd]");
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            }).count();
         }
     }
 

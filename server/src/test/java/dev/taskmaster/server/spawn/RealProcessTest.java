@@ -296,7 +296,7 @@ class RealProcessTest {
             e.engine.stop(List.of("c")).get();
             e.await("c", STOPPED);
             awaitTrue("the pump to close the first run's pipes", () -> e.pump.size() == 0);
-            long fdsBefore = Procs.openFds();
+            long fdsBefore = Procs.openPipesAndPidfds();
             for (int i = 0; i < 200; i++) {
                 List<CommandResult> started = e.engine.start(List.of("c")).get(5, TimeUnit.SECONDS);
                 assertThat(started).extracting(CommandResult::kind).containsExactly(CommandResult.Kind.DONE);
@@ -306,7 +306,7 @@ class RealProcessTest {
                 assertThat(Procs.zombiesOf(me)).as("cycle " + i).isEmpty();
             }
             awaitTrue("the pump to close every pipe", () -> e.pump.size() == 0 && e.watcher.size() == 0);
-            assertThat(Procs.openFds()).isEqualTo(fdsBefore);
+            assertThat(Procs.openPipesAndPidfds()).isEqualTo(fdsBefore);
             assertThat(Procs.zombiesOf(me)).isEmpty();
         }
     }
