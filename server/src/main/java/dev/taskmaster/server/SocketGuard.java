@@ -24,7 +24,14 @@ final class SocketGuard {
             if (!Files.isDirectory(dir)) {
                 // Only the socket's own directory is private; the ones above it are ordinary.
                 Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                try {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // Another instance starting at the same moment made it: it is just as good.
+                    if (!Files.isDirectory(dir)) {
+                        throw raced;
+                    }
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the socket directory " + dir + ": " + e.getMessage(), e);

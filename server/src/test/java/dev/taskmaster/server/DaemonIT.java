@@ -163,7 +163,9 @@ class DaemonIT {
         try (BinProcess blue = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(), "-i", "blue");
                 BinProcess green = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(), "-i", "green")) {
             for (String i : new String[] {"blue", "green"}) {
-                BinProcess.await(i + "'s pidfile", LIMIT, () -> Files.exists(tmp.resolve("run/taskmaster/" + i + ".pid")));
+                BinProcess d = i.equals("blue") ? blue : green;
+                BinProcess.await(i + "'s pidfile", LIMIT, () -> Files.exists(tmp.resolve("run/taskmaster/" + i + ".pid")) || !d.isAlive());
+                assertThat(d.isAlive()).as(i + ": " + d.stderr()).isTrue();
                 assertThat(tmp.resolve("run/taskmaster/" + i + ".sock")).exists();
             }
             assertThat(blue.isAlive()).isTrue();
