@@ -35,6 +35,8 @@ public record Signal(int number, String name) {
 
     public static final Signal TERM = BY_NAME.get("TERM");
     public static final Signal KILL = BY_NAME.get("KILL");
+    public static final Signal STOP = BY_NAME.get("STOP");
+    public static final Signal CONT = BY_NAME.get("CONT");
 
     /** All signals with a conventional name, in number order (for help texts and completion). */
     public static List<Signal> named() {

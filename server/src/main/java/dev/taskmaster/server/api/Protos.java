@@ -153,7 +153,4 @@ final class Protos {
         return b.build();
     }
 
-    static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
-    }
 }

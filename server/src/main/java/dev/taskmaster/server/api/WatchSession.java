@@ -214,11 +214,4 @@ final class WatchSession implements Consumer<EngineEvent> {
         engine.journal().removeListener(this);
     }
 
-    /** Ends the stream from the server side (the daemon is stopping). */
-    void complete() {
-        close();
-        synchronized (this) {
-            out.onCompleted();
-        }
-    }
 }

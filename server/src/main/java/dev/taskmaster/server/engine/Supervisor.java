@@ -120,7 +120,7 @@ final class Supervisor {
                 run.process.signal(p.stopsignal(), p.stopasgroup());
                 if (paused) {
                     // A stopped process cannot act on the signal until it runs again (pause stopped its group).
-                    run.process.signal(Signal.parse("CONT").orElseThrow(), true);
+                    run.process.signal(Signal.CONT, true);
                 }
                 Run stopping = run;
                 timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
@@ -149,7 +149,7 @@ final class Supervisor {
             return CommandResult.refused(name(), "not running (" + state + ")");
         }
         // The whole group, or a child would go on working for a paused parent.
-        run.process.signal(Signal.parse("STOP").orElseThrow(), true);
+        run.process.signal(Signal.STOP, true);
         transition(ProcessState.PAUSED, "paused (SIGSTOP)");
         return CommandResult.done(name(), "paused");
     }
@@ -161,7 +161,7 @@ final class Supervisor {
         if (state != ProcessState.PAUSED) {
             return CommandResult.refused(name(), "not paused (" + state + ")");
         }
-        run.process.signal(Signal.parse("CONT").orElseThrow(), true);
+        run.process.signal(Signal.CONT, true);
         transition(ProcessState.RUNNING, "resumed (SIGCONT)");
         return CommandResult.done(name(), "resumed");
     }
