@@ -73,6 +73,12 @@ class DaemonChannelTest {
         daemon.close();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         assertThat(daemon.channel().isTerminated()).isTrue();
+        // The loop's termination future completes on the loop thread just before that thread
+        // exits, so the thread may still be alive for an instant: wait for it, with a deadline.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (nettyThreads() > before && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
         assertThat(nettyThreads()).isLessThanOrEqualTo(before);
         daemon.close(); // idempotent
     }
