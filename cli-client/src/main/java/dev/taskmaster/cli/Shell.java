@@ -48,6 +48,43 @@ final class Shell {
     private final Map<String, String> globals;
     private final CommandLine commands;
     private final String prompt;
+    /** Told when the line reader exists and when a line has run; {@link Hooks#NONE} for taskmasterctl. */
+    private Hooks hooks = Hooks.NONE;
+
+    /**
+     * What an embedding program ({@code taskmasterd --shell}) learns from the shell. Called on the
+     * shell's thread.
+     */
+    interface Hooks {
+        Hooks NONE = new Hooks() {
+        };
+
+        /** The line reader is ready: from now on other threads may print through {@link LineReader#printAbove}. */
+        default void readerReady(LineReader reader) {
+        }
+
+        /** The reader is gone (the shell is ending). */
+        default void readerGone() {
+        }
+
+        /**
+         * The shell starts ({@code true}) or stops ({@code false}) waiting for a line. An embedder
+         * that ends the shell interrupts its thread only while it is reading, so that a command
+         * already running (say, {@code shutdown}) completes.
+         */
+        default void reading(boolean reading) {
+        }
+
+        /** Whether the shell is to end now (checked before each prompt and when a read is interrupted). */
+        default boolean ended() {
+            return false;
+        }
+
+        /** Whether the shell ends after {@code words} ran with exit code {@code exit}. */
+        default boolean leaveAfter(List<String> words, int exit) {
+            return false;
+        }
+    }
 
     /** @param globals the global options typed when the shell started, by long name ({@link #globals}) */
     Shell(Session session, Map<String, String> globals) {
@@ -101,6 +138,11 @@ final class Shell {
         return TerminalBuilder.builder().name("taskmasterctl").system(true).dumb(true).build();
     }
 
+    Shell hooks(Hooks hooks) {
+        this.hooks = hooks;
+        return this;
+    }
+
     int run() {
         Session.TerminalOpener opener = session.terminalOpener();
         Terminal terminal;
@@ -117,9 +159,11 @@ final class Shell {
             Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> shellThread.interrupt());
             LineReader reader = reader(terminal);
             session.shell(prompter(reader));
+            hooks.readerReady(reader);
             try {
                 loop(reader, terminal);
             } finally {
+                hooks.readerGone();
                 session.shell(null);
                 terminal.handle(Terminal.Signal.INT, previous);
                 Thread.interrupted();
@@ -135,14 +179,25 @@ final class Shell {
         while (true) {
             Thread.interrupted(); // a Ctrl-C that came after the last command ended
             String line;
+            // reading(true) before ended(): an embedder ending the shell either is seen here or
+            // interrupts the read, never neither (see Hooks#reading).
+            hooks.reading(true);
             try {
+                if (hooks.ended()) {
+                    return;
+                }
                 line = reader.readLine(prompt);
             } catch (UserInterruptException ctrlC) {
-                continue; // the line typed so far is dropped
+                continue; // the line typed so far is dropped (or the embedder ends the shell: see ended())
             } catch (EndOfFileException ctrlD) {
                 terminal.writer().println();
                 terminal.writer().flush();
                 return;
+            } finally {
+                hooks.reading(false);
+            }
+            if (hooks.ended()) {
+                return; // a line typed as the embedder ended the shell is not run
             }
             List<String> words = words(reader.getParsedLine(), line);
             if (words.isEmpty()) {
@@ -155,7 +210,10 @@ final class Shell {
                 printVerbs();
                 continue;
             }
-            execute(words);
+            int exit = execute(words);
+            if (hooks.leaveAfter(words, exit)) {
+                return;
+            }
         }
     }
 

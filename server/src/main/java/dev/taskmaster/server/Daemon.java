@@ -1,5 +1,6 @@
 package dev.taskmaster.server;
 
+import dev.taskmaster.cli.EmbeddedShell;
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigException;
 import dev.taskmaster.config.ConfigDiff;
@@ -23,6 +24,7 @@ import dev.taskmaster.server.spawn.ChildWatcher;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,11 +53,17 @@ final class Daemon implements DaemonControl {
     private static final long SHUTDOWN_MARGIN_SECONDS = 10;
 
     /** How the daemon is to run, from the command line. */
-    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart) {
+    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
+            boolean shell) {
     }
+
+    /** How long the control shell may take to give the terminal back when the daemon stops. */
+    private static final long SHELL_END_MILLIS = 2000;
 
     private final Options options;
     private final DaemonSignals signals = new DaemonSignals();
+    /** The control shell of --shell, else null. */
+    private EmbeddedShell shell;
     private volatile DaemonInfo info;
     private volatile Engine engine;
 
@@ -85,8 +93,10 @@ final class Daemon implements DaemonControl {
         try {
             Files.createDirectories(paths.logfile().toAbsolutePath().getParent());
             Files.createDirectories(paths.logdir());
-            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(),
-                    options.logToStderr());
+            shell = options.shell() ? new EmbeddedShell(paths.socket(), System.err) : null;
+            OutputStream console = !options.logToStderr() ? null
+                    : shell != null ? ConsoleStreams.shell(shell) : ConsoleStreams.stderr();
+            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(), console);
             SocketGuard.prepare(paths.socket());
         } catch (IOException | IllegalStateException e) {
             return cannotStart(err, e.getMessage());
@@ -124,7 +134,14 @@ final class Daemon implements DaemonControl {
             }
             log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
                     ProcessHandle.current().pid(), config.source(), paths.socket());
+            if (shell != null) {
+                startShell();
+            }
             String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
+            if (shell != null) {
+                // First, so the terminal is itself again while the stopping is logged.
+                shell.end(SHELL_END_MILLIS);
+            }
             shutdown(engine, reason);
             awaitOutput(pump);
             return finish(api, paths, 0);
@@ -134,6 +151,23 @@ final class Daemon implements DaemonControl {
             DaemonLog.close();
             return cannotStart(err, "cannot start supervision: " + e.getMessage());
         }
+    }
+
+    /**
+     * Runs the control shell on a thread of its own (the main thread serves signals); however
+     * it is left, the daemon stops: it was started for this terminal.
+     */
+    private void startShell() {
+        EmbeddedShell running = shell;
+        Thread.ofPlatform().name("control-shell").daemon(true).start(() -> {
+            try {
+                running.run();
+            } catch (RuntimeException e) {
+                log.error("control shell failed: {}", e.toString());
+            } finally {
+                shutdown("the control shell was closed");
+            }
+        });
     }
 
     /** Serves reloads until a termination signal or request arrives; returns its reason. */
@@ -199,7 +233,7 @@ final class Daemon implements DaemonControl {
 
     /** Stops every process; if that takes far longer than any stoptime allows, kills what is left. */
     private void shutdown(Engine engine, String reason) {
-        log.info("received {}, stopping every process", reason);
+        log.info(reason.startsWith("SIG") ? "received {}, stopping every process" : "{}: stopping every process", reason);
         long longest = info.config().programs().stream().mapToLong(p -> p.stoptime().toSeconds()).max().orElse(0);
         try {
             engine.shutdown(reason).get(longest * Math.max(1, priorities()) + SHUTDOWN_MARGIN_SECONDS, TimeUnit.SECONDS);

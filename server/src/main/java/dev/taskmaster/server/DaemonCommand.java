@@ -1,5 +1,6 @@
 package dev.taskmaster.server;
 
+import dev.taskmaster.cli.EmbeddedShell;
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.ConfigException;
@@ -51,6 +52,10 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--allow-root", description = "Run as root even though the configuration names no server.user to drop to.")
     boolean allowRoot;
 
+    @Option(names = "--shell", description = "Run in the foreground with the control shell in this terminal;"
+            + " leaving the shell (shutdown, exit, Ctrl-D) stops the daemon.")
+    boolean shell;
+
     /** For the build's AOT training run: start everything, start the programs, then shut down at once. */
     @Option(names = "--exit-after-start", hidden = true)
     boolean exitAfterStart;
@@ -69,6 +74,10 @@ final class DaemonCommand implements Callable<Integer> {
         if (checkConfig != null) {
             return check(checkConfig, out, err);
         }
+        if (shell && !EmbeddedShell.terminalAvailable()) {
+            err.println("taskmasterd: --shell needs a terminal on standard input and output");
+            return CommandLine.ExitCode.USAGE;
+        }
         Optional<Path> file = Optional.ofNullable(config).or(() -> defaultConfig(System.getenv()));
         if (file.isEmpty()) {
             err.println("taskmasterd: no configuration file found (looked for " + String.join(", ",
@@ -82,7 +91,7 @@ final class DaemonCommand implements Callable<Integer> {
             printErrors(e, err);
             return EXIT_CONFIG;
         }
-        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart), err);
+        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart, shell), err);
     }
 
     private static int check(Path file, PrintWriter out, PrintWriter err) {

@@ -7,7 +7,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
 import ch.qos.logback.core.rolling.RollingFileAppender;
@@ -15,6 +15,7 @@ import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import dev.taskmaster.config.LogLevel;
 import dev.taskmaster.config.LogRotation;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,11 @@ final class DaemonLog {
     private DaemonLog() {
     }
 
-    static void configure(Path logfile, LogLevel level, LogRotation rotation, boolean toStderr) {
+    /**
+     * @param console where log lines also go in the foreground: {@code System.err}, the control
+     *                shell's {@link ShellLogStream}, or null for the file only
+     */
+    static void configure(Path logfile, LogLevel level, LogRotation rotation, OutputStream console) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -40,13 +45,14 @@ final class DaemonLog {
         // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
         root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));
-        if (toStderr) {
-            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-            console.setContext(ctx);
-            console.setTarget("System.err");
-            console.setEncoder(encoder(ctx));
-            console.start();
-            root.addAppender(async(ctx, "stderr", console));
+        if (console != null) {
+            OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+            appender.setContext(ctx);
+            appender.setEncoder(encoder(ctx));
+            appender.setOutputStream(console);
+            appender.setImmediateFlush(true);
+            appender.start();
+            root.addAppender(async(ctx, "console", appender));
         }
     }
 
