@@ -68,6 +68,8 @@ public final class Session implements AutoCloseable {
     private TerminalOpener terminalOpener;
     /** Set while the shell runs: its prompter replaces the console's. */
     private Prompter shellPrompter;
+    /** Set while the shell runs. */
+    private org.jline.terminal.Terminal shellTerminal;
 
     public Session(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, int uid, boolean stdoutIsTerminal,
             Prompter prompter, ChannelOpener opener, ZoneId zone) {
@@ -154,7 +156,18 @@ public final class Session implements AutoCloseable {
 
     /** The shell starts ({@code prompter} asks through its line reader) or, with null, has ended. */
     void shell(Prompter prompter) {
+        shell(prompter, null);
+    }
+
+    /** As {@link #shell(Prompter)}, with the shell's terminal, which {@code attach} borrows. */
+    void shell(Prompter prompter, org.jline.terminal.Terminal terminal) {
         this.shellPrompter = prompter;
+        this.shellTerminal = terminal;
+    }
+
+    /** The shell's terminal while the shell runs (it stays the shell's: do not close it), else null. */
+    org.jline.terminal.Terminal shellTerminal() {
+        return shellTerminal;
     }
 
     /** True while the interactive shell runs. */

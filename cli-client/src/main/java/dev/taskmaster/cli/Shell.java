@@ -158,7 +158,7 @@ final class Shell {
             // blocked gRPC call ends with CANCELLED when its thread is interrupted.
             Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> shellThread.interrupt());
             LineReader reader = reader(terminal);
-            session.shell(prompter(reader));
+            session.shell(prompter(reader), terminal);
             hooks.readerReady(reader);
             try {
                 loop(reader, terminal);

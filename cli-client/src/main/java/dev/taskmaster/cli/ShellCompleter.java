@@ -94,6 +94,7 @@ final class ShellCompleter implements Completer {
         }
         return switch (param.paramLabel()) {
             case "TARGET" -> new Completion(targets(processes.get()), false);
+            case "PROCESS" -> new Completion(words(processes.get().stream().map(ProcessInfo::getFullName).toList(), "processes"), false);
             case "NAME" -> at.command().getCommandName().equals("add") ? Completion.NONE : new Completion(programs(processes.get()), false);
             default -> values(param);
         };

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             StatusCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class, SignalCommand.class,
             PauseCommand.class, ResumeCommand.class, ReloadCommand.class, AddCommand.class, UpdateCommand.class,
-            RemoveCommand.class, EventsCommand.class, PidCommand.class, InfoCommand.class, ShutdownCommand.class,
+            RemoveCommand.class, TailCommand.class, LogsCommand.class, MaintailCommand.class, AttachCommand.class,
+            EventsCommand.class, PidCommand.class, InfoCommand.class, ShutdownCommand.class,
             VersionCommand.class, ShellCommand.class, CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class TaskmasterCtl implements Callable<Integer> {
 

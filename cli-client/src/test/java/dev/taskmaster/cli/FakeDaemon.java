@@ -2,6 +2,16 @@ package dev.taskmaster.cli;
 
 import com.google.protobuf.Message;
 import dev.taskmaster.proto.v1.AddProgramRequest;
+import dev.taskmaster.proto.v1.AttachOutputRequest;
+import dev.taskmaster.proto.v1.AttachOutputResponse;
+import dev.taskmaster.proto.v1.ReadDaemonLogRequest;
+import dev.taskmaster.proto.v1.ReadDaemonLogResponse;
+import dev.taskmaster.proto.v1.ResizeTerminalRequest;
+import dev.taskmaster.proto.v1.ResizeTerminalResponse;
+import dev.taskmaster.proto.v1.SendInputRequest;
+import dev.taskmaster.proto.v1.SendInputResponse;
+import dev.taskmaster.proto.v1.TailOutputRequest;
+import dev.taskmaster.proto.v1.TailOutputResponse;
 import dev.taskmaster.proto.v1.AddProgramResponse;
 import dev.taskmaster.proto.v1.GetProgramRequest;
 import dev.taskmaster.proto.v1.GetProgramResponse;
@@ -55,6 +65,12 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     /** How WatchEvents answers: these messages, then the end (a Status) or nothing (stay open until cancelled). */
     record Watch(List<WatchEventsResponse> messages, Status end) {}
 
+    /** Answers an RPC by code, for calls whose answer depends on the request (or that stream). */
+    @FunctionalInterface
+    interface Handler<Q, R> {
+        void handle(Q request, StreamObserver<R> response);
+    }
+
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Object> answers = new ConcurrentHashMap<>();
     private final Map<String, Runnable> onCall = new ConcurrentHashMap<>();
@@ -94,7 +110,9 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
         received.add(new Received(request, Context.current().getDeadline()));
         called(method);
         Object answer = answers.get(method);
-        if (answer == null) {
+        if (answer instanceof Handler<?, ?> handler) {
+            ((Handler<Message, R>) handler).handle(request, response);
+        } else if (answer == null) {
             response.onError(Status.UNIMPLEMENTED.withDescription("Method taskmaster.v1.TaskmasterService/" + method + " is unimplemented")
                     .asRuntimeException());
         } else if (answer instanceof Status status) {
@@ -191,5 +209,30 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
                 r.onError(watch.end().asRuntimeException());
             }
         }
+    }
+
+    @Override
+    public void tailOutput(TailOutputRequest q, StreamObserver<TailOutputResponse> r) {
+        reply("TailOutput", q, r);
+    }
+
+    @Override
+    public void attachOutput(AttachOutputRequest q, StreamObserver<AttachOutputResponse> r) {
+        reply("AttachOutput", q, r);
+    }
+
+    @Override
+    public void sendInput(SendInputRequest q, StreamObserver<SendInputResponse> r) {
+        reply("SendInput", q, r);
+    }
+
+    @Override
+    public void resizeTerminal(ResizeTerminalRequest q, StreamObserver<ResizeTerminalResponse> r) {
+        reply("ResizeTerminal", q, r);
+    }
+
+    @Override
+    public void readDaemonLog(ReadDaemonLogRequest q, StreamObserver<ReadDaemonLogResponse> r) {
+        reply("ReadDaemonLog", q, r);
     }
 }

@@ -44,7 +44,18 @@ final class Keys extends NonBlockingInputStream {
 
     /** A terminal reading these keys and writing to {@code screen}. */
     Terminal terminal(ByteArrayOutputStream screen) throws IOException {
-        Terminal terminal = new DumbTerminal("test", "xterm", this, screen, StandardCharsets.UTF_8);
+        return terminal(screen, t -> { });
+    }
+
+    /** As {@link #terminal(ByteArrayOutputStream)}; {@code beforeClose} sees the terminal as it is closed. */
+    Terminal terminal(ByteArrayOutputStream screen, java.util.function.Consumer<Terminal> beforeClose) throws IOException {
+        Terminal terminal = new DumbTerminal("test", "xterm", this, screen, StandardCharsets.UTF_8) {
+            @Override
+            protected void doClose() throws IOException {
+                beforeClose.accept(this);
+                super.doClose();
+            }
+        };
         Attributes attributes = terminal.getAttributes();
         // Ctrl-C raises INT, as a tty does. The signal keys must all be set: an unset one would
         // match the end of input (-1) and turn it into an endless stream of signals.

@@ -1,0 +1,89 @@
+package dev.taskmaster.cli;
+
+import dev.taskmaster.proto.v1.AttachOutputRequest;
+import dev.taskmaster.proto.v1.AttachOutputResponse;
+import dev.taskmaster.proto.v1.InputMode;
+import dev.taskmaster.proto.v1.OutputStream;
+import io.grpc.Context;
+import java.util.Iterator;
+
+/**
+ * {@code tail -f} and {@code logs -f}: a read-only AttachOutput stream from a given offset, each
+ * chunk handed to a {@link Printer}. Runs on the calling thread until the stream ends (the
+ * daemon ends it) or the thread is interrupted (Ctrl-C in the shell), which cancels the call.
+ */
+final class OutputFollower {
+
+    /** What to do with what arrives. Called on the following thread. */
+    interface Printer {
+        void bytes(byte[] data);
+
+        /** The viewer fell behind (or bytes were no longer kept): {@code count} bytes were not shown. */
+        void skipped(long count);
+    }
+
+    private final Verb verb;
+    private final String name;
+    private final OutputStream stream;
+    private final boolean json;
+
+    OutputFollower(Verb verb, String name, OutputStream stream, boolean json) {
+        this.verb = verb;
+        this.name = name;
+        this.stream = stream;
+        this.json = json;
+    }
+
+    /** Follows from {@code offset}, printing text through {@code text} (tail's plain output). */
+    int follow(long offset, TextDecoder text) {
+        return follow(offset, new Printer() {
+            @Override
+            public void bytes(byte[] data) {
+                verb.out().print(text.decode(data));
+                verb.out().flush();
+            }
+
+            @Override
+            public void skipped(long count) {
+                verb.out().flush();
+                verb.err().println(skippedLine(name, count));
+                verb.err().flush();
+            }
+        });
+    }
+
+    static String skippedLine(String name, long count) {
+        return "taskmasterctl: " + name + ": " + count + " bytes of output skipped (too far behind, or no longer kept)";
+    }
+
+    int follow(long offset, Printer printer) {
+        AttachOutputRequest request = AttachOutputRequest.newBuilder().setName(name).setStream(stream).setFromOffset(offset)
+                .setInputMode(InputMode.INPUT_MODE_READ_ONLY).build();
+        try (Context.CancellableContext call = Context.current().withCancellation()) {
+            return call.call(() -> read(verb.root.daemon().unboundedBlockingStub().attachOutput(request), printer));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int read(Iterator<AttachOutputResponse> messages, Printer printer) {
+        while (messages.hasNext()) {
+            AttachOutputResponse m = messages.next();
+            if (json) {
+                Json.print(verb.out(), m);
+                verb.out().flush();
+                continue;
+            }
+            switch (m.getKindCase()) {
+                case CHUNK -> printer.bytes(m.getChunk().getData().toByteArray());
+                case SKIPPED -> printer.skipped(m.getSkipped().getBytesSkipped());
+                default -> {
+                    // started, process notices, lease changes: nothing to print when only following
+                }
+            }
+        }
+        return ExitCodes.OK;
+    }
+}
