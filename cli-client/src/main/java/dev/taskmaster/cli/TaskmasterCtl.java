@@ -3,7 +3,11 @@ package dev.taskmaster.cli;
 import dev.taskmaster.client.DaemonChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,14 +26,46 @@ import picocli.CommandLine.Spec;
 @Command(name = "taskmasterctl", mixinStandardHelpOptions = true, versionProvider = TaskmasterCtl.VersionProvider.class,
         description = "Control a running taskmasterd.",
         synopsisSubcommandLabel = "VERB",
-        footer = {"", "Targets: NAME, GROUP:NAME, GROUP:*, all. Exit codes and examples: docs/cli.md."},
-        subcommands = {
-            StatusCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class, SignalCommand.class,
-            PauseCommand.class, ResumeCommand.class, ReloadCommand.class, AddCommand.class, UpdateCommand.class,
-            RemoveCommand.class, TailCommand.class, LogsCommand.class, MaintailCommand.class, AttachCommand.class,
-            EventsCommand.class, PidCommand.class, InfoCommand.class, ShutdownCommand.class,
-            VersionCommand.class, ShellCommand.class, CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
+        footer = {"", "Targets: NAME, GROUP:NAME, GROUP:*, all. Exit codes and examples: docs/cli.md."})
 public final class TaskmasterCtl implements Callable<Integer> {
+
+    /**
+     * Every verb, in the order help lists them. Built by name: a one-shot command builds only its
+     * own verb, as picocli reads every verb's annotations when it is added, which costs start-up
+     * time a short command notices (see {@link #commandLine(Session, String...)}).
+     */
+    private static final Map<String, Supplier<Object>> VERBS = verbs();
+
+    private static Map<String, Supplier<Object>> verbs() {
+        Map<String, Supplier<Object>> v = new LinkedHashMap<>();
+        v.put("status", StatusCommand::new);
+        v.put("start", StartCommand::new);
+        v.put("stop", StopCommand::new);
+        v.put("restart", RestartCommand::new);
+        v.put("signal", SignalCommand::new);
+        v.put("pause", PauseCommand::new);
+        v.put("resume", ResumeCommand::new);
+        v.put("reload", ReloadCommand::new);
+        v.put("add", AddCommand::new);
+        v.put("update", UpdateCommand::new);
+        v.put("remove", RemoveCommand::new);
+        v.put("tail", TailCommand::new);
+        v.put("logs", LogsCommand::new);
+        v.put("maintail", MaintailCommand::new);
+        v.put("attach", AttachCommand::new);
+        v.put("events", EventsCommand::new);
+        v.put("pid", PidCommand::new);
+        v.put("info", InfoCommand::new);
+        v.put("shutdown", ShutdownCommand::new);
+        v.put("version", VersionCommand::new);
+        v.put("shell", ShellCommand::new);
+        v.put("help", CommandLine.HelpCommand::new);
+        v.put("generate-completion", AutoComplete.GenerateCompletion::new);
+        return java.util.Collections.unmodifiableMap(v);
+    }
+
+    /** Global options that take a value, so that the word after them is not the verb. */
+    private static final Set<String> GLOBAL_VALUED = Set.of("-i", "--instance", "--socket", "--timeout");
 
     // INHERIT: accepted before or after the verb ("taskmasterctl --instance x status" and
     // "taskmasterctl status --instance x"), and on every line of the shell.
@@ -62,13 +98,50 @@ public final class TaskmasterCtl implements Callable<Integer> {
     /** Runs one command line and releases the session (connection, event loop) before returning its exit code. */
     static int run(Session session, String... args) {
         try (session) {
-            return commandLine(session).execute(args);
+            return commandLine(session, args).execute(args);
         }
     }
 
     /** The whole command tree, wired to {@code session}: the seam tests use with an in-process daemon. */
     static CommandLine commandLine(Session session) {
+        return commandLine(session, VERBS.keySet());
+    }
+
+    /**
+     * The tree for one command line: only its verb when it names one (the others would never
+     * run), else the whole tree (no verb: the shell; a mistyped verb: "did you mean"; help).
+     */
+    static CommandLine commandLine(Session session, String... args) {
+        String verb = verbOf(args);
+        return commandLine(session, verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("shell")
+                ? Set.of(verb) : VERBS.keySet());
+    }
+
+    /** The first word that is not a global option or its value; null if there is none. */
+    static String verbOf(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                return null;
+            }
+            if (a.startsWith("-")) {
+                if (GLOBAL_VALUED.contains(a)) {
+                    i++; // its value
+                }
+                continue;
+            }
+            return a;
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(Session session, Set<String> verbs) {
         CommandLine cl = new CommandLine(new TaskmasterCtl(session));
+        VERBS.forEach((name, verb) -> {
+            if (verbs.contains(name)) {
+                cl.addSubcommand(name, verb.get());
+            }
+        });
         cl.setOut(session.out());
         cl.setErr(session.err());
         cl.setColorScheme(Help.defaultColorScheme(session.colour() ? Help.Ansi.AUTO : Help.Ansi.OFF));

@@ -1,0 +1,52 @@
+package dev.taskmaster.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** A one-shot command builds only its own verb; anything else gets the whole tree. */
+class CommandTreeTest extends CtlTest {
+
+    private java.util.Set<String> verbsBuiltFor(String... args) {
+        return TaskmasterCtl.commandLine(session(new StringWriter(), new StringWriter()), args).getSubcommands().keySet();
+    }
+
+    @Test
+    void theVerbIsTheFirstWordThatIsNotAGlobalOptionOrItsValue() {
+        assertThat(TaskmasterCtl.verbOf("status", "web")).isEqualTo("status");
+        assertThat(TaskmasterCtl.verbOf("-i", "blue", "--timeout", "5s", "stop", "web")).isEqualTo("stop");
+        assertThat(TaskmasterCtl.verbOf("--socket=/tmp/x", "pid")).isEqualTo("pid");
+        assertThat(TaskmasterCtl.verbOf("--instance", "status")).isNull(); // "status" is the instance's name here
+        assertThat(TaskmasterCtl.verbOf("--", "status")).isNull();
+        assertThat(TaskmasterCtl.verbOf()).isNull();
+    }
+
+    @Test
+    void oneShotBuildsOneVerbAndTheRestBuildEverything() {
+        assertThat(verbsBuiltFor("-i", "blue", "status")).containsExactly("status");
+        assertThat(verbsBuiltFor("help", "status")).contains("status", "stop", "attach", "help").hasSize(23);
+        assertThat(verbsBuiltFor("stauts")).hasSize(23); // a typo still gets "did you mean"
+        assertThat(verbsBuiltFor()).hasSize(23);
+        assertThat(verbsBuiltFor("shell")).hasSize(23);
+    }
+
+    @Test
+    void aMistypedVerbIsStillAnsweredWithSuggestions() {
+        Result r = run("stauts");
+
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("Did you mean").contains("status");
+    }
+
+    @Test
+    void inheritedGlobalOptionsWorkAfterTheVerbOfAOneVerbTree() {
+        daemon.answer("ListProcesses", dev.taskmaster.proto.v1.ListProcessesResponse.newBuilder()
+                .addProcesses(Fixtures.running("web", 7, 1)).build());
+
+        Result r = run("status", "--instance", "blue", "--timeout", "3s");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(socketsOpened.getLast().toString()).endsWith("blue.sock");
+    }
+}
