@@ -3,11 +3,9 @@ package dev.taskmaster.cli;
 import dev.taskmaster.client.DaemonChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,34 +32,41 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * own verb, as picocli reads every verb's annotations when it is added, which costs start-up
      * time a short command notices (see {@link #commandLine(Session, String...)}).
      */
-    private static final Map<String, Supplier<Object>> VERBS = verbs();
+    static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
+            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "version",
+            "shell", "help", "generate-completion");
 
-    private static Map<String, Supplier<Object>> verbs() {
-        Map<String, Supplier<Object>> v = new LinkedHashMap<>();
-        v.put("status", StatusCommand::new);
-        v.put("start", StartCommand::new);
-        v.put("stop", StopCommand::new);
-        v.put("restart", RestartCommand::new);
-        v.put("signal", SignalCommand::new);
-        v.put("pause", PauseCommand::new);
-        v.put("resume", ResumeCommand::new);
-        v.put("reload", ReloadCommand::new);
-        v.put("add", AddCommand::new);
-        v.put("update", UpdateCommand::new);
-        v.put("remove", RemoveCommand::new);
-        v.put("tail", TailCommand::new);
-        v.put("logs", LogsCommand::new);
-        v.put("maintail", MaintailCommand::new);
-        v.put("attach", AttachCommand::new);
-        v.put("events", EventsCommand::new);
-        v.put("pid", PidCommand::new);
-        v.put("info", InfoCommand::new);
-        v.put("shutdown", ShutdownCommand::new);
-        v.put("version", VersionCommand::new);
-        v.put("shell", ShellCommand::new);
-        v.put("help", CommandLine.HelpCommand::new);
-        v.put("generate-completion", AutoComplete.GenerateCompletion::new);
-        return java.util.Collections.unmodifiableMap(v);
+    /*
+     * A switch, not a map of constructor references: with lambdas held in a static field, the
+     * JDK 25.0.3 AOT cache writer crashed (archiveHeapWriter.cpp:757) at build time.
+     */
+    private static Object newVerb(String name) {
+        return switch (name) {
+            case "status" -> new StatusCommand();
+            case "start" -> new StartCommand();
+            case "stop" -> new StopCommand();
+            case "restart" -> new RestartCommand();
+            case "signal" -> new SignalCommand();
+            case "pause" -> new PauseCommand();
+            case "resume" -> new ResumeCommand();
+            case "reload" -> new ReloadCommand();
+            case "add" -> new AddCommand();
+            case "update" -> new UpdateCommand();
+            case "remove" -> new RemoveCommand();
+            case "tail" -> new TailCommand();
+            case "logs" -> new LogsCommand();
+            case "maintail" -> new MaintailCommand();
+            case "attach" -> new AttachCommand();
+            case "events" -> new EventsCommand();
+            case "pid" -> new PidCommand();
+            case "info" -> new InfoCommand();
+            case "shutdown" -> new ShutdownCommand();
+            case "version" -> new VersionCommand();
+            case "shell" -> new ShellCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            case "generate-completion" -> new AutoComplete.GenerateCompletion();
+            default -> throw new IllegalArgumentException("no verb " + name);
+        };
     }
 
     /** Global options that take a value, so that the word after them is not the verb. */
@@ -104,7 +109,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
 
     /** The whole command tree, wired to {@code session}: the seam tests use with an in-process daemon. */
     static CommandLine commandLine(Session session) {
-        return commandLine(session, VERBS.keySet());
+        return commandLine(session, Set.copyOf(VERBS));
     }
 
     /**
@@ -113,8 +118,8 @@ public final class TaskmasterCtl implements Callable<Integer> {
      */
     static CommandLine commandLine(Session session, String... args) {
         String verb = verbOf(args);
-        return commandLine(session, verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("shell")
-                ? Set.of(verb) : VERBS.keySet());
+        return commandLine(session, verb != null && VERBS.contains(verb) && !verb.equals("help") && !verb.equals("shell")
+                ? Set.of(verb) : Set.copyOf(VERBS));
     }
 
     /** The first word that is not a global option or its value; null if there is none. */
@@ -137,11 +142,11 @@ public final class TaskmasterCtl implements Callable<Integer> {
 
     private static CommandLine commandLine(Session session, Set<String> verbs) {
         CommandLine cl = new CommandLine(new TaskmasterCtl(session));
-        VERBS.forEach((name, verb) -> {
+        for (String name : VERBS) {
             if (verbs.contains(name)) {
-                cl.addSubcommand(name, verb.get());
+                cl.addSubcommand(name, newVerb(name));
             }
-        });
+        }
         cl.setOut(session.out());
         cl.setErr(session.err());
         cl.setColorScheme(Help.defaultColorScheme(session.colour() ? Help.Ansi.AUTO : Help.Ansi.OFF));
