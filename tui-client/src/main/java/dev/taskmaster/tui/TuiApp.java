@@ -28,6 +28,8 @@ final class TuiApp implements Ui {
     private final ConcurrentLinkedQueue<Consumer<ScreenModel>> inbox = new ConcurrentLinkedQueue<>();
     private volatile Thread uiThread;
     private ProcKey pendingAttach;
+    /** After a resize the terminal may have reflowed or cleared what it showed: repaint every cell once. */
+    private boolean repaintAll;
 
     TuiApp(ScreenModel model, Screen screen, Renderer renderer) {
         this.model = model;
@@ -74,7 +76,7 @@ final class TuiApp implements Ui {
                 changed = true;
             }
             follower.sync(model, links);
-            if (screen.doResizeIfNecessary() != null) {
+            if (checkResize()) {
                 changed = true;
             }
             long now = System.nanoTime();
@@ -113,11 +115,24 @@ final class TuiApp implements Ui {
                 : key.fullName() + ": " + why, !Console.DETACHED.equals(why));
     }
 
-    /** Draws the whole frame into the back buffer; the delta refresh sends what changed. */
+    /** Takes a pending terminal resize into account; true if there was one. */
+    boolean checkResize() {
+        if (screen.doResizeIfNecessary() != null) {
+            repaintAll = true;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Draws the whole frame into the back buffer; the delta refresh sends only what changed
+     * (everything once after a resize).
+     */
     void render() throws IOException {
         screen.clear();
         Renderer.Frame frame = renderer.draw(model, screen.newTextGraphics(), screen.getTerminalSize());
         screen.setCursorPosition(frame == null ? null : new TerminalPosition(frame.cursorColumn(), frame.cursorRow()));
-        screen.refresh(Screen.RefreshType.DELTA);
+        screen.refresh(repaintAll ? Screen.RefreshType.COMPLETE : Screen.RefreshType.DELTA);
+        repaintAll = false;
     }
 }
