@@ -107,10 +107,17 @@ final class Console {
             if (previous != null) {
                 pump.swap(previous);
             }
+            // What was typed before the detach key still goes out (briefly), then the session ends.
+            s.sender.shutdown();
+            try {
+                s.sender.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.sender.shutdownNow();
             if (call != null) {
                 call.cancel("detached", null);
             }
-            s.sender.shutdownNow();
             handover.resume();
         }
     }
