@@ -17,7 +17,7 @@ final class EventText {
             case PROCESS_STATE_CHANGED -> {
                 var c = e.getProcessStateChanged();
                 String text = c.getProcess().getFullName() + " " + Fmt.state(c.getFromState()) + " -> " + Fmt.state(c.getToState())
-                        + ": " + c.getReason() + (c.hasExit() ? " (" + Fmt.exit(c.getExit()) + ")" : "") + by(c.getRequestedBy());
+                        + ": " + c.getReason() + exit(c) + by(c.getRequestedBy());
                 yield new Text(text, severity(c.getToState(), c.hasExit() && !c.getExit().getExpected()));
             }
             case PROCESS_SPAWN_FAILED -> {
@@ -49,6 +49,15 @@ final class EventText {
                     + by(e.getDaemonShuttingDown().getRequestedBy()), Ticker.Severity.WARN);
             case PAYLOAD_NOT_SET -> new Text("(an event this client does not know)", Ticker.Severity.INFO);
         };
+    }
+
+    /** How the process ended, unless the daemon's reason already says it. */
+    private static String exit(dev.taskmaster.proto.v1.ProcessStateChanged c) {
+        if (!c.hasExit()) {
+            return "";
+        }
+        String how = Fmt.exit(c.getExit());
+        return c.getReason().contains(how) ? "" : " (" + how + ")";
     }
 
     static Text missed(EventsMissed m) {
