@@ -119,9 +119,16 @@ final class Tmux implements AutoCloseable {
         assertThat(run("send-keys", "-t", session, "-l", text).code()).isZero();
     }
 
-    /** Presses one key by tmux's name for it: {@code Enter}, {@code Tab}, {@code C-c}, {@code C-d}… */
-    void press(String key) throws Exception {
-        assertThat(run("send-keys", "-t", session, key).code()).isZero();
+    /** Presses keys by tmux's names for them: {@code Enter}, {@code Tab}, {@code C-c}, {@code x}… */
+    void press(String... keys) throws Exception {
+        List<String> args = new ArrayList<>(List.of("send-keys", "-t", session));
+        args.addAll(List.of(keys));
+        assertThat(run(args.toArray(String[]::new)).code()).isZero();
+    }
+
+    /** Resizes the window, as a person dragging its corner. */
+    void resize(int cols, int rows) throws Exception {
+        assertThat(run("resize-window", "-t", session, "-x", String.valueOf(cols), "-y", String.valueOf(rows)).code()).isZero();
     }
 
     /** Ends the tmux server, and with it whatever still runs in its pane (SIGHUP). */
