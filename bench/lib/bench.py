@@ -1,7 +1,13 @@
-"""Taskmaster vs supervisord benchmarks.  Run through bench/run, which prepares BENCH_DIR (a
-fresh temporary directory), compiles the stamp program into it and cleans up afterwards.
+"""Taskmaster vs supervisord (and PM2) benchmarks.  Run through bench/run, which prepares
+BENCH_DIR (a fresh temporary directory), compiles the stamp and spew programs into it, installs
+the peers when missing and cleans up afterwards.
 
-    bench.py [all|respawn|spawn1000|stopall] [--only supervisord|taskmaster] [options]
+    bench.py [all|respawn|spawn1000|stopall|output|throughput|integrity|attach]
+             [--only supervisord|taskmaster|pm2] [options]
+
+all = the control-plane benchmarks (respawn, spawn1000, stopall: Taskmaster vs supervisord);
+output = the output benchmarks of issue 5 (throughput, integrity, attach: vs supervisord and
+PM2), in lib/output.py.
 """
 import argparse
 import datetime
@@ -15,6 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procutil  # noqa: E402
 import report  # noqa: E402
+from output import OutputBenches  # noqa: E402
 from peers import PEERS, ROOT, BENCH  # noqa: E402
 
 NA_ENGINE = "n/a (engine not available)"
@@ -98,11 +105,19 @@ def stamp_live_pids(peer, stamp):
     return [p for p in procutil.descendants(peer.pid, cmap) if (procutil.cmdline(p) or [b""])[0] == sb]
 
 
-class Bench:
+CONTROL_BENCHES = ["respawn", "spawn1000", "stopall"]
+OUTPUT_BENCHES = ["throughput", "integrity", "attach"]
+
+
+class Bench(OutputBenches):
+    log = staticmethod(log)
+
     def __init__(self, args, rundir):
         self.args = args
         self.dir = rundir
         self.stamp = os.path.join(rundir, "stamp")
+        self.spew = os.path.join(rundir, "spew")
+        self.output_baseline = None
         self.results = {}   # (bench, metric) -> {peer: value-or-str, "_fmt": fmt, ...}
         self.notes = []
         self.peers = {}
@@ -110,8 +125,20 @@ class Bench:
         self.versions = {}
 
     # -- set-up --------------------------------------------------------------------------------
+    def benches(self):
+        return {"all": CONTROL_BENCHES, "output": OUTPUT_BENCHES}.get(self.args.bench, [self.args.bench])
+
+    def needed_peers(self):
+        """The peers the selected benchmarks compare: PM2 only takes part in the output
+        benchmarks, and attach is Taskmaster's alone (no peer has a console attach)."""
+        names = set()
+        for b in self.benches():
+            names |= {"attach": {"taskmaster"}, "throughput": {"taskmaster", "supervisord", "pm2"},
+                      "integrity": {"taskmaster", "supervisord", "pm2"}}.get(b, {"taskmaster", "supervisord"})
+        return [n for n in ("supervisord", "pm2", "taskmaster") if n in names and self.args.only in (None, n)]
+
     def setup_peers(self):
-        for name in (["supervisord", "taskmaster"] if not self.args.only else [self.args.only]):
+        for name in self.needed_peers():
             peer = PEERS[name](self.dir)
             ok, info = peer.available()
             if not ok:
@@ -143,8 +170,9 @@ class Bench:
         finally:
             tm.kill()
 
-    def record(self, bench, metric, peer, value, fmt, target=None, extra=""):
-        row = self.results.setdefault((bench, metric), {"_fmt": fmt, "_target": target})
+    def record(self, bench, metric, peer, value, fmt, target=None, extra="", better="lower"):
+        """better: "lower" or "higher" (which way the ratio column turns), None for no ratio."""
+        row = self.results.setdefault((bench, metric), {"_fmt": fmt, "_target": target, "_better": better})
         row[peer] = value
         if extra:
             row[peer + "_extra"] = extra
@@ -390,15 +418,29 @@ class Bench:
         if self.load_start > 0.5:
             log(f"warning: load average is {self.load_start:.2f}: other work on this machine will skew the figures")
         self.setup_peers()
-        benches = ["respawn", "spawn1000", "stopall"] if self.args.bench == "all" else [self.args.bench]
-        for b in benches:
+        for b in self.benches():
             getattr(self, "bench_" + b)()
 
 
+def size(text):
+    """64M, 1G, 512K or a number of bytes; a multiple of 64 (spew's line length)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    try:
+        n = int(t[:-1]) * units[t[-1]] if t and t[-1] in units else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64M, 1G)")
+    if n <= 0 or n % 64:
+        raise argparse.ArgumentTypeError(f"{text}: must be a positive multiple of 64 bytes")
+    return n
+
+
 def main():
-    ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord benchmarks.")
-    ap.add_argument("bench", nargs="?", default="all", choices=["all", "respawn", "spawn1000", "stopall"])
-    ap.add_argument("--only", choices=["supervisord", "taskmaster"])
+    ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord (and PM2) benchmarks.")
+    ap.add_argument("bench", nargs="?", default="all",
+                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES],
+                    help="all = respawn, spawn1000, stopall; output = throughput, integrity, attach")
+    ap.add_argument("--only", choices=["supervisord", "taskmaster", "pm2"])
     ap.add_argument("--respawns", type=int, default=200, help="respawns measured for taskmaster and the bash baseline (200)")
     ap.add_argument("--sd-respawns", type=int, default=20, help="respawns measured for supervisord (20; ~2 s each)")
     ap.add_argument("--programs", type=int, default=1000, help=argparse.SUPPRESS)
@@ -408,9 +450,23 @@ def main():
     ap.add_argument("--spawn-timeout", type=float, default=60)
     ap.add_argument("--stop-timeout", type=float, default=120, help="give up a stop measurement after this many seconds (120)")
     ap.add_argument("--probe-timeout", type=float, default=15, help="how long taskmasterd gets to start one program (15)")
+    out = ap.add_argument_group("output benchmarks")
+    out.add_argument("--output-bytes", type=size, default=1 << 30, metavar="SIZE",
+                     help="bytes the throughput writer prints (1G; e.g. 64M for a smoke run)")
+    out.add_argument("--direct-runs", type=int, default=3, help="direct-write baseline runs; the median is used (3)")
+    out.add_argument("--output-timeout", type=float, default=600,
+                     help="give up a throughput or integrity run after this many seconds (600)")
+    out.add_argument("--integrity-runs", type=int, default=5, help="integrity runs per supervisor (5)")
+    out.add_argument("--integrity-lines", type=int, default=500_000, help="lines per integrity run (500,000)")
+    out.add_argument("--integrity-quiet", type=float, default=3,
+                     help="after the writer's exit, a log that has not grown for this many seconds is final (3)")
+    out.add_argument("--keystrokes", type=int, default=200, help="keystrokes timed through attach (200)")
+    out.add_argument("--keystroke-warmup", type=int, default=20, help="untimed keystrokes first (20)")
     ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     args = ap.parse_args()
+    if args.only == "pm2" and args.bench not in ("output", "throughput", "integrity"):
+        ap.error("PM2 takes part in the output benchmarks only (output, throughput, integrity)")
     rundir = os.environ.get("BENCH_DIR")
     if not rundir or not os.path.isdir(rundir):
         ap.error("run through bench/run (BENCH_DIR is not set)")
@@ -424,6 +480,10 @@ def main():
         log("interrupted; cleaning up")
         sys.exit(130)
     finally:
+        # Each peer's own kill first (for PM2: `pm2 kill`), then by pid whatever is left.
+        for peer in b.peers.values():
+            if not peer.exited():
+                peer.kill()
         procutil.kill_marked(rundir, reap=True)
     md = report.render(b)
     print(md)

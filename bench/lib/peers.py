@@ -12,8 +12,10 @@ import signal
 import socket
 import string
 import subprocess
+import json
 import time
 import xmlrpc.client
+from collections import namedtuple
 
 import procutil
 
@@ -29,7 +31,14 @@ POLICIES = {
                     tm=dict(autorestart="always", starttime="0", startretries="-1", stoptime="10s")),
     "keep": dict(sd=dict(autorestart="unexpected", startsecs="1", startretries="3", stoptime="10"),
                  tm=dict(autorestart="unexpected", starttime="1s", startretries="3", stoptime="10s")),
+    #   once:    runs to the end and exits 0; never started again (output benchmarks)
+    "once": dict(sd=dict(autorestart="false", startsecs="0", startretries="0", stoptime="10"),
+                 tm=dict(autorestart="never", starttime="0", startretries="0", stoptime="10s")),
 }
+
+# One program of a configuration.  stdout: the file its standard output is logged to (the
+# peer's default place when None); tty: run it on a pseudo-terminal (Taskmaster only).
+Program = namedtuple("Program", "name cmd policy numprocs stdout tty", defaults=(1, None, False))
 
 
 def template(name):
@@ -58,7 +67,8 @@ class Peer:
         return {}
 
     def start(self, tag, programs):
-        """programs: list of (name, command line, policy[, numprocs]).  Returns the daemon's pid."""
+        """programs: list of Program, or tuples (name, command line, policy[, numprocs]).
+        Returns the daemon's pid."""
         self.tag = tag
         config = os.path.join(self.rundir, f"{self.key}-{tag}.{self.config_ext}")
         with open(config, "w") as f:
@@ -128,11 +138,15 @@ class Supervisord(Peer):
         os.makedirs(os.path.join(d, "sd-logs"), exist_ok=True)
         text = template("supervisord.conf").substitute(dir=d)
         prog = template("supervisord-program.conf")
-        for name, cmd, policy, *n in programs:
-            n = n[0] if n else 1
-            text += prog.substitute(name=name, cmd=cmd, numprocs=n,
-                                    process_name="%(program_name)s_%(process_num)03d" if n > 1 else "%(program_name)s",
-                                    **POLICIES[policy]["sd"])
+        for p in (Program(*p) for p in programs):
+            extra = ""
+            if p.stdout:
+                # maxbytes=0: no rotation, as in the Taskmaster build measured (see bench/README.md).
+                extra = f"stdout_logfile={p.stdout}\nstdout_logfile_maxbytes=0\n"
+            text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
+                                    process_name="%(program_name)s_%(process_num)03d" if p.numprocs > 1
+                                    else "%(program_name)s",
+                                    **POLICIES[p.policy]["sd"])
         return text
 
     # -- XML-RPC on the unix socket (what supervisorctl itself calls) --------------------------
@@ -208,8 +222,10 @@ class Taskmaster(Peer):
         os.makedirs(os.path.join(d, "xdg-run"), mode=0o700, exist_ok=True)
         text = template("taskmaster.yaml").substitute(dir=d, instance="bench-" + re.sub(r"[^A-Za-z0-9_.-]", "-", os.path.basename(d)))
         prog = template("taskmaster-program.yaml")
-        for name, cmd, policy, *n in programs:
-            text += prog.substitute(name=name, cmd=cmd, numprocs=n[0] if n else 1, **POLICIES[policy]["tm"])
+        for p in (Program(*p) for p in programs):
+            extra = (f"    stdout: {p.stdout}\n" if p.stdout else "") + ("    tty: true\n" if p.tty else "")
+            text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
+                                    **POLICIES[p.policy]["tm"])
         return text
 
     def measured_pid(self):
@@ -221,4 +237,100 @@ class Taskmaster(Peer):
         return pid
 
 
-PEERS = {"supervisord": Supervisord, "taskmaster": Taskmaster}
+class Pm2(Peer):
+    """PM2 in its usual daemon mode: `pm2 start ECOSYSTEM.json` starts the God daemon, which
+    detaches (it is re-parented to the harness, a subreaper) and runs the apps; the pm2 CLI
+    exits.  Each start gets its own PM2_HOME inside the run directory, so the God daemon's
+    command line ("PM2 v7.0.4: God Daemon (<PM2_HOME>)") carries the run marker.
+
+    Never run a pm2 command without PM2_HOME set: any of them, even `pm2 --version`, starts a
+    God daemon in ~/.pm2 when none is running."""
+    name = "pm2"
+    key = "pm2"
+    config_ext = "json"
+
+    def __init__(self, rundir):
+        super().__init__(rundir)
+        # bench/run installs PM2 with npm into a cache directory and exports BENCH_PM2.
+        self.binary = os.environ.get("BENCH_PM2") or ""
+        self.god = None
+        self.home = None
+
+    def available(self):
+        if not self.binary or not os.access(self.binary, os.X_OK):
+            return False, "pm2 not installed (bench/run installs it with npm; is npm missing?)"
+        # The version comes from package.json: running pm2 to ask would start a daemon.
+        pkg = os.path.join(os.path.dirname(os.path.realpath(self.binary)), "..", "package.json")
+        try:
+            with open(pkg) as f:
+                return True, json.load(f)["version"]
+        except (OSError, ValueError, KeyError):
+            return True, "(version unknown)"
+
+    def config_text(self, programs):
+        apps = []
+        for p in (Program(*p) for p in programs):
+            exe, *args = p.cmd.split()   # the benchmarks' commands have no quoting
+            app = dict(name=p.name, script=exe, args=args, interpreter="none", exec_mode="fork",
+                       autorestart=p.policy != "once", instances=p.numprocs, merge_logs=True,
+                       error_file=os.path.join(self.rundir, f"pm2-{self.tag}-{p.name}.err.log"))
+            if p.stdout:
+                app["out_file"] = p.stdout
+            apps.append(app)
+        return json.dumps({"apps": apps}, indent=2) + "\n"
+
+    def env(self):
+        return dict(os.environ, BENCH_RUN=self.rundir, PM2_HOME=self.home)
+
+    def start(self, tag, programs):
+        self.tag = tag
+        self.home = os.path.join(self.rundir, f"pm2-{tag}")
+        config = os.path.join(self.rundir, f"pm2-{tag}.json")
+        with open(config, "w") as f:
+            f.write(self.config_text(programs))
+        self.out_path = os.path.join(self.rundir, f"pm2-{tag}.out")
+        self.t_start_ns = time.time_ns()
+        with open(self.out_path, "wb") as out:
+            try:
+                subprocess.run([self.binary, "start", config], stdin=subprocess.DEVNULL, stdout=out,
+                               stderr=subprocess.STDOUT, env=self.env(), cwd=self.rundir,
+                               start_new_session=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                pass   # the pid file decides; kill() cleans up whatever is left
+        self.god = None
+        try:
+            with open(os.path.join(self.home, "pm2.pid")) as f:
+                self.god = int(f.read().strip())
+        except (OSError, ValueError):
+            pass
+        return self.god
+
+    @property
+    def pid(self):
+        return self.god
+
+    def exited(self):
+        return self.god is None or not procutil.alive(self.god)
+
+    def kill(self):
+        """`pm2 kill` (stops the apps, then the God daemon), then SIGKILL by pid whatever is left."""
+        if self.home and not self.exited():
+            try:
+                subprocess.run([self.binary, "kill"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=self.env(), cwd=self.rundir,
+                               start_new_session=True, timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        left = procutil.kill_marked(self.rundir, daemons=[self.god] if not self.exited() else [], reap=True)
+        self.god = None
+        return left
+
+    def measured_pid(self):
+        pid = self.god
+        e = procutil.exe(pid) or ""
+        if not os.path.basename(e).startswith("node"):
+            raise RuntimeError(f"pid {pid} is {e!r}, not PM2's node God daemon")
+        return pid
+
+
+PEERS = {"supervisord": Supervisord, "taskmaster": Taskmaster, "pm2": Pm2}

@@ -21,32 +21,54 @@ def fmt(value, unit):
         return f"{value:.1f} MB"
     if unit == "%":
         return f"{value:.3f} %"
+    if unit == "x":
+        return f"{value:.2f}×"
+    if unit == "cpu":
+        return f"{value:.3f} CPU-s/GiB"
+    if unit == "lines":
+        return f"{value:,}"
     return str(value)
 
 
-def ratio(sd, tm):
-    if isinstance(sd, (int, float)) and isinstance(tm, (int, float)) and tm > 0:
-        r = sd / tm
-        return f"{r:,.0f}×" if r >= 100 else f"{r:.2f}×" if r < 10 else f"{r:.1f}×"
-    return "—"
+def ratio(peer, tm, better="lower"):
+    """How far ahead Taskmaster is: peer/tm when lower is better, tm/peer when higher is; so
+    above 1× always means that Taskmaster is ahead."""
+    if better is None or not isinstance(peer, (int, float)) or not isinstance(tm, (int, float)):
+        return None
+    num, den = (peer, tm) if better == "lower" else (tm, peer)
+    if den <= 0:
+        return None
+    r = num / den
+    return f"{r:,.0f}×" if r >= 100 else f"{r:.2f}×" if r < 10 else f"{r:.1f}×"
 
 
 def order_key(bench_obj):
     known = [("respawn", m) for m, _, _ in bench_obj.RESPAWN_METRICS] + \
             [("spawn1000", m) for m, _, _ in bench_obj.SPAWN_METRICS] + \
-            [("stopall", m) for m, _, _ in bench_obj.STOP_METRICS]
+            [("stopall", m) for m, _, _ in bench_obj.STOP_METRICS] + \
+            [("throughput", m[0]) for m in bench_obj.THROUGHPUT_METRICS] + \
+            [("integrity", m[0]) for m in bench_obj.INTEGRITY_METRICS] + \
+            [("attach", m[0]) for m in bench_obj.ATTACH_METRICS]
     return lambda k: known.index(k) if k in known else len(known)
 
 
 def render(b):
-    lines = ["| benchmark | metric | taskmaster | supervisord | ratio (sd/tm) | target (taskmaster) |",
-             "|---|---|---|---|---|---|"]
+    # The PM2 column appears only in runs that include it (the output benchmarks), so the
+    # control-plane tables keep the layout of the earlier results.
+    pm2 = any("pm2" in row for row in b.results.values())
+    peers = ("taskmaster", "supervisord", "pm2") if pm2 else ("taskmaster", "supervisord")
+    if pm2:
+        lines = ["| benchmark | metric | taskmaster | supervisord | pm2 | ratio (> 1× = taskmaster ahead) | "
+                 "target (taskmaster) |", "|---|---|---|---|---|---|---|"]
+    else:
+        lines = ["| benchmark | metric | taskmaster | supervisord | ratio (sd/tm) | target (taskmaster) |",
+                 "|---|---|---|---|---|---|"]
     for key in sorted(b.results, key=order_key(b)):
         bench, metric = key
         row = b.results[key]
         unit = row["_fmt"]
         cells = []
-        for peer in ("taskmaster", "supervisord"):
+        for peer in peers:
             if peer in row:
                 c = fmt(row[peer], unit)
                 if row.get(peer + "_extra"):
@@ -56,9 +78,20 @@ def render(b):
             else:
                 c = "not run"
             cells.append(c)
-        lines.append(f"| {bench} | {metric} | {cells[0]} | {cells[1]} | "
-                     f"{ratio(row.get('supervisord'), row.get('taskmaster'))} | {row['_target'] or '—'} |")
+        better = row.get("_better", "lower")
+        if pm2:
+            r = [f"{short} {x}" for short, peer in (("sd", "supervisord"), ("pm2", "pm2"))
+                 if (x := ratio(row.get(peer), row.get("taskmaster"), better))]
+            r = " · ".join(r) or "—"
+        else:
+            r = ratio(row.get("supervisord"), row.get("taskmaster"), better) or "—"
+        lines.append(f"| {bench} | {metric} | {' | '.join(cells)} | {r} | {row['_target'] or '—'} |")
     out = "\n".join(lines) + "\n"
+    if getattr(b, "output_baseline", None):
+        t, runs, n = b.output_baseline
+        out += (f"\nBaseline (direct): the same writer with its stdout redirected to a file by the shell, on the "
+                f"same filesystem: {fmt(t, 's')} for {n / (1 << 20):,.0f} MiB ({n / (1 << 20) / t:,.0f} MiB/s; median of "
+                f"{', '.join(fmt(x, 's') for x in runs)}).\n")
     if getattr(b, "baseline", None):
         med, p99, n = b.baseline
         out += (f"\nBaseline: a bash `while` loop running the stamp program back to back respawns with a median of "
