@@ -67,7 +67,10 @@ public final class OutputPump implements AutoCloseable {
             try {
                 n = Fds.read(s.fd(), buf, CHUNK);
             } catch (NativeException e) {
-                log.warn("reading output fd {}: {}", s.fd(), e.getMessage());
+                // EIO is how a terminal's master says the last holder of the slave has gone: its end of file.
+                if (e.errno() != dev.taskmaster.server.os.Errno.EIO) {
+                    log.warn("reading output fd {}: {}", s.fd(), e.getMessage());
+                }
                 n = 0;
             }
             if (n == Fds.WOULD_BLOCK) {
