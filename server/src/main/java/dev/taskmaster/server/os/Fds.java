@@ -58,6 +58,14 @@ public final class Fds {
         return LibC.check("fcntl(F_DUPFD_CLOEXEC)", LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 3));
     }
 
+    /**
+     * Asks for a pipe buffer of {@code bytes} (F_SETPIPE_SZ); returns whether the kernel agreed.
+     * A bigger buffer lets a fast writer hand over more per wake-up of its reader.
+     */
+    public static boolean setPipeSize(int fd, int bytes) {
+        return LibC.fcntl(fd, LibC.F_SETPIPE_SZ, bytes) >= 0;
+    }
+
     public static boolean isNonBlocking(int fd) throws NativeException {
         return (LibC.check("fcntl", LibC.fcntl(fd, LibC.F_GETFL, 0)) & LibC.O_NONBLOCK) != 0;
     }

@@ -42,6 +42,7 @@ final class LibC {
     static final int O_NONBLOCK = 04000;
     static final int O_CLOEXEC = 02000000;
     static final int F_DUPFD_CLOEXEC = 1030;
+    static final int F_SETPIPE_SZ = 1031;
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
