@@ -1,6 +1,6 @@
 package dev.taskmaster.server.api;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.proto.v1.AttachOutputResponse;
 import dev.taskmaster.proto.v1.InputLease;
@@ -261,10 +261,11 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
                 if (p.offset() > cursor) {
                     skip(p.offset()); // evicted between the check and the read
                 }
+                // The piece's array is a fresh copy nobody writes again: wrapping it saves a copy per chunk.
                 out.onNext(AttachOutputResponse.newBuilder().setChunk(OutputChunk.newBuilder()
                         .setStream(p.stream() == dev.taskmaster.server.output.StdStream.STDOUT
                                 ? OutputStream.OUTPUT_STREAM_STDOUT : OutputStream.OUTPUT_STREAM_STDERR)
-                        .setOffset(p.offset()).setData(ByteString.copyFrom(p.data()))).build());
+                        .setOffset(p.offset()).setData(UnsafeByteOperations.unsafeWrap(p.data()))).build());
                 cursor = p.offset() + p.data().length;
             }
         }

@@ -32,9 +32,12 @@ import java.util.Objects;
  * <p>Timestamps (optional): every line starts with the UTC time its first byte was read,
  * {@code 2026-11-05T12:03:01.123Z }.
  *
- * <p>A deleted or replaced file is noticed before each write (one {@code stat} of the path,
- * compared with the open file's identity) and opened again, so output never goes into a file
- * nobody can see. {@link #reopen} (SIGUSR2) does the same on request, for external logrotate.
+ * <p>A deleted, moved or replaced file is noticed before each write (one {@code stat} of the
+ * path, compared with the open file's device and inode) and opened again by name, so output
+ * never goes into a file nobody can see. Checked per write rather than on a timer or with
+ * inotify: a write batch is up to 256 KiB, next to which a stat costs little, and the window in
+ * which bytes could go astray shrinks to the stat-to-write gap. {@link #reopen} (SIGUSR2) does
+ * the same on request, for logrotate's postrotate scripts.
  *
  * <p>Threading: thread-safe (one lock). Writes come from the output pump thread, {@link #reopen}
  * from the signal thread, {@link #clear} from gRPC threads; a slow disk makes the writer wait,
