@@ -67,6 +67,8 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
     private final Path logdir;
     private final Runnable onClose;
     private final ArrayDeque<Control> control = new ArrayDeque<>();
+    /** Where processes that have not been announced yet begin: output beyond waits for their start notices. */
+    private final java.util.List<Long> barriers = new java.util.ArrayList<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean pending;
     /** Serialises notices, so an exit waiting for the last output is not overtaken by the next start. */
@@ -130,9 +132,20 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
             case EngineEvent.StateChanged c when c.process().equals(name) -> {
                 if (c.to() == dev.taskmaster.server.engine.ProcessState.STARTING && c.pid() > 0) {
                     ProcessNotice n = notice(ProcessNoticeKind.PROCESS_NOTICE_KIND_STARTED, c);
-                    int pid = c.pid();
-                    chain(CompletableFuture.completedFuture(null), () -> new Control(
-                            output.runStart(pid, space).orElse(output.ring().end(space)), message(n), null));
+                    long at = output.runStart(c.pid(), space).orElse(output.ring().end(space));
+                    chain(CompletableFuture.completedFuture(null), () -> {
+                        synchronized (this) {
+                            barriers.remove(Long.valueOf(at)); // set by runBegins
+                        }
+                        return new Control(at, message(n), null);
+                    });
+                } else if (c.to() == dev.taskmaster.server.engine.ProcessState.STARTING) {
+                    synchronized (this) {
+                        if (!barriers.isEmpty()) {
+                            barriers.removeLast(); // the spawn failed: no output, no notice
+                        }
+                    }
+                    wake();
                 } else if (c.exit().isPresent() && c.from().hasProcess()
                         && !(c.exit().get().outcome() instanceof ExitOutcome.SpawnFailed)) {
                     ProcessNotice n = notice(ProcessNoticeKind.PROCESS_NOTICE_KIND_EXITED, c);
@@ -193,6 +206,18 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         wake();
     }
 
+    /**
+     * A new process of the instance is about to print from {@code start} on: its output waits
+     * until the start notice is queued (which may itself wait behind an exit notice that waits
+     * for the previous process's last output).
+     */
+    @Override
+    public void runBegins(long[] start) {
+        synchronized (this) {
+            barriers.add(start[space.ordinal()]);
+        }
+    }
+
     /** Something new to send (output, a message, or room in the client's window). Returns at once. */
     @Override
     public void wake() {
@@ -250,6 +275,9 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
                 continue;
             }
             long limit = Math.min(ring.end(space), c != null ? c.at() : Long.MAX_VALUE);
+            for (long b : barriers) {
+                limit = Math.min(limit, Math.max(b, cursor));
+            }
             if (cursor >= limit) {
                 if (c != null && c.at() > ring.end(space)) {
                     cursor = c.at(); // cannot happen (offsets come from the ring), but never wedge on it

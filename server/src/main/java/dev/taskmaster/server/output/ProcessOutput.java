@@ -244,7 +244,9 @@ public final class ProcessOutput {
     public final class Run {
         private final boolean runTty;
         private final long[] start = new long[3];
+        /** Offsets right after this run's last output (pump thread; read once drained). */
         private final long[] end = new long[3];
+        private boolean wrote;
         private final CompletableFuture<Void> drained = new CompletableFuture<>();
         private int openStreams;
         private ProcessInput runInput;
@@ -253,6 +255,9 @@ public final class ProcessOutput {
             this.runTty = runTty;
             for (OffsetSpace s : OffsetSpace.values()) {
                 start[s.ordinal()] = ring.end(s);
+            }
+            for (Viewer v : viewers) {
+                v.runBegins(start.clone());
             }
         }
 
@@ -286,10 +291,22 @@ public final class ProcessOutput {
         }
 
         private void markDrained() {
+            if (!wrote) {
+                System.arraycopy(start, 0, end, 0, 3);
+            }
+            drained.complete(null);
+        }
+
+        /**
+         * Right after one of this run's own batches went into the ring: its end is the end of
+         * this run's output so far. The pump appends one batch at a time, so no other run's
+         * bytes can come in between (a next run's output may follow this run's last bytes).
+         */
+        private void wrote() {
             for (OffsetSpace s : OffsetSpace.values()) {
                 end[s.ordinal()] = ring.end(s);
             }
-            drained.complete(null);
+            wrote = true;
         }
 
         /** The process exited: its input goes with it. */
@@ -322,6 +339,7 @@ public final class ProcessOutput {
 
             public void write(ByteBuffer bytes) {
                 append(stream, bytes);
+                wrote();
             }
 
             /** End of file on the stream. */

@@ -7,8 +7,18 @@ package dev.taskmaster.server.output;
  * cursor.
  *
  * <p>Threading: {@link #wake} is called on the output pump thread for every batch of output
- * and must return at once (set a flag, schedule work elsewhere).
+ * and must return at once (set a flag, schedule work elsewhere); {@link #runBegins} likewise on
+ * the engine thread.
  */
 public interface Viewer {
     void wake();
+
+    /**
+     * A process is about to be spawned; its output will start at {@code start} (indexed by
+     * {@link OffsetSpace#ordinal()}). Called on the launching (engine) thread, before anything
+     * of the new process can be read, so a viewer can hold the new output back until it has
+     * said that the process started.
+     */
+    default void runBegins(long[] start) {
+    }
 }

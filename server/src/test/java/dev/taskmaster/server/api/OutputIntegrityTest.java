@@ -8,12 +8,12 @@ import dev.taskmaster.proto.v1.SendInputRequest;
 import dev.taskmaster.server.engine.ProcessState;
 import dev.taskmaster.server.output.OffsetSpace;
 import dev.taskmaster.server.output.RotatingLogFile;
+import dev.taskmaster.server.output.RotatingLogFileTest;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,18 +24,6 @@ class OutputIntegrityTest {
 
     @TempDir
     Path tmp;
-
-    static List<Path> logFiles(Path log) {
-        List<Path> out = new ArrayList<>();
-        for (int i = 1000; i >= 1; i--) {
-            Path b = log.resolveSibling(log.getFileName() + "." + i);
-            if (Files.exists(b)) {
-                out.add(b);
-            }
-        }
-        out.add(log);
-        return out;
-    }
 
     @Test
     void numberedLinesAtFullSpeedSurviveDozensOfRotationsExactlyOnceInOrder() throws Exception {
@@ -66,7 +54,7 @@ class OutputIntegrityTest {
                         () -> d.outputs.of("count").ring().end(OffsetSpace.COMBINED) == expected);
             }
             Path log = d.dir.resolve("logs/count.stdout.log");
-            List<Path> files = logFiles(log);
+            List<Path> files = RotatingLogFileTest.files(log);
             assertThat(files.size()).as("rotations").isGreaterThan(100);
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (Path f : files) {

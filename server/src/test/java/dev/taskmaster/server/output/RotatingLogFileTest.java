@@ -14,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RotatingLogFileTest {
+public class RotatingLogFileTest {
 
     @TempDir
     Path tmp;
@@ -24,7 +24,7 @@ class RotatingLogFileTest {
     }
 
     /** The backups, oldest first, then the live file. */
-    static List<Path> files(Path log) {
+    public static List<Path> files(Path log) {
         List<Path> out = new ArrayList<>();
         for (int i = 1000; i >= 1; i--) {
             Path b = log.resolveSibling(log.getFileName() + "." + i);
