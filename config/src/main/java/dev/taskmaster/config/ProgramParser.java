@@ -20,7 +20,7 @@ final class ProgramParser {
     static final Set<String> KEYS = Set.of("cmd", "numprocs", "process_name", "autostart", "autorestart",
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
-            "killasgroup", "tty", "logfile_maxbytes", "logfile_backups");
+            "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
@@ -91,6 +91,8 @@ final class ProgramParser {
         long maxBytes = r.get("logfile_maxbytes", LogRotation.DEFAULT.maxBytes(), Values::size);
         int backups = r.get("logfile_backups", LogRotation.DEFAULT.backups(),
                 (s, n, p) -> Values.integer(s, n, p, 0, 1000));
+        boolean timestamps = r.get("logfile_timestamps", false, Values::bool);
+        long outputBuffer = r.get("output_buffer", ProgramSpec.DEFAULT_OUTPUT_BUFFER, ProgramParser::outputBuffer);
         r.rejectUnknown(KEYS);
 
         if (redirectStderr && r.has("stderr")) {
@@ -113,7 +115,7 @@ final class ProgramParser {
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, stopasgroup, killasgroup, tty,
-                new LogRotation(maxBytes, backups)));
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer));
     }
 
     private static boolean reject(Source src, Node node, String path, String message) {
@@ -160,6 +162,11 @@ final class ProgramParser {
         } catch (IllegalArgumentException e) {
             r.source().error(at, path, e.getMessage());
         }
+    }
+
+    private static Optional<Long> outputBuffer(Source src, Node node, String path) {
+        return Values.size(src, node, path).filter(b -> b >= ProgramSpec.MIN_OUTPUT_BUFFER && b <= ProgramSpec.MAX_OUTPUT_BUFFER
+                || reject(src, node, path, "output_buffer must be between 4KB and 1GB, found " + b + " bytes"));
     }
 
     private static Optional<RestartPolicy> restartPolicy(Source src, Node node, String path) {

@@ -39,6 +39,8 @@ import java.util.Set;
  * @param killasgroup    send SIGKILL to the whole process group
  * @param tty            run on a pseudo-terminal instead of pipes
  * @param logRotation    size rotation of the captured output's log files
+ * @param logfileTimestamps prefix every line written to the log files with the time it was read
+ * @param outputBuffer   bytes of recent output kept in memory per instance, for tail and attach
  */
 public record ProgramSpec(
         String name,
@@ -66,10 +68,17 @@ public record ProgramSpec(
         boolean stopasgroup,
         boolean killasgroup,
         boolean tty,
-        LogRotation logRotation) {
+        LogRotation logRotation,
+        boolean logfileTimestamps,
+        long outputBuffer) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
+    /** Default of {@code output_buffer}: enough for several screens of scrollback and a useful tail. */
+    public static final long DEFAULT_OUTPUT_BUFFER = 1024 * 1024;
+    /** Limits of {@code output_buffer}: one page at least, and a bound on what one program can pin in memory. */
+    public static final long MIN_OUTPUT_BUFFER = 4096;
+    public static final long MAX_OUTPUT_BUFFER = 1024L * 1024 * 1024;
 
     public ProgramSpec {
         Objects.requireNonNull(name);
@@ -94,7 +103,7 @@ public record ProgramSpec(
     public ProgramSpec withNumprocs(int count, String namePattern) {
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
-                user, priority, group, stopasgroup, killasgroup, tty, logRotation);
+                user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

@@ -20,6 +20,7 @@ import dev.taskmaster.server.os.Privileges;
 import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.UserInfo;
 import dev.taskmaster.server.os.Users;
+import dev.taskmaster.server.output.Outputs;
 import dev.taskmaster.server.spawn.ChildWatcher;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running daemon instance, from start-up to exit: log, socket, pidfile, the engine and its
  * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
- * configuration, SIGTERM and SIGINT stop every process and end the daemon with exit code 0.
+ * configuration, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
+ * and SIGINT stop every process and end the daemon with exit code 0.
  */
 final class Daemon implements DaemonControl {
 
@@ -66,6 +68,8 @@ final class Daemon implements DaemonControl {
     private EmbeddedShell shell;
     private volatile DaemonInfo info;
     private volatile Engine engine;
+    private volatile Outputs outputs;
+    private volatile TaskmasterService service;
 
     private Daemon(Options options) {
         this.options = options;
@@ -106,11 +110,17 @@ final class Daemon implements DaemonControl {
                 EngineThread engineThread = new EngineThread()) {
             EventJournal journal = new EventJournal(10_000);
             journal.addListener(new EventLogger());
-            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), paths.logdir());
+            Outputs outputs = new Outputs(paths.logdir());
+            this.outputs = outputs;
+            journal.addListener(outputs);
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
-            ApiServer api = new ApiServer(paths.socket(), () -> new TaskmasterService(() -> info, Clock.systemUTC(), engine, this));
+            ApiServer api = new ApiServer(paths.socket(), () -> {
+                service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
+                return service;
+            });
             // Programs start before the API binds, unless privileges are to be dropped: then the
             // socket is bound as root first and handed over, and programs start as the new user.
             boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
@@ -144,6 +154,10 @@ final class Daemon implements DaemonControl {
             }
             shutdown(engine, reason);
             awaitOutput(pump);
+            if (service != null) {
+                service.endStreams();
+            }
+            outputs.close();
             return finish(api, paths, 0);
         } catch (NativeException e) {
             log.error("cannot start supervision: {}", e.getMessage());
@@ -179,6 +193,11 @@ final class Daemon implements DaemonControl {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return "interrupted";
+            }
+            if (signal.equals("SIGUSR2")) {
+                log.info("received SIGUSR2: reopening the program log files");
+                outputs.reopenLogs();
+                continue;
             }
             if (!signal.equals("SIGHUP")) {
                 return signal;

@@ -4,7 +4,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Catches SIGTERM, SIGINT (shut down) and SIGHUP (reload) and hands them, in order, to the
+ * Catches SIGTERM, SIGINT (shut down), SIGHUP (reload) and SIGUSR2 (reopen the program log
+ * files) and hands them, in order, to the
  * daemon's main thread. The handlers only enqueue; the main thread does the work. Without
  * this, the JVM would die on SIGTERM with 128+15 and leave the children behind.
  */
@@ -14,7 +15,7 @@ final class DaemonSignals {
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
 
     void install() {
-        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+        for (String name : new String[] {"TERM", "INT", "HUP", "USR2"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> received.add("SIG" + s.getName()));
         }
     }

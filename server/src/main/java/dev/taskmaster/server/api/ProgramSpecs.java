@@ -39,7 +39,8 @@ final class ProgramSpecs {
                 .setStdout(output(p.stdout())).setStderr(output(p.stderr())).setRedirectStderr(p.redirectStderr())
                 .putAllEnv(p.env()).setPriority(p.priority()).setGroup(p.group()).setStopasgroup(p.stopasgroup())
                 .setKillasgroup(p.killasgroup()).setTty(p.tty())
-                .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()));
+                .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
+                .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer());
         p.workingdir().ifPresent(d -> b.setWorkingdir(d.toString()));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
@@ -152,6 +153,12 @@ final class ProgramSpecs {
         if (p.hasLogRotation()) {
             line(y, "logfile_maxbytes", String.valueOf(p.getLogRotation().getMaxBytes()));
             line(y, "logfile_backups", String.valueOf(p.getLogRotation().getBackups()));
+        }
+        if (p.getLogfileTimestamps()) {
+            line(y, "logfile_timestamps", "true");
+        }
+        if (p.hasOutputBufferBytes()) {
+            line(y, "output_buffer", String.valueOf(p.getOutputBufferBytes()));
         }
         return y.toString();
     }

@@ -32,6 +32,7 @@ import dev.taskmaster.proto.v1.WatchEventsResponse;
 import dev.taskmaster.server.Version;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.output.Outputs;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -70,10 +71,17 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final DaemonControl control;
     private final ProcessCommands commands;
     private final ProgramEditor editor;
+    private final OutputRpcs output;
     private final String journalId = UUID.randomUUID().toString();
     private final String hostname = hostname();
 
     public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control) {
+        this(info, clock, engine, control, new Outputs(info.get().paths().logdir()));
+    }
+
+    /** @param outputs the daemon's captured output: the same registry the launcher writes to */
+    public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control, Outputs outputs) {
+        this.output = new OutputRpcs(info, clock, engine, outputs);
         this.info = info;
         this.clock = clock;
         this.engine = engine;
@@ -299,6 +307,64 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                 session.fail(e);
             }
         });
+    }
+
+    @Override
+    public void tailOutput(dev.taskmaster.proto.v1.TailOutputRequest r, StreamObserver<dev.taskmaster.proto.v1.TailOutputResponse> response) {
+        unary(() -> output.tail(r), response);
+    }
+
+    @Override
+    public void attachOutput(dev.taskmaster.proto.v1.AttachOutputRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.AttachOutputResponse> response) {
+        try {
+            output.attach(r, response);
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        }
+    }
+
+    @Override
+    public void sendInput(dev.taskmaster.proto.v1.SendInputRequest r, StreamObserver<dev.taskmaster.proto.v1.SendInputResponse> response) {
+        unary(() -> output.sendInput(r), response);
+    }
+
+    @Override
+    public void resizeTerminal(dev.taskmaster.proto.v1.ResizeTerminalRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.ResizeTerminalResponse> response) {
+        unary(() -> output.resize(r), response);
+    }
+
+    @Override
+    public void clearOutput(dev.taskmaster.proto.v1.ClearOutputRequest r, StreamObserver<dev.taskmaster.proto.v1.ClearOutputResponse> response) {
+        unary(() -> output.clear(r), response);
+    }
+
+    @Override
+    public void readDaemonLog(dev.taskmaster.proto.v1.ReadDaemonLogRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.ReadDaemonLogResponse> response) {
+        unary(() -> output.readDaemonLog(r), response);
+    }
+
+    /** Ends every AttachOutput stream with UNAVAILABLE (the daemon is about to exit). */
+    public void endStreams() {
+        output.endSessions();
+    }
+
+    /** Answers a call computed on the calling thread; a status exception becomes the call's status. */
+    private static <R> void unary(Supplier<R> call, StreamObserver<R> response) {
+        R value;
+        try {
+            value = call.get();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            response.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).withCause(e).asRuntimeException());
+            return;
+        }
+        response.onNext(value);
+        response.onCompleted();
     }
 
     private static Duration timeout(boolean set, com.google.protobuf.Duration d) {

@@ -53,6 +53,19 @@ public final class Fds {
         }
     }
 
+    /** A second descriptor for the same open file, close-on-exec (the file's flags, such as O_NONBLOCK, are shared). */
+    public static int dup(int fd) throws NativeException {
+        return LibC.check("fcntl(F_DUPFD_CLOEXEC)", LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 3));
+    }
+
+    /**
+     * Asks for a pipe buffer of {@code bytes} (F_SETPIPE_SZ); returns whether the kernel agreed.
+     * A bigger buffer lets a fast writer hand over more per wake-up of its reader.
+     */
+    public static boolean setPipeSize(int fd, int bytes) {
+        return LibC.fcntl(fd, LibC.F_SETPIPE_SZ, bytes) >= 0;
+    }
+
     public static boolean isNonBlocking(int fd) throws NativeException {
         return (LibC.check("fcntl", LibC.fcntl(fd, LibC.F_GETFL, 0)) & LibC.O_NONBLOCK) != 0;
     }
@@ -106,6 +119,28 @@ public final class Fds {
             if (errno != Errno.EINTR) {
                 throw new NativeException("write", errno);
             }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} until {@code fd} can be written without blocking (or is
+     * in error, which the next write reports). Returns whether it became ready; EINTR counts as
+     * not ready, so callers simply loop.
+     */
+    public static boolean awaitWritable(int fd, int timeoutMillis) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4); // struct pollfd {int fd; short events; short revents;}
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, LibC.POLLOUT);
+            int n = LibC.poll(pollfd, 1, timeoutMillis);
+            if (n == -1) {
+                int errno = LibC.errno();
+                if (errno == Errno.EINTR) {
+                    return false;
+                }
+                throw new NativeException("poll", errno);
+            }
+            return n > 0;
         }
     }
 

@@ -41,11 +41,22 @@ final class LibC {
     static final int O_APPEND = 02000;
     static final int O_NONBLOCK = 04000;
     static final int O_CLOEXEC = 02000000;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int F_SETPIPE_SZ = 1031;
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int FD_CLOEXEC = 1;
+    static final int O_NOCTTY = 0400;
+
+    // poll.h
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+
+    // asm-generic/ioctls.h (x86-64 and aarch64 share these)
+    static final long TIOCGWINSZ = 0x5413;
+    static final long TIOCSWINSZ = 0x5414;
 
     // spawn.h
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -86,6 +97,18 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle FCNTL = withErrno("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+
+    private static final MethodHandle POLL = withErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    // --- pseudo-terminals
+    private static final MethodHandle POSIX_OPENPT = withErrno("posix_openpt", INT_INT);
+    private static final MethodHandle GRANTPT = withErrno("grantpt", INT_INT);
+    private static final MethodHandle UNLOCKPT = withErrno("unlockpt", INT_INT);
+    /** Returns 0 or an error number (and sets errno). */
+    private static final MethodHandle PTSNAME_R = withErrno("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** {@code int ioctl(int fd, unsigned long request, ...)}, called with one pointer argument. */
+    private static final MethodHandle IOCTL_PTR = withErrno("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
 
     // --- posix_spawn (these return an error number; errno is not used)
     private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
@@ -197,6 +220,24 @@ final class LibC {
 
     static int fcntl(int fd, int cmd, int arg) {
         try { return (int) FCNTL.invokeExact(CAPTURED.get(), fd, cmd, arg); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
+        try { return (int) POLL.invokeExact(CAPTURED.get(), fds, nfds, timeoutMillis); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int posixOpenpt(int flags) { return callIntErrno(POSIX_OPENPT, flags); }
+
+    static int grantpt(int fd) { return callIntErrno(GRANTPT, fd); }
+
+    static int unlockpt(int fd) { return callIntErrno(UNLOCKPT, fd); }
+
+    static int ptsnameR(int fd, MemorySegment buf, long len) {
+        try { return (int) PTSNAME_R.invokeExact(CAPTURED.get(), fd, buf, len); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int ioctl(int fd, long request, MemorySegment arg) {
+        try { return (int) IOCTL_PTR.invokeExact(CAPTURED.get(), fd, request, arg); } catch (Throwable t) { throw unexpected(t); }
     }
 
     static int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment actions, MemorySegment attr,
@@ -350,6 +391,10 @@ final class LibC {
 
     private static int callVoid(MethodHandle handle) {
         try { return (int) handle.invokeExact(); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    private static int callIntErrno(MethodHandle errnoHandle, int a) {
+        try { return (int) errnoHandle.invokeExact(CAPTURED.get(), a); } catch (Throwable t) { throw unexpected(t); }
     }
 
     private static int callIntInt(MethodHandle errnoHandle, int a, int b) {

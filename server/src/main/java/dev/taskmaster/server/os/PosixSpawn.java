@@ -112,6 +112,13 @@ public final class PosixSpawn {
                 case Stdio.AppendFile(var path) -> open(arena, actions, target, path.toString(),
                         LibC.O_WRONLY | LibC.O_APPEND | LibC.O_CREAT, APPEND_MODE);
                 case Stdio.ReadFile(var path) -> open(arena, actions, target, path.toString(), LibC.O_RDONLY, 0);
+                case Stdio.Terminal(var slave) -> {
+                    if (target > 0 && stdio.get(0).equals(stdio.get(target))) {
+                        dup2(actions, 0, target);
+                    } else {
+                        open(arena, actions, target, slave.toString(), LibC.O_RDWR, 0);
+                    }
+                }
                 case Stdio.Inherit() -> { }
                 // dup2 onto itself is how glibc (>= 2.29) is asked to clear FD_CLOEXEC.
                 case Stdio.Fd(int ignored) -> dup2(actions, sources[target], target);

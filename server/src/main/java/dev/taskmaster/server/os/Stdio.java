@@ -31,6 +31,18 @@ public sealed interface Stdio {
         }
     }
 
+    /**
+     * The slave side of a pseudo-terminal, opened read-write in the child <em>without</em>
+     * O_NOCTTY. As stdin of a child started in a new session (posix_spawn runs setsid() before
+     * the file actions), the open makes it the child's controlling terminal; as stdout or stderr
+     * next to a terminal stdin with the same path it is a dup2 of descriptor 0.
+     */
+    record Terminal(Path slave) implements Stdio {
+        public Terminal {
+            Objects.requireNonNull(slave, "slave");
+        }
+    }
+
     /** Whatever the daemon's own descriptor of the same number is. */
     record Inherit() implements Stdio {}
 

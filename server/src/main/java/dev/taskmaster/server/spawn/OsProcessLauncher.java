@@ -10,6 +10,11 @@ import dev.taskmaster.server.os.Errno;
 import dev.taskmaster.server.os.Fds;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.Pipe;
+import dev.taskmaster.server.os.Pty;
+import dev.taskmaster.server.output.Outputs;
+import dev.taskmaster.server.output.ProcessInput;
+import dev.taskmaster.server.output.ProcessOutput;
+import dev.taskmaster.server.output.StdStream;
 import dev.taskmaster.server.os.PosixSpawn;
 import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.SpawnRequest;
@@ -31,8 +36,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts real processes with posix_spawn: a new session (so the process group can be signalled
- * as one), a clean signal state, no inherited descriptors, stdout/stderr into pipes the
- * {@link OutputPump} drains into log files, and exits reported by the {@link ChildWatcher}.
+ * as one), a clean signal state, no inherited descriptors, stdin from a pipe the daemon can
+ * write to, stdout/stderr into pipes the {@link OutputPump} drains into the instance's
+ * {@link ProcessOutput} (or, with {@code tty}, all three on a pseudo-terminal that becomes the
+ * child's controlling terminal), and exits reported by the {@link ChildWatcher}.
  * posix_spawn cannot set a umask or switch users, so those go through {@code sh -c 'umask …'}
  * and {@code setpriv}, added to the command line only when configured. Called on the engine
  * thread only.
@@ -42,31 +49,42 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private static final Logger log = LoggerFactory.getLogger(OsProcessLauncher.class);
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    static final String DEFAULT_TERM = "xterm-256color";
 
     private final ChildWatcher watcher;
     private final OutputPump pump;
     private final Map<String, String> daemonEnv;
-    private final Path logdir;
+    private final Outputs outputs;
 
-    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Path logdir) {
+    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs) {
         this.watcher = watcher;
         this.pump = pump;
         this.daemonEnv = Map.copyOf(daemonEnv);
-        this.logdir = logdir;
+        this.outputs = outputs;
+    }
+
+    /** A launcher with an output registry of its own, logging under {@code logdir}. */
+    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Path logdir) {
+        this(watcher, pump, daemonEnv, new Outputs(logdir));
+    }
+
+    public Outputs outputs() {
+        return outputs;
     }
 
     /** The default log file of one stream of an instance: {@code <logdir>/<instance>.stdout.log}. */
     public static Path defaultLog(Path logdir, String instance, String stream) {
-        return logdir.resolve(instance + "." + stream + ".log");
+        return Outputs.defaultLog(logdir, instance, stream);
     }
 
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
         ProgramSpec p = instance.program();
-        if (p.tty()) {
-            log.warn("{}: tty: true is not supported yet; it runs on pipes, with stderr merged into stdout", instance.name());
-        }
         Map<String, String> env = environment(instance);
+        if (p.tty() && !env.containsKey("TERM")) {
+            // Whoever attaches later brings a real terminal; this is what nearly all of them understand.
+            env.put("TERM", DEFAULT_TERM);
+        }
         Path dir = Executables.directory(p.workingdir());
         Path exe = Executables.resolve(p.argv().getFirst(), env.get("PATH"), dir);
         List<String> argv = new ArrayList<>(p.argv());
@@ -96,48 +114,100 @@ public final class OsProcessLauncher implements ProcessLauncher {
         return spawn(instance, program, argv, env, dir, onExit);
     }
 
-    private LaunchedProcess spawn(InstanceSpec instance, Path program, List<String> argv, Map<String, String> env,
-            Path dir, Consumer<ExitOutcome> onExit) throws SpawnException {
-        ProgramSpec p = instance.program();
-        List<Integer> parentEnds = new ArrayList<>();
-        List<Integer> readEnds = new ArrayList<>();
-        List<OutputPump.Sink> sinks = new ArrayList<>();
-        try {
-            Stdio out = output(p.stdout(), instance.name(), "stdout", parentEnds, readEnds, sinks);
-            Stdio err = p.redirectStderr() || p.tty() ? out
-                    : output(p.stderr(), instance.name(), "stderr", parentEnds, readEnds, sinks);
-            SpawnRequest request = new SpawnRequest(program, argv, env, Optional.of(dir), Stdio.devNull(), out, err, true);
-            int pid = PosixSpawn.spawn(request);
-            // The child has its copies; ours must go so the pump sees end of file when the child exits.
-            parentEnds.forEach(Fds::closeQuietly);
-            for (int i = 0; i < readEnds.size(); i++) {
-                pump.add(readEnds.get(i), sinks.get(i));
+    /** Descriptors of one spawn: what the child gets, what we keep, and what to undo if it fails. */
+    private static final class Plumbing {
+        final List<Integer> childEnds = new ArrayList<>();
+        final List<Integer> readEnds = new ArrayList<>();
+        final List<ProcessOutput.Run.Sink> sinks = new ArrayList<>();
+        int inputFd = -1;
+
+        void closeAll() {
+            childEnds.forEach(Fds::closeQuietly);
+            readEnds.forEach(Fds::closeQuietly);
+            sinks.forEach(ProcessOutput.Run.Sink::close);
+            if (inputFd >= 0) {
+                Fds.closeQuietly(inputFd);
             }
-            watcher.watch(pid, p.killasgroup(), status -> onExit.accept(outcome(status)));
-            return new Launched(pid);
-        } catch (NativeException e) {
-            parentEnds.forEach(Fds::closeQuietly);
-            readEnds.forEach(Fds::closeQuietly);
-            sinks.forEach(OutputPump.Sink::close);
-            throw new SpawnException(describe(program, e));
-        } catch (IOException e) {
-            parentEnds.forEach(Fds::closeQuietly);
-            readEnds.forEach(Fds::closeQuietly);
-            sinks.forEach(OutputPump.Sink::close);
-            throw new SpawnException("cannot open the output log: " + e.getMessage());
         }
     }
 
-    private Stdio output(OutputSpec spec, String instance, String stream, List<Integer> parentEnds,
-            List<Integer> readEnds, List<OutputPump.Sink> sinks) throws NativeException, IOException {
+    private LaunchedProcess spawn(InstanceSpec instance, Path program, List<String> argv, Map<String, String> env,
+            Path dir, Consumer<ExitOutcome> onExit) throws SpawnException {
+        ProgramSpec p = instance.program();
+        ProcessOutput output;
+        try {
+            output = outputs.configure(instance);
+        } catch (IOException e) {
+            throw new SpawnException("cannot open the output log: " + e.getMessage());
+        }
+        ProcessOutput.Run run = output.beginRun(p.tty());
+        Plumbing fds = new Plumbing();
+        try {
+            Stdio in;
+            Stdio out;
+            Stdio err;
+            if (p.tty()) {
+                int[] size = output.terminalSize();
+                Pty pty = Pty.open(size[0], size[1]);
+                fds.readEnds.add(pty.master());
+                fds.sinks.add(run.sink(StdStream.STDOUT));
+                // Its own descriptor for input and resizes: the pump closes the master at end of file.
+                fds.inputFd = Fds.dup(pty.master());
+                in = new Stdio.Terminal(pty.slave());
+                out = in;
+                err = in;
+            } else {
+                // A pipe, as supervisord gives: input can be sent, and a program reading stdin waits rather than seeing EOF.
+                Pipe stdin = Pipe.create();
+                fds.childEnds.add(stdin.readFd());
+                fds.inputFd = stdin.writeFd();
+                in = Stdio.fd(stdin.readFd());
+                out = output(p.stdout(), run, StdStream.STDOUT, fds);
+                err = p.redirectStderr() ? out : output(p.stderr(), run, StdStream.STDERR, fds);
+            }
+            Fds.setNonBlocking(fds.inputFd, true);
+            SpawnRequest request = new SpawnRequest(program, argv, env, Optional.of(dir), in, out, err, true);
+            int pid = PosixSpawn.spawn(request);
+            // The child has its copies; ours must go so the pump sees end of file when the child exits.
+            fds.childEnds.forEach(Fds::closeQuietly);
+            fds.childEnds.clear();
+            ProcessInput input = new ProcessInput(fds.inputFd, p.tty());
+            fds.inputFd = -1;
+            run.started(pid, input);
+            for (int i = 0; i < fds.readEnds.size(); i++) {
+                ProcessOutput.Run.Sink sink = fds.sinks.get(i);
+                pump.add(fds.readEnds.get(i), new OutputPump.Sink() {
+                    @Override
+                    public void write(java.nio.ByteBuffer bytes) {
+                        sink.write(bytes);
+                    }
+
+                    @Override
+                    public void close() {
+                        sink.close();
+                    }
+                });
+            }
+            watcher.watch(pid, p.killasgroup(), status -> {
+                run.exited();
+                onExit.accept(outcome(status));
+            });
+            return new Launched(pid);
+        } catch (NativeException e) {
+            fds.closeAll();
+            throw new SpawnException(describe(program, e));
+        }
+    }
+
+    private static Stdio output(OutputSpec spec, ProcessOutput.Run run, StdStream stream, Plumbing fds)
+            throws NativeException {
         return switch (spec) {
             case OutputSpec.Discard d -> Stdio.devNull();
             case OutputSpec.Capture c -> {
-                Path file = c.file().orElse(defaultLog(logdir, instance, stream));
-                sinks.add(new FileSink(file));
                 Pipe pipe = Pipe.create();
-                readEnds.add(pipe.readFd());
-                parentEnds.add(pipe.writeFd());
+                fds.readEnds.add(pipe.readFd());
+                fds.childEnds.add(pipe.writeFd());
+                fds.sinks.add(run.sink(stream));
                 yield Stdio.fd(pipe.writeFd());
             }
         };

@@ -29,7 +29,10 @@ public final class OutputPump implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(OutputPump.class);
-    private static final int CHUNK = 64 * 1024;
+    /** Bytes per read: with {@link #PIPE_SIZE} pipes, a flooding program is drained in few, large reads. */
+    private static final int CHUNK = 256 * 1024;
+    /** Pipe buffer asked for: four times the default, so a flooding program blocks less often; a terminal ignores it. */
+    private static final int PIPE_SIZE = 256 * 1024;
     /** Reads per pipe per wake-up, so one flooding program cannot starve the others. */
     private static final int READS_PER_TURN = 16;
 
@@ -48,6 +51,7 @@ public final class OutputPump implements AutoCloseable {
     /** Takes ownership of {@code readFd}: it is read until end of file, then closed, and the sink closed. */
     public void add(int readFd, Sink sink) throws NativeException {
         Fds.setNonBlocking(readFd, true);
+        Fds.setPipeSize(readFd, PIPE_SIZE); // best effort: a smaller pipe only costs more wake-ups
         synchronized (streams) {
             long token = loop.add(readFd, Epoll.EPOLLIN, this::pump);
             streams.put(token, new Stream(readFd, sink));
@@ -67,7 +71,10 @@ public final class OutputPump implements AutoCloseable {
             try {
                 n = Fds.read(s.fd(), buf, CHUNK);
             } catch (NativeException e) {
-                log.warn("reading output fd {}: {}", s.fd(), e.getMessage());
+                // EIO is how a terminal's master says the last holder of the slave has gone: its end of file.
+                if (e.errno() != dev.taskmaster.server.os.Errno.EIO) {
+                    log.warn("reading output fd {}: {}", s.fd(), e.getMessage());
+                }
                 n = 0;
             }
             if (n == Fds.WOULD_BLOCK) {

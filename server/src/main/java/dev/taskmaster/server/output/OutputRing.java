@@ -1,0 +1,184 @@
+package dev.taskmaster.server.output;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The most recent output of one instance, bounded in bytes, addressed by absolute offsets in
+ * each of the three {@link OffsetSpace}s. Bytes are stored once, in arrival order; a short
+ * index of segments (runs of one stream) maps stream offsets onto them. When the ring is full
+ * the oldest bytes go; offsets never move.
+ *
+ * <p>Threading: every method may be called from any thread (one lock; the pump thread appends,
+ * gRPC threads and viewers read). Nothing here blocks beyond copying bytes.
+ */
+public final class OutputRing {
+
+    /** Bytes a process wrote to one stream, with their offset in the space they were read in. */
+    public record Piece(StdStream stream, long offset, byte[] data) {
+    }
+
+    /** A run of bytes of one stream: its place in the combined space and in its stream's space. */
+    private static final class Segment {
+        final StdStream stream;
+        long combined;
+        long offset;
+        long length;
+
+        Segment(StdStream stream, long combined, long offset) {
+            this.stream = stream;
+            this.combined = combined;
+            this.offset = offset;
+        }
+    }
+
+    private byte[] data;
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    /** Combined offsets held: [start, end). */
+    private long start;
+    private long end;
+    private final long[] streamEnd = new long[2];
+
+    public OutputRing(int capacity) {
+        data = new byte[capacity];
+    }
+
+    public synchronized int capacity() {
+        return data.length;
+    }
+
+    /** Copies the remaining bytes of {@code bytes} in (its position is left unchanged). */
+    public synchronized void append(StdStream stream, ByteBuffer bytes) {
+        int n = bytes.remaining();
+        if (n == 0) {
+            return;
+        }
+        int cap = data.length;
+        // Only the last `cap` bytes can be held; the ones before still count in the offsets.
+        int keep = Math.min(n, cap);
+        copyIn(end + n - keep, bytes, bytes.position() + n - keep, keep);
+        Segment last = segments.peekLast();
+        if (last == null || last.stream != stream) {
+            last = new Segment(stream, end, streamEnd[stream.ordinal()]);
+            segments.addLast(last);
+        }
+        last.length += n;
+        end += n;
+        streamEnd[stream.ordinal()] += n;
+        evict(end - cap);
+        // Interleaved tiny writes of two streams would make one segment per write: bound the index too.
+        while (segments.size() > maxSegments(cap)) {
+            Segment first = segments.peekFirst();
+            evict(first.combined + first.length);
+        }
+    }
+
+    private static int maxSegments(int capacity) {
+        return Math.max(64, capacity / 256);
+    }
+
+    private void copyIn(long at, ByteBuffer src, int from, int n) {
+        int cap = data.length;
+        int pos = (int) (at % cap);
+        int first = Math.min(n, cap - pos);
+        src.get(from, data, pos, first);
+        if (first < n) {
+            src.get(from + first, data, 0, n - first);
+        }
+    }
+
+    /** Forgets everything before combined offset {@code newStart}. */
+    private void evict(long newStart) {
+        while (start < newStart && !segments.isEmpty()) {
+            Segment s = segments.peekFirst();
+            long drop = Math.min(s.length, newStart - start);
+            s.combined += drop;
+            s.offset += drop;
+            s.length -= drop;
+            start += drop;
+            if (s.length == 0) {
+                segments.removeFirst();
+            }
+        }
+        start = Math.max(start, Math.min(newStart, end));
+    }
+
+    /** Oldest offset still held in {@code space} (its end when nothing of it is held). */
+    public synchronized long start(OffsetSpace space) {
+        if (space == OffsetSpace.COMBINED) {
+            return start;
+        }
+        for (Segment s : segments) {
+            if (space.holds(s.stream)) {
+                return s.offset;
+            }
+        }
+        return streamEnd[space.ordinal()];
+    }
+
+    /** Offset the next byte of {@code space} will get. */
+    public synchronized long end(OffsetSpace space) {
+        return space == OffsetSpace.COMBINED ? end : streamEnd[space.ordinal()];
+    }
+
+    /**
+     * Up to {@code max} bytes of {@code space} from offset {@code from} on, as pieces of one
+     * stream each. Starts at {@link #start} when {@code from} is older than what is held.
+     */
+    public synchronized List<Piece> read(OffsetSpace space, long from, int max) {
+        List<Piece> out = new ArrayList<>();
+        long want = max;
+        for (Segment s : segments) {
+            if (want <= 0) {
+                break;
+            }
+            if (!space.holds(s.stream)) {
+                continue;
+            }
+            long segStart = space == OffsetSpace.COMBINED ? s.combined : s.offset;
+            long segEnd = segStart + s.length;
+            if (segEnd <= from) {
+                continue;
+            }
+            long first = Math.max(from, segStart);
+            int n = (int) Math.min(want, segEnd - first);
+            byte[] bytes = new byte[n];
+            copyOut(s.combined + (first - segStart), bytes);
+            out.add(new Piece(s.stream, first, bytes));
+            want -= n;
+        }
+        return out;
+    }
+
+    private void copyOut(long at, byte[] dst) {
+        int cap = data.length;
+        int pos = (int) (at % cap);
+        int first = Math.min(dst.length, cap - pos);
+        System.arraycopy(data, pos, dst, 0, first);
+        if (first < dst.length) {
+            System.arraycopy(data, 0, dst, first, dst.length - first);
+        }
+    }
+
+    /** Drops every byte held; offsets go on from where they are. */
+    public synchronized void clear() {
+        segments.clear();
+        start = end;
+    }
+
+    /** Changes the capacity, keeping the most recent bytes that fit. */
+    public synchronized void resize(int capacity) {
+        if (capacity == data.length) {
+            return;
+        }
+        evict(end - capacity);
+        byte[] next = new byte[capacity];
+        long held = end - start;
+        byte[] tmp = new byte[(int) held];
+        copyOut(start, tmp);
+        data = next;
+        copyIn(start, ByteBuffer.wrap(tmp), 0, tmp.length);
+    }
+}

@@ -1,0 +1,354 @@
+package dev.taskmaster.server.output;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArraySet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one instance has printed and everyone following it, owned by the daemon and kept
+ * across restarts of the process (keyed by instance name, not by one spawn): its log files,
+ * the in-memory {@link OutputRing}, its {@link Viewer}s, its input lease and the input of the
+ * process running now. Each spawn is a {@link Run}.
+ *
+ * <p>Threading: {@link #append} runs on the output pump thread and touches no lock but the
+ * log file's and the ring's; everything else may be called from any thread.
+ */
+public final class ProcessOutput {
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessOutput.class);
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    /** Runs remembered for {@link #drained}: exits are reported within moments of the run. */
+    private static final int RUNS_KEPT = 8;
+
+    private final String name;
+    private final LogFiles files;
+    private final OutputRing ring;
+    private final InputLeases leases = new InputLeases();
+    private final Set<Viewer> viewers = new CopyOnWriteArraySet<>();
+    /** Indexed by {@link StdStream#ordinal()}; null = that stream is not written to a file. */
+    private volatile RotatingLogFile[] logs = new RotatingLogFile[2];
+    /** Indexed by {@link StdStream#ordinal()}: discarded streams are neither logged nor kept. */
+    private volatile boolean[] captured = {true, true};
+    private volatile ProcessInput input;
+    private volatile boolean tty;
+    private volatile boolean running;
+    /** The size the last attached client asked for: a restarted tty program starts with it. */
+    private volatile int[] terminalSize = {dev.taskmaster.server.os.Pty.DEFAULT_ROWS, dev.taskmaster.server.os.Pty.DEFAULT_COLS};
+    private final Map<Integer, Run> runs = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Run> eldest) {
+            return size() > RUNS_KEPT;
+        }
+    };
+    private long lastWarning;
+
+    public ProcessOutput(String name, LogFiles files, int bufferBytes) {
+        this.name = name;
+        this.files = files;
+        this.ring = new OutputRing(bufferBytes);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public OutputRing ring() {
+        return ring;
+    }
+
+    public InputLeases leases() {
+        return leases;
+    }
+
+    /**
+     * Applies an instance's output settings: which streams are kept, their log files (null =
+     * not captured), rotation, timestamps and the ring's size. Called at each launch and when
+     * a reload updates the settings in place.
+     */
+    public synchronized void configure(Path stdoutFile, Path stderrFile, RotatingLogFile.Settings settings, int bufferBytes)
+            throws IOException {
+        RotatingLogFile[] next = new RotatingLogFile[2];
+        Path[] paths = {stdoutFile, stderrFile};
+        try {
+            for (int i = 0; i < 2; i++) {
+                if (paths[i] != null) {
+                    next[i] = files.acquire(paths[i], settings);
+                }
+            }
+        } catch (IOException e) {
+            for (RotatingLogFile f : next) {
+                if (f != null) {
+                    files.release(f);
+                }
+            }
+            throw e;
+        }
+        RotatingLogFile[] old = logs;
+        logs = next;
+        captured = new boolean[] {stdoutFile != null, stderrFile != null};
+        for (RotatingLogFile f : old) {
+            if (f != null) {
+                files.release(f);
+            }
+        }
+        ring.resize(bufferBytes);
+    }
+
+    /** The log file of {@code stream}, if it is captured. */
+    public Optional<RotatingLogFile> logFile(StdStream stream) {
+        return Optional.ofNullable(logs[stream.ordinal()]);
+    }
+
+    /** Called on the pump thread with each batch a stream delivered: log first, then memory, then viewers. */
+    void append(StdStream stream, ByteBuffer bytes) {
+        if (!captured[stream.ordinal()]) {
+            return;
+        }
+        RotatingLogFile file = logs[stream.ordinal()];
+        if (file != null) {
+            try {
+                file.write(bytes.duplicate());
+            } catch (IOException | RuntimeException e) {
+                warn("cannot write " + file.path() + ": " + e.getMessage());
+            }
+        }
+        ring.append(stream, bytes);
+        for (Viewer v : viewers) {
+            v.wake();
+        }
+    }
+
+    private void warn(String message) {
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (lastWarning != 0 && now - lastWarning < WARN_EVERY_NANOS) {
+                return;
+            }
+            lastWarning = now;
+        }
+        log.warn("{}: {}", name, message);
+    }
+
+    public void addViewer(Viewer v) {
+        viewers.add(v);
+    }
+
+    public void removeViewer(Viewer v) {
+        viewers.remove(v);
+    }
+
+    public int viewerCount() {
+        return viewers.size();
+    }
+
+    /** The input of the process running now; empty when none runs (or it has none). */
+    public Optional<ProcessInput> input() {
+        return Optional.ofNullable(input);
+    }
+
+    /** Whether a process of the instance is running (spawned, not yet exited). */
+    public boolean running() {
+        return running;
+    }
+
+    /** Remembers a terminal size set through ResizeTerminal, for the next process's terminal. */
+    public void terminalSize(int rows, int cols) {
+        terminalSize = new int[] {rows, cols};
+    }
+
+    /** {rows, cols} for a new terminal. */
+    public int[] terminalSize() {
+        return terminalSize.clone();
+    }
+
+    /** Whether the current (or last) process runs on a terminal. */
+    public boolean tty() {
+        return tty;
+    }
+
+    /** Empties the ring and the current log files (backups stay); offsets go on growing. */
+    public void clear() throws IOException {
+        ring.clear();
+        IOException failed = null;
+        for (RotatingLogFile f : logs) {
+            if (f != null) {
+                try {
+                    f.clear();
+                } catch (IOException e) {
+                    failed = e;
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Lets go of the log files: the instance is gone. Output still in flight is kept in memory only. */
+    public synchronized void release() {
+        RotatingLogFile[] old = logs;
+        logs = new RotatingLogFile[2];
+        for (RotatingLogFile f : old) {
+            if (f != null) {
+                files.release(f);
+            }
+        }
+    }
+
+    /**
+     * Completes once every stream of the run with this pid has reached end of file (its last
+     * output is in the ring and the log), at once for a run not known (long gone). A stream can
+     * stay open after the process exits when a child it left behind holds it: callers bound
+     * their wait.
+     */
+    public CompletableFuture<Void> drained(int pid) {
+        synchronized (runs) {
+            Run r = runs.get(pid);
+            return r == null ? CompletableFuture.completedFuture(null) : r.drained;
+        }
+    }
+
+    /** Offset in {@code space} at which the run with this pid began, if it is known. */
+    public Optional<Long> runStart(int pid, OffsetSpace space) {
+        synchronized (runs) {
+            Run r = runs.get(pid);
+            return r == null ? Optional.empty() : Optional.of(r.start[space.ordinal()]);
+        }
+    }
+
+    /** Offset in {@code space} right after the last output of the run with this pid, once it is drained. */
+    public Optional<Long> runEnd(int pid, OffsetSpace space) {
+        synchronized (runs) {
+            Run r = runs.get(pid);
+            return r == null || !r.drained.isDone() ? Optional.empty() : Optional.of(r.end[space.ordinal()]);
+        }
+    }
+
+    /** Starts a run: a process is about to be spawned with the sinks and input of the run. */
+    public Run beginRun(boolean onTty) {
+        return new Run(onTty);
+    }
+
+    /**
+     * One spawn of the instance. Threading: {@link #sink} and {@link #started} on the launching
+     * (engine) thread, {@link #exited} on the child watcher thread, the sinks on the pump thread.
+     */
+    public final class Run {
+        private final boolean runTty;
+        private final long[] start = new long[3];
+        /** Offsets right after this run's last output (pump thread; read once drained). */
+        private final long[] end = new long[3];
+        private boolean wrote;
+        private final CompletableFuture<Void> drained = new CompletableFuture<>();
+        private int openStreams;
+        private ProcessInput runInput;
+
+        private Run(boolean runTty) {
+            this.runTty = runTty;
+            for (OffsetSpace s : OffsetSpace.values()) {
+                start[s.ordinal()] = ring.end(s);
+            }
+            for (Viewer v : viewers) {
+                v.runBegins(start.clone());
+            }
+        }
+
+        /** A sink for one stream of this run; the run is drained when every sink is closed. */
+        public Sink sink(StdStream stream) {
+            synchronized (this) {
+                openStreams++;
+            }
+            return new Sink(stream);
+        }
+
+        /** The process was spawned: its pid, and its input (null if it has none). */
+        public void started(int pid, ProcessInput processInput) {
+            this.runInput = processInput;
+            synchronized (runs) {
+                runs.put(pid, this);
+            }
+            tty = runTty;
+            running = true;
+            ProcessOutput previous = ProcessOutput.this;
+            ProcessInput old = previous.input;
+            previous.input = processInput;
+            if (old != null) {
+                old.close("a new process replaced the one it belonged to");
+            }
+            synchronized (this) {
+                if (openStreams == 0) {
+                    markDrained();
+                }
+            }
+        }
+
+        private void markDrained() {
+            if (!wrote) {
+                System.arraycopy(start, 0, end, 0, 3);
+            }
+            drained.complete(null);
+        }
+
+        /**
+         * Right after one of this run's own batches went into the ring: its end is the end of
+         * this run's output so far. The pump appends one batch at a time, so no other run's
+         * bytes can come in between (a next run's output may follow this run's last bytes).
+         */
+        private void wrote() {
+            for (OffsetSpace s : OffsetSpace.values()) {
+                end[s.ordinal()] = ring.end(s);
+            }
+            wrote = true;
+        }
+
+        /** The process exited: its input goes with it. */
+        public void exited() {
+            running = false;
+            if (runInput != null) {
+                runInput.close("the process exited");
+                if (input == runInput) {
+                    input = null;
+                }
+            }
+        }
+
+        private void streamEnded() {
+            synchronized (this) {
+                if (--openStreams == 0) {
+                    markDrained();
+                }
+            }
+        }
+
+        /** Where the pump delivers one stream of this run. Pump thread only. */
+        public final class Sink {
+            private final StdStream stream;
+            private boolean ended;
+
+            private Sink(StdStream stream) {
+                this.stream = stream;
+            }
+
+            public void write(ByteBuffer bytes) {
+                append(stream, bytes);
+                wrote();
+            }
+
+            /** End of file on the stream. */
+            public void close() {
+                if (!ended) {
+                    ended = true;
+                    streamEnded();
+                }
+            }
+        }
+    }
+}

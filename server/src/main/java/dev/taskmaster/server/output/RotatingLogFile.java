@@ -1,0 +1,297 @@
+package dev.taskmaster.server.output;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Objects;
+
+/**
+ * A log file of captured output with size rotation on line boundaries.
+ *
+ * <p>Rotation: before a line that would make the file larger than {@code maxBytes}, the file is
+ * renamed to {@code file.1} (older backups shift up, the one beyond {@code backups} is
+ * deleted; with 0 backups the file is simply started again) and a new file begins with that
+ * line. Lines are never split, with one exception: a line longer than {@code maxBytes} is cut
+ * after {@code maxBytes} bytes and the file ends with {@link #SPLIT_MARK}; the rest of the line
+ * starts the next file. When a line arrives in pieces and the limit is crossed in its middle,
+ * the line is finished in the current file first, so a file can exceed the limit by less than
+ * one line. Concatenating the backups (oldest first) and the file gives back every byte, in
+ * order, with only the split marks added.
+ *
+ * <p>Timestamps (optional): every line starts with the UTC time its first byte was read,
+ * {@code 2026-11-05T12:03:01.123Z }.
+ *
+ * <p>A deleted, moved or replaced file is noticed before each write (one {@code stat} of the
+ * path, compared with the open file's device and inode) and opened again by name, so output
+ * never goes into a file nobody can see. Checked per write rather than on a timer or with
+ * inotify: a write batch is up to 256 KiB, next to which a stat costs little, and the window in
+ * which bytes could go astray shrinks to the stat-to-write gap. {@link #reopen} (SIGUSR2) does
+ * the same on request, for logrotate's postrotate scripts.
+ *
+ * <p>Threading: thread-safe (one lock). Writes come from the output pump thread, {@link #reopen}
+ * from the signal thread, {@link #clear} from gRPC threads; a slow disk makes the writer wait,
+ * which is how the program is slowed rather than its output dropped.
+ */
+public final class RotatingLogFile implements AutoCloseable {
+
+    /** How the file is rotated and written. */
+    public record Settings(long maxBytes, int backups, boolean timestamps) {
+    }
+
+    /** Ends a file whose last line was cut because it is longer than {@code logfile_maxbytes}. */
+    public static final String SPLIT_MARK = "\n[taskmaster: line longer than logfile_maxbytes, continued in the next file]\n";
+    private static final byte[] SPLIT_MARK_BYTES = SPLIT_MARK.getBytes(StandardCharsets.US_ASCII);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ")
+            .withZone(ZoneOffset.UTC);
+
+    private final Path path;
+    private Settings settings;
+    private FileChannel channel;
+    private Object fileKey;
+    private long size;
+    /** Bytes of the current, unfinished line already in this file; 0 at a line start. */
+    private long lineLen;
+    /** Whether the next byte starts a line, for timestamps (kept across rotations: a split line gets none). */
+    private boolean stampNext = true;
+    private byte[] scratch = new byte[0];
+    private byte[] stampedScratch = new byte[0];
+    private boolean closed;
+
+    public RotatingLogFile(Path path, Settings settings) throws IOException {
+        this.path = path.toAbsolutePath();
+        this.settings = Objects.requireNonNull(settings);
+        open();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public synchronized void settings(Settings next) {
+        this.settings = Objects.requireNonNull(next);
+    }
+
+    public synchronized Settings settings() {
+        return settings;
+    }
+
+    /** Writes the remaining bytes of {@code bytes} (consuming them), rotating as needed. */
+    public synchronized void write(ByteBuffer bytes) throws IOException {
+        if (closed) {
+            throw new IOException(path + " is closed");
+        }
+        ensureOpenAndCurrent();
+        if (settings.timestamps()) {
+            bytes = stamp(bytes);
+        }
+        writeLines(bytes);
+    }
+
+    private void writeLines(ByteBuffer b) throws IOException {
+        long max = settings.maxBytes();
+        while (b.hasRemaining()) {
+            int pos = b.position();
+            int rem = b.remaining();
+            if (max <= 0 || size + rem <= max) {
+                if (max > 0) {
+                    int nl = lastNewline(b, pos, pos + rem);
+                    lineLen = nl >= 0 ? pos + rem - (nl + 1) : lineLen + rem;
+                }
+                writeFully(b, rem);
+                return;
+            }
+            if (lineLen > 0) {
+                // Finish the line this file already holds the start of, unless it is too long for any file.
+                int nl = firstNewline(b, pos, pos + rem);
+                int rest = nl >= 0 ? nl + 1 - pos : rem;
+                if (lineLen + rest <= max) {
+                    writeFully(b, rest);
+                    lineLen = nl >= 0 ? 0 : lineLen + rest;
+                } else {
+                    writeFully(b, (int) Math.max(0, max - lineLen));
+                    split();
+                }
+                continue;
+            }
+            long room = max - size;
+            int nl = room > 0 ? lastNewline(b, pos, pos + (int) Math.min(room, rem)) : -1;
+            if (nl >= 0) {
+                writeFully(b, nl + 1 - pos); // whole lines, up to the limit
+            } else if (size > 0) {
+                rotate(); // the next line does not fit: it starts the next file
+            } else {
+                // An empty file, and its first line alone is longer than the limit (rem > max here).
+                writeFully(b, (int) max);
+                split();
+            }
+        }
+    }
+
+    private void split() throws IOException {
+        writeFully(ByteBuffer.wrap(SPLIT_MARK_BYTES), SPLIT_MARK_BYTES.length);
+        rotate();
+    }
+
+    private void writeFully(ByteBuffer b, int n) throws IOException {
+        ByteBuffer part = b.slice(b.position(), n);
+        while (part.hasRemaining()) {
+            channel.write(part);
+        }
+        b.position(b.position() + n);
+        size += n;
+    }
+
+    private static int lastNewline(ByteBuffer b, int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            if (b.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int firstNewline(ByteBuffer b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The bytes with a timestamp before each line start; one time for the whole batch (it was read at once). */
+    private ByteBuffer stamp(ByteBuffer in) {
+        int n = in.remaining();
+        if (scratch.length < n) {
+            scratch = new byte[n];
+        }
+        in.get(scratch, 0, n);
+        int lines = 0;
+        for (int i = 0; i < n; i++) {
+            if (scratch[i] == '\n') {
+                lines++;
+            }
+        }
+        byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
+        int need = n + (lines + 1) * prefix.length;
+        if (stampedScratch.length < need) {
+            stampedScratch = new byte[need];
+        }
+        int o = 0;
+        for (int i = 0; i < n; ) {
+            if (stampNext) {
+                System.arraycopy(prefix, 0, stampedScratch, o, prefix.length);
+                o += prefix.length;
+                stampNext = false;
+            }
+            int j = i;
+            while (j < n && scratch[j] != '\n') {
+                j++;
+            }
+            int end = j < n ? j + 1 : n;
+            System.arraycopy(scratch, i, stampedScratch, o, end - i);
+            o += end - i;
+            stampNext = j < n;
+            i = end;
+        }
+        return ByteBuffer.wrap(stampedScratch, 0, o);
+    }
+
+    private void rotate() throws IOException {
+        channel.close();
+        channel = null;
+        int backups = settings.backups();
+        if (backups > 0) {
+            Files.deleteIfExists(backup(backups));
+            for (int i = backups - 1; i >= 1; i--) {
+                Path from = backup(i);
+                if (Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(from, backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(path, backup(1), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.deleteIfExists(path);
+        }
+        open();
+    }
+
+    private Path backup(int n) {
+        return path.resolveSibling(path.getFileName() + "." + n);
+    }
+
+    private void open() throws IOException {
+        Files.createDirectories(path.getParent());
+        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        size = channel.size();
+        // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.
+        lineLen = 0;
+        fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    }
+
+    /** Opens the file again when it was deleted or replaced behind our back (or never opened). */
+    private void ensureOpenAndCurrent() throws IOException {
+        if (channel == null) {
+            open();
+            return;
+        }
+        Object now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            now = null;
+        }
+        if (!Objects.equals(now, fileKey)) {
+            channel.close();
+            channel = null;
+            open();
+        }
+    }
+
+    /** Closes and opens the file by its name again (after an external logrotate moved it). */
+    public synchronized void reopen() throws IOException {
+        if (closed) {
+            return;
+        }
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+        open();
+    }
+
+    /** Empties the file (its backups stay). */
+    public synchronized void clear() throws IOException {
+        if (closed) {
+            return;
+        }
+        ensureOpenAndCurrent();
+        channel.truncate(0);
+        size = 0;
+        lineLen = 0;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing is buffered: every write went to the kernel already
+            }
+            channel = null;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.taskmaster.server.output;
+
+/**
+ * Someone following an instance's output (an attach session). The output side only tells it
+ * that there is something new; the viewer pulls bytes from the ring at its own pace, so no
+ * viewer can slow the process, the log or another viewer, and none holds more than its
+ * cursor.
+ *
+ * <p>Threading: {@link #wake} is called on the output pump thread for every batch of output
+ * and must return at once (set a flag, schedule work elsewhere); {@link #runBegins} likewise on
+ * the engine thread.
+ */
+public interface Viewer {
+    void wake();
+
+    /**
+     * A process is about to be spawned; its output will start at {@code start} (indexed by
+     * {@link OffsetSpace#ordinal()}). Called on the launching (engine) thread, before anything
+     * of the new process can be read, so a viewer can hold the new output back until it has
+     * said that the process started.
+     */
+    default void runBegins(long[] start) {
+    }
+}

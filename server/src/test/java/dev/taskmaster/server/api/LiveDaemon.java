@@ -1,0 +1,115 @@
+package dev.taskmaster.server.api;
+
+import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import dev.taskmaster.server.RuntimePaths;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.EngineClock;
+import dev.taskmaster.server.engine.EngineThread;
+import dev.taskmaster.server.engine.EventJournal;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.engine.ProcessState;
+import dev.taskmaster.server.output.Outputs;
+import dev.taskmaster.server.spawn.ChildWatcher;
+import dev.taskmaster.server.spawn.OsProcessLauncher;
+import dev.taskmaster.server.spawn.OutputPump;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The daemon's insides in the test JVM: the real engine, real children, real output capture,
+ * and the gRPC service in process. {@link #close} stops every child.
+ */
+final class LiveDaemon implements AutoCloseable {
+
+    final Path dir;
+    final ChildWatcher watcher = new ChildWatcher();
+    final OutputPump pump = new OutputPump();
+    final EngineThread thread = new EngineThread();
+    final EventJournal journal = new EventJournal(10_000);
+    final Outputs outputs;
+    final Engine engine;
+    final TaskmasterService service;
+    final Server server;
+    final ManagedChannel channel;
+
+    LiveDaemon(Path dir, String yaml) throws Exception {
+        this.dir = dir;
+        Path file = Files.writeString(dir.resolve("taskmaster.yaml"), yaml);
+        Config config = ConfigLoader.load(file, Map.of("TMP", dir.toString()));
+        RuntimePaths paths = new RuntimePaths(dir.resolve("t.sock"), dir.resolve("t.pid"), dir.resolve("taskmasterd.log"),
+                dir.resolve("logs"));
+        outputs = new Outputs(paths.logdir());
+        journal.addListener(outputs);
+        engine = new Engine(config, new OsProcessLauncher(watcher, pump, System.getenv(), outputs), thread,
+                EngineClock.SYSTEM, journal);
+        DaemonInfo info = new DaemonInfo("live", paths, config, Instant.now(), Instant.now());
+        service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, new DaemonControl() {
+            @Override
+            public CompletableFuture<ConfigDiff> apply(Config c) {
+                return engine.reload(c);
+            }
+
+            @Override
+            public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void shutdown(String reason) {
+            }
+        }, outputs);
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name).addService(service).build().start();
+        channel = InProcessChannelBuilder.forName(name).build();
+        engine.startAutostart().get(10, TimeUnit.SECONDS);
+    }
+
+    TaskmasterServiceGrpc.TaskmasterServiceBlockingStub stub() {
+        return TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    TaskmasterServiceGrpc.TaskmasterServiceStub async() {
+        return TaskmasterServiceGrpc.newStub(channel);
+    }
+
+    ProcessSnapshot await(String name, ProcessState state) throws Exception {
+        return engine.awaitState(name, s -> s == state).get(30, TimeUnit.SECONDS);
+    }
+
+    static void until(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            engine.shutdown("test over").get(30, TimeUnit.SECONDS);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            thread.close();
+            watcher.close();
+            pump.close();
+            outputs.close();
+        }
+    }
+}
