@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,7 +122,6 @@ class TuiIT {
     }
 
     @Test
-    @Disabled("needs AttachOutput in the daemon — output branch")
     void aPersonAttachesToAConsoleTypesAndDetaches() throws Exception {
         Tmux.require();
         tmux = new Tmux("tuiit", env());

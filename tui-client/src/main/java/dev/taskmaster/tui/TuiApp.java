@@ -110,6 +110,9 @@ final class TuiApp implements Ui {
 
     private void attach(Console console, DaemonLink link, ProcKey key) throws IOException {
         String why = console.run(link, key.fullName());
+        // The console's program drew on the terminal meanwhile: what Lanterna believes is on the
+        // screen is not, so the next frame sends every cell, not just the ones it thinks changed.
+        repaintAll = true;
         drainInbox();
         model.message(Console.DETACHED.equals(why) ? "detached from " + key.fullName() + "; it keeps running"
                 : key.fullName() + ": " + why, !Console.DETACHED.equals(why));
