@@ -105,7 +105,7 @@ def stamp_live_pids(peer, stamp):
     return [p for p in procutil.descendants(peer.pid, cmap) if (procutil.cmdline(p) or [b""])[0] == sb]
 
 
-CONTROL_BENCHES = ["respawn", "spawn1000", "stopall"]
+CONTROL_BENCHES = ["respawn", "spawn1000", "stopall", "status"]
 OUTPUT_BENCHES = ["throughput", "integrity", "attach"]
 
 
@@ -408,6 +408,49 @@ class Bench(OutputBenches):
         finally:
             peer.kill()
 
+    # -- 4. the CLI's status ------------------------------------------------------------------------------
+    STATUS_METRICS = [("`status`, 10 programs, median of 20", "ms", "≤ supervisorctl"),
+                      ("`status`, 1,000 programs, median of 10", "ms", "≤ 200 ms")]
+
+    def bench_status(self):
+        """Wall time of the peer's own CLI printing every process's status, as a user runs it:
+        a new process each time (start-up included), all programs RUNNING, one untimed run first
+        so that the disk cache holds the CLI's files."""
+        for name in self.order():
+            peer = self.peers.get(name)
+            if peer is None:
+                self.record_na("status", self.STATUS_METRICS, name, self.unavailable[name])
+                continue
+            for (metric, fmt, target), count, runs in zip(self.STATUS_METRICS, (10, self.args.programs), (20, 10)):
+                f, progs = self.sleepers(peer, count, f"status{count}")
+                log(f"status: {name}, {count} programs, {runs} runs")
+                peer.start(f"status{count}", progs)
+                try:
+                    if not wait_for(lambda: count_starts(f) >= count, self.args.spawn_timeout, peer, interval=0.05):
+                        self.record(f"status", metric, name, "n/a (programs did not start)", fmt, target)
+                        continue
+                    env = dict(os.environ, BENCH_RUN=self.dir, NO_COLOR="1", **peer.extra_env())
+                    argv = peer.status_argv()
+                    times, code = [], None
+                    # RUNNING comes after starttime (taskmaster: 0 s here; supervisord: startsecs=0): wait for exit 0.
+                    deadline = time.monotonic() + self.args.spawn_timeout
+                    while subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+                        if time.monotonic() > deadline:
+                            break
+                        time.sleep(0.2)
+                    for _ in range(runs):
+                        t0 = time.perf_counter_ns()
+                        r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                        times.append((time.perf_counter_ns() - t0) / 1e6)
+                        code = r.returncode
+                        lines = r.stdout.count(b"\n")
+                    times.sort()
+                    extra = f"N={runs}, min {times[0]:.0f}, max {times[-1]:.0f}, {lines} lines, exit {code}"
+                    self.record("status", metric, name, median(times), fmt, target, extra)
+                    log(f"status: {name}, {count} programs: median {median(times):.1f} ms ({extra})")
+                finally:
+                    peer.kill()
+
     # -- driver ------------------------------------------------------------------------------------------
     def order(self):
         return [n for n in ("taskmaster", "supervisord") if not self.args.only or n == self.args.only]
@@ -439,7 +482,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord (and PM2) benchmarks.")
     ap.add_argument("bench", nargs="?", default="all",
                     choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES],
-                    help="all = respawn, spawn1000, stopall; output = throughput, integrity, attach")
+                    help="all = respawn, spawn1000, stopall, status; output = throughput, integrity, attach")
     ap.add_argument("--only", choices=["supervisord", "taskmaster", "pm2"])
     ap.add_argument("--respawns", type=int, default=200, help="respawns measured for taskmaster and the bash baseline (200)")
     ap.add_argument("--sd-respawns", type=int, default=20, help="respawns measured for supervisord (20; ~2 s each)")

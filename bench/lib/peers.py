@@ -113,6 +113,10 @@ class Peer:
     def measured_pid(self):
         return self.pid
 
+    def status_argv(self):
+        """The peer's own CLI asking for the status of every process (what a user types)."""
+        raise NotImplementedError
+
 
 class Supervisord(Peer):
     name = "supervisord"
@@ -148,6 +152,10 @@ class Supervisord(Peer):
                                     else "%(program_name)s",
                                     **POLICIES[p.policy]["sd"])
         return text
+
+    def status_argv(self):
+        sdctl = "/usr/bin/supervisorctl" if os.path.exists("/usr/bin/supervisorctl") else "supervisorctl"
+        return [sdctl, "-c", os.path.join(self.rundir, f"{self.key}-{self.tag}.{self.config_ext}"), "status"]
 
     # -- XML-RPC on the unix socket (what supervisorctl itself calls) --------------------------
     def rpc(self, timeout=60):
@@ -227,6 +235,10 @@ class Taskmaster(Peer):
             text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
                                     **POLICIES[p.policy]["tm"])
         return text
+
+    def status_argv(self):
+        ctl = os.path.join(os.path.dirname(self.binary), "taskmasterctl")
+        return [ctl, "--socket", os.path.join(self.rundir, "tm.sock"), "status"]
 
     def measured_pid(self):
         # bin/taskmasterd and bin/lib/launch exec java, so the launcher's pid becomes the JVM's.

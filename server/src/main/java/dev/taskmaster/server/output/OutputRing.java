@@ -9,7 +9,8 @@ import java.util.List;
  * The most recent output of one instance, bounded in bytes, addressed by absolute offsets in
  * each of the three {@link OffsetSpace}s. Bytes are stored once, in arrival order; a short
  * index of segments (runs of one stream) maps stream offsets onto them. When the ring is full
- * the oldest bytes go; offsets never move.
+ * the oldest bytes go; offsets never move. The buffer grows with what is held, up to the
+ * capacity: a thousand quiet programs with a 1 MiB capacity each do not take a gigabyte.
  *
  * <p>Threading: every method may be called from any thread (one lock; the pump thread appends,
  * gRPC threads and viewers read). Nothing here blocks beyond copying bytes.
@@ -34,7 +35,12 @@ public final class OutputRing {
         }
     }
 
+    /** Size of the buffer of a ring that has held nothing yet. */
+    static final int INITIAL_BYTES = 4096;
+
+    /** Holds the bytes [start, end) at {@code offset % data.length}; never more than {@link #limit}. */
     private byte[] data;
+    private int limit;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     /** Combined offsets held: [start, end). */
     private long start;
@@ -42,10 +48,17 @@ public final class OutputRing {
     private final long[] streamEnd = new long[2];
 
     public OutputRing(int capacity) {
-        data = new byte[capacity];
+        limit = capacity;
+        data = new byte[Math.min(capacity, INITIAL_BYTES)];
     }
 
+    /** The most bytes held (the configured size). */
     public synchronized int capacity() {
+        return limit;
+    }
+
+    /** Bytes of memory the buffer takes now. */
+    synchronized int allocated() {
         return data.length;
     }
 
@@ -55,9 +68,14 @@ public final class OutputRing {
         if (n == 0) {
             return;
         }
-        int cap = data.length;
+        int cap = limit;
         // Only the last `cap` bytes can be held; the ones before still count in the offsets.
         int keep = Math.min(n, cap);
+        long heldAfter = Math.min(cap, end - start + n);
+        if (heldAfter > data.length) {
+            // Doubling keeps growth cheap over many small appends.
+            relayout((int) Math.min(cap, Math.max(heldAfter, 2L * data.length)));
+        }
         copyIn(end + n - keep, bytes, bytes.position() + n - keep, keep);
         Segment last = segments.peekLast();
         if (last == null || last.stream != stream) {
@@ -170,15 +188,19 @@ public final class OutputRing {
 
     /** Changes the capacity, keeping the most recent bytes that fit. */
     public synchronized void resize(int capacity) {
-        if (capacity == data.length) {
+        if (capacity == limit) {
             return;
         }
+        limit = capacity;
         evict(end - capacity);
-        byte[] next = new byte[capacity];
-        long held = end - start;
-        byte[] tmp = new byte[(int) held];
-        copyOut(start, tmp);
-        data = next;
-        copyIn(start, ByteBuffer.wrap(tmp), 0, tmp.length);
+        relayout((int) Math.min(capacity, Math.max(end - start, INITIAL_BYTES)));
+    }
+
+    /** Moves what is held into a buffer of {@code size} bytes (at least what is held). */
+    private void relayout(int size) {
+        byte[] held = new byte[(int) (end - start)];
+        copyOut(start, held);
+        data = new byte[size];
+        copyIn(start, ByteBuffer.wrap(held), 0, held.length);
     }
 }

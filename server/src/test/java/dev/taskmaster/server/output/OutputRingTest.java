@@ -87,4 +87,34 @@ class OutputRingTest {
         put(r, StdStream.STDOUT, "ab");
         assertThat(text(r.read(OffsetSpace.STDOUT, 0, 100))).isEqualTo("89ab");
     }
+
+    @Test
+    void memoryGrowsWithWhatIsHeldNotWithTheCapacity() {
+        OutputRing r = new OutputRing(1 << 20);
+        assertThat(r.allocated()).isEqualTo(OutputRing.INITIAL_BYTES);
+        put(r, StdStream.STDOUT, "hello\n");
+        assertThat(r.allocated()).as("a quiet program's ring stays small").isEqualTo(OutputRing.INITIAL_BYTES);
+
+        // Grow through several doublings, wrapping around before each, and check every byte.
+        StringBuilder all = new StringBuilder("hello\n");
+        for (int i = 0; all.length() < 3 << 20; i++) {
+            String line = "line " + i + " " + "x".repeat(i % 97) + "\n";
+            put(r, i % 1000 == 0 ? StdStream.STDERR : StdStream.STDOUT, line); // few segments: the index bound is not what is tested
+            all.append(line);
+            if (i % 5000 == 0) {
+                long start = r.start(OffsetSpace.COMBINED);
+                assertThat(text(r.read(OffsetSpace.COMBINED, start, Integer.MAX_VALUE)))
+                        .isEqualTo(all.substring((int) start));
+                assertThat(r.allocated()).isLessThanOrEqualTo(1 << 20);
+            }
+        }
+        assertThat(r.allocated()).isEqualTo(1 << 20);
+        long start = r.start(OffsetSpace.COMBINED);
+        assertThat(all.length() - start).isEqualTo(1 << 20);
+        assertThat(text(r.read(OffsetSpace.COMBINED, start, Integer.MAX_VALUE))).isEqualTo(all.substring((int) start));
+
+        r.resize(8192);
+        assertThat(r.allocated()).isEqualTo(8192);
+        assertThat(text(r.read(OffsetSpace.COMBINED, 0, Integer.MAX_VALUE))).isEqualTo(all.substring(all.length() - 8192));
+    }
 }
