@@ -231,7 +231,9 @@ class Taskmaster(Peer):
         text = template("taskmaster.yaml").substitute(dir=d, instance="bench-" + re.sub(r"[^A-Za-z0-9_.-]", "-", os.path.basename(d)))
         prog = template("taskmaster-program.yaml")
         for p in (Program(*p) for p in programs):
-            extra = (f"    stdout: {p.stdout}\n" if p.stdout else "") + ("    tty: true\n" if p.tty else "")
+            # logfile_maxbytes 0: no rotation, as supervisord's stdout_logfile_maxbytes=0 above, so the
+            # harness finds every byte in the one file.
+            extra = (f"    stdout: {p.stdout}\n    logfile_maxbytes: 0\n" if p.stdout else "") + ("    tty: true\n" if p.tty else "")
             text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
                                     **POLICIES[p.policy]["tm"])
         return text
