@@ -228,6 +228,59 @@ class OutputBenches:
             self.log(f"throughput: {name}: {t:.3f} s ({n / MIB / t:,.0f} MiB/s), "
                      + (f"{t_direct / t:.2f}× direct, " if t_direct else "")
                      + f"daemon CPU {cpu:.3f} s/GiB ({ticks} ticks)")
+        if "taskmaster" in self.peers:
+            self.responsiveness(self.peers["taskmaster"])
+
+    RESPONSIVE_METRIC = ("status (ListProcesses) while the flood runs, p99", "ms", "≤ 50 ms")
+
+    def responsiveness(self, peer):
+        """Another flood of the same size, with a client calling ListProcesses every 10 ms
+        throughout (src/StatusLatency.java): the daemon must stay responsive.  A run of its
+        own, so that the calls' CPU is not counted in the throughput figures above."""
+        metric, fmt, target = self.RESPONSIVE_METRIC
+        try:
+            java, cp = self.compile_attach_client()
+        except NotAvailableError as e:
+            self.record("throughput", metric, "taskmaster", f"n/a ({e})", fmt, target)
+            return
+        n = self.args.output_bytes
+        run = SpewRun(self, "bytes", n, peer, "responsive-tm")
+        client = None
+        try:
+            if not run.wait_ready(self.args.probe_timeout + 30):
+                raise NotAvailableError(run.why_not_ready(self.args.probe_timeout + 30))
+            client = subprocess.Popen([java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", cp,
+                                       "StatusLatency", os.path.join(self.dir, "tm.sock")],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      env=dict(os.environ, BENCH_RUN=self.dir), cwd=self.dir, start_new_session=True)
+            if client.stdout.readline().strip() != "READY":
+                raise NotAvailableError("the status client did not start")
+            client.stdin.write("go\n")
+            client.stdin.flush()
+            os.sync()
+            if not open_gate(run.gate, 10, run):
+                raise NotAvailableError("the writer did not open its gate")
+            deadline = time.monotonic() + self.args.output_timeout
+            while file_size(run.log) < n and time.monotonic() < deadline and not peer.exited():
+                time.sleep(POLL)
+            client.stdin.close()
+            out = (client.stdout.read().strip().splitlines() or [""])[-1]
+            client.wait(timeout=30)
+            kind, _, rest = out.partition(" ")
+            if kind != "RESULT":
+                raise NotAvailableError(rest or "no result from the status client")
+            p50, p99, hi, count = rest.split()
+            note = f"N={count} calls, median {float(p50):.2f}, max {float(hi):.1f}"
+            self.record("throughput", metric, "taskmaster", float(p99), fmt, target, note)
+            self.log(f"throughput: taskmaster: status during the flood: p99 {float(p99):.2f} ms ({note})")
+        except (NotAvailableError, subprocess.TimeoutExpired, OSError, ValueError) as e:
+            self.log(f"throughput: taskmaster: responsiveness: {e}")
+            self.record("throughput", metric, "taskmaster", f"n/a ({e})", fmt, target)
+        finally:
+            if client is not None and client.poll() is None:
+                procutil.kill_pids([client.pid])
+                client.wait()
+            run.close()
 
     def throughput_once(self, peer, tag):
         """(seconds from spew's start until the log holds every byte, seconds until spew's last
@@ -409,10 +462,11 @@ class OutputBenches:
         cp = ":".join([jar] + sorted(os.path.join(libdir, j) for j in os.listdir(libdir) if j.endswith(".jar")))
         classes = os.path.join(self.dir, "classes")
         c = subprocess.run([os.path.join(home, "bin", "javac"), "-nowarn", "-d", classes, "-cp", cp,
-                            os.path.join(BENCH, "src", "AttachLatency.java")],
+                            os.path.join(BENCH, "src", "AttachLatency.java"),
+                            os.path.join(BENCH, "src", "StatusLatency.java")],
                            capture_output=True, text=True, timeout=300, env=dict(os.environ, BENCH_RUN=self.dir))
         if c.returncode != 0:
-            raise NotAvailableError("AttachLatency.java does not compile: " + c.stderr.strip()[-300:])
+            raise NotAvailableError("the Java clients do not compile: " + c.stderr.strip()[-300:])
         return os.path.join(home, "bin", "java"), classes + ":" + cp
 
     @staticmethod
