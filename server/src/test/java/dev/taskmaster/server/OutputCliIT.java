@@ -67,7 +67,7 @@ class OutputCliIT {
     }
 
     @Test
-    void tailLogsAndMaintailShowWhatWasPrinted() throws Exception {
+    void tailLogsMaintailAndUsageShowWhatWasPrinted() throws Exception {
         try (BinProcess daemon = daemon()) {
             try {
                 Run tail = ctl("tail", "counter");
@@ -84,6 +84,10 @@ class OutputCliIT {
 
                 Run logs = ctl("logs", "-n", "1", "counter", "other");
                 assertThat(logs.out().lines().toList()).containsExactly("counter | oops", "other   | other says hi");
+
+                // CPU and memory come with the status (read from /proc when asked).
+                Run json = ctl("status", "--json", "other");
+                assertThat(json.out()).containsPattern("\"rssBytes\":\"[1-9][0-9]{4,}\"").contains("\"cpuTime\":");
 
                 Run maintail = ctl("maintail", "-n", "50");
                 assertThat(maintail.out()).contains("counter: STOPPED -> STARTING").contains("taskmasterd ").endsWith("\n");

@@ -43,6 +43,19 @@ final class Protos {
     }
 
     static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir) {
+        return builder(s, now, logdir).build();
+    }
+
+    /** As {@link #process(ProcessSnapshot, Instant, Path)}, with the process's CPU and memory when it runs. */
+    static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir, UsageSampler usage) {
+        ProcessInfo.Builder b = builder(s, now, logdir);
+        if (s.pid() > 0) {
+            usage.sample(s.pid(), s.startTime().orElse(now), now).ifPresent(b::setUsage);
+        }
+        return b.build();
+    }
+
+    private static ProcessInfo.Builder builder(ProcessSnapshot s, Instant now, Path logdir) {
         ProcessInfo.Builder b = ProcessInfo.newBuilder()
                 .setFullName(s.name())
                 .setName(s.name())
@@ -66,7 +79,7 @@ final class Protos {
         if (!s.spec().program().redirectStderr() && !s.spec().program().tty()) {
             logPath(s.spec().program().stderr(), logdir, s.name(), "stderr").ifPresent(b::setStderrLogPath);
         }
-        return b.build();
+        return b;
     }
 
     private static java.util.Optional<String> logPath(OutputSpec spec, Path logdir, String name, String stream) {

@@ -73,6 +73,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final ProgramEditor editor;
     private final OutputRpcs output;
     private final String journalId = UUID.randomUUID().toString();
+    private final UsageSampler usage = new UsageSampler();
     private final String hostname = hostname();
 
     public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control) {
@@ -192,27 +193,33 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> response) {
-        answer(engine.snapshotAt(), response, at -> {
+        // Off the engine thread: the answer reads /proc for every running process.
+        answerAsync(engine.snapshotAt(), response, at -> {
             List<String> names = request.getTargetsList().isEmpty() ? null
                     : Targets.resolve(request.getTargetsList(), at.processes().stream().map(ProcessSnapshot::spec).toList());
+            java.util.Set<String> wanted = names == null ? null : java.util.Set.copyOf(names);
             ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder().setJournalId(journalId).setSequence(at.sequence());
             Instant now = clock.instant();
-            at.processes().stream().filter(p -> names == null || names.contains(p.name()))
-                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir())));
+            at.processes().stream().filter(p -> wanted == null || wanted.contains(p.name()))
+                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(), usage)));
+            if (wanted == null) {
+                usage.retain(at.processes().stream().map(ProcessSnapshot::pid).toList());
+            }
             return b.build();
         });
     }
 
     @Override
     public void getProcess(GetProcessRequest request, StreamObserver<GetProcessResponse> response) {
-        answer(engine.snapshot(), response, all -> {
+        answerAsync(engine.snapshot(), response, all -> {
             List<String> names = Targets.resolve(List.of(request.getName()), all.stream().map(ProcessSnapshot::spec).toList());
             if (names.size() != 1) {
                 throw Status.INVALID_ARGUMENT.withDescription("\"" + request.getName() + "\" names " + names.size()
                         + " processes (" + String.join(", ", names) + "); name one").asRuntimeException();
             }
             ProcessSnapshot s = all.stream().filter(p -> p.name().equals(names.getFirst())).findFirst().orElseThrow();
-            return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir())).build();
+            return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage))
+                    .build();
         });
     }
 
@@ -372,6 +379,14 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     }
 
     /** Completes {@code response} with {@code map(value)}, or with the status the future failed with. */
+    /**
+     * As {@link #answer}, but the answer is built and sent on a pool thread, never on the thread
+     * that completed {@code future} (the engine's): for answers that read files or are large.
+     */
+    private static <T, R> void answerAsync(CompletableFuture<T> future, StreamObserver<R> response, Function<T, R> map) {
+        answer(future.thenApplyAsync(Function.identity()), response, map);
+    }
+
     private static <T, R> void answer(CompletableFuture<T> future, StreamObserver<R> response, Function<T, R> map) {
         future.whenComplete((value, error) -> {
             if (error == null) {
