@@ -68,14 +68,22 @@ final class OutputFollower {
                 .setStream(OutputStream.OUTPUT_STREAM_COMBINED).setScrollbackBytes(SCROLLBACK_BYTES)
                 .setInputMode(InputMode.INPUT_MODE_READ_ONLY).build();
         link.asyncUnbounded().attachOutput(req, new ClientResponseObserver<AttachOutputRequest, AttachOutputResponse>() {
+            /** This stream's call (set before any message comes). */
+            private volatile ClientCallStreamObserver<AttachOutputRequest> self;
+
             @Override
             public void beforeStart(ClientCallStreamObserver<AttachOutputRequest> c) {
                 call = c;
+                self = c;
+                // One message at a time, the next asked for once the UI thread has applied this
+                // one: the inbox never holds more than a chunk per stream, and a UI that is busy
+                // (or handed the terminal to a console) makes the daemon skip ahead instead.
+                c.disableAutoRequestWithInitial(1);
             }
 
             @Override
             public void onNext(AttachOutputResponse r) {
-                post(mine, pane -> {
+                post(mine, self, pane -> {
                     switch (r.getKindCase()) {
                         case STARTED -> pane.status("");
                         case CHUNK -> pane.append(r.getChunk().getStream(), r.getChunk().getData().toByteArray());
@@ -97,12 +105,12 @@ final class OutputFollower {
                     case NOT_FOUND -> "[" + key.fullName() + " no longer exists]";
                     default -> "[output: " + Rpc.describe(t) + "]";
                 };
-                post(mine, pane -> pane.status(why));
+                post(mine, null, pane -> pane.status(why));
             }
 
             @Override
             public void onCompleted() {
-                post(mine, pane -> pane.status("[the output stream ended]"));
+                post(mine, null, pane -> pane.status("[the output stream ended]"));
             }
         });
     }
@@ -114,12 +122,23 @@ final class OutputFollower {
                 : "[process " + (n.getProcess().hasLastExit() ? Fmt.exit(n.getProcess().getLastExit()) : "ended") + "]";
     }
 
-    private void post(int mine, java.util.function.Consumer<OutputPane> change) {
+    /** Applies {@code change} on the UI thread if the stream is still the current one, then asks {@code next} for one more. */
+    private void post(int mine, ClientCallStreamObserver<AttachOutputRequest> next, java.util.function.Consumer<OutputPane> change) {
         ui.post(m -> {
             if (mine == token) {
                 change.accept(m.output);
+                if (next != null) {
+                    next.request(1);
+                }
             }
         });
+    }
+
+    /** Stops following and forgets what was followed, so that the next {@link #sync} attaches afresh. UI thread. */
+    void reset() {
+        stop();
+        current = null;
+        generation = -1;
     }
 
     /** Cancels the current stream, if any. UI thread. */

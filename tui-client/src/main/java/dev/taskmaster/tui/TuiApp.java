@@ -72,6 +72,9 @@ final class TuiApp implements Ui {
             if (pendingAttach != null) {
                 ProcKey target = pendingAttach;
                 pendingAttach = null;
+                // The pane's own stream would pile up output nobody applies while the console
+                // holds this thread: stop it, and follow afresh (with scrollback) afterwards.
+                follower.reset();
                 attach(console, links.get(target.daemon()), target);
                 changed = true;
             }
