@@ -183,6 +183,12 @@ final class OutputRpcs {
                     .setInputLease(AttachSession.lease(lease))).build();
             boolean down = !snapshot.get().state().hasProcess();
             session.start(started, from, r.getDetachOnExit() && down);
+            if (session.isClosed()) {
+                // Cancelled while joining the lease or starting: its clean-up may have run before
+                // they did, so undo them here (both are idempotent), or the lease and the viewer stay.
+                output.removeViewer(session);
+                output.leases().leave(session.id);
+            }
         });
     }
 

@@ -212,7 +212,9 @@ public final class ProcessOutput {
     public CompletableFuture<Void> drained(int pid) {
         synchronized (runs) {
             Run r = runs.get(pid);
-            return r == null ? CompletableFuture.completedFuture(null) : r.drained;
+            // A copy: callers bound their wait with completeOnTimeout, which must not mark the run
+            // itself drained for everyone (runEnd would then answer before its last output).
+            return r == null ? CompletableFuture.completedFuture(null) : r.drained.copy();
         }
     }
 
@@ -255,6 +257,7 @@ public final class ProcessOutput {
             this.runTty = runTty;
             for (OffsetSpace s : OffsetSpace.values()) {
                 start[s.ordinal()] = ring.end(s);
+                end[s.ordinal()] = start[s.ordinal()]; // a run that prints nothing ends where it began
             }
             for (Viewer v : viewers) {
                 v.runBegins(start.clone());
