@@ -66,26 +66,33 @@ final class ConsoleBridge {
         show("[attached to " + name + (tty ? " (terminal)" : "") + "; " + detachKeyName + " detaches"
                 + (mayType ? "" : "; watching only: " + leaseHolder(started.getInputLease())) + "]\n");
         Attributes saved = terminal.enterRawMode();
-        Attributes raw = new Attributes(saved);
-        raw.setLocalFlags(EnumSet.of(Attributes.LocalFlag.ICANON, Attributes.LocalFlag.ECHO, Attributes.LocalFlag.IEXTEN,
-                Attributes.LocalFlag.ISIG), false); // Ctrl-C is a key for the program, not a signal for us
-        raw.setInputFlags(EnumSet.of(Attributes.InputFlag.IXON, Attributes.InputFlag.ICRNL, Attributes.InputFlag.INLCR), false);
-        // A program on a terminal writes what its own terminal wants; ours must not add carriage returns.
-        raw.setOutputFlag(Attributes.OutputFlag.OPOST, !tty);
-        terminal.setAttributes(raw);
-        Terminal.SignalHandler previousWinch = terminal.handle(Terminal.Signal.WINCH, s -> resize());
-        Thread output = Thread.ofPlatform().name("attach-output").daemon(true).start(() -> pump(stream));
+        Terminal.SignalHandler previousWinch = null;
+        Thread output = null;
         try {
+            Attributes raw = new Attributes(saved);
+            raw.setLocalFlags(EnumSet.of(Attributes.LocalFlag.ICANON, Attributes.LocalFlag.ECHO, Attributes.LocalFlag.IEXTEN,
+                    Attributes.LocalFlag.ISIG), false); // Ctrl-C is a key for the program, not a signal for us
+            raw.setInputFlags(EnumSet.of(Attributes.InputFlag.IXON, Attributes.InputFlag.ICRNL, Attributes.InputFlag.INLCR), false);
+            // A program on a terminal writes what its own terminal wants; ours must not add carriage returns.
+            raw.setOutputFlag(Attributes.OutputFlag.OPOST, !tty);
+            terminal.setAttributes(raw);
+            previousWinch = terminal.handle(Terminal.Signal.WINCH, s -> resize());
+            output = Thread.ofPlatform().name("attach-output").daemon(true).start(() -> pump(stream));
             resize();
             keys();
         } finally {
+            // Whatever failed above, the terminal is given back as it was.
             call.cancel(null);
-            terminal.handle(Terminal.Signal.WINCH, previousWinch);
+            if (previousWinch != null) {
+                terminal.handle(Terminal.Signal.WINCH, previousWinch);
+            }
             terminal.setAttributes(saved);
-            try {
-                output.join(CALL_DEADLINE.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (output != null) {
+                try {
+                    output.join(CALL_DEADLINE.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         show(ended != null ? "[" + ended + "]\n" : "[detached from " + name + "; it keeps running]\n");
@@ -112,6 +119,10 @@ final class ConsoleBridge {
                 ended = "the session ended: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
                         : ": " + e.getStatus().getDescription());
             }
+        } catch (RuntimeException e) {
+            // Not a gRPC failure (a bug, a broken terminal): end the session rather than leave the
+            // key loop waiting for a detach key with no output.
+            ended = "the session ended: " + e;
         }
     }
 

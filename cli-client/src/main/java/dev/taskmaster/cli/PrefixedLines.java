@@ -24,6 +24,9 @@ final class PrefixedLines {
         }
     }
 
+    /** A line this long without a line break (a progress bar, a binary stream) is printed in parts. */
+    static final int LINE_MAX = 16 * 1024;
+
     private final Out out;
     private final String prefix;
     private final TextDecoder decoder = new TextDecoder();
@@ -45,6 +48,11 @@ final class PrefixedLines {
             start = i + 1;
         }
         partial.append(text, start, text.length());
+        // Memory stays bounded whatever the program prints: a line that never ends is cut.
+        while (partial.length() >= LINE_MAX) {
+            out.line(prefix, partial.substring(0, LINE_MAX) + " [line continues]");
+            partial.delete(0, LINE_MAX);
+        }
     }
 
     /** The end: an unfinished last line is printed as it is. */

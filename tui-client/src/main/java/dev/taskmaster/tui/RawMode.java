@@ -36,16 +36,31 @@ final class RawMode implements AutoCloseable {
             cmd.append(' ').append(a);
         }
         cmd.append(" < /dev/tty");
-        Process p = new ProcessBuilder("/bin/sh", "-c", cmd.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // Output to a file, not a pipe: waiting on the process (with a deadline) cannot then
+        // block on reading a pipe that a stuck stty keeps open.
+        java.nio.file.Path outFile = java.nio.file.Files.createTempFile("taskmaster-tui-stty", ".out");
         try {
-            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            Process p = new ProcessBuilder("/bin/sh", "-c", cmd.toString()).redirectErrorStream(true)
+                    .redirectOutput(outFile.toFile()).start();
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    throw new IOException(cmd + " did not finish in 5 s");
+                }
+            } catch (InterruptedException e) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException(cmd + " interrupted", e);
+            }
+            String out = java.nio.file.Files.readString(outFile, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
                 throw new IOException(cmd + " failed: " + out.strip());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(cmd + " interrupted", e);
+            return out;
+        } finally {
+            java.nio.file.Files.deleteIfExists(outFile);
         }
-        return out;
     }
 }
