@@ -64,6 +64,7 @@ final class LibC {
     static final short POSIX_SPAWN_SETSID = 0x80;
 
     // sys/wait.h
+    static final int P_PID = 1;
     static final int P_PIDFD = 3;
     static final int WNOHANG = 1;
     static final int WEXITED = 4;

@@ -53,6 +53,30 @@ public final class PidFd {
     }
 
     /**
+     * Kills a child that cannot be supervised (SIGKILL to its process group: it leads its own
+     * session) and reaps it, waiting for it: for a spawn whose watching could not be set up, so
+     * that no child is ever left unsupervised. Errors are ignored: it is a last resort.
+     */
+    public static void killAndReap(int pid) {
+        try {
+            Signals.killProcessGroup(pid, Signals.SIGKILL);
+        } catch (NativeException e) {
+            // gone already, or not a group leader yet: the kill below covers the process itself
+        }
+        try {
+            Signals.kill(pid, Signals.SIGKILL);
+        } catch (NativeException e) {
+            // already gone
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Layouts.SIGINFO);
+            while (LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED) == -1 && LibC.errno() == Errno.EINTR) {
+                // retry
+            }
+        }
+    }
+
+    /**
      * Sends {@code signal} to the process ({@code pidfd_send_signal}). Safe against pid reuse:
      * a process that has exited (even if not yet reaped) is never confused with a newer one.
      * ESRCH when the process has already exited.

@@ -9,6 +9,7 @@ import dev.taskmaster.server.engine.ProcessLauncher;
 import dev.taskmaster.server.os.Errno;
 import dev.taskmaster.server.os.Fds;
 import dev.taskmaster.server.os.NativeException;
+import dev.taskmaster.server.os.PidFd;
 import dev.taskmaster.server.os.Pipe;
 import dev.taskmaster.server.os.Pty;
 import dev.taskmaster.server.output.Outputs;
@@ -121,10 +122,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
         final List<ProcessOutput.Run.Sink> sinks = new ArrayList<>();
         int inputFd = -1;
 
+        /** Closes what was not handed over (a handed-over entry is -1 / null). */
         void closeAll() {
             childEnds.forEach(Fds::closeQuietly);
-            readEnds.forEach(Fds::closeQuietly);
-            sinks.forEach(ProcessOutput.Run.Sink::close);
+            readEnds.stream().filter(fd -> fd >= 0).forEach(Fds::closeQuietly);
+            sinks.stream().filter(java.util.Objects::nonNull).forEach(ProcessOutput.Run.Sink::close);
             if (inputFd >= 0) {
                 Fds.closeQuietly(inputFd);
             }
@@ -174,24 +176,35 @@ public final class OsProcessLauncher implements ProcessLauncher {
             ProcessInput input = new ProcessInput(fds.inputFd, p.tty());
             fds.inputFd = -1;
             run.started(pid, input);
-            for (int i = 0; i < fds.readEnds.size(); i++) {
-                ProcessOutput.Run.Sink sink = fds.sinks.get(i);
-                pump.add(fds.readEnds.get(i), new OutputPump.Sink() {
-                    @Override
-                    public void write(java.nio.ByteBuffer bytes) {
-                        sink.write(bytes);
-                    }
+            try {
+                for (int i = 0; i < fds.readEnds.size(); i++) {
+                    ProcessOutput.Run.Sink sink = fds.sinks.get(i);
+                    int readEnd = fds.readEnds.get(i);
+                    pump.add(readEnd, new OutputPump.Sink() {
+                        @Override
+                        public void write(java.nio.ByteBuffer bytes) {
+                            sink.write(bytes);
+                        }
 
-                    @Override
-                    public void close() {
-                        sink.close();
-                    }
+                        @Override
+                        public void close() {
+                            sink.close();
+                        }
+                    });
+                    // The pump owns it now: a failure below must not close it a second time.
+                    fds.readEnds.set(i, -1);
+                    fds.sinks.set(i, null);
+                }
+                watcher.watch(pid, p.killasgroup(), status -> {
+                    run.exited();
+                    onExit.accept(outcome(status));
                 });
-            }
-            watcher.watch(pid, p.killasgroup(), status -> {
+            } catch (NativeException e) {
+                // Spawned but not supervisable: it must not run on unwatched. Reported as a spawn failure.
+                PidFd.killAndReap(pid);
                 run.exited();
-                onExit.accept(outcome(status));
-            });
+                throw e;
+            }
             return new Launched(pid);
         } catch (NativeException e) {
             fds.closeAll();
