@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,25 @@ class DaemonShellIT {
         }
     }
 
+    /**
+     * If a test failed before its daemon stopped: SIGTERM it by its pidfile and wait for it and its
+     * children (closing tmux would send SIGHUP, which a daemon takes as "reload", not "stop").
+     */
+    private void stopDaemon() throws Exception {
+        Path pidfile = tmp.resolve("run/taskmaster/default.pid");
+        if (!Files.exists(pidfile)) {
+            return;
+        }
+        Optional<ProcessHandle> daemon = ProcessHandle.of(Long.parseLong(Files.readString(pidfile).strip()));
+        if (daemon.isEmpty()) {
+            return;
+        }
+        List<ProcessHandle> kids = daemon.get().descendants().toList();
+        daemon.get().destroy();
+        BinProcess.await("the daemon to stop", LIMIT, () -> !daemon.get().isAlive());
+        awaitGone(kids);
+    }
+
     @Test
     void theShellControlsItsDaemonAndShutdownEndsBoth() throws Exception {
         Tmux.require();
@@ -120,6 +140,7 @@ class DaemonShellIT {
                 assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false)).isFalse();
                 assertThat(tmp.resolve("run/taskmaster/default.sock")).doesNotExist();
             } finally {
+                stopDaemon();
                 children.forEach(ProcessHandle::destroyForcibly);
             }
         }
@@ -141,6 +162,7 @@ class DaemonShellIT {
                         .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
                 awaitGone(children);
             } finally {
+                stopDaemon();
                 children.forEach(ProcessHandle::destroyForcibly);
             }
         }
@@ -164,6 +186,7 @@ class DaemonShellIT {
                         .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
                 awaitGone(children);
             } finally {
+                stopDaemon();
                 children.forEach(ProcessHandle::destroyForcibly);
             }
         }

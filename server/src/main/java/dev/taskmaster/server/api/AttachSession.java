@@ -139,13 +139,6 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
                         }
                         return new Control(at, message(n), null);
                     });
-                } else if (c.to() == dev.taskmaster.server.engine.ProcessState.STARTING) {
-                    synchronized (this) {
-                        if (!barriers.isEmpty()) {
-                            barriers.removeLast(); // the spawn failed: no output, no notice
-                        }
-                    }
-                    wake();
                 } else if (c.exit().isPresent() && c.from().hasProcess()
                         && !(c.exit().get().outcome() instanceof ExitOutcome.SpawnFailed)) {
                     ProcessNotice n = notice(ProcessNoticeKind.PROCESS_NOTICE_KIND_EXITED, c);
@@ -216,6 +209,15 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         synchronized (this) {
             barriers.add(start[space.ordinal()]);
         }
+    }
+
+    /** The spawn failed: its barrier goes (only its own: a failure before a run began set none). */
+    @Override
+    public void runAbandoned(long[] start) {
+        synchronized (this) {
+            barriers.remove(Long.valueOf(start[space.ordinal()]));
+        }
+        wake();
     }
 
     /** Something new to send (output, a message, or room in the client's window). Returns at once. */

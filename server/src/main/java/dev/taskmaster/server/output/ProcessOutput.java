@@ -264,6 +264,13 @@ public final class ProcessOutput {
             }
         }
 
+        /** The spawn failed after the run began: viewers stop holding output back for it. Engine thread. */
+        public void abandon() {
+            for (Viewer v : viewers) {
+                v.runAbandoned(start.clone());
+            }
+        }
+
         /** A sink for one stream of this run; the run is drained when every sink is closed. */
         public Sink sink(StdStream stream) {
             synchronized (this) {

@@ -21,4 +21,11 @@ public interface Viewer {
      */
     default void runBegins(long[] start) {
     }
+
+    /**
+     * The spawn announced by {@link #runBegins} with these offsets failed: no output and no
+     * notice will come for it. Called on the launching (engine) thread.
+     */
+    default void runAbandoned(long[] start) {
+    }
 }

@@ -208,6 +208,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
             return new Launched(pid);
         } catch (NativeException e) {
             fds.closeAll();
+            run.abandon();
             throw new SpawnException(describe(program, e));
         }
     }

@@ -145,4 +145,49 @@ class ConsoleTest {
             other.cancel();
         }
     }
+
+    @Test
+    void noticesStayInPlaceAcrossManyRestarts() throws Exception {
+        // Racy by nature (the pump, the watcher and the engine each see part of a restart): many rounds.
+        int rounds = 20;
+        try (LiveDaemon d = new LiveDaemon(tmp, """
+                programs:
+                  loop: {cmd: "sh -c 'echo run; read x; echo got $x'", starttime: 0, autorestart: always}
+                """)) {
+            d.await("loop", ProcessState.RUNNING);
+            Attached a = Attached.attach(d.async(), AttachOutputRequest.newBuilder().setName("loop")
+                    .setInputMode(InputMode.INPUT_MODE_EXCLUSIVE).setScrollbackBytes(1000).build(), false);
+            String session = a.sessionId();
+            for (int i = 1; i <= rounds; i++) {
+                sendWhenRunning(d, session, i);
+                a.awaitText("got " + i + "\nrun\n");
+            }
+            int exits = rounds;
+            LiveDaemon.until("every notice", 10_000, () -> a.messages.stream()
+                    .filter(AttachOutputResponse::hasProcessNotice).count() >= 2L * exits);
+            String order = a.messages.stream().map(m -> m.hasChunk() ? m.getChunk().getData().toStringUtf8()
+                    : m.hasProcessNotice() ? "<" + m.getProcessNotice().getKind().name().substring(20) + ">" : "")
+                    .reduce("", String::concat);
+            for (int i = 1; i <= rounds; i++) {
+                assertThat(order).as("round %d", i).contains("got " + i + "\n<EXITED><STARTED>run\n");
+            }
+            a.cancel();
+        }
+    }
+
+    /** Sends the round's line, retrying while the next process is not yet there to take it. */
+    private static void sendWhenRunning(LiveDaemon d, String session, int round) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                d.stub().sendInput(input("loop", session, round + "\n"));
+                return;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.onSpinWait(); // between two runs: no process to take input yet
+            }
+        }
+    }
 }

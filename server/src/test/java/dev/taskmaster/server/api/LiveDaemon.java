@@ -74,7 +74,12 @@ final class LiveDaemon implements AutoCloseable {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).addService(service).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
-        engine.startAutostart().get(10, TimeUnit.SECONDS);
+        try {
+            engine.startAutostart().get(10, TimeUnit.SECONDS);
+        } catch (Exception | Error e) {
+            close(); // the programs already started must not outlive a test that never gets this object
+            throw e;
+        }
     }
 
     TaskmasterServiceGrpc.TaskmasterServiceBlockingStub stub() {
