@@ -152,6 +152,29 @@ class TuiIT {
         }
     }
 
+    @Test
+    void aMonitorKilledWithSigtermGivesTheTerminalBack() throws Exception {
+        Tmux.require();
+        tmux = new Tmux("tuiit", env());
+        BinProcess daemon = startDaemonAndTui(CONFIG);
+        try {
+            tmux.awaitScreen("every process RUNNING", line("web +web +RUNNING +\\d+ .*"));
+            long shell = Long.parseLong(tmux.run("display-message", "-p", "-t", "tuiit", "#{pane_pid}").out().strip());
+            ProcessHandle tui = ProcessHandle.of(shell).orElseThrow().descendants()
+                    .filter(h -> h.info().commandLine().orElse("").contains("taskmaster-tui.jar")).findFirst().orElseThrow();
+            assertThat(tui.destroy()).isTrue(); // SIGTERM, as a shutdown or `kill` sends
+            tmux.awaitPaneDead();
+            assertThat(Files.readString(tmp.resolve("tui.exit")).strip()).isEqualTo("143"); // killed by SIGTERM
+            List<String> modes = List.of(Files.readString(tmp.resolve("tty.after")).split("[\\s;]+"));
+            assertThat(modes).as("the terminal is back in line mode with echo").contains("icanon", "echo", "isig", "opost");
+            assertThat(tmux.screen()).doesNotContain("NAME ");
+            assertThat(ctl("status").code()).as("the daemon and its programs run on").isZero();
+        } finally {
+            tmux.close();
+            stop(daemon);
+        }
+    }
+
     /** The TUI ended with 0, left the screen, and gave the terminal back in line mode with echo. */
     private void assertQuitCleanly() throws Exception {
         tmux.awaitPaneDead();
