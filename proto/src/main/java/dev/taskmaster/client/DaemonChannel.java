@@ -22,7 +22,8 @@ import java.util.logging.Logger;
  * <p>{@link #open} owns its Netty event loop (one thread) instead of sharing gRPC's default
  * one: the default group is released lazily, which keeps a one-shot client alive for about
  * 300 ms after its last call. {@link #close} shuts the channel and the loop down at once.
- * Close from the thread that opened it; the stubs may be used from any thread.
+ * Close from the thread that opened it; the stubs may be used from any thread. Callbacks of
+ * async stubs run on the channel's event loop thread and must not block.
  */
 public final class DaemonChannel implements AutoCloseable {
 
@@ -61,6 +62,11 @@ public final class DaemonChannel implements AutoCloseable {
                     .eventLoopGroup(loop)
                     .channelType(EpollDomainSocketChannel.class)
                     .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                    // Callbacks of async stubs run on the event loop itself: one thread hop less per
+                    // message (attach echo, interleaved runs: 4.5-6.8 ms median without, 4.5-5.4 with).
+                    // Every callback in the clients only queues work or writes to the terminal;
+                    // blocking stubs run theirs on the calling thread whatever this says.
+                    .directExecutor()
                     .build();
             return new DaemonChannel(channel, loop, "unix://" + absolute);
         } catch (RuntimeException | Error e) {
