@@ -1,5 +1,6 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ConfigDiff;
 import dev.taskmaster.proto.v1.Event;
 import dev.taskmaster.proto.v1.EventsMissed;
@@ -25,7 +26,7 @@ final class EventLines {
 
     private static List<String> snapshot(Snapshot s, ZoneId zone) {
         List<String> lines = new ArrayList<>();
-        lines.add("-- snapshot at #" + s.getSequence() + " (" + Formats.time(s.getTime(), zone) + "): "
+        lines.add("-- snapshot at #" + s.getSequence() + " (" + ProcessText.dateTime(s.getTime(), zone) + "): "
                 + s.getProcessesCount() + (s.getProcessesCount() == 1 ? " process" : " processes"));
         if (s.getProcessesCount() > 0) {
             lines.addAll(StatusTable.render(s.getProcessesList(), false));
@@ -45,17 +46,17 @@ final class EventLines {
     }
 
     static String event(Event e, ZoneId zone) {
-        String head = "#" + e.getSequence() + " " + Formats.time(e.getTime(), zone) + " ";
+        String head = "#" + e.getSequence() + " " + ProcessText.dateTime(e.getTime(), zone) + " ";
         return head + switch (e.getPayloadCase()) {
             case PROCESS_STATE_CHANGED -> {
                 var c = e.getProcessStateChanged();
-                yield c.getProcess().getFullName() + " " + Formats.state(c.getFromState()) + " -> " + Formats.state(c.getToState())
-                        + ": " + c.getReason() + (c.hasExit() ? " (" + Formats.exit(c.getExit()) + ")" : "") + by(c.getRequestedBy());
+                yield c.getProcess().getFullName() + " " + ProcessText.state(c.getFromState()) + " -> " + ProcessText.state(c.getToState())
+                        + ": " + c.getReason() + (c.hasExit() ? " (" + ProcessText.exit(c.getExit()) + ")" : "") + by(c.getRequestedBy());
             }
             case PROCESS_SPAWN_FAILED -> {
                 var f = e.getProcessSpawnFailed();
                 yield f.getProcess().getFullName() + " spawn failed (attempt " + f.getAttempt() + "): " + f.getFailure().getReason()
-                        + (f.hasRetryDelay() ? "; retry in " + Formats.shortDuration(f.getRetryDelay()) : "; giving up");
+                        + (f.hasRetryDelay() ? "; retry in " + ProcessText.shortDuration(f.getRetryDelay()) : "; giving up");
             }
             case HEALTH_CHANGED -> {
                 var h = e.getHealthChanged();

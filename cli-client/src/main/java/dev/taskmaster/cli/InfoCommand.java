@@ -1,5 +1,6 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
 import dev.taskmaster.proto.v1.GetServerInfoResponse;
 import dev.taskmaster.proto.v1.ProcessStateCount;
@@ -27,10 +28,10 @@ final class InfoCommand extends Verb {
         rows.add(new String[] {"instance", i.getInstanceName()});
         rows.add(new String[] {"pid", Integer.toString(i.getPid())});
         rows.add(new String[] {"host", i.getHostname()});
-        rows.add(new String[] {"uptime", (i.hasUptime() ? Formats.hms(i.getUptime()) : "-")
-                + (i.hasStartTime() ? " (since " + Formats.time(i.getStartTime(), session().zone()) + ")" : "")});
+        rows.add(new String[] {"uptime", (i.hasUptime() ? ProcessText.hms(i.getUptime()) : "-")
+                + (i.hasStartTime() ? " (since " + ProcessText.dateTime(i.getStartTime(), session().zone()) + ")" : "")});
         rows.add(new String[] {"config", i.getConfigPath()
-                + (i.hasConfigLoadTime() ? " (loaded " + Formats.time(i.getConfigLoadTime(), session().zone()) + ")" : "")});
+                + (i.hasConfigLoadTime() ? " (loaded " + ProcessText.dateTime(i.getConfigLoadTime(), session().zone()) + ")" : "")});
         rows.add(new String[] {"socket", orNone(i.getSocketPath())});
         rows.add(new String[] {"tcp", i.getTcpAddressesCount() == 0 ? "none" : String.join(", ", i.getTcpAddressesList())});
         rows.add(new String[] {"log", orNone(i.getLogPath())});
@@ -55,7 +56,7 @@ final class InfoCommand extends Verb {
         }
         List<String> parts = new ArrayList<>();
         for (ProcessStateCount c : counts) {
-            parts.add(c.getCount() + " " + Formats.state(c.getState()));
+            parts.add(c.getCount() + " " + ProcessText.state(c.getState()));
         }
         return " (" + String.join(", ", parts) + ")";
     }

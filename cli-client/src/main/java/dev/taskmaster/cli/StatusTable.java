@@ -1,5 +1,6 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ProcessInfo;
 import dev.taskmaster.proto.v1.ProcessState;
 import java.util.ArrayList;
@@ -21,8 +22,8 @@ final class StatusTable {
         List<List<String>> rows = new ArrayList<>();
         rows.add(HEADER);
         for (ProcessInfo p : processes) {
-            rows.add(List.of(p.getFullName(), Formats.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
-                    p.hasUptime() ? Formats.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
+            rows.add(List.of(p.getFullName(), ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
+                    p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
         }
         int[] width = new int[HEADER.size()];
         for (List<String> row : rows) {
@@ -56,7 +57,7 @@ final class StatusTable {
         if (!p.getDescription().isEmpty()) {
             return p.getDescription();
         }
-        return p.hasLastExit() ? Formats.exit(p.getLastExit()) : "";
+        return p.hasLastExit() ? ProcessText.exit(p.getLastExit()) : "";
     }
 
     /** Green when all is well, yellow in transition, red when something failed. */

@@ -3,6 +3,7 @@ package dev.taskmaster.cli;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
 import com.google.rpc.Status;
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ExitInfo;
 import dev.taskmaster.proto.v1.ExitedWithCode;
 import dev.taskmaster.proto.v1.ProcessInfo;
@@ -20,7 +21,7 @@ final class Fixtures {
         return ProcessInfo.newBuilder().setFullName(name).setName(name).setProgram(name.split(":")[0]).setGroup(name.split(":")[0])
                 .setState(ProcessState.PROCESS_STATE_RUNNING).setPid(pid)
                 .setUptime(Duration.newBuilder().setSeconds(uptimeSeconds))
-                .setDescription("pid " + pid + ", uptime " + Formats.hms(Duration.newBuilder().setSeconds(uptimeSeconds).build()))
+                .setDescription("pid " + pid + ", uptime " + ProcessText.hms(Duration.newBuilder().setSeconds(uptimeSeconds).build()))
                 .setStartTime(T0).build();
     }
 

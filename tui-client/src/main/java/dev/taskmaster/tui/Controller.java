@@ -2,6 +2,7 @@ package dev.taskmaster.tui;
 
 import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.input.KeyType;
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ProcessState;
 import java.util.ArrayList;
 import java.util.List;
@@ -254,11 +255,11 @@ final class Controller {
         List<String> out = new ArrayList<>();
         var p = row.info();
         out.add(p.getFullName() + "  (program " + p.getProgram() + ", group " + row.group() + ")");
-        out.add("state:        " + Fmt.state(p.getState()) + (row.stale() ? " (last known; daemon disconnected)" : "")
+        out.add("state:        " + ProcessText.state(p.getState()) + (row.stale() ? " (last known; daemon disconnected)" : "")
                 + " - " + p.getDescription());
         out.add("pid:          " + (p.getPid() > 0 ? p.getPid() : "-"));
         if (p.hasStartTime()) {
-            out.add("started:      " + Fmt.dateTime(p.getStartTime(), zone));
+            out.add("started:      " + ProcessText.dateTime(p.getStartTime(), zone));
         }
         out.add("restarts:     " + p.getRestartCount() + "   failed starts: " + p.getStartFailures());
         if (!p.getSpawnError().isEmpty()) {
@@ -282,8 +283,8 @@ final class Controller {
             out.add("  none seen");
         }
         for (var e : row.exits()) {
-            out.add("  " + (e.hasTime() ? Fmt.dateTime(e.getTime(), zone) + "  " : "") + Fmt.exit(e)
-                    + (e.getPid() > 0 ? ", pid " + e.getPid() : "") + (e.hasRunTime() ? ", ran " + Fmt.hms(e.getRunTime()) : ""));
+            out.add("  " + (e.hasTime() ? ProcessText.dateTime(e.getTime(), zone) + "  " : "") + ProcessText.exit(e)
+                    + (e.getPid() > 0 ? ", pid " + e.getPid() : "") + (e.hasRunTime() ? ", ran " + ProcessText.hms(e.getRunTime()) : ""));
         }
         out.add("program spec:");
         out.addAll(spec.isEmpty() ? List.of("  (asking the daemon...)") : spec);

@@ -2,6 +2,7 @@ package dev.taskmaster.tui;
 
 import com.google.protobuf.Duration;
 import com.google.rpc.Code;
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.GetProgramRequest;
 import dev.taskmaster.proto.v1.PauseProcessesRequest;
 import dev.taskmaster.proto.v1.ProcessResult;
@@ -193,7 +194,7 @@ final class Daemons implements Actions {
         }
         if (results.size() == 1) {
             return new Outcome(results.getFirst().getFullName() + ": " + (unchanged == 1 ? "nothing to do ("
-                    + Fmt.state(results.getFirst().getProcess().getState()) + ")" : done), false);
+                    + ProcessText.state(results.getFirst().getProcess().getState()) + ")" : done), false);
         }
         return new Outcome(what + ": " + done + " " + (results.size() - unchanged) + " of " + results.size()
                 + (unchanged > 0 ? " (" + unchanged + " already were)" : ""), false);

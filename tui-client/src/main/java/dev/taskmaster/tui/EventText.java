@@ -1,5 +1,6 @@
 package dev.taskmaster.tui;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ConfigDiff;
 import dev.taskmaster.proto.v1.Event;
 import dev.taskmaster.proto.v1.EventsMissed;
@@ -16,14 +17,14 @@ final class EventText {
         return switch (e.getPayloadCase()) {
             case PROCESS_STATE_CHANGED -> {
                 var c = e.getProcessStateChanged();
-                String text = c.getProcess().getFullName() + " " + Fmt.state(c.getFromState()) + " -> " + Fmt.state(c.getToState())
+                String text = c.getProcess().getFullName() + " " + ProcessText.state(c.getFromState()) + " -> " + ProcessText.state(c.getToState())
                         + ": " + c.getReason() + exit(c) + by(c.getRequestedBy());
                 yield new Text(text, severity(c.getToState(), c.hasExit() && !c.getExit().getExpected()));
             }
             case PROCESS_SPAWN_FAILED -> {
                 var f = e.getProcessSpawnFailed();
                 yield new Text(f.getProcess().getFullName() + " spawn failed (attempt " + f.getAttempt() + "): " + f.getFailure().getReason()
-                        + (f.hasRetryDelay() ? "; retry in " + Fmt.shortDuration(f.getRetryDelay()) : "; giving up"), Ticker.Severity.ERROR);
+                        + (f.hasRetryDelay() ? "; retry in " + ProcessText.shortDuration(f.getRetryDelay()) : "; giving up"), Ticker.Severity.ERROR);
             }
             case HEALTH_CHANGED -> {
                 var h = e.getHealthChanged();
@@ -56,7 +57,7 @@ final class EventText {
         if (!c.hasExit()) {
             return "";
         }
-        String how = Fmt.exit(c.getExit());
+        String how = ProcessText.exit(c.getExit());
         return c.getReason().contains(how) ? "" : " (" + how + ")";
     }
 

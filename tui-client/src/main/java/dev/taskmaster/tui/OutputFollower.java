@@ -1,5 +1,6 @@
 package dev.taskmaster.tui;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.AttachOutputRequest;
 import dev.taskmaster.proto.v1.AttachOutputResponse;
 import dev.taskmaster.proto.v1.InputMode;
@@ -119,7 +120,7 @@ final class OutputFollower {
         var n = r.getProcessNotice();
         return n.getKind() == ProcessNoticeKind.PROCESS_NOTICE_KIND_STARTED
                 ? "[process started, pid " + n.getProcess().getPid() + "]"
-                : "[process " + (n.getProcess().hasLastExit() ? Fmt.exit(n.getProcess().getLastExit()) : "ended") + "]";
+                : "[process " + (n.getProcess().hasLastExit() ? ProcessText.exit(n.getProcess().getLastExit()) : "ended") + "]";
     }
 
     /** Applies {@code change} on the UI thread if the stream is still the current one, then asks {@code next} for one more. */

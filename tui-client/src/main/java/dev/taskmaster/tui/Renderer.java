@@ -4,6 +4,7 @@ import com.googlecode.lanterna.SGR;
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.TextColor;
 import com.googlecode.lanterna.graphics.TextGraphics;
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.OutputStream;
 import dev.taskmaster.proto.v1.ProcessState;
 import dev.taskmaster.proto.v1.ResourceUsage;
@@ -83,7 +84,7 @@ final class Renderer {
                 }
                 long up = d.uptimeSeconds(now);
                 if (up >= 0 && d.link != DaemonView.Link.DISCONNECTED) {
-                    s.append(", up ").append(Fmt.hms(up));
+                    s.append(", up ").append(ProcessText.hms(up));
                 }
                 s.append(' ');
             }
@@ -108,7 +109,7 @@ final class Renderer {
                 break;
             }
             Style st = stateStyle(e.getKey(), false);
-            col = put(g, col, 1, clip(e.getValue() + " " + Fmt.state(e.getKey()), w - col), st.fg, st.bg, st.sgr);
+            col = put(g, col, 1, clip(e.getValue() + " " + ProcessText.state(e.getKey()), w - col), st.fg, st.bg, st.sgr);
             col = put(g, col, 1, clip(" ", w - col), DEFAULT, DEFAULT);
         }
         int stale = m.staleCount();
@@ -269,11 +270,11 @@ final class Renderer {
                 case DAEMON -> r.key.daemon();
                 case NAME -> (p.grouped() ? "  " : "") + r.key.fullName();
                 case GROUP -> r.group();
-                case STATE -> Fmt.state(r.state()) + (r.stale() ? "?" : "");
+                case STATE -> ProcessText.state(r.state()) + (r.stale() ? "?" : "");
                 case PID -> !r.stale() && info.getPid() > 0 ? Integer.toString(info.getPid()) : "-";
                 case UPTIME -> {
                     long up = r.uptimeSeconds(now);
-                    yield up >= 0 ? Fmt.hms(up) : "-";
+                    yield up >= 0 ? ProcessText.hms(up) : "-";
                 }
                 case RESTARTS -> Integer.toString(info.getRestartCount());
                 case EXIT -> info.hasLastExit() ? Fmt.shortExit(info.getLastExit()) : "-";

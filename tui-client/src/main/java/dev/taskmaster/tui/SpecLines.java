@@ -1,6 +1,7 @@
 package dev.taskmaster.tui;
 
 import com.google.protobuf.Duration;
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.OutputDestination;
 import dev.taskmaster.proto.v1.ProgramSpec;
 import java.util.ArrayList;
@@ -23,14 +24,14 @@ final class SpecLines {
         add(out, "autostart", s.hasAutostart() ? Boolean.toString(s.getAutostart()) : "");
         add(out, "autorestart", s.getAutorestart().name().replace("AUTORESTART_POLICY_", "").toLowerCase(java.util.Locale.ROOT));
         add(out, "exitcodes", s.getExitcodesList().toString());
-        add(out, "starttime", s.hasStarttime() ? Fmt.shortDuration(s.getStarttime()) : "");
+        add(out, "starttime", s.hasStarttime() ? ProcessText.shortDuration(s.getStarttime()) : "");
         add(out, "startretries", s.hasStartretries() ? Integer.toString(s.getStartretries()) : "");
         if (s.hasBackoff()) {
             add(out, "backoff", "initial " + dur(s.getBackoff().getInitial()) + ", factor " + s.getBackoff().getFactor()
                     + ", max " + dur(s.getBackoff().getMax()));
         }
         add(out, "stopsignal", s.getStopsignal());
-        add(out, "stoptime", s.hasStoptime() ? Fmt.shortDuration(s.getStoptime()) : "");
+        add(out, "stoptime", s.hasStoptime() ? ProcessText.shortDuration(s.getStoptime()) : "");
         add(out, "stopasgroup", s.getStopasgroup() ? "true" : "");
         add(out, "killasgroup", s.hasKillasgroup() && s.getKillasgroup() ? "true" : "");
         add(out, "tty", s.getTty() ? "true" : "");
@@ -64,7 +65,7 @@ final class SpecLines {
     }
 
     private static String dur(Duration d) {
-        return Fmt.shortDuration(d);
+        return ProcessText.shortDuration(d);
     }
 
     private static String destination(OutputDestination d) {

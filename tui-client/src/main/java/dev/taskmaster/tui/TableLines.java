@@ -1,5 +1,6 @@
 package dev.taskmaster.tui;
 
+import dev.taskmaster.client.ProcessText;
 import dev.taskmaster.proto.v1.ProcessState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class TableLines {
         return r.key.fullName().toLowerCase(Locale.ROOT).contains(needle)
                 || r.group().toLowerCase(Locale.ROOT).contains(needle)
                 || r.key.daemon().toLowerCase(Locale.ROOT).contains(needle)
-                || Fmt.state(r.state()).toLowerCase(Locale.ROOT).contains(needle);
+                || ProcessText.state(r.state()).toLowerCase(Locale.ROOT).contains(needle);
     }
 
     private static Comparator<Row> comparator(ScreenModel.Sort sort, Instant now, List<String> daemonOrder) {
