@@ -28,19 +28,7 @@ final class MaintailCommand extends Verb {
             ReadDaemonLogResponse r = rpc().readDaemonLog(q.build());
             return new ByteTail.Piece(r.getData(), r.getOffset(), r.getNextOffset(), r.getBytesLost());
         };
-        ByteTail.End end;
-        if (amount != null && amount.bytes != null) {
-            if (amount.bytes < 0) {
-                throw new CtlException(ExitCodes.USAGE, "--bytes must be >= 0, got " + amount.bytes);
-            }
-            end = ByteTail.lastBytes(reader, amount.bytes);
-        } else {
-            int lines = amount != null && amount.lines != null ? amount.lines : 10;
-            if (lines < 0) {
-                throw new CtlException(ExitCodes.USAGE, "--lines must be >= 0, got " + lines);
-            }
-            end = ByteTail.lastLines(reader, lines);
-        }
+        ByteTail.End end = TailCommand.Amount.read(amount, reader);
         TextDecoder text = new TextDecoder();
         out().print(text.decode(end.data().toByteArray()));
         out().flush();

@@ -38,6 +38,32 @@ final class TailCommand extends Verb {
 
         @Option(names = {"-c", "--bytes"}, paramLabel = "BYTES", description = "The last BYTES bytes instead.")
         Long bytes;
+
+        /** The bytes asked for with -c, if any. */
+        static OptionalLong bytes(Amount a) {
+            if (a == null || a.bytes == null) {
+                return OptionalLong.empty();
+            }
+            if (a.bytes < 0) {
+                throw new CtlException(ExitCodes.USAGE, "--bytes must be >= 0, got " + a.bytes);
+            }
+            return OptionalLong.of(a.bytes);
+        }
+
+        /** The lines asked for with -n, else 10. */
+        static int lines(Amount a) {
+            int lines = a != null && a.lines != null ? a.lines : 10;
+            if (lines < 0) {
+                throw new CtlException(ExitCodes.USAGE, "--lines must be >= 0, got " + lines);
+            }
+            return lines;
+        }
+
+        /** The end of the stream as asked (also by maintail): the last bytes with -c, else the last lines. */
+        static ByteTail.End read(Amount a, ByteTail.Reader reader) {
+            OptionalLong bytes = bytes(a);
+            return bytes.isPresent() ? ByteTail.lastBytes(reader, bytes.getAsLong()) : ByteTail.lastLines(reader, lines(a));
+        }
     }
 
     /** The values of STREAM, for completion and help. */
@@ -61,17 +87,14 @@ final class TailCommand extends Verb {
             return new ByteTail.Piece(r.getData(), r.getOffset(), r.getNextOffset(), r.getBytesLost());
         };
         ByteTail.End end;
-        if (amount != null && amount.bytes != null) {
-            if (amount.bytes < 0) {
-                throw new CtlException(ExitCodes.USAGE, "--bytes must be >= 0, got " + amount.bytes);
+        if (json) {
+            OptionalLong bytes = Amount.bytes(amount);
+            if (bytes.isEmpty()) {
+                Amount.lines(amount); // checked as without --json; one plain read is printed whatever the count
             }
-            end = json ? jsonOnly(reader, amount.bytes) : ByteTail.lastBytes(reader, amount.bytes);
+            end = jsonOnly(reader, bytes.orElse(ByteTail.STEP));
         } else {
-            int lines = amount != null && amount.lines != null ? amount.lines : 10;
-            if (lines < 0) {
-                throw new CtlException(ExitCodes.USAGE, "--lines must be >= 0, got " + lines);
-            }
-            end = json ? jsonOnly(reader, ByteTail.STEP) : ByteTail.lastLines(reader, lines);
+            end = Amount.read(amount, reader);
         }
         TextDecoder text = new TextDecoder();
         if (!json) {
