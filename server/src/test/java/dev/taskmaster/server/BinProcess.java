@@ -79,6 +79,38 @@ final class BinProcess implements AutoCloseable {
         }
     }
 
+    /** How a command ended: its exit code, standard output and standard error. */
+    record Result(int code, String out, String err) {}
+
+    /** Runs {@code bin/taskmasterctl ARGS} with {@code env} to completion (at most {@code limit}). */
+    static Result ctl(Path tmp, Map<String, String> env, Duration limit, String... args) throws InterruptedException {
+        String[] argv = new String[args.length + 1];
+        argv[0] = "bin/taskmasterctl";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        try (BinProcess p = start(tmp, env, argv)) {
+            int code = p.waitFor(limit);
+            return new Result(code, p.stdout(), p.stderr());
+        }
+    }
+
+    /**
+     * Shuts {@code daemon} down as a user would ({@code taskmasterctl shutdown}), so its processes
+     * go with it, and waits for it and every child it had; kills whatever is left.
+     */
+    static void shutdown(BinProcess daemon, Path tmp, Map<String, String> env, Duration limit) throws InterruptedException {
+        List<ProcessHandle> children = ProcessHandle.of(daemon.pid()).map(h -> h.descendants().toList()).orElse(List.of());
+        try {
+            ctl(tmp, env, limit, "shutdown");
+            daemon.waitFor(limit);
+            for (ProcessHandle child : children) {
+                await("pid " + child.pid() + " to be gone", limit, () -> !child.isAlive());
+            }
+        } finally {
+            children.forEach(ProcessHandle::destroyForcibly);
+            daemon.close();
+        }
+    }
+
     /** Polls {@code condition} until it holds or {@code limit} passes. */
     static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();

@@ -23,17 +23,8 @@ class ControlPlaneIT {
                 "NO_COLOR", "1");
     }
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private Result ctl(String... args) throws Exception {
-        String[] argv = new String[args.length + 1];
-        argv[0] = "bin/taskmasterctl";
-        System.arraycopy(args, 0, argv, 1, args.length);
-        try (BinProcess p = BinProcess.start(tmp, env(), argv)) {
-            int code = p.waitFor(LIMIT);
-            return new Result(code, p.stdout(), p.stderr());
-        }
+    private BinProcess.Result ctl(String... args) throws Exception {
+        return BinProcess.ctl(tmp, env(), LIMIT, args);
     }
 
     private String program(String name, String tag, String extra) {
@@ -45,9 +36,9 @@ class ControlPlaneIT {
         return Long.parseLong(Files.readString(tmp.resolve(name + ".pid")).split(" ")[0]);
     }
 
-    private void awaitStatus(String what, java.util.function.Predicate<Result> ok) throws Exception {
+    private void awaitStatus(String what, java.util.function.Predicate<BinProcess.Result> ok) throws Exception {
         long deadline = System.nanoTime() + LIMIT.toNanos();
-        Result last = null;
+        BinProcess.Result last = null;
         while (System.nanoTime() < deadline) {
             last = ctl("status");
             if (ok.test(last)) {
@@ -57,7 +48,7 @@ class ControlPlaneIT {
         throw new AssertionError("timed out waiting for " + what + "; last status: " + last);
     }
 
-    private static String row(Result status, String name) {
+    private static String row(BinProcess.Result status, String name) {
         return status.out().lines().filter(l -> l.startsWith(name + " ")).findFirst().orElse("");
     }
 
@@ -68,21 +59,21 @@ class ControlPlaneIT {
                 + "    numprocs: 2\n    starttime: 0\n");
         try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
             awaitStatus("every process RUNNING (exit 0)", r -> r.code() == 0);
-            Result status = ctl("status");
+            BinProcess.Result status = ctl("status");
             assertThat(status.out().lines().findFirst().orElseThrow()).startsWith("NAME").contains("STATE", "PID", "UPTIME", "RESTARTS");
             assertThat(row(status, "api")).contains("RUNNING", String.valueOf(pidOf("api")));
             assertThat(row(status, "pool:0")).contains("RUNNING");
 
-            Result stop = ctl("stop", "pool");
+            BinProcess.Result stop = ctl("stop", "pool");
             assertThat(stop.code()).isZero();
             assertThat(stop.out()).isEqualTo("pool:0: stopped\npool:1: stopped\n");
-            Result one = ctl("status", "pool:1");
+            BinProcess.Result one = ctl("status", "pool:1");
             assertThat(one.code()).isEqualTo(3);
             assertThat(row(one, "pool:1")).contains("STOPPED");
             assertThat(ctl("start", "pool:*").out()).isEqualTo("pool:0: started\npool:1: started\n");
 
             long before = pidOf("api");
-            Result restart = ctl("restart", "api");
+            BinProcess.Result restart = ctl("restart", "api");
             assertThat(restart.code()).isZero();
             assertThat(restart.out()).isEqualTo("api: restarted\n");
             assertThat(pidOf("api")).isNotEqualTo(before);
@@ -92,11 +83,11 @@ class ControlPlaneIT {
             ProcessHandle.of(killed).orElseThrow().destroyForcibly();
             awaitStatus("api restarted", r -> row(r, "api").contains("RUNNING") && row(r, "api").matches(".*\\s1\\s.*")
                     && !row(r, "api").contains(" " + killed + " "));
-            Result events = ctl("events", "--since", "1");
+            BinProcess.Result events = ctl("events", "--since", "1");
             assertThat(events.code()).isZero();
             assertThat(events.out()).contains("api RUNNING -> EXITED: killed by SIGKILL (unexpected)");
 
-            Result unknown = ctl("stop", "apu");
+            BinProcess.Result unknown = ctl("stop", "apu");
             assertThat(unknown.code()).isEqualTo(4);
             assertThat(unknown.err()).isEqualTo("taskmasterctl: no process, program or group named \"apu\"; did you mean \"api\"?\n");
 
@@ -104,35 +95,35 @@ class ControlPlaneIT {
             long api = pidOf("api");
             Files.writeString(config, "programs:\n" + program("api", "v1", "") + "  pool:\n    cmd: sleep 1001\n"
                     + "    numprocs: 2\n    starttime: 0\n");
-            Result reload = ctl("reload");
+            BinProcess.Result reload = ctl("reload");
             assertThat(reload.code()).as(reload.err()).isZero();
             assertThat(reload.out()).isEqualTo("pool: changed, restarted (cmd)\n");
             assertThat(pidOf("api")).isEqualTo(api);
             assertThat(row(ctl("status"), "api")).contains(String.valueOf(api));
 
             // Programs added, resized and removed at runtime, validated like the file.
-            Result add = ctl("add", "extra", "--cmd", "sleep 1000", "--starttime", "0");
+            BinProcess.Result add = ctl("add", "extra", "--cmd", "sleep 1000", "--starttime", "0");
             assertThat(add.code()).as(add.err()).isZero();
             assertThat(add.out()).isEqualTo("extra: added\n");
             awaitStatus("extra running", r -> row(r, "extra").contains("RUNNING"));
-            Result invalid = ctl("add", "broken", "--cmd", "x", "--numprocs", "0");
+            BinProcess.Result invalid = ctl("add", "broken", "--cmd", "x", "--numprocs", "0");
             assertThat(invalid.code()).isNotZero();
             assertThat(invalid.out() + invalid.err()).contains("numprocs");
             assertThat(ctl("update", "extra", "--numprocs", "2").code()).isZero();
             awaitStatus("extra:1 running", r -> row(r, "extra:1").contains("RUNNING"));
-            Result remove = ctl("remove", "extra");
+            BinProcess.Result remove = ctl("remove", "extra");
             assertThat(remove.code()).isZero();
             assertThat(row(ctl("status"), "extra:0")).isEmpty();
 
             List<Long> all = ProcessHandle.of(daemon.pid()).orElseThrow().descendants().map(ProcessHandle::pid).toList();
-            Result shutdown = ctl("shutdown");
+            BinProcess.Result shutdown = ctl("shutdown");
             assertThat(shutdown.code()).isZero();
             assertThat(daemon.waitFor(LIMIT)).isZero();
             for (long pid : all) {
                 BinProcess.await("pid " + pid + " to be gone", LIMIT,
                         () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
             }
-            Result gone = ctl("status");
+            BinProcess.Result gone = ctl("status");
             assertThat(gone.code()).isEqualTo(6);
             assertThat(gone.err()).startsWith("taskmasterctl: cannot reach taskmasterd at " + tmp.resolve("run/taskmaster/default.sock"));
             assertThat(gone.err().lines()).hasSize(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,13 +57,8 @@ class DaemonShellIT {
                 + "if stty -a | tr ' ;' '\\n\\n' | grep -qx icanon; then echo '[terminal restored]'; fi; echo '[end]'";
     }
 
-    private Tmux.Run ctl(String... args) throws Exception {
-        String[] argv = new String[args.length + 1];
-        argv[0] = "bin/taskmasterctl";
-        System.arraycopy(args, 0, argv, 1, args.length);
-        try (BinProcess p = BinProcess.start(tmp, env(), argv)) {
-            return new Tmux.Run(p.waitFor(LIMIT), p.stdout() + p.stderr());
-        }
+    private BinProcess.Result ctl(String... args) throws Exception {
+        return BinProcess.ctl(tmp, env(), LIMIT, args);
     }
 
     private static long daemonPid(String screen) {
@@ -101,95 +97,84 @@ class DaemonShellIT {
         awaitGone(kids);
     }
 
-    @Test
-    void theShellControlsItsDaemonAndShutdownEndsBoth() throws Exception {
+    /** What a test does once its daemon runs, with the shell at its prompt and the daemon's three children up. */
+    private interface Scenario {
+        void run(Tmux tmux, long daemon, List<ProcessHandle> children) throws Exception;
+    }
+
+    /** Runs the daemon with its shell in tmux, then {@code scenario}; stops whatever is left, whatever happens. */
+    private void inTheShell(Scenario scenario) throws Exception {
         Tmux.require();
-        List<ProcessHandle> children = List.of();
+        List<ProcessHandle> children = new ArrayList<>();
         try (Tmux tmux = new Tmux("daemonshell", env())) {
             try {
                 tmux.start(command(config()), 160, 40);
-                String first = tmux.awaitPrompt("taskmaster>");
-                long daemon = daemonPid(first);
-                tmux.type("status");
-                tmux.press("Enter");
-                String status = tmux.awaitScreen("the status table and a new prompt",
-                        s -> s.contains("worker:1 ") && Tmux.lastLine(s).equals("taskmaster>"));
-                assertThat(status).containsPattern("(?m)^web +RUNNING ").containsPattern("(?m)^worker:0 +RUNNING ")
-                        .containsPattern("(?m)^worker:1 +RUNNING ");
-                children = children(daemon);
-                assertThat(children).hasSize(3);
-
-                // A log line that comes while a line is half typed lands above the prompt; the line stays.
-                tmux.type("status wor");
-                tmux.awaitPrompt("taskmaster> status wor");
-                assertThat(ctl("stop", "web").code()).isZero();
-                String logged = tmux.awaitScreen("web's stop logged above the half-typed line",
-                        s -> s.contains("web: STOPPING -> STOPPED") && Tmux.lastLine(s).equals("taskmaster> status wor"));
-                assertThat(logged.indexOf("web: STOPPING -> STOPPED")).isGreaterThan(logged.indexOf("worker:1 "));
-                tmux.type("ker:0");
-                tmux.press("Enter");
-                tmux.awaitScreen("worker:0's status", s -> s.contains("taskmaster> status worker:0\n")
-                        && s.lines().anyMatch(l -> l.matches("worker:0 +RUNNING .*")) && Tmux.lastLine(s).equals("taskmaster>"));
-
-                tmux.type("shutdown");
-                tmux.press("Enter");
-                String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
-                assertThat(ended).contains("taskmasterd is shutting down", "taskmasterd stopped", "[taskmasterd exited with 0]")
-                        .contains("[terminal restored]");
-                awaitGone(children);
-                assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-                assertThat(tmp.resolve("run/taskmaster/default.sock")).doesNotExist();
+                long daemon = daemonPid(tmux.awaitPrompt("taskmaster>"));
+                BinProcess.await("three children", LIMIT, () -> children(daemon).size() == 3);
+                children.addAll(children(daemon));
+                scenario.run(tmux, daemon, children);
             } finally {
                 stopDaemon();
                 children.forEach(ProcessHandle::destroyForcibly);
             }
         }
+    }
+
+    @Test
+    void theShellControlsItsDaemonAndShutdownEndsBoth() throws Exception {
+        inTheShell((tmux, daemon, children) -> {
+            tmux.type("status");
+            tmux.press("Enter");
+            String status = tmux.awaitScreen("the status table and a new prompt",
+                    s -> s.contains("worker:1 ") && Tmux.lastLine(s).equals("taskmaster>"));
+            assertThat(status).containsPattern("(?m)^web +RUNNING ").containsPattern("(?m)^worker:0 +RUNNING ")
+                    .containsPattern("(?m)^worker:1 +RUNNING ");
+
+            // A log line that comes while a line is half typed lands above the prompt; the line stays.
+            tmux.type("status wor");
+            tmux.awaitPrompt("taskmaster> status wor");
+            assertThat(ctl("stop", "web").code()).isZero();
+            String logged = tmux.awaitScreen("web's stop logged above the half-typed line",
+                    s -> s.contains("web: STOPPING -> STOPPED") && Tmux.lastLine(s).equals("taskmaster> status wor"));
+            assertThat(logged.indexOf("web: STOPPING -> STOPPED")).isGreaterThan(logged.indexOf("worker:1 "));
+            tmux.type("ker:0");
+            tmux.press("Enter");
+            tmux.awaitScreen("worker:0's status", s -> s.contains("taskmaster> status worker:0\n")
+                    && s.lines().anyMatch(l -> l.matches("worker:0 +RUNNING .*")) && Tmux.lastLine(s).equals("taskmaster>"));
+
+            tmux.type("shutdown");
+            tmux.press("Enter");
+            String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
+            assertThat(ended).contains("taskmasterd is shutting down", "taskmasterd stopped", "[taskmasterd exited with 0]")
+                    .contains("[terminal restored]");
+            awaitGone(children);
+            assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(tmp.resolve("run/taskmaster/default.sock")).doesNotExist();
+        });
     }
 
     @Test
     void ctrlDLeavesTheShellAndStopsTheDaemon() throws Exception {
-        Tmux.require();
-        List<ProcessHandle> children = List.of();
-        try (Tmux tmux = new Tmux("daemonshell", env())) {
-            try {
-                tmux.start(command(config()), 160, 40);
-                long daemon = daemonPid(tmux.awaitPrompt("taskmaster>"));
-                BinProcess.await("three children", LIMIT, () -> children(daemon).size() == 3);
-                children = children(daemon);
-                tmux.press("C-d");
-                String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
-                assertThat(ended).contains("the control shell was closed: stopping every process")
-                        .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
-                awaitGone(children);
-            } finally {
-                stopDaemon();
-                children.forEach(ProcessHandle::destroyForcibly);
-            }
-        }
+        inTheShell((tmux, daemon, children) -> {
+            tmux.press("C-d");
+            String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
+            assertThat(ended).contains("the control shell was closed: stopping every process")
+                    .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
+            awaitGone(children);
+        });
     }
 
     @Test
     void sigtermWhileTheShellWaitsGivesTheTerminalBack() throws Exception {
-        Tmux.require();
-        List<ProcessHandle> children = List.of();
-        try (Tmux tmux = new Tmux("daemonshell", env())) {
-            try {
-                tmux.start(command(config()), 160, 40);
-                long daemon = daemonPid(tmux.awaitPrompt("taskmaster>"));
-                BinProcess.await("three children", LIMIT, () -> children(daemon).size() == 3);
-                children = children(daemon);
-                tmux.type("stat");
-                tmux.awaitPrompt("taskmaster> stat");
-                assertThat(ProcessHandle.of(daemon).orElseThrow().destroy()).isTrue(); // SIGTERM
-                String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
-                assertThat(ended).contains("received SIGTERM, stopping every process")
-                        .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
-                awaitGone(children);
-            } finally {
-                stopDaemon();
-                children.forEach(ProcessHandle::destroyForcibly);
-            }
-        }
+        inTheShell((tmux, daemon, children) -> {
+            tmux.type("stat");
+            tmux.awaitPrompt("taskmaster> stat");
+            assertThat(ProcessHandle.of(daemon).orElseThrow().destroy()).isTrue(); // SIGTERM
+            String ended = tmux.awaitScreen("the daemon to end", s -> s.contains("[end]"));
+            assertThat(ended).contains("received SIGTERM, stopping every process")
+                    .contains("[taskmasterd exited with 0]").contains("[terminal restored]");
+            awaitGone(children);
+        });
     }
 
     @Test

@@ -27,16 +27,8 @@ class OutputCliIT {
                 "NO_COLOR", "1");
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private Run ctl(String... args) throws Exception {
-        String[] argv = new String[args.length + 1];
-        argv[0] = "bin/taskmasterctl";
-        System.arraycopy(args, 0, argv, 1, args.length);
-        try (BinProcess p = BinProcess.start(tmp, env(), argv)) {
-            int code = p.waitFor(LIMIT);
-            return new Run(code, p.stdout(), p.stderr());
-        }
+    private BinProcess.Result ctl(String... args) throws Exception {
+        return BinProcess.ctl(tmp, env(), LIMIT, args);
     }
 
     private BinProcess daemon() throws Exception {
@@ -70,7 +62,7 @@ class OutputCliIT {
     void tailLogsMaintailAndUsageShowWhatWasPrinted() throws Exception {
         try (BinProcess daemon = daemon()) {
             try {
-                Run tail = ctl("tail", "counter");
+                BinProcess.Result tail = ctl("tail", "counter");
                 assertThat(tail.out().lines().toList()).containsExactly("count-41", "count-42", "count-43", "count-44", "count-45",
                         "count-46", "count-47", "count-48", "count-49", "count-50");
                 assertThat(tail.code()).isZero();
@@ -78,18 +70,18 @@ class OutputCliIT {
                 assertThat(ctl("tail", "counter", "stderr").out()).isEqualTo("oops\n");
                 assertThat(ctl("tail", "-c", "6", "counter").out()).isEqualTo("nt-50\n");
 
-                Run unknown = ctl("tail", "countr");
+                BinProcess.Result unknown = ctl("tail", "countr");
                 assertThat(unknown.code()).isEqualTo(4);
                 assertThat(unknown.err()).contains("counter");
 
-                Run logs = ctl("logs", "-n", "1", "counter", "other");
+                BinProcess.Result logs = ctl("logs", "-n", "1", "counter", "other");
                 assertThat(logs.out().lines().toList()).containsExactly("counter | oops", "other   | other says hi");
 
                 // CPU and memory come with the status (read from /proc when asked).
-                Run json = ctl("status", "--json", "other");
+                BinProcess.Result json = ctl("status", "--json", "other");
                 assertThat(json.out()).containsPattern("\"rssBytes\":\"[1-9][0-9]{4,}\"").contains("\"cpuTime\":");
 
-                Run maintail = ctl("maintail", "-n", "50");
+                BinProcess.Result maintail = ctl("maintail", "-n", "50");
                 assertThat(maintail.out()).contains("counter: STOPPED -> STARTING").contains("taskmasterd ").endsWith("\n");
                 assertThat(maintail.code()).isZero();
             } finally {
@@ -124,7 +116,7 @@ class OutputCliIT {
                 assertThat(pid("console")).as("the same shell runs on").isEqualTo(pid);
 
                 // Attaching again shows what the shell printed before: its recent screen.
-                Run again = ctl("tail", "-n", "20", "console");
+                BinProcess.Result again = ctl("tail", "-n", "20", "console");
                 assertThat(again.out()).contains("hello from /dev/pts");
             } finally {
                 stop(daemon);
@@ -133,22 +125,12 @@ class OutputCliIT {
     }
 
     private long pid(String name) throws Exception {
-        Run pid = ctl("pid", name);
+        BinProcess.Result pid = ctl("pid", name);
         assertThat(pid.code()).as(pid.err()).isZero();
         return Long.parseLong(pid.out().strip());
     }
 
-    /** Shuts the daemon down as a user would, so its processes go with it; kills whatever is left. */
     private void stop(BinProcess daemon) throws Exception {
-        List<ProcessHandle> children = ProcessHandle.of(daemon.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-        try {
-            ctl("shutdown");
-            daemon.waitFor(LIMIT);
-            for (ProcessHandle child : children) {
-                BinProcess.await("pid " + child.pid() + " to be gone", LIMIT, () -> !child.isAlive());
-            }
-        } finally {
-            children.forEach(ProcessHandle::destroyForcibly);
-        }
+        BinProcess.shutdown(daemon, tmp, env(), LIMIT);
     }
 }

@@ -27,14 +27,8 @@ class ShellIT {
                 "NO_COLOR", "1");
     }
 
-    private Tmux.Run ctl(String... args) throws Exception {
-        String[] argv = new String[args.length + 1];
-        argv[0] = "bin/taskmasterctl";
-        System.arraycopy(args, 0, argv, 1, args.length);
-        try (BinProcess p = BinProcess.start(tmp, env(), argv)) {
-            int code = p.waitFor(LIMIT);
-            return new Tmux.Run(code, p.stdout() + p.stderr());
-        }
+    private BinProcess.Result ctl(String... args) throws Exception {
+        return BinProcess.ctl(tmp, env(), LIMIT, args);
     }
 
     @Test
@@ -120,17 +114,7 @@ class ShellIT {
         }
     }
 
-    /** Shuts the daemon down as a user would, so its processes go with it; kills whatever is left. */
     private void stop(BinProcess daemon) throws Exception {
-        List<ProcessHandle> children = ProcessHandle.of(daemon.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-        try {
-            ctl("shutdown");
-            daemon.waitFor(LIMIT);
-            for (ProcessHandle child : children) {
-                BinProcess.await("pid " + child.pid() + " to be gone", LIMIT, () -> !child.isAlive());
-            }
-        } finally {
-            children.forEach(ProcessHandle::destroyForcibly);
-        }
+        BinProcess.shutdown(daemon, tmp, env(), LIMIT);
     }
 }

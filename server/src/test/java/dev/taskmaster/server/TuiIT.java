@@ -31,16 +31,8 @@ class TuiIT {
         return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString());
     }
 
-    private record Run(int code, String out) {}
-
-    private Run ctl(String... args) throws Exception {
-        String[] argv = new String[args.length + 1];
-        argv[0] = "bin/taskmasterctl";
-        System.arraycopy(args, 0, argv, 1, args.length);
-        try (BinProcess p = BinProcess.start(tmp, env(), argv)) {
-            int code = p.waitFor(LIMIT);
-            return new Run(code, p.stdout() + p.stderr());
-        }
+    private BinProcess.Result ctl(String... args) throws Exception {
+        return BinProcess.ctl(tmp, env(), LIMIT, args);
     }
 
     private static Predicate<String> line(String regex) {
@@ -184,18 +176,7 @@ class TuiIT {
         assertThat(tmux.screen()).doesNotContain("NAME ").doesNotContain("taskmaster-tui  default");
     }
 
-    /** Shuts the daemon down as a user would, so its processes go with it; kills whatever is left. */
     private void stop(BinProcess daemon) throws Exception {
-        List<ProcessHandle> children = ProcessHandle.of(daemon.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-        try {
-            ctl("shutdown");
-            daemon.waitFor(LIMIT);
-            for (ProcessHandle child : children) {
-                BinProcess.await("pid " + child.pid() + " to be gone", LIMIT, () -> !child.isAlive());
-            }
-        } finally {
-            children.forEach(ProcessHandle::destroyForcibly);
-            daemon.close();
-        }
+        BinProcess.shutdown(daemon, tmp, env(), LIMIT);
     }
 }
