@@ -8,11 +8,13 @@ import dev.taskmaster.config.Signal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class Engine {
 
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** Launches handed to the launcher at once (see {@link #startByPriority}). */
+    private static final int LAUNCH_BATCH = 32;
 
     private final EngineContext ctx;
     /** Instance name → supervisor, in configuration order. Engine thread only. */
@@ -56,8 +60,8 @@ public final class Engine {
         return onEngine(() -> {
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
                     config.programs().size(), supervisors.size()));
-            byPriority(supervisors.values()).values().forEach(group -> group.stream()
-                    .filter(s -> s.spec().program().autostart()).forEach(s -> s.start("autostart")));
+            startByPriority(supervisors.values().stream().filter(s -> s.spec().program().autostart()).toList(),
+                    s -> "autostart");
             return null;
         });
     }
@@ -77,7 +81,10 @@ public final class Engine {
             if (shuttingDown) {
                 return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
             }
-            return each(names, s -> s.start("started by request"));
+            List<CommandResult> out = new ArrayList<>();
+            List<Supervisor> found = find(names, out);
+            out.addAll(startByPriority(found, s -> "started by request"));
+            return out;
         });
     }
 
@@ -219,8 +226,8 @@ public final class Engine {
             }
             supervisors.clear();
             supervisors.putAll(rebuilt);
-            byPriority(starting).values().forEach(group -> group.forEach(s -> s.start(
-                    kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload" : "restarted by reload with new settings")));
+            startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
+                    : "restarted by reload with new settings");
             result.complete(diff);
         }));
     }
@@ -247,6 +254,13 @@ public final class Engine {
 
     private List<CommandResult> each(List<String> names, Function<Supervisor, CommandResult> action) {
         List<CommandResult> out = new ArrayList<>();
+        List<Supervisor> found = find(names, out);
+        byPriority(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
+        return out;
+    }
+
+    /** The supervisors of {@code names}; a name with none adds a refusal to {@code out}. */
+    private List<Supervisor> find(List<String> names, List<CommandResult> out) {
         List<Supervisor> found = new ArrayList<>();
         for (String n : names) {
             Supervisor s = supervisors.get(n);
@@ -256,7 +270,44 @@ public final class Engine {
                 found.add(s);
             }
         }
-        byPriority(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
+        return found;
+    }
+
+    /**
+     * Starts {@code targets} one priority at a time, lowest first. The launches of one priority go
+     * to the launcher in batches it may run at once: with many programs, start-up is bound by
+     * how long each spawn blocks its thread. A batch is kept small so that each process's
+     * STARTING, and the start time its starttime counts from, follow its spawn closely.
+     */
+    private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why) {
+        List<CommandResult> out = new ArrayList<>();
+        for (List<Supervisor> group : byPriority(targets).values()) {
+            // Each answer goes in its target's place: refusals now, launches once their batch is done.
+            CommandResult[] answers = new CommandResult[group.size()];
+            List<Integer> launching = new ArrayList<>();
+            List<Supervisor.PendingStart> pending = new ArrayList<>();
+            Set<Supervisor> seen = new HashSet<>();
+            for (int i = 0; i < group.size(); i++) {
+                Supervisor s = group.get(i);
+                Optional<CommandResult> refused = seen.add(s) ? s.beginStart()
+                        : Optional.of(CommandResult.already(s.name(), "already started"));
+                if (refused.isPresent()) {
+                    answers[i] = refused.get();
+                } else {
+                    launching.add(i);
+                    pending.add(s.pendingStart(why.apply(s)));
+                }
+            }
+            for (int from = 0; from < pending.size(); from += LAUNCH_BATCH) {
+                int to = Math.min(pending.size(), from + LAUNCH_BATCH);
+                List<ProcessLauncher.Result> results = ctx.launcher().launchAll(
+                        pending.subList(from, to).stream().map(Supervisor.PendingStart::request).toList());
+                for (int k = from; k < to; k++) {
+                    answers[launching.get(k)] = pending.get(k).finish(results.get(k - from));
+                }
+            }
+            out.addAll(List.of(answers));
+        }
         return out;
     }
 

@@ -1,6 +1,8 @@
 package dev.taskmaster.server.engine;
 
 import dev.taskmaster.config.InstanceSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -12,6 +14,37 @@ public interface ProcessLauncher {
 
     /** @throws SpawnException with a precise reason when the process could not be started */
     LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException;
+
+    /**
+     * Launches every request and returns once all are done, with one result per request, in
+     * request order. An implementation may run several launches at once on other threads (a
+     * spawn blocks its thread until the child has called exec, and many programs start together
+     * at start-up); this default launches them one after another. Called on the engine thread.
+     */
+    default List<Result> launchAll(List<Request> requests) {
+        List<Result> results = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            results.add(Result.of(this, r));
+        }
+        return results;
+    }
+
+    /** One launch of a batch: what {@link #launch} takes. */
+    record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
+    }
+
+    /** What became of one launch of a batch: exactly one of {@code process} and {@code failure} is set. */
+    record Result(LaunchedProcess process, SpawnException failure) {
+
+        /** Launches {@code request} with {@code launcher}, on the calling thread. */
+        public static Result of(ProcessLauncher launcher, Request request) {
+            try {
+                return new Result(launcher.launch(request.instance(), request.onExit()), null);
+            } catch (SpawnException e) {
+                return new Result(null, e);
+            }
+        }
+    }
 
     /** A process that was started. Methods may be called from the engine thread only. */
     interface LaunchedProcess {

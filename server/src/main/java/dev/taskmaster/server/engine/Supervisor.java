@@ -5,7 +5,6 @@ import dev.taskmaster.config.ProgramSpec;
 import dev.taskmaster.config.RestartPolicy;
 import dev.taskmaster.config.Signal;
 import dev.taskmaster.server.engine.ProcessLauncher.LaunchedProcess;
-import dev.taskmaster.server.engine.ProcessLauncher.SpawnException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -95,18 +95,66 @@ final class Supervisor {
     // ---- commands -------------------------------------------------------------------------
 
     CommandResult start(String why) {
+        Optional<CommandResult> refused = beginStart();
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        spawn(why);
+        return startResult();
+    }
+
+    /**
+     * The checks and resets of {@link #start}: a result when nothing is to be launched, else
+     * empty, and the caller must launch now, with {@link #spawn} or through {@link #launchRequest}.
+     */
+    Optional<CommandResult> beginStart() {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
-                return CommandResult.already(name(), "already started");
+                return Optional.of(CommandResult.already(name(), "already started"));
             }
             case STOPPING -> {
-                return CommandResult.refused(name(), "is stopping; start it once it has stopped, or restart it");
+                return Optional.of(CommandResult.refused(name(), "is stopping; start it once it has stopped, or restart it"));
             }
             case BACKOFF -> cancelTimer();
             default -> { }
         }
         startFailures = 0;
-        spawn(why);
+        return Optional.empty();
+    }
+
+    /**
+     * A start whose launch runs in a batch with others ({@link ProcessLauncher#launchAll}):
+     * {@link #beginStart} came first, and {@link PendingStart#finish} gets the launch's result in
+     * the same engine task.
+     */
+    PendingStart pendingStart(String why) {
+        Run attempt = new Run();
+        return new PendingStart(why, attempt, new ProcessLauncher.Request(spec, exitHandler(attempt)));
+    }
+
+    /** See {@link #pendingStart}. */
+    final class PendingStart {
+        private final String why;
+        private final Run attempt;
+        private final ProcessLauncher.Request request;
+
+        private PendingStart(String why, Run attempt, ProcessLauncher.Request request) {
+            this.why = why;
+            this.attempt = attempt;
+            this.request = request;
+        }
+
+        ProcessLauncher.Request request() {
+            return request;
+        }
+
+        CommandResult finish(ProcessLauncher.Result result) {
+            launched(why, attempt, result);
+            return startResult();
+        }
+    }
+
+    private CommandResult startResult() {
         return CommandResult.done(name(), state == ProcessState.BACKOFF || state == ProcessState.FATAL
                 ? "could not start: " + spawnError : "starting");
     }
@@ -178,15 +226,24 @@ final class Supervisor {
 
     private void spawn(String why) {
         Run attempt = new Run();
-        try {
-            attempt.process = ctx.launcher().launch(spec, outcome -> ctx.scheduler().execute(() -> exited(attempt, outcome)));
-        } catch (SpawnException e) {
-            spawnError = e.getMessage();
-            lastExit = new ExitRecord(new ExitOutcome.SpawnFailed(e.getMessage()), false, 0, ctx.clock().now(), Duration.ZERO);
+        launched(why, attempt, ProcessLauncher.Result.of(ctx.launcher(), new ProcessLauncher.Request(spec, exitHandler(attempt))));
+    }
+
+    /** Exits come on a launcher thread; they are handled on the engine thread, for this launch only. */
+    private Consumer<ExitOutcome> exitHandler(Run attempt) {
+        return outcome -> ctx.scheduler().execute(() -> exited(attempt, outcome));
+    }
+
+    private void launched(String why, Run attempt, ProcessLauncher.Result result) {
+        if (result.failure() != null) {
+            String reason = result.failure().getMessage();
+            spawnError = reason;
+            lastExit = new ExitRecord(new ExitOutcome.SpawnFailed(reason), false, 0, ctx.clock().now(), Duration.ZERO);
             transition(ProcessState.STARTING, why);
-            failedStart("could not start: " + e.getMessage());
+            failedStart("could not start: " + reason);
             return;
         }
+        attempt.process = result.process();
         run = attempt;
         spawnError = null;
         nextStart = null;

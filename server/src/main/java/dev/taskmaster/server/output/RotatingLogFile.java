@@ -232,7 +232,11 @@ public final class RotatingLogFile implements AutoCloseable {
     }
 
     private void open() throws IOException {
-        Files.createDirectories(path.getParent());
+        // Checked first: createDirectories on an existing directory costs a failed mkdir and two
+        // exceptions, and this runs for every log file of every program at start-up.
+        if (!Files.isDirectory(path.getParent())) {
+            Files.createDirectories(path.getParent());
+        }
         channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         size = channel.size();
         // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.

@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * {@link ProcessOutput} (or, with {@code tty}, all three on a pseudo-terminal that becomes the
  * child's controlling terminal), and exits reported by the {@link ChildWatcher}.
  * posix_spawn cannot set a umask or switch users, so those go through {@code sh -c 'umask …'}
- * and {@code setpriv}, added to the command line only when configured. Called on the engine
- * thread only.
+ * and {@code setpriv}, added to the command line only when configured.
+ *
+ * <p>Threading: {@link #launch} and {@link #launchAll} are called by the engine thread;
+ * {@link #launchAll} runs launches of different instances on spawner threads at once.
  */
 public final class OsProcessLauncher implements ProcessLauncher {
 
@@ -51,17 +53,22 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     static final String DEFAULT_TERM = "xterm-256color";
+    /** Spawner threads beside the engine thread for batches: one per CPU (bench/README.md, spawn1000). */
+    private static final int SPAWNER_THREADS = Integer.getInteger("taskmaster.spawners",
+            Runtime.getRuntime().availableProcessors());
 
     private final ChildWatcher watcher;
     private final OutputPump pump;
     private final Map<String, String> daemonEnv;
     private final Outputs outputs;
+    private final LaunchPool pool;
 
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs) {
         this.watcher = watcher;
         this.pump = pump;
         this.daemonEnv = Map.copyOf(daemonEnv);
         this.outputs = outputs;
+        this.pool = new LaunchPool(SPAWNER_THREADS);
     }
 
     /** A launcher with an output registry of its own, logging under {@code logdir}. */
@@ -76,6 +83,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
     /** The default log file of one stream of an instance: {@code <logdir>/<instance>.stdout.log}. */
     public static Path defaultLog(Path logdir, String instance, String stream) {
         return Outputs.defaultLog(logdir, instance, stream);
+    }
+
+    @Override
+    public List<Result> launchAll(List<Request> requests) {
+        return pool.launchAll(requests, r -> Result.of(this, r));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.taskmaster.server.engine;
 
+import static dev.taskmaster.server.engine.ProcessState.BACKOFF;
 import static dev.taskmaster.server.engine.ProcessState.RUNNING;
+import static dev.taskmaster.server.engine.ProcessState.STARTING;
 import static dev.taskmaster.server.engine.ProcessState.STOPPED;
 import static dev.taskmaster.server.engine.ProcessState.STOPPING;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +39,27 @@ class EngineTest {
                 """);
         assertThat(h.launcher.launches).extracting(l -> l.spec.name())
                 .containsExactly("early", "middle:0", "middle:1", "late");
+    }
+
+    @Test
+    void startingSeveralAnswersEachInPriorityOrderAndANameTwiceOnce() {
+        h.start("""
+                programs:
+                  late: {cmd: x, priority: 900, autostart: false}
+                  early: {cmd: x, priority: 1, autostart: false}
+                  up: {cmd: x, priority: 5}
+                """);
+        h.launcher.failNext(1, "early: no such file (ENOENT)");
+        List<CommandResult> results = h.clock.await(h.engine.start(List.of("late", "ghost", "early", "up", "late")));
+        assertThat(results).extracting(r -> r.process() + " " + r.kind() + " " + r.message()).containsExactly(
+                "ghost REFUSED no such process",
+                "early DONE could not start: early: no such file (ENOENT)",
+                "up ALREADY already started",
+                "late DONE starting",
+                "late ALREADY already started");
+        assertThat(h.launcher.launches).extracting(l -> l.spec.name()).containsExactly("up", "late");
+        assertThat(h.stateOf("early")).isEqualTo(BACKOFF);
+        assertThat(h.stateOf("late")).isEqualTo(STARTING);
     }
 
     @Test

@@ -98,6 +98,40 @@ class RealProcessTest {
     }
 
     @Test
+    void manyProgramsStartedTogetherAreEachTheirOwnCleanSupervisedProcess() throws Exception {
+        // Launched in batches on several threads at once: every child must still get exactly its
+        // own argv and stdio, nothing of its siblings' plumbing, and its exit must reach it alone.
+        StringBuilder yaml = new StringBuilder("programs:\n");
+        for (int i = 0; i < 60; i++) {
+            yaml.append("  p").append(i).append(": {cmd: \"/bin/sleep ").append(1000 + i).append("\", starttime: 0, autorestart: never}\n");
+        }
+        for (int round = 0; round < 3; round++) {
+            try (RealEngine e = new RealEngine(tmp, yaml.toString())) {
+                e.until("all 60 to run", all -> all.stream().allMatch(s -> s.state() == RUNNING));
+                List<ProcessSnapshot> all = e.engine.snapshot().get(10, TimeUnit.SECONDS);
+                assertThat(all.stream().map(ProcessSnapshot::pid).distinct()).hasSize(60);
+                for (ProcessSnapshot s : all) {
+                    int i = Integer.parseInt(s.name().substring(1));
+                    assertThat(Files.readString(Path.of("/proc/" + s.pid() + "/cmdline"))).isEqualTo("/bin/sleep\0" + (1000 + i) + "\0");
+                    try (var fds = Files.list(Path.of("/proc/" + s.pid() + "/fd"))) {
+                        assertThat(fds.map(f -> f.getFileName().toString()).sorted().toList())
+                                .as("descriptors of %s", s.name()).containsExactly("0", "1", "2");
+                    }
+                }
+                // One of them killed: only that one leaves RUNNING.
+                int victim = all.get(17).pid();
+                Signals.kill(victim, 9);
+                ProcessSnapshot killed = e.await("p17", EXITED);
+                assertThat(killed.lastExit().orElseThrow().pid()).isEqualTo(victim);
+                assertThat(e.engine.snapshot().get(10, TimeUnit.SECONDS)).filteredOn(s -> s.state() == RUNNING).hasSize(59);
+                List<Integer> pids = all.stream().map(ProcessSnapshot::pid).toList();
+                e.engine.shutdown("round over").get(30, TimeUnit.SECONDS);
+                pids.forEach(pid -> assertThat(Procs.alive(pid)).as("pid %d", pid).isFalse());
+            }
+        }
+    }
+
+    @Test
     void aFileThatIsNotExecutableIsRefusedPrecisely() throws Exception {
         Path data = Files.writeString(tmp.resolve("data.txt"), "hello");
         try (RealEngine e = new RealEngine(tmp, "programs:\n  notexec: {cmd: " + data + ", startretries: 0}\n")) {
