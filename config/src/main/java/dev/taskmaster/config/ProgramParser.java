@@ -107,7 +107,10 @@ final class ProgramParser {
             r.take("killasgroup").ifPresent(n -> src.error(n, r.pathOf("killasgroup"),
                     "killasgroup cannot be false when stopasgroup is true: the group would outlive a SIGKILL"));
         }
-        checkProcessName(r, processName, name, group, numprocs);
+        // The default pattern would only repeat, as an instance name, that the program name is invalid.
+        if (ok || r.has("process_name")) {
+            checkProcessName(r, processName, name, group, numprocs);
+        }
 
         if (!ok || src.problems().count() > errorsBefore || cmd.isEmpty()) {
             return Optional.empty();

@@ -92,8 +92,12 @@ class ValidationErrorsTest {
         assertThat(files.error("programs:\n  a:\n    cmd: echo hi > /tmp/out\n")).isEqualTo(
                 "3:10: programs.a.cmd: \">\" is shell syntax, but cmd runs without a shell;"
                         + " quote it to pass it as an argument, or run a shell: sh -c '…'");
-        assertThat(files.error("programs:\n  a:\n    cmd: a | b\n")).startsWith("3:10: programs.a.cmd: \"|\" is shell syntax");
-        assertThat(files.error("programs:\n  a:\n    cmd: run 2>&1\n")).startsWith("3:10: programs.a.cmd: \"2>&1\" is shell syntax");
+        assertThat(files.error("programs:\n  a:\n    cmd: a | b\n")).isEqualTo(
+                "3:10: programs.a.cmd: \"|\" is shell syntax, but cmd runs without a shell;"
+                        + " quote it to pass it as an argument, or run a shell: sh -c '…'");
+        assertThat(files.error("programs:\n  a:\n    cmd: run 2>&1\n")).isEqualTo(
+                "3:10: programs.a.cmd: \"2>&1\" is shell syntax, but cmd runs without a shell;"
+                        + " quote it to pass it as an argument, or run a shell: sh -c '…'");
         assertThat(files.program("programs:\n  a:\n    cmd: \"echo '>' \\\\| x\"\n").argv())
                 .containsExactly("echo", ">", "|", "x");
     }
@@ -151,8 +155,10 @@ class ValidationErrorsTest {
         assertThat(withLine("stopsignal: SIGTREM")).isEqualTo("4:17: programs.a.stopsignal: unknown signal"
                 + " \"SIGTREM\"; expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2,"
                 + " or a number from 1 to 64; did you mean \"TERM\"?");
-        assertThat(withLine("stopsignal: 65")).startsWith("4:17: programs.a.stopsignal: unknown signal 65;");
-        assertThat(withLine("stopsignal: 0")).startsWith("4:17: programs.a.stopsignal: unknown signal 0;");
+        assertThat(withLine("stopsignal: 65")).isEqualTo("4:17: programs.a.stopsignal: unknown signal 65;"
+                + " expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64");
+        assertThat(withLine("stopsignal: 0")).isEqualTo("4:17: programs.a.stopsignal: unknown signal 0;"
+                + " expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64");
     }
 
     @Test
@@ -174,10 +180,28 @@ class ValidationErrorsTest {
     void invalidProgramNames() {
         assertThat(files.error("programs:\n  \"web:1\":\n    cmd: x\n")).isEqualTo("2:3: programs.web:1: invalid"
                 + " program name \"web:1\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
+        assertThat(files.error("programs:\n  \"a b\":\n    cmd: x\n")).isEqualTo("2:3: programs.a b: invalid"
+                + " program name \"a b\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("programs:\n  all:\n    cmd: x\n")).isEqualTo(
                 "2:3: programs.all: invalid program name \"all\"; expected a name other than \"all\", which means every program");
         assertThat(withLine("group: \"a b\"")).isEqualTo("4:12: programs.a.group: invalid group name \"a b\";"
                 + " expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
+    }
+
+    @Test
+    void keysMustBeNames() {
+        assertThat(withLine("[1, 2]: x"))
+                .isEqualTo("4:5: programs.a: expected a key name, found a list");
+        assertThat(withLine("~: x"))
+                .isEqualTo("4:5: programs.a: expected a key name, found nothing");
+    }
+
+    @Test
+    void mergeKeysTakeMappings() {
+        assertThat(withLine("<<: 5")).isEqualTo(
+                "4:9: programs.a: expected a mapping or a list of mappings to merge with \"<<\", found 5");
+        assertThat(withLine("<<: [{autostart: false}, 5]")).isEqualTo(
+                "4:9: programs.a: expected a mapping or a list of mappings to merge with \"<<\", found a list");
     }
 
     @Test
@@ -212,6 +236,8 @@ class ValidationErrorsTest {
                         + " expected program_name, group_name or process_num");
         assertThat(withLine("process_name: \"50% a\"")).isEqualTo("4:19: programs.a.process_name: unexpected"
                 + " \"%\" at character 3; expected %(program_name)s, %(group_name)s, %(process_num)d or %%");
+        assertThat(withLine("process_name: \"%(program_name)d\"")).isEqualTo("4:19: programs.a.process_name:"
+                + " %(program_name)d: program_name is text; use %(program_name)s");
         assertThat(withLine("process_name: \"a b\"")).isEqualTo("4:19: programs.a.process_name: process_name"
                 + " \"a b\" makes the invalid name \"a b\"; expected letters, digits and '_', '.', ':', '@', '-'");
     }
@@ -250,6 +276,16 @@ class ValidationErrorsTest {
     }
 
     @Test
+    void badPaths() {
+        assertThat(withLine("workingdir: \"\""))
+                .isEqualTo("4:17: programs.a.workingdir: expected a path, found an empty string");
+        assertThat(withLine("workingdir: ${EMPTY}"))
+                .isEqualTo("4:17: programs.a.workingdir: expected a path, found an empty string");
+        assertThat(withLine("stdout: \"a\\0b\""))
+                .isEqualTo("4:13: programs.a.stdout: invalid path \"a\\0b\": Nul character not allowed");
+    }
+
+    @Test
     void badSizes() {
         assertThat(withLine("logfile_maxbytes: 5 parsecs")).isEqualTo("4:23: programs.a.logfile_maxbytes:"
                 + " expected a size (bytes, or a number with KB, MB or GB), found \"5 parsecs\"");
@@ -278,7 +314,8 @@ class ValidationErrorsTest {
         assertThat(files.error("programs:\n  a:\n\tcmd: x\n")).isEqualTo(
                 "3:1: invalid YAML: found character '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for"
                         + " indentation) (while scanning for the next token)");
-        assertThat(files.error("programs: {a: \n")).startsWith("2:1: invalid YAML: ");
+        assertThat(files.error("programs: {a: \n")).isEqualTo("2:1: invalid YAML: expected the node content,"
+                + " but found '<stream end>' (while parsing a flow node)");
         assertThat(files.error("a: 1\n---\nb: 2\n")).isEqualTo(
                 "2:1: invalid YAML: expected a single document in the stream, but found another document");
     }
@@ -317,6 +354,14 @@ class ValidationErrorsTest {
         assertThat(missing).extracting(ConfigError::toString).containsExactly(tmp.resolve("nope.yaml") + ": cannot read: no such file");
         List<ConfigError> dir = files.errorsOf(tmp);
         assertThat(dir).extracting(ConfigError::toString).containsExactly(tmp + ": cannot read: it is a directory, not a file");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8() throws Exception {
+        Path latin1 = java.nio.file.Files.write(tmp.resolve("latin1.yaml"),
+                "programs:\n  caf\u00e9:\n    cmd: x\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(files.errorsOf(latin1)).extracting(ConfigError::toString)
+                .containsExactly(latin1 + ": cannot read: it is not UTF-8 text");
     }
 
     @Test
