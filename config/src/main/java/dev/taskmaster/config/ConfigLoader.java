@@ -5,8 +5,10 @@ import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -173,6 +175,13 @@ public final class ConfigLoader {
         }
         if (e instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        // Its message repeats the path the caller already printed; the reason alone is what is new.
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
         return e.getMessage();
     }
