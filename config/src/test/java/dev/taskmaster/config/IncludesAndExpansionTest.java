@@ -222,21 +222,4 @@ class IncludesAndExpansionTest {
         assertThat(e.errors()).extracting(ConfigFiles::located)
                 .containsExactly("4:17: programs.a.workingdir: cannot expand \"~\": HOME is not set");
     }
-
-    @Test
-    void aSingleProgramCanBeLoadedFromYamlTextLikeInAFile() throws Exception {
-        ProgramSpec p = ConfigLoader.loadProgram("api", "cmd: serve --port ${PORT}\nnumprocs: 2\nworkingdir: srv\n",
-                "<request>", tmp, ConfigFiles.ENV);
-        assertThat(p.name()).isEqualTo("api");
-        assertThat(p.argv()).containsExactly("serve", "--port", "8080");
-        assertThat(p.workingdir()).contains(tmp.resolve("srv"));
-        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
-                () -> ConfigLoader.loadProgram("api", "numprocs: 0\n", "<request>", tmp, ConfigFiles.ENV));
-        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(
-                tmp.resolve("<request>") + ":1:1: programs.api: missing required key \"cmd\"",
-                tmp.resolve("<request>") + ":1:11: programs.api.numprocs: expected an integer from 1 to 10000, found 0");
-        ConfigException bad = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
-                () -> ConfigLoader.loadProgram("bad name", "cmd: x\n", "<request>", tmp, ConfigFiles.ENV));
-        assertThat(bad.errors()).extracting(ConfigError::message).first().asString().startsWith("invalid program name");
-    }
 }
