@@ -245,7 +245,7 @@ public final class ConfigLoader {
         // x- keys hold YAML anchors to reuse (as in compose files), so they are not unknown.
         r.skip(key -> key.startsWith("x-"));
         Optional<Node> include = r.take("include");
-        r.rejectUnknown(TOP_KEYS, key -> "; expected server, programs or include (or an x- key for anchors)");
+        r.rejectUnknown(TOP_KEYS, "an x- key for anchors");
         // Included files come after this file's own programs, so the order of definition is the reading order.
         include.ifPresent(node -> include(src, node));
     }

@@ -45,7 +45,7 @@ class SingleProgramTest {
     void settingsAreValidatedLikeInAFile() {
         Path at = tmp.resolve("<request>");
         assertThat(errors(() -> settings("numprocs: 0\n"))).containsExactly(
-                at + ":1:1: programs.api: missing required key \"cmd\"",
+                at + ":1:1: programs.api: expected the required key \"cmd\" (the command line to run), found no such key",
                 at + ":1:11: programs.api.numprocs: expected an integer from 1 to 10000, found 0");
         assertThat(errors(() -> ConfigLoader.loadProgram("bad name", "cmd: x\n", "<request>", tmp, ConfigFiles.ENV)))
                 .containsExactly(at + ":1:1: programs.bad name: invalid program name \"bad name\"; expected letters,"
@@ -90,7 +90,8 @@ class SingleProgramTest {
         Path at = tmp.resolve("<AddProgram>");
         assertThat(errors(() -> definition("web:\n  cmd: x\n  numprocs: 0\n  colour: red\n"))).containsExactly(
                 at + ":3:13: programs.web.numprocs: expected an integer from 1 to 10000, found 0",
-                at + ":4:3: programs.web.colour: unknown key \"colour\"");
+                at + ":4:3: programs.web.colour: unknown key \"colour\"; expected one of: "
+                        + ValidationErrorsTest.PROGRAM_KEYS);
         assertThat(errors(() -> definition("web: {cmd: x\n"))).containsExactly(
                 at + ":2:1: invalid YAML: expected ',' or '}', but got <stream end> (while parsing a flow mapping)");
     }

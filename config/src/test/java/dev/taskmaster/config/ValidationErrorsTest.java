@@ -22,6 +22,12 @@ class ValidationErrorsTest {
         files = new ConfigFiles(tmp);
     }
 
+    /** What an unknown program key with no close match is told; written out, not taken from the parser. */
+    static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup,"
+            + " logfile_backups, logfile_maxbytes, logfile_timestamps, numprocs, output_buffer, priority, process_name,"
+            + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
+            + " umask, user, workingdir";
+
     /** A one-program file with {@code line} as its third line (line 3, after programs: and a:). */
     private String withLine(String line) {
         return files.error("programs:\n  a:\n    cmd: x\n    " + line + "\n");
@@ -37,13 +43,16 @@ class ValidationErrorsTest {
 
     @Test
     void unknownKeyWithoutAnythingClose() {
-        assertThat(withLine("colour: blue")).isEqualTo("4:5: programs.a.colour: unknown key \"colour\"");
+        assertThat(withLine("colour: blue"))
+                .isEqualTo("4:5: programs.a.colour: unknown key \"colour\"; expected one of: " + PROGRAM_KEYS);
+        assertThat(withLine("frobnicate: 3"))
+                .isEqualTo("4:5: programs.a.frobnicate: unknown key \"frobnicate\"; expected one of: " + PROGRAM_KEYS);
     }
 
     @Test
     void supervisordNamesPointToOurs() {
         assertThat(files.errors("programs:\n  a:\n    command: x\n")).extracting(ConfigFiles::located).containsExactly(
-                "3:5: programs.a: missing required key \"cmd\"",
+                "3:5: programs.a: expected the required key \"cmd\" (the command line to run), found no such key",
                 "3:5: programs.a.command: unknown key \"command\"; did you mean \"cmd\"?");
         assertThat(withLine("comand: x")).isEqualTo(
                 "4:5: programs.a.comand: unknown key \"comand\"; did you mean \"cmd\"?");
@@ -60,14 +69,14 @@ class ValidationErrorsTest {
         assertThat(files.error("programz:\n  a:\n    cmd: x\n")).isEqualTo(
                 "1:1: unknown key \"programz\"; did you mean \"programs\"?".replace("1:1: ", "1:1: programz: "));
         assertThat(files.error("services: {}\n")).isEqualTo(
-                "1:1: services: unknown key \"services\"; expected server, programs or include (or an x- key for anchors)");
+                "1:1: services: unknown key \"services\"; expected one of: include, programs, server, or an x- key for anchors");
     }
 
     @Test
     void missingCmd() {
         assertThat(files.error("programs:\n  a:\n    numprocs: 2\n"))
-                .isEqualTo("3:5: programs.a: missing required key \"cmd\"");
-        assertThat(files.error("programs:\n  a:\n")).isEqualTo("2:3: programs.a: missing required key \"cmd\"");
+                .isEqualTo("3:5: programs.a: expected the required key \"cmd\" (the command line to run), found no such key");
+        assertThat(files.error("programs:\n  a:\n")).isEqualTo("2:3: programs.a: expected the required key \"cmd\" (the command line to run), found no such key");
     }
 
     @Test
@@ -262,7 +271,7 @@ class ValidationErrorsTest {
         assertThat(withLine("backoff: {factor: 0.5}"))
                 .isEqualTo("4:23: programs.a.backoff.factor: expected a number >= 1, found 0.5");
         assertThat(withLine("backoff: {start: 1}"))
-                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"");
+                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"; expected one of: factor, initial, max");
         assertThat(withLine("backoff: 5"))
                 .isEqualTo("4:14: programs.a.backoff: expected a mapping with initial, factor and max, found 5");
     }
@@ -293,12 +302,23 @@ class ValidationErrorsTest {
                 .isEqualTo("4:22: programs.a.logfile_backups: expected an integer from 0 to 1000, found -1");
     }
 
+    @ParameterizedTest(name = "output_buffer: {0}")
+    @CsvSource({"4095, 4095", "1KB, '\"1KB\" (1024 bytes)'", "'\"4000\"', '\"4000\"'",
+            "2GB, '\"2GB\" (2147483648 bytes)'", "1073741825, 1073741825"})
+    void outputBufferOutOfRange(String written, String found) {
+        assertThat(withLine("output_buffer: " + written))
+                .isEqualTo("4:20: programs.a.output_buffer: expected a size from 4KB to 1GB, found " + found);
+    }
+
     @Test
     void serverSectionProblems() {
         assertThat(files.error("server:\n  loglevel: loud\n")).isEqualTo(
                 "2:13: server.loglevel: expected one of trace, debug, info, warn, error, found \"loud\"");
         assertThat(files.error("server:\n  sockett: /tmp/x\n"))
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
+        assertThat(files.error("server:\n  frobnicate: 3\n")).isEqualTo("2:3: server.frobnicate: unknown key"
+                + " \"frobnicate\"; expected one of: instance, logdir, logfile, logfile_backups, logfile_maxbytes,"
+                + " loglevel, pidfile, socket, user");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("server:\n  user: \"\"\n"))
@@ -342,9 +362,9 @@ class ValidationErrorsTest {
                 "6:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0",
                 "7:17: programs.web.stopsignal: unknown signal \"NOPE\"; expected a name such as TERM, SIGTERM,"
                         + " INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64",
-                "9:5: programs.worker: missing required key \"cmd\"",
+                "9:5: programs.worker: expected the required key \"cmd\" (the command line to run), found no such key",
                 "10:18: programs.worker.autorestart: expected always, never or unexpected, found \"sometimes\"",
-                "11:5: programs.worker.colour: unknown key \"colour\"");
+                "11:5: programs.worker.colour: unknown key \"colour\"; expected one of: " + PROGRAM_KEYS);
         assertThat(errors).extracting(ConfigError::file).containsOnly(tmp.resolve("taskmaster.yaml"));
     }
 
