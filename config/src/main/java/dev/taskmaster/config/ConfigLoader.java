@@ -5,8 +5,10 @@ import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,18 +71,14 @@ public final class ConfigLoader {
         ConfigLoader loader = new ConfigLoader(env);
         Path pseudoFile = baseDir.toAbsolutePath().normalize().resolve(sourceName);
         Source src = new Source(pseudoFile, loader.problems, loader.env);
-        Optional<ProgramSpec> spec = loader.parseYaml(pseudoFile, yaml).flatMap(node -> {
-            ScalarNode key = new ScalarNode(org.yaml.snakeyaml.nodes.Tag.STR, name, node.getStartMark(),
-                    node.getEndMark(), org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN);
-            return ProgramParser.parse(src, new MapReader.Entry(key, node), "programs");
-        });
-        if (spec.isEmpty() && loader.problems.isEmpty()) {
-            loader.problems.add(new ConfigError(pseudoFile, 0, 0, "programs." + name, "no settings given"));
-        }
-        if (!loader.problems.isEmpty()) {
-            throw new ConfigException(loader.problems.sorted());
-        }
-        return spec.orElseThrow();
+        Optional<ProgramSpec> spec = loader.parseYaml(pseudoFile, yaml)
+                .filter(node -> given(src, node, "programs." + name, "a mapping of program settings"))
+                .flatMap(node -> {
+                    ScalarNode key = new ScalarNode(org.yaml.snakeyaml.nodes.Tag.STR, name, node.getStartMark(),
+                            node.getEndMark(), org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN);
+                    return ProgramParser.parse(src, new MapReader.Entry(key, node), "programs");
+                });
+        return loader.programOrErrors(spec);
     }
 
     /**
@@ -93,8 +91,10 @@ public final class ConfigLoader {
         ConfigLoader loader = new ConfigLoader(env);
         Path pseudoFile = baseDir.toAbsolutePath().normalize().resolve(sourceName);
         Source src = new Source(pseudoFile, loader.problems, loader.env);
+        String expected = "a mapping of one program name to its settings";
         Optional<ProgramSpec> spec = loader.parseYaml(pseudoFile, yaml)
-                .flatMap(node -> MapReader.of(src, node, "programs", "a mapping of one program name to its settings"))
+                .filter(node -> given(src, node, "programs", expected))
+                .flatMap(node -> MapReader.of(src, node, "programs", expected))
                 .flatMap(r -> {
                     List<MapReader.Entry> entries = r.all();
                     if (entries.size() != 1) {
@@ -103,11 +103,27 @@ public final class ConfigLoader {
                     }
                     return ProgramParser.parse(src, entries.getFirst(), "programs");
                 });
-        if (!loader.problems.isEmpty()) {
-            throw new ConfigException(loader.problems.sorted());
+        return loader.programOrErrors(spec);
+    }
+
+    /**
+     * False, with an error, for empty text: a file may be empty, but a request to add or change
+     * a program that says nothing is a mistake, and "missing key" at no position would hide it.
+     */
+    private static boolean given(Source src, Node node, String path, String expected) {
+        if (Values.isNull(node)) {
+            src.error(node, path, "expected " + expected + ", found nothing");
+            return false;
         }
-        return spec.orElseThrow(() -> new ConfigException(List.of(new ConfigError(pseudoFile, 0, 0, "programs",
-                "no program given"))));
+        return true;
+    }
+
+    /** Every parse that yields no program reports why, so an empty result with no problem is a bug. */
+    private ProgramSpec programOrErrors(Optional<ProgramSpec> spec) throws ConfigException {
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.sorted());
+        }
+        return spec.orElseThrow(() -> new IllegalStateException("no program and no error"));
     }
 
     /** The instance names of {@code programs} that two programs would share; empty when none. */
@@ -174,6 +190,13 @@ public final class ConfigLoader {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        // Its message repeats the path the caller already printed; the reason alone is what is new.
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
         return e.getMessage();
     }
 
@@ -222,7 +245,7 @@ public final class ConfigLoader {
         // x- keys hold YAML anchors to reuse (as in compose files), so they are not unknown.
         r.skip(key -> key.startsWith("x-"));
         Optional<Node> include = r.take("include");
-        r.rejectUnknown(TOP_KEYS, key -> "; expected server, programs or include (or an x- key for anchors)");
+        r.rejectUnknown(TOP_KEYS, "an x- key for anchors");
         // Included files come after this file's own programs, so the order of definition is the reading order.
         include.ifPresent(node -> include(src, node));
     }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -140,29 +139,40 @@ final class MapReader {
         return take(key).flatMap(n -> parser.parse(src, n, pathOf(key)));
     }
 
-    /** Reads a required key; reports it missing at this mapping otherwise. */
-    <T> Optional<T> required(String key, ValueParser<T> parser) {
+    /** Reads a required key, described by {@code what}; reports it missing at this mapping otherwise. */
+    <T> Optional<T> required(String key, String what, ValueParser<T> parser) {
         if (!entries.containsKey(key)) {
             read.add(key);
-            src.error(node, path, "missing required key \"" + key + "\"");
+            src.error(node, path, missing(key, what));
             return Optional.empty();
         }
         return optional(key, parser);
     }
 
-    /** Reports every key not read, with a suggestion among {@code known}. */
-    void rejectUnknown(Set<String> known) {
-        rejectUnknown(known, key -> "");
+    static String missing(String key, String what) {
+        return "expected the required key \"" + key + "\" (" + what + "), found no such key";
     }
 
-    void rejectUnknown(Set<String> known, Function<String, String> extraHint) {
+    /** Reports every key not read: a suggestion among {@code known} when one is close, else all of them. */
+    void rejectUnknown(Set<String> known) {
+        rejectUnknown(known, "");
+    }
+
+    /** As {@link #rejectUnknown(Set)}; {@code alsoAllowed} names keys accepted beyond {@code known}. */
+    void rejectUnknown(Set<String> known, String alsoAllowed) {
         for (Entry e : entries.values()) {
             if (!read.contains(e.name())) {
                 String hint = Suggestions.hint(e.name(), known);
                 src.error(e.key(), pathOf(e.name()), "unknown key \"" + e.name() + "\""
-                        + (hint.isEmpty() ? extraHint.apply(e.name()) : hint));
+                        + (hint.isEmpty() ? "; expected one of: " + listed(known, alsoAllowed) : hint));
             }
         }
+    }
+
+    /** Sorted, so that a long list can be scanned for the key one meant. */
+    private static String listed(Set<String> known, String alsoAllowed) {
+        String keys = String.join(", ", known.stream().sorted().toList());
+        return alsoAllowed.isEmpty() ? keys : keys + ", or " + alsoAllowed;
     }
 
     /** Turns a node into a value, reporting problems to the source. */

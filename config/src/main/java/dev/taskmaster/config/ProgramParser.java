@@ -25,6 +25,7 @@ final class ProgramParser {
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final String CMD_EXPECTED = "the command line to run";
     static final String NAME_EXPECTED = "letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'";
 
     static final int DEFAULT_PRIORITY = 999;
@@ -52,12 +53,12 @@ final class ProgramParser {
         }
         MapReader r = maybeReader.get();
         if (Values.isNull(entry.value())) {
-            src.error(entry.key(), path, "missing required key \"cmd\"");
+            src.error(entry.key(), path, MapReader.missing("cmd", CMD_EXPECTED));
             return Optional.empty();
         }
         int errorsBefore = src.problems().count();
 
-        Optional<String> cmd = r.required("cmd", (s, n, p) -> Values.text(s, n, p, "a command line")
+        Optional<String> cmd = r.required("cmd", CMD_EXPECTED, (s, n, p) -> Values.text(s, n, p, "a command line")
                 .flatMap(t -> s.expand(n, p, t)));
         List<String> argv = cmd.flatMap(c -> r.take("cmd").flatMap(n -> split(src, n, r.pathOf("cmd"), c)))
                 .orElse(List.of());
@@ -107,7 +108,10 @@ final class ProgramParser {
             r.take("killasgroup").ifPresent(n -> src.error(n, r.pathOf("killasgroup"),
                     "killasgroup cannot be false when stopasgroup is true: the group would outlive a SIGKILL"));
         }
-        checkProcessName(r, processName, name, group, numprocs);
+        // The default pattern would only repeat, as an instance name, that the program name is invalid.
+        if (ok || r.has("process_name")) {
+            checkProcessName(r, processName, name, group, numprocs);
+        }
 
         if (!ok || src.problems().count() > errorsBefore || cmd.isEmpty()) {
             return Optional.empty();
@@ -166,7 +170,7 @@ final class ProgramParser {
 
     private static Optional<Long> outputBuffer(Source src, Node node, String path) {
         return Values.size(src, node, path).filter(b -> b >= ProgramSpec.MIN_OUTPUT_BUFFER && b <= ProgramSpec.MAX_OUTPUT_BUFFER
-                || reject(src, node, path, "output_buffer must be between 4KB and 1GB, found " + b + " bytes"));
+                || reject(src, node, path, "expected a size from 4KB to 1GB, found " + Values.describeSize(node, b)));
     }
 
     private static Optional<RestartPolicy> restartPolicy(Source src, Node node, String path) {

@@ -51,7 +51,8 @@ record Source(Path file, Problems problems, Map<String, String> env) {
             try {
                 return Optional.of(file.getParent().resolve(expanded).normalize());
             } catch (java.nio.file.InvalidPathException e) {
-                error(node, keyPath, "invalid path \"" + expanded + "\": " + e.getReason());
+                // The only character Linux refuses is NUL, which would be invisible (or worse) on a terminal.
+                error(node, keyPath, "invalid path \"" + expanded.replace("\0", "\\0") + "\": " + e.getReason());
                 return Optional.empty();
             }
         });

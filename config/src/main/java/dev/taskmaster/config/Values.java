@@ -48,6 +48,12 @@ final class Values {
         return "a " + node.getNodeId();
     }
 
+    /** {@link #describe} of a size, with its bytes when it was written with a unit: {@code "1KB" (1024 bytes)}. */
+    static String describeSize(Node node, long bytes) {
+        boolean inBytes = node instanceof ScalarNode s && s.getValue().strip().equals(Long.toString(bytes));
+        return inBytes ? describe(node) : describe(node) + " (" + bytes + " bytes)";
+    }
+
     static boolean isNull(Node node) {
         return node instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }

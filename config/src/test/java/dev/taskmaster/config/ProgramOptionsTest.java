@@ -54,6 +54,8 @@ class ProgramOptionsTest {
         assertThat(p.killasgroup()).isFalse();
         assertThat(p.tty()).isFalse();
         assertThat(p.logRotation()).isEqualTo(new LogRotation(50L * 1024 * 1024, 10));
+        assertThat(p.logfileTimestamps()).isFalse();
+        assertThat(p.outputBuffer()).isEqualTo(1024L * 1024);
         assertThat(p.instances()).extracting(InstanceSpec::name).containsExactly("app");
     }
 
@@ -86,6 +88,8 @@ class ProgramOptionsTest {
                     tty: false
                     logfile_maxbytes: 1MB
                     logfile_backups: 3
+                    logfile_timestamps: true
+                    output_buffer: 64KB
                 """);
         assertThat(p.argv()).containsExactly("/usr/sbin/nginx", "-g", "daemon off;");
         assertThat(p.numprocs()).isEqualTo(2);
@@ -112,6 +116,8 @@ class ProgramOptionsTest {
         assertThat(p.stopasgroup()).isTrue();
         assertThat(p.killasgroup()).isTrue();
         assertThat(p.logRotation()).isEqualTo(new LogRotation(1024 * 1024, 3));
+        assertThat(p.logfileTimestamps()).isTrue();
+        assertThat(p.outputBuffer()).isEqualTo(64L * 1024);
     }
 
     @Test
@@ -160,6 +166,21 @@ class ProgramOptionsTest {
     void sizesArePowersOf1024(String written, long bytes) {
         assertThat(files.program("programs:\n  a:\n    cmd: x\n    logfile_maxbytes: " + written + "\n")
                 .logRotation().maxBytes()).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest(name = "output_buffer {0} is {1} bytes")
+    @CsvSource({"4KB, 4096", "4096, 4096", "64KB, 65536", "2MB, 2097152", "'\"512 KiB\"', 524288", "1g, 1073741824",
+            "1073741824, 1073741824"})
+    void outputBufferIsASizeFrom4KBTo1GB(String written, long bytes) {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    output_buffer: " + written + "\n").outputBuffer())
+                .isEqualTo(bytes);
+    }
+
+    @ParameterizedTest(name = "logfile_timestamps {0}")
+    @CsvSource({"true, true", "false, false", "yes, true", "off, false"})
+    void logfileTimestampsIsABoolean(String written, boolean value) {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    logfile_timestamps: " + written + "\n")
+                .logfileTimestamps()).isEqualTo(value);
     }
 
     @ParameterizedTest(name = "stopsignal {0}")
@@ -298,10 +319,28 @@ class ProgramOptionsTest {
                 Optional.of("taskmaster")));
     }
 
+    /**
+     * The documented defaults, as literals: comparing with {@link ServerSpec#DEFAULT} would pass
+     * whatever that constant held. The paths stay empty here because the daemon derives them
+     * from the instance name and its runtime directories.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"no server section | ''", "an empty one | 'server: {}'", "a null one | 'server:'"})
+    void serverDefaults(String what, String yaml) {
+        ServerSpec s = files.load(yaml).server();
+        assertThat(s.instance()).isEqualTo("default");
+        assertThat(s.socket()).isEmpty();
+        assertThat(s.logfile()).isEmpty();
+        assertThat(s.loglevel()).isEqualTo(LogLevel.INFO);
+        assertThat(s.logRotation().maxBytes()).isEqualTo(50L * 1024 * 1024);
+        assertThat(s.logRotation().backups()).isEqualTo(10);
+        assertThat(s.pidfile()).isEmpty();
+        assertThat(s.logdir()).isEmpty();
+        assertThat(s.user()).isEmpty();
+    }
+
     @Test
-    void serverDefaults() {
-        assertThat(ServerSpec.DEFAULT.instance()).isEqualTo("default");
-        assertThat(ServerSpec.DEFAULT.loglevel()).isEqualTo(LogLevel.INFO);
+    void warningIsALogLevel() {
         assertThat(files.load("server: {loglevel: WARNING}\n").server().loglevel()).isEqualTo(LogLevel.WARN);
     }
 

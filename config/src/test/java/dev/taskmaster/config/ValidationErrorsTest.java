@@ -22,6 +22,12 @@ class ValidationErrorsTest {
         files = new ConfigFiles(tmp);
     }
 
+    /** What an unknown program key with no close match is told; written out, not taken from the parser. */
+    static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup,"
+            + " logfile_backups, logfile_maxbytes, logfile_timestamps, numprocs, output_buffer, priority, process_name,"
+            + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
+            + " umask, user, workingdir";
+
     /** A one-program file with {@code line} as its third line (line 3, after programs: and a:). */
     private String withLine(String line) {
         return files.error("programs:\n  a:\n    cmd: x\n    " + line + "\n");
@@ -37,13 +43,16 @@ class ValidationErrorsTest {
 
     @Test
     void unknownKeyWithoutAnythingClose() {
-        assertThat(withLine("colour: blue")).isEqualTo("4:5: programs.a.colour: unknown key \"colour\"");
+        assertThat(withLine("colour: blue"))
+                .isEqualTo("4:5: programs.a.colour: unknown key \"colour\"; expected one of: " + PROGRAM_KEYS);
+        assertThat(withLine("frobnicate: 3"))
+                .isEqualTo("4:5: programs.a.frobnicate: unknown key \"frobnicate\"; expected one of: " + PROGRAM_KEYS);
     }
 
     @Test
     void supervisordNamesPointToOurs() {
         assertThat(files.errors("programs:\n  a:\n    command: x\n")).extracting(ConfigFiles::located).containsExactly(
-                "3:5: programs.a: missing required key \"cmd\"",
+                "3:5: programs.a: expected the required key \"cmd\" (the command line to run), found no such key",
                 "3:5: programs.a.command: unknown key \"command\"; did you mean \"cmd\"?");
         assertThat(withLine("comand: x")).isEqualTo(
                 "4:5: programs.a.comand: unknown key \"comand\"; did you mean \"cmd\"?");
@@ -60,14 +69,14 @@ class ValidationErrorsTest {
         assertThat(files.error("programz:\n  a:\n    cmd: x\n")).isEqualTo(
                 "1:1: unknown key \"programz\"; did you mean \"programs\"?".replace("1:1: ", "1:1: programz: "));
         assertThat(files.error("services: {}\n")).isEqualTo(
-                "1:1: services: unknown key \"services\"; expected server, programs or include (or an x- key for anchors)");
+                "1:1: services: unknown key \"services\"; expected one of: include, programs, server, or an x- key for anchors");
     }
 
     @Test
     void missingCmd() {
         assertThat(files.error("programs:\n  a:\n    numprocs: 2\n"))
-                .isEqualTo("3:5: programs.a: missing required key \"cmd\"");
-        assertThat(files.error("programs:\n  a:\n")).isEqualTo("2:3: programs.a: missing required key \"cmd\"");
+                .isEqualTo("3:5: programs.a: expected the required key \"cmd\" (the command line to run), found no such key");
+        assertThat(files.error("programs:\n  a:\n")).isEqualTo("2:3: programs.a: expected the required key \"cmd\" (the command line to run), found no such key");
     }
 
     @Test
@@ -92,8 +101,12 @@ class ValidationErrorsTest {
         assertThat(files.error("programs:\n  a:\n    cmd: echo hi > /tmp/out\n")).isEqualTo(
                 "3:10: programs.a.cmd: \">\" is shell syntax, but cmd runs without a shell;"
                         + " quote it to pass it as an argument, or run a shell: sh -c '…'");
-        assertThat(files.error("programs:\n  a:\n    cmd: a | b\n")).startsWith("3:10: programs.a.cmd: \"|\" is shell syntax");
-        assertThat(files.error("programs:\n  a:\n    cmd: run 2>&1\n")).startsWith("3:10: programs.a.cmd: \"2>&1\" is shell syntax");
+        assertThat(files.error("programs:\n  a:\n    cmd: a | b\n")).isEqualTo(
+                "3:10: programs.a.cmd: \"|\" is shell syntax, but cmd runs without a shell;"
+                        + " quote it to pass it as an argument, or run a shell: sh -c '…'");
+        assertThat(files.error("programs:\n  a:\n    cmd: run 2>&1\n")).isEqualTo(
+                "3:10: programs.a.cmd: \"2>&1\" is shell syntax, but cmd runs without a shell;"
+                        + " quote it to pass it as an argument, or run a shell: sh -c '…'");
         assertThat(files.program("programs:\n  a:\n    cmd: \"echo '>' \\\\| x\"\n").argv())
                 .containsExactly("echo", ">", "|", "x");
     }
@@ -151,8 +164,10 @@ class ValidationErrorsTest {
         assertThat(withLine("stopsignal: SIGTREM")).isEqualTo("4:17: programs.a.stopsignal: unknown signal"
                 + " \"SIGTREM\"; expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2,"
                 + " or a number from 1 to 64; did you mean \"TERM\"?");
-        assertThat(withLine("stopsignal: 65")).startsWith("4:17: programs.a.stopsignal: unknown signal 65;");
-        assertThat(withLine("stopsignal: 0")).startsWith("4:17: programs.a.stopsignal: unknown signal 0;");
+        assertThat(withLine("stopsignal: 65")).isEqualTo("4:17: programs.a.stopsignal: unknown signal 65;"
+                + " expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64");
+        assertThat(withLine("stopsignal: 0")).isEqualTo("4:17: programs.a.stopsignal: unknown signal 0;"
+                + " expected a name such as TERM, SIGTERM, INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64");
     }
 
     @Test
@@ -174,10 +189,28 @@ class ValidationErrorsTest {
     void invalidProgramNames() {
         assertThat(files.error("programs:\n  \"web:1\":\n    cmd: x\n")).isEqualTo("2:3: programs.web:1: invalid"
                 + " program name \"web:1\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
+        assertThat(files.error("programs:\n  \"a b\":\n    cmd: x\n")).isEqualTo("2:3: programs.a b: invalid"
+                + " program name \"a b\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("programs:\n  all:\n    cmd: x\n")).isEqualTo(
                 "2:3: programs.all: invalid program name \"all\"; expected a name other than \"all\", which means every program");
         assertThat(withLine("group: \"a b\"")).isEqualTo("4:12: programs.a.group: invalid group name \"a b\";"
                 + " expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
+    }
+
+    @Test
+    void keysMustBeNames() {
+        assertThat(withLine("[1, 2]: x"))
+                .isEqualTo("4:5: programs.a: expected a key name, found a list");
+        assertThat(withLine("~: x"))
+                .isEqualTo("4:5: programs.a: expected a key name, found nothing");
+    }
+
+    @Test
+    void mergeKeysTakeMappings() {
+        assertThat(withLine("<<: 5")).isEqualTo(
+                "4:9: programs.a: expected a mapping or a list of mappings to merge with \"<<\", found 5");
+        assertThat(withLine("<<: [{autostart: false}, 5]")).isEqualTo(
+                "4:9: programs.a: expected a mapping or a list of mappings to merge with \"<<\", found a list");
     }
 
     @Test
@@ -212,6 +245,8 @@ class ValidationErrorsTest {
                         + " expected program_name, group_name or process_num");
         assertThat(withLine("process_name: \"50% a\"")).isEqualTo("4:19: programs.a.process_name: unexpected"
                 + " \"%\" at character 3; expected %(program_name)s, %(group_name)s, %(process_num)d or %%");
+        assertThat(withLine("process_name: \"%(program_name)d\"")).isEqualTo("4:19: programs.a.process_name:"
+                + " %(program_name)d: program_name is text; use %(program_name)s");
         assertThat(withLine("process_name: \"a b\"")).isEqualTo("4:19: programs.a.process_name: process_name"
                 + " \"a b\" makes the invalid name \"a b\"; expected letters, digits and '_', '.', ':', '@', '-'");
     }
@@ -236,7 +271,7 @@ class ValidationErrorsTest {
         assertThat(withLine("backoff: {factor: 0.5}"))
                 .isEqualTo("4:23: programs.a.backoff.factor: expected a number >= 1, found 0.5");
         assertThat(withLine("backoff: {start: 1}"))
-                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"");
+                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"; expected one of: factor, initial, max");
         assertThat(withLine("backoff: 5"))
                 .isEqualTo("4:14: programs.a.backoff: expected a mapping with initial, factor and max, found 5");
     }
@@ -250,11 +285,29 @@ class ValidationErrorsTest {
     }
 
     @Test
+    void badPaths() {
+        assertThat(withLine("workingdir: \"\""))
+                .isEqualTo("4:17: programs.a.workingdir: expected a path, found an empty string");
+        assertThat(withLine("workingdir: ${EMPTY}"))
+                .isEqualTo("4:17: programs.a.workingdir: expected a path, found an empty string");
+        assertThat(withLine("stdout: \"a\\0b\""))
+                .isEqualTo("4:13: programs.a.stdout: invalid path \"a\\0b\": Nul character not allowed");
+    }
+
+    @Test
     void badSizes() {
         assertThat(withLine("logfile_maxbytes: 5 parsecs")).isEqualTo("4:23: programs.a.logfile_maxbytes:"
                 + " expected a size (bytes, or a number with KB, MB or GB), found \"5 parsecs\"");
         assertThat(withLine("logfile_backups: -1"))
                 .isEqualTo("4:22: programs.a.logfile_backups: expected an integer from 0 to 1000, found -1");
+    }
+
+    @ParameterizedTest(name = "output_buffer: {0}")
+    @CsvSource({"4095, 4095", "1KB, '\"1KB\" (1024 bytes)'", "'\"4000\"', '\"4000\"'",
+            "2GB, '\"2GB\" (2147483648 bytes)'", "1073741825, 1073741825"})
+    void outputBufferOutOfRange(String written, String found) {
+        assertThat(withLine("output_buffer: " + written))
+                .isEqualTo("4:20: programs.a.output_buffer: expected a size from 4KB to 1GB, found " + found);
     }
 
     @Test
@@ -263,6 +316,9 @@ class ValidationErrorsTest {
                 "2:13: server.loglevel: expected one of trace, debug, info, warn, error, found \"loud\"");
         assertThat(files.error("server:\n  sockett: /tmp/x\n"))
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
+        assertThat(files.error("server:\n  frobnicate: 3\n")).isEqualTo("2:3: server.frobnicate: unknown key"
+                + " \"frobnicate\"; expected one of: instance, logdir, logfile, logfile_backups, logfile_maxbytes,"
+                + " loglevel, pidfile, socket, user");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("server:\n  user: \"\"\n"))
@@ -278,7 +334,8 @@ class ValidationErrorsTest {
         assertThat(files.error("programs:\n  a:\n\tcmd: x\n")).isEqualTo(
                 "3:1: invalid YAML: found character '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for"
                         + " indentation) (while scanning for the next token)");
-        assertThat(files.error("programs: {a: \n")).startsWith("2:1: invalid YAML: ");
+        assertThat(files.error("programs: {a: \n")).isEqualTo("2:1: invalid YAML: expected the node content,"
+                + " but found '<stream end>' (while parsing a flow node)");
         assertThat(files.error("a: 1\n---\nb: 2\n")).isEqualTo(
                 "2:1: invalid YAML: expected a single document in the stream, but found another document");
     }
@@ -305,9 +362,9 @@ class ValidationErrorsTest {
                 "6:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0",
                 "7:17: programs.web.stopsignal: unknown signal \"NOPE\"; expected a name such as TERM, SIGTERM,"
                         + " INT, HUP, QUIT, KILL, USR1, USR2, or a number from 1 to 64",
-                "9:5: programs.worker: missing required key \"cmd\"",
+                "9:5: programs.worker: expected the required key \"cmd\" (the command line to run), found no such key",
                 "10:18: programs.worker.autorestart: expected always, never or unexpected, found \"sometimes\"",
-                "11:5: programs.worker.colour: unknown key \"colour\"");
+                "11:5: programs.worker.colour: unknown key \"colour\"; expected one of: " + PROGRAM_KEYS);
         assertThat(errors).extracting(ConfigError::file).containsOnly(tmp.resolve("taskmaster.yaml"));
     }
 
@@ -317,6 +374,14 @@ class ValidationErrorsTest {
         assertThat(missing).extracting(ConfigError::toString).containsExactly(tmp.resolve("nope.yaml") + ": cannot read: no such file");
         List<ConfigError> dir = files.errorsOf(tmp);
         assertThat(dir).extracting(ConfigError::toString).containsExactly(tmp + ": cannot read: it is a directory, not a file");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8() throws Exception {
+        Path latin1 = java.nio.file.Files.write(tmp.resolve("latin1.yaml"),
+                "programs:\n  caf\u00e9:\n    cmd: x\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(files.errorsOf(latin1)).extracting(ConfigError::toString)
+                .containsExactly(latin1 + ": cannot read: it is not UTF-8 text");
     }
 
     @Test

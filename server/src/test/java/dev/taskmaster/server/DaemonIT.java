@@ -67,7 +67,7 @@ class DaemonIT {
             assertThat(p.stderr()).isEqualTo(String.join("\n",
                     bad + ":4:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0",
                     bad + ":5:18: programs.web.autorestart: expected always, never or unexpected, found \"sometimes\"",
-                    bad + ":7:5: programs.worker: missing required key \"cmd\"",
+                    bad + ":7:5: programs.worker: expected the required key \"cmd\" (the command line to run), found no such key",
                     bad + ":7:5: programs.worker.comand: unknown key \"comand\"; did you mean \"cmd\"?",
                     "taskmasterd: 4 errors in the configuration; nothing was started", ""));
         }
