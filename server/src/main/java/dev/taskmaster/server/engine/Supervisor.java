@@ -70,9 +70,17 @@ final class Supervisor {
         this.spec = newSpec;
     }
 
-    /** During shutdown and removal nothing is restarted any more. */
+    /**
+     * During shutdown and removal nothing is restarted any more. That includes a retry already
+     * scheduled: the stop of this process may come long after it falls due, because stops go
+     * one priority at a time. The process waits in BACKOFF for that stop.
+     */
     void disableAutorestart() {
         autorestartEnabled = false;
+        if (state == ProcessState.BACKOFF) {
+            cancelTimer();
+            nextStart = null;
+        }
     }
 
     ProcessSnapshot snapshot() {
@@ -286,7 +294,7 @@ final class Supervisor {
 
     private void retry() {
         timer = null;
-        if (state != ProcessState.BACKOFF) {
+        if (state != ProcessState.BACKOFF || !autorestartEnabled) {
             return;
         }
         restartCount++;

@@ -86,6 +86,53 @@ class EngineTest {
     }
 
     @Test
+    void aProgramInBackoffIsNotRetriedWhileAHigherPriorityIsStillStopping() {
+        // slow (priority 900) is stopped first and takes 30 s; flaky (priority 1) waits its turn in
+        // BACKOFF, and its 1 s retry timer falls due long before that turn comes.
+        h.start("""
+                programs:
+                  slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
+                  flaky: {cmd: x, priority: 1, starttime: 10, backoff: {initial: 1s, max: 1s}}
+                """);
+        h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
+        h.clock.runReady();
+        assertThat(h.stateOf("flaky")).isEqualTo(ProcessState.BACKOFF);
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.runReady();
+        assertThat(h.stateOf("slow")).isEqualTo(STOPPING);
+        h.clock.advance(Duration.ofSeconds(30));
+        assertThat(h.launcher.of("flaky")).as("no retry once shutdown has begun").hasSize(1);
+        assertThat(h.stateOf("flaky")).isEqualTo(ProcessState.BACKOFF);
+        assertThat(h.state("flaky").nextStart()).as("no retry announced either").isEmpty();
+        h.launcher.last("slow").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(done).isDone();
+        assertThat(h.stateOf("flaky")).isEqualTo(STOPPED);
+        assertThat(h.transitions("flaky")).containsExactly("STOPPED>STARTING", "STARTING>BACKOFF", "BACKOFF>STOPPED");
+        h.clock.advance(Duration.ofMinutes(5));
+        assertThat(h.launcher.of("flaky")).hasSize(1);
+    }
+
+    @Test
+    void aProgramInBackoffIsNotRetriedWhileAReloadStopsItsHigherPriorityNeighbour() {
+        h.start("""
+                programs:
+                  slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
+                  flaky: {cmd: x, priority: 1, starttime: 10, backoff: {initial: 1s, max: 1s}}
+                """);
+        h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
+        h.clock.runReady();
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, "programs: {}\n"));
+        h.clock.runReady();
+        h.clock.advance(Duration.ofSeconds(30));
+        assertThat(h.launcher.of("flaky")).as("a removed program is not retried").hasSize(1);
+        h.launcher.last("slow").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(f).isDone();
+        assertThat(h.transitions("flaky")).containsExactly("STOPPED>STARTING", "STARTING>BACKOFF", "BACKOFF>STOPPED");
+    }
+
+    @Test
     void shutdownWithNothingRunningCompletesAtOnce() {
         h.start("programs:\n  a: {cmd: x, autostart: false}\n");
         CompletableFuture<Void> done = h.engine.shutdown("test");
