@@ -6,14 +6,10 @@ import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.Signal;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -56,7 +52,7 @@ public final class Engine {
         return onEngine(() -> {
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
                     config.programs().size(), supervisors.size()));
-            byPriority(supervisors.values()).values().forEach(group -> group.stream()
+            PriorityOrder.groups(supervisors.values()).values().forEach(group -> group.stream()
                     .filter(s -> s.spec().program().autostart()).forEach(s -> s.start("autostart")));
             return null;
         });
@@ -81,9 +77,19 @@ public final class Engine {
         });
     }
 
-    /** Asks these instances to stop; completes once each was told (use {@link #awaitState} to wait). */
+    /**
+     * Stops these instances by priority, as a shutdown does: highest priority value first, all
+     * of one priority in parallel, each priority once the one before is down. Completes as soon
+     * as the first priority was told, with what was or will be done to each instance; use
+     * {@link #awaitState} to wait for them to be down.
+     */
     public CompletableFuture<List<CommandResult>> stop(List<String> names) {
-        return onEngine(() -> each(names, Supervisor::stop));
+        return onEngine(() -> {
+            List<CommandResult> out = new ArrayList<>();
+            List<Supervisor> found = lookUp(names, out);
+            out.addAll(PriorityOrder.stopAsked(ctx, found).results());
+            return out;
+        });
     }
 
     public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal, boolean toGroup) {
@@ -169,7 +175,7 @@ public final class Engine {
             shuttingDown = true;
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, reason));
             supervisors.values().forEach(Supervisor::disableAutorestart);
-            stopInPriorityOrder(List.copyOf(supervisors.values())).whenComplete((r, e) -> done.complete(null));
+            PriorityOrder.stopAll(ctx, List.copyOf(supervisors.values())).down().whenComplete((r, e) -> done.complete(null));
         });
         return done;
     }
@@ -202,7 +208,7 @@ public final class Engine {
             }
         }
         ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ConfigReloaded(seq, t, diff));
-        stopInPriorityOrder(toStop).whenComplete((r, e) -> ctx.scheduler().execute(() -> {
+        PriorityOrder.stopAll(ctx, toStop).down().whenComplete((r, e) -> ctx.scheduler().execute(() -> {
             // The new map follows the new configuration's order; changed instances get a fresh supervisor.
             Map<String, Supervisor> rebuilt = new LinkedHashMap<>();
             List<Supervisor> starting = new ArrayList<>();
@@ -219,45 +225,32 @@ public final class Engine {
             }
             supervisors.clear();
             supervisors.putAll(rebuilt);
-            byPriority(starting).values().forEach(group -> group.forEach(s -> s.start(
+            PriorityOrder.groups(starting).values().forEach(group -> group.forEach(s -> s.start(
                     kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload" : "restarted by reload with new settings")));
             result.complete(diff);
         }));
     }
 
-    /** Stops one priority at a time (highest value first), each priority's processes in parallel. */
-    private CompletableFuture<Void> stopInPriorityOrder(Collection<Supervisor> targets) {
-        NavigableMap<Integer, List<Supervisor>> groups = byPriority(targets).descendingMap();
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (List<Supervisor> group : groups.values()) {
-            chain = chain.thenCompose(v -> onEngine(() -> {
-                group.forEach(Supervisor::stop);
-                return group.stream().map(s -> s.when(ProcessState::isDown)).toList();
-            }).thenCompose(fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))));
-        }
-        return chain;
-    }
-
-    private static TreeMap<Integer, List<Supervisor>> byPriority(Collection<Supervisor> targets) {
-        TreeMap<Integer, List<Supervisor>> groups = new TreeMap<>();
-        targets.stream().sorted(Comparator.comparingInt(s -> s.spec().program().priority()))
-                .forEach(s -> groups.computeIfAbsent(s.spec().program().priority(), k -> new ArrayList<>()).add(s));
-        return groups;
-    }
-
+    /** Acts on each instance, lowest priority value first. */
     private List<CommandResult> each(List<String> names, Function<Supervisor, CommandResult> action) {
         List<CommandResult> out = new ArrayList<>();
+        List<Supervisor> found = lookUp(names, out);
+        PriorityOrder.groups(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
+        return out;
+    }
+
+    /** The supervisors of {@code names}; each unknown name gets a refusal in {@code results}. */
+    private List<Supervisor> lookUp(List<String> names, List<CommandResult> results) {
         List<Supervisor> found = new ArrayList<>();
         for (String n : names) {
             Supervisor s = supervisors.get(n);
             if (s == null) {
-                out.add(CommandResult.refused(n, "no such process"));
+                results.add(CommandResult.refused(n, "no such process"));
             } else {
                 found.add(s);
             }
         }
-        byPriority(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
-        return out;
+        return found;
     }
 
     private Supervisor supervisor(String name) {

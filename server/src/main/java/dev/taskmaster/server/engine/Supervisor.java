@@ -45,6 +45,8 @@ final class Supervisor {
     private Instant nextStart;
     private EngineScheduler.Cancellable timer;
     private boolean autorestartEnabled = true;
+    /** Starts asked for by command, so that a stop queued before one does not undo it. */
+    private long starts;
     private final List<Waiter> waiters = new ArrayList<>();
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
@@ -102,7 +104,13 @@ final class Supervisor {
 
     // ---- commands -------------------------------------------------------------------------
 
+    /** How many starts were asked for by command: changes when {@link #start} is called, whatever it answers. */
+    long starts() {
+        return starts;
+    }
+
     CommandResult start(String why) {
+        starts++;
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 return CommandResult.already(name(), "already started");
@@ -147,6 +155,18 @@ final class Supervisor {
                 return CommandResult.already(name(), "not running");
             }
         }
+    }
+
+    /**
+     * What {@link #stop} would answer now, for a stop that is queued behind other processes;
+     * {@code queued} says what it waits for.
+     */
+    CommandResult stopLater(String queued) {
+        return switch (state) {
+            case STARTING, RUNNING, PAUSED, BACKOFF -> CommandResult.done(name(), queued);
+            case STOPPING -> CommandResult.already(name(), "already stopping");
+            default -> CommandResult.already(name(), "not running");
+        };
     }
 
     CommandResult pause() {

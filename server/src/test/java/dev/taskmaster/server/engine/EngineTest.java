@@ -70,6 +70,86 @@ class EngineTest {
     }
 
     @Test
+    void aStopOfManyGoesHighestPriorityFirstEachPriorityOnceTheOneBeforeIsDown() {
+        h.start("""
+                programs:
+                  db: {cmd: x, priority: 1, starttime: 0}
+                  app: {cmd: x, priority: 10, starttime: 0, numprocs: 2}
+                  web: {cmd: x, priority: 20, starttime: 0}
+                  off: {cmd: x, priority: 30, autostart: false}
+                """);
+        // Answered at once, with what each process will go through, lowest priority value first.
+        List<CommandResult> results = h.clock.await(h.engine.stop(List.of("web", "off", "app:0", "app:1", "db", "nope")));
+        assertThat(results).containsExactly(
+                new CommandResult("nope", CommandResult.Kind.REFUSED, "no such process"),
+                new CommandResult("db", CommandResult.Kind.DONE, "stopping once priority 10 is down"),
+                new CommandResult("app:0", CommandResult.Kind.DONE, "stopping once priority 20 is down"),
+                new CommandResult("app:1", CommandResult.Kind.DONE, "stopping once priority 20 is down"),
+                new CommandResult("web", CommandResult.Kind.DONE, "stopping"),
+                new CommandResult("off", CommandResult.Kind.ALREADY, "not running"));
+        assertThat(h.stateOf("web")).isEqualTo(STOPPING);
+        assertThat(h.launcher.last("web").signals).containsExactly("TERM@0");
+        assertThat(h.launcher.last("app:0").signals).isEmpty();
+        assertThat(h.launcher.last("db").signals).isEmpty();
+
+        h.clock.advance(Duration.ofSeconds(1));
+        assertThat(h.stateOf("app:0")).as("priority 10 waits for 20 to exit").isEqualTo(RUNNING);
+        h.launcher.last("web").exit(new ExitOutcome.Killed(dev.taskmaster.config.Signal.TERM, false));
+        h.clock.runReady();
+        // Both instances of priority 10 together.
+        assertThat(h.launcher.last("app:0").signals).containsExactly("TERM@1000");
+        assertThat(h.launcher.last("app:1").signals).containsExactly("TERM@1000");
+        assertThat(h.stateOf("db")).isEqualTo(RUNNING);
+
+        h.clock.advance(Duration.ofMillis(500));
+        h.launcher.last("app:0").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("db")).as("priority 1 waits for every process of 10").isEqualTo(RUNNING);
+        h.launcher.last("app:1").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.launcher.last("db").signals).containsExactly("TERM@1500");
+        h.launcher.last("db").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::state).containsOnly(STOPPED);
+        assertThat(h.launcher.launches).hasSize(4);
+    }
+
+    @Test
+    void aStopStillWaitsForAProcessThatTakesUntilSigkill() {
+        h.start("""
+                programs:
+                  first: {cmd: x, priority: 1, starttime: 0}
+                  stubborn: {cmd: x, priority: 2, starttime: 0, stoptime: 3}
+                """);
+        h.clock.await(h.engine.stop(List.of("first", "stubborn")));
+        h.clock.advance(Duration.ofSeconds(3));
+        assertThat(h.launcher.last("stubborn").signals).containsExactly("TERM@0", "KILL@3000");
+        assertThat(h.launcher.last("first").signals).isEmpty();
+        h.launcher.last("stubborn").exit(new ExitOutcome.Killed(dev.taskmaster.config.Signal.KILL, false));
+        h.clock.runReady();
+        assertThat(h.launcher.last("first").signals).containsExactly("TERM@3000");
+    }
+
+    @Test
+    void aStartAskedForAfterAQueuedStopWins() {
+        h.start("""
+                programs:
+                  first: {cmd: x, priority: 2, starttime: 0}
+                  later: {cmd: x, priority: 1, starttime: 0, autorestart: never}
+                """);
+        h.clock.await(h.engine.stop(List.of("first", "later")));
+        // While waiting for its turn, later exits on its own and is started again by hand.
+        h.launcher.last("later").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.clock.await(h.engine.start(List.of("later")))).extracting(CommandResult::kind)
+                .containsExactly(CommandResult.Kind.DONE);
+        h.launcher.last("first").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("later")).isEqualTo(RUNNING);
+        assertThat(h.launcher.last("later").signals).isEmpty();
+    }
+
+    @Test
     void nothingRestartsOnceShutdownHasBegun() {
         h.start("programs:\n  a: {cmd: x, starttime: 0, autorestart: always}\n  b: {cmd: x, priority: 1}\n");
         h.launcher.last("b").exit(new ExitOutcome.Exited(1)); // b goes to BACKOFF
