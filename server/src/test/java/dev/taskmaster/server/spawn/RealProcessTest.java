@@ -164,6 +164,36 @@ class RealProcessTest {
     }
 
     @Test
+    void whatTheProgramsUserMayNotRunOrEnterIsRefusedForThatUser() throws Exception {
+        Assumptions.assumeTrue(Posix.geteuid() == 0, "switching users needs a daemon running as root");
+        // Root may run and enter these; nobody may not.
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Path script = Files.writeString(open.resolve("run.sh"), "#!/bin/sh\nexec sleep 1000\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        Path closed = Files.createDirectories(tmp.resolve("closed"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Path hidden = Files.writeString(closed.resolve("run.sh"), "#!/bin/sh\nexec sleep 1000\n");
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (RealEngine e = new RealEngine(tmp, """
+                programs:
+                  mode: {cmd: %s, user: nobody, startretries: 0}
+                  path: {cmd: %s, user: nobody, startretries: 0}
+                  dir: {cmd: /bin/true, workingdir: %s, user: nobody, startretries: 0}
+                  mine: {cmd: %s, startretries: 0, starttime: 0, stopsignal: KILL}
+                """.formatted(script, hidden, closed, script))) {
+            assertThat(e.await("mode", FATAL).spawnError()).contains(script
+                    + ": permission denied for user \"nobody\" (EACCES): it is not executable for that user");
+            assertThat(e.await("path", FATAL).spawnError()).contains(hidden
+                    + ": permission denied for user \"nobody\" (EACCES): cannot enter " + closed);
+            assertThat(e.await("dir", FATAL).spawnError()).contains("working directory " + closed
+                    + ": permission denied for user \"nobody\" (EACCES): it cannot be entered by that user");
+            assertThat(e.await("mine", RUNNING).spawnError()).as("the daemon's own user may run it").isEmpty();
+        }
+    }
+
+    @Test
     void aProgramThatIgnoresSigtermIsKilledAfterStoptime() throws Exception {
         try (RealEngine e = new RealEngine(tmp, """
                 programs:
