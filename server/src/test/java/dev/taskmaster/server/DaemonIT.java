@@ -79,6 +79,52 @@ class DaemonIT {
     }
 
     @Test
+    void aConfigurationRejectedAtStartUpIsAlsoWrittenToTheDaemonLog() throws Exception {
+        String programs = "programs:\n  web:\n    cmd: nginx\n    numprocs: 0\n";
+        // No server section: the instance's default log. Standard error and exit code as ever.
+        Path plain = Files.writeString(tmp.resolve("plain.yaml"), programs);
+        String plainError = plain + ":4:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0";
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", plain.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stdout()).isEmpty();
+            assertThat(p.stderr()).isEqualTo(plainError + "\ntaskmasterd: 1 error in the configuration; nothing was started\n");
+        }
+        assertThat(read(tmp.resolve("state/taskmaster/default/taskmasterd.log"))).contains(
+                " ERROR Daemon: configuration " + plain + " rejected at start-up, nothing was started (1 error):\n",
+                " ERROR Daemon:   " + plainError + "\n");
+
+        // A valid server section: its own logfile (the instance does not matter then).
+        Path own = tmp.resolve("own/d.log");
+        Path withLog = Files.writeString(tmp.resolve("with-log.yaml"), "server:\n  logfile: " + own + "\n" + programs);
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", withLog.toString(), "-i", "blue")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+        }
+        assertThat(read(own)).contains(withLog + ":6:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0");
+        assertThat(tmp.resolve("state/taskmaster/blue")).doesNotExist();
+
+        // A server section in error: its logfile cannot be trusted, the instance's default log is used.
+        Path ignored = tmp.resolve("ignored.log");
+        Path badServer = Files.writeString(tmp.resolve("bad-server.yaml"), "server:\n  logfile: " + ignored
+                + "\n  loglevel: loud\n" + programs);
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", badServer.toString(), "-i", "green")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stderr()).endsWith("taskmasterd: 2 errors in the configuration; nothing was started\n");
+        }
+        assertThat(read(tmp.resolve("state/taskmaster/green/taskmasterd.log"))).contains(
+                "rejected at start-up, nothing was started (2 errors):",
+                badServer + ":3:13: server.loglevel: ", badServer + ":7:15: programs.web.numprocs: ");
+        assertThat(ignored).doesNotExist();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void badUsageAndAMissingFileExitNonZeroWithOneLine() throws Exception {
         try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--no-such-option")) {
             assertThat(p.waitFor(LIMIT)).isEqualTo(2);
