@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The order of {@code priority}: starts go lowest value first; stops go highest value first,
@@ -91,8 +92,7 @@ final class PriorityOrder {
     }
 
     /** Runs {@code step} as an engine task of its own, so it never runs inside another supervisor's transition. */
-    private static CompletableFuture<Void> onEngine(EngineContext ctx,
-            java.util.function.Supplier<CompletableFuture<Void>> step) {
+    private static CompletableFuture<Void> onEngine(EngineContext ctx, Supplier<CompletableFuture<Void>> step) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         ctx.scheduler().execute(() -> {
             try {
