@@ -145,7 +145,10 @@ public final class ConfigLoader {
         readFile(file, true);
         checkInstanceNames();
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems.sorted());
+            List<ConfigError> errors = problems.sorted();
+            boolean serverRead = errors.stream().noneMatch(e -> e.file().equals(file)
+                    && (e.keyPath().isEmpty() || e.keyPath().equals("server") || e.keyPath().startsWith("server.")));
+            throw new ConfigException(errors, serverRead ? Optional.of(server) : Optional.empty());
         }
         return new Config(file, files, server, List.copyOf(programs.values()));
     }

@@ -89,6 +89,7 @@ final class DaemonCommand implements Callable<Integer> {
             loaded = ConfigLoader.load(file.get());
         } catch (ConfigException e) {
             printErrors(e, err);
+            RejectedConfigLog.write(file.get(), e, instance);
             return EXIT_CONFIG;
         }
         return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart, shell), err);

@@ -90,6 +90,10 @@ final class DaemonLog {
             SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
             trigger.setContext(ctx);
             trigger.setMaxFileSize(new FileSize(rotation.maxBytes()));
+            // By default logback looks at the size at most once a minute: a burst of events (a
+            // crash loop) could write far past logfile_maxbytes before the next look. A stat per
+            // line is cheap, and it runs on the log's own thread, not the engine's.
+            trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(0));
             rolling.setRollingPolicy(policy);
             rolling.setTriggeringPolicy(trigger);
             appender = rolling;

@@ -79,6 +79,116 @@ class DaemonIT {
     }
 
     @Test
+    void aConfigurationRejectedAtStartUpIsAlsoWrittenToTheDaemonLog() throws Exception {
+        String programs = "programs:\n  web:\n    cmd: nginx\n    numprocs: 0\n";
+        // No server section: the instance's default log. Standard error and exit code as ever.
+        Path plain = Files.writeString(tmp.resolve("plain.yaml"), programs);
+        String plainError = plain + ":4:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0";
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", plain.toString())) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stdout()).isEmpty();
+            assertThat(p.stderr()).isEqualTo(plainError + "\ntaskmasterd: 1 error in the configuration; nothing was started\n");
+        }
+        assertThat(read(tmp.resolve("state/taskmaster/default/taskmasterd.log"))).contains(
+                " ERROR Daemon: configuration " + plain + " rejected at start-up, nothing was started (1 error):\n",
+                " ERROR Daemon:   " + plainError + "\n");
+
+        // A valid server section: its own logfile (the instance does not matter then).
+        Path own = tmp.resolve("own/d.log");
+        Path withLog = Files.writeString(tmp.resolve("with-log.yaml"), "server:\n  logfile: " + own + "\n" + programs);
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", withLog.toString(), "-i", "blue")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+        }
+        assertThat(read(own)).contains(withLog + ":6:15: programs.web.numprocs: expected an integer from 1 to 10000, found 0");
+        assertThat(tmp.resolve("state/taskmaster/blue")).doesNotExist();
+
+        // A server section in error: its logfile cannot be trusted, the instance's default log is used.
+        Path ignored = tmp.resolve("ignored.log");
+        Path badServer = Files.writeString(tmp.resolve("bad-server.yaml"), "server:\n  logfile: " + ignored
+                + "\n  loglevel: loud\n" + programs);
+        try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "-c", badServer.toString(), "-i", "green")) {
+            assertThat(p.waitFor(LIMIT)).isEqualTo(1);
+            assertThat(p.stderr()).endsWith("taskmasterd: 2 errors in the configuration; nothing was started\n");
+        }
+        assertThat(read(tmp.resolve("state/taskmaster/green/taskmasterd.log"))).contains(
+                "rejected at start-up, nothing was started (2 errors):",
+                badServer + ":3:13: server.loglevel: ", badServer + ":7:15: programs.web.numprocs: ");
+        assertThat(ignored).doesNotExist();
+    }
+
+    @Test
+    void theDaemonLogRotatesAtItsMaxbytesAndKeepsAtMostItsBackups() throws Exception {
+        Path log = tmp.resolve("d.log");
+        // A program that exits at once, restarted for ever: a few log lines per restart.
+        Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
+                + "\n  logfile_maxbytes: 2KB\n  logfile_backups: 2\n"
+                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
+        Path oldest = tmp.resolve("d.log.2");
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
+                "-c", config.toString())) {
+            BinProcess.await("two rotations", LIMIT, () -> Files.exists(oldest) || !daemon.isAlive());
+            assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
+            // A third one, which must drop the oldest backup rather than keep a d.log.3.
+            String first = firstLine(oldest);
+            BinProcess.await("a third rotation", LIMIT, () -> {
+                String now = firstLine(oldest); // empty for the moment of a rename
+                return !now.isEmpty() && !now.equals(first);
+            });
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+            assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("d.log")))
+                    .containsExactlyInAnyOrder("d.log", "d.log.1", "d.log.2");
+        }
+        for (Path backup : List.of(tmp.resolve("d.log.1"), oldest)) {
+            // Rotated once it reached 2 KiB: the line that reached it is the only excess.
+            assertThat(Files.size(backup)).as(backup.toString()).isBetween(2048L, 2048L + 512);
+        }
+    }
+
+    @Test
+    void inTheForegroundTheLogAlsoGoesToStandardErrorUnlessNoStderrLog() throws Exception {
+        Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
+        for (String instance : List.of("loud", "quiet")) {
+            boolean quiet = instance.equals("quiet");
+            List<String> argv = new java.util.ArrayList<>(List.of("bin/taskmasterd", "--allow-root", "-c", config.toString(),
+                    "-i", instance));
+            if (quiet) {
+                argv.add("--no-stderr-log");
+            }
+            Path log = tmp.resolve("state/taskmaster/" + instance + "/taskmasterd.log");
+            try (BinProcess daemon = BinProcess.start(tmp, env(), argv.toArray(String[]::new))) {
+                BinProcess.await(instance + ": hello running", LIMIT, () -> read(log).contains("hello: STARTING -> RUNNING")
+                        || !daemon.isAlive());
+                ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+                assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+                List<String> logged = read(log).lines().toList();
+                assertThat(logged).anyMatch(l -> l.contains(" started: instance " + instance))
+                        .anyMatch(l -> l.contains("taskmasterd stopped"));
+                if (quiet) {
+                    assertThat(daemon.stderr()).isEmpty();
+                } else {
+                    // Every line of the file, in the same order, with the same timestamps.
+                    assertThat(daemon.stderr().lines().toList()).containsSubsequence(logged);
+                }
+            }
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private static String firstLine(Path p) {
+        return read(p).lines().findFirst().orElse("");
+    }
+
+    @Test
     void badUsageAndAMissingFileExitNonZeroWithOneLine() throws Exception {
         try (BinProcess p = BinProcess.start(tmp, env(), "bin/taskmasterd", "--no-such-option")) {
             assertThat(p.waitFor(LIMIT)).isEqualTo(2);

@@ -136,6 +136,55 @@ class SupervisionIT {
     }
 
     @Test
+    void sigintStopsEveryProcessAndLeavesNoDescendantAsSigtermDoes() throws Exception {
+        Path config = tmp.resolve("t.yaml");
+        Files.writeString(config, "programs:\n"
+                + "  tree:\n    cmd: \"sh -c 'sleep 1000 & sleep 1000 & echo $$$$ > " + tmp + "/tree.pid; wait'\"\n"
+                + "    starttime: 0\n    stopasgroup: true\n"
+                + program("plain", "v1", ""));
+        // A process started in the background by a shell without job control ignores SIGINT, and
+        // so would the daemon (the JVM keeps an inherited SIG_IGN): start it with the default.
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "/usr/bin/env", "--default-signal=INT",
+                BinProcess.REPO.resolve("bin/taskmasterd").toString(), "--allow-root", "-c", config.toString())) {
+            BinProcess.await("tree to start", LIMIT, () -> Files.exists(tmp.resolve("tree.pid")));
+            awaitTag("plain", "v1");
+            BinProcess.await("every descendant", LIMIT, () -> descendants(daemon.pid()).size() >= 4);
+            List<Long> all = descendants(daemon.pid());
+            new ProcessBuilder("kill", "-INT", String.valueOf(daemon.pid())).start().waitFor();
+            assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+            for (long pid : all) {
+                BinProcess.await("descendant " + pid + " to be gone", LIMIT, () -> !running(pid));
+            }
+            String log = read(tmp.resolve("state/taskmaster/default/taskmasterd.log"));
+            assertThat(log).contains("received SIGINT, stopping every process", "tree: STOPPING -> STOPPED",
+                    "plain: STOPPING -> STOPPED", "taskmasterd stopped");
+        }
+    }
+
+    @Test
+    void stopAllFromTaskmasterctlGoesOnePriorityAtATime() throws Exception {
+        Path config = tmp.resolve("t.yaml");
+        Files.writeString(config, "programs:\n" + program("first", "v1", "    priority: 1\n")
+                + "  slow:\n    cmd: \"sh -c 'trap \\\"sleep 0.3; exit 0\\\" TERM; echo $$$$ > " + tmp
+                + "/slow.pid; while :; do sleep 0.05; done'\"\n    starttime: 0\n    priority: 10\n");
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            awaitTag("first", "v1");
+            BinProcess.await("slow to start", LIMIT, () -> Files.exists(tmp.resolve("slow.pid")));
+            BinProcess.Result stop = BinProcess.ctl(tmp, env(), LIMIT, "stop", "all");
+            assertThat(stop.code()).as(stop.err()).isZero();
+            assertThat(stop.out()).isEqualTo("first: stopped\nslow: stopped\n");
+            Path logFile = tmp.resolve("state/taskmaster/default/taskmasterd.log");
+            BinProcess.await("first to stop", LIMIT, () -> read(logFile).contains("first: STOPPING -> STOPPED"));
+            String log = read(logFile);
+            assertThat(log).contains("slow: RUNNING -> STOPPING", "slow: STOPPING -> STOPPED");
+            // slow (10) takes 0.3 s to go; first (1) is not even told before it has gone.
+            assertThat(log.indexOf("first: RUNNING -> STOPPING")).isGreaterThan(log.indexOf("slow: STOPPING -> STOPPED"));
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+            assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+        }
+    }
+
+    @Test
     void asRootWithServerUserItDropsPrivilegesAndSoDoItsPrograms() throws Exception {
         Assumptions.assumeTrue(dev.taskmaster.server.os.Posix.geteuid() == 0, "runs as root only");
         Path shared = Files.createDirectories(tmp.resolve("shared"));

@@ -56,7 +56,10 @@ final class ProcessCommands {
         return act(targets, engine::resume, null, DEFAULT_WAIT);
     }
 
-    /** Stop (always waited for: a process must be down to start again), then start. */
+    /**
+     * Stop (always waited for: a process must be down to start again), then start: the engine
+     * stops highest priority first and starts lowest first, so many processes restart in order.
+     */
     CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout) {
         return names(targets).thenCompose(names -> engine.stop(names)
                 .thenCompose(stopped -> waitAll(names, ProcessState::isDown, timeout))

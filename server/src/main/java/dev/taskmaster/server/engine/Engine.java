@@ -7,15 +7,12 @@ import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.Signal;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -82,15 +79,25 @@ public final class Engine {
                 return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
             }
             List<CommandResult> out = new ArrayList<>();
-            List<Supervisor> found = find(names, out);
+            List<Supervisor> found = lookUp(names, out);
             out.addAll(startByPriority(found, s -> "started by request"));
             return out;
         });
     }
 
-    /** Asks these instances to stop; completes once each was told (use {@link #awaitState} to wait). */
+    /**
+     * Stops these instances by priority, as a shutdown does: highest priority value first, all
+     * of one priority in parallel, each priority once the one before is down. Completes as soon
+     * as the first priority was told, with what was or will be done to each instance; use
+     * {@link #awaitState} to wait for them to be down.
+     */
     public CompletableFuture<List<CommandResult>> stop(List<String> names) {
-        return onEngine(() -> each(names, Supervisor::stop));
+        return onEngine(() -> {
+            List<CommandResult> out = new ArrayList<>();
+            List<Supervisor> found = lookUp(names, out);
+            out.addAll(PriorityOrder.stopAsked(ctx, found).results());
+            return out;
+        });
     }
 
     public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal, boolean toGroup) {
@@ -176,7 +183,7 @@ public final class Engine {
             shuttingDown = true;
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, reason));
             supervisors.values().forEach(Supervisor::disableAutorestart);
-            stopInPriorityOrder(List.copyOf(supervisors.values())).whenComplete((r, e) -> done.complete(null));
+            PriorityOrder.stopAll(ctx, List.copyOf(supervisors.values())).down().whenComplete((r, e) -> done.complete(null));
         });
         return done;
     }
@@ -209,7 +216,7 @@ public final class Engine {
             }
         }
         ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ConfigReloaded(seq, t, diff));
-        stopInPriorityOrder(toStop).whenComplete((r, e) -> ctx.scheduler().execute(() -> {
+        PriorityOrder.stopAll(ctx, toStop).down().whenComplete((r, e) -> ctx.scheduler().execute(() -> {
             // The new map follows the new configuration's order; changed instances get a fresh supervisor.
             Map<String, Supervisor> rebuilt = new LinkedHashMap<>();
             List<Supervisor> starting = new ArrayList<>();
@@ -232,40 +239,21 @@ public final class Engine {
         }));
     }
 
-    /** Stops one priority at a time (highest value first), each priority's processes in parallel. */
-    private CompletableFuture<Void> stopInPriorityOrder(Collection<Supervisor> targets) {
-        NavigableMap<Integer, List<Supervisor>> groups = byPriority(targets).descendingMap();
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (List<Supervisor> group : groups.values()) {
-            chain = chain.thenCompose(v -> onEngine(() -> {
-                group.forEach(Supervisor::stop);
-                return group.stream().map(s -> s.when(ProcessState::isDown)).toList();
-            }).thenCompose(fs -> CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))));
-        }
-        return chain;
-    }
-
-    private static TreeMap<Integer, List<Supervisor>> byPriority(Collection<Supervisor> targets) {
-        TreeMap<Integer, List<Supervisor>> groups = new TreeMap<>();
-        targets.stream().sorted(Comparator.comparingInt(s -> s.spec().program().priority()))
-                .forEach(s -> groups.computeIfAbsent(s.spec().program().priority(), k -> new ArrayList<>()).add(s));
-        return groups;
-    }
-
+    /** Acts on each instance, lowest priority value first. */
     private List<CommandResult> each(List<String> names, Function<Supervisor, CommandResult> action) {
         List<CommandResult> out = new ArrayList<>();
-        List<Supervisor> found = find(names, out);
-        byPriority(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
+        List<Supervisor> found = lookUp(names, out);
+        PriorityOrder.groups(found).values().forEach(group -> group.forEach(s -> out.add(action.apply(s))));
         return out;
     }
 
-    /** The supervisors of {@code names}; a name with none adds a refusal to {@code out}. */
-    private List<Supervisor> find(List<String> names, List<CommandResult> out) {
+    /** The supervisors of {@code names}; each unknown name gets a refusal in {@code results}. */
+    private List<Supervisor> lookUp(List<String> names, List<CommandResult> results) {
         List<Supervisor> found = new ArrayList<>();
         for (String n : names) {
             Supervisor s = supervisors.get(n);
             if (s == null) {
-                out.add(CommandResult.refused(n, "no such process"));
+                results.add(CommandResult.refused(n, "no such process"));
             } else {
                 found.add(s);
             }
@@ -281,7 +269,7 @@ public final class Engine {
      */
     private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why) {
         List<CommandResult> out = new ArrayList<>();
-        for (List<Supervisor> group : byPriority(targets).values()) {
+        for (List<Supervisor> group : PriorityOrder.groups(targets).values()) {
             // Each answer goes in its target's place: refusals now, launches once their batch is done.
             CommandResult[] answers = new CommandResult[group.size()];
             List<Integer> launching = new ArrayList<>();

@@ -45,6 +45,8 @@ final class Supervisor {
     private Instant nextStart;
     private EngineScheduler.Cancellable timer;
     private boolean autorestartEnabled = true;
+    /** Starts asked for by command, so that a stop queued before one does not undo it. */
+    private long starts;
     private final List<Waiter> waiters = new ArrayList<>();
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
@@ -70,9 +72,17 @@ final class Supervisor {
         this.spec = newSpec;
     }
 
-    /** During shutdown and removal nothing is restarted any more. */
+    /**
+     * During shutdown and removal nothing is restarted any more. That includes a retry already
+     * scheduled: the stop of this process may come long after it falls due, because stops go
+     * one priority at a time. The process waits in BACKOFF for that stop.
+     */
     void disableAutorestart() {
         autorestartEnabled = false;
+        if (state == ProcessState.BACKOFF) {
+            cancelTimer();
+            nextStart = null;
+        }
     }
 
     ProcessSnapshot snapshot() {
@@ -94,6 +104,11 @@ final class Supervisor {
 
     // ---- commands -------------------------------------------------------------------------
 
+    /** How many starts were asked for by command: changes with each {@link #beginStart} (so each {@link #start}), whatever it answers. */
+    long starts() {
+        return starts;
+    }
+
     CommandResult start(String why) {
         Optional<CommandResult> refused = beginStart();
         if (refused.isPresent()) {
@@ -105,9 +120,10 @@ final class Supervisor {
 
     /**
      * The checks and resets of {@link #start}: a result when nothing is to be launched, else
-     * empty, and the caller must launch now, with {@link #spawn} or through {@link #launchRequest}.
+     * empty, and the caller must launch now, with {@link #spawn} or through {@link #pendingStart}.
      */
     Optional<CommandResult> beginStart() {
+        starts++;
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 return Optional.of(CommandResult.already(name(), "already started"));
@@ -187,6 +203,18 @@ final class Supervisor {
                 return CommandResult.already(name(), "not running");
             }
         }
+    }
+
+    /**
+     * What {@link #stop} would answer now, for a stop that is queued behind other processes;
+     * {@code queued} says what it waits for.
+     */
+    CommandResult stopLater(String queued) {
+        return switch (state) {
+            case STARTING, RUNNING, PAUSED, BACKOFF -> CommandResult.done(name(), queued);
+            case STOPPING -> CommandResult.already(name(), "already stopping");
+            default -> CommandResult.already(name(), "not running");
+        };
     }
 
     CommandResult pause() {
@@ -343,7 +371,7 @@ final class Supervisor {
 
     private void retry() {
         timer = null;
-        if (state != ProcessState.BACKOFF) {
+        if (state != ProcessState.BACKOFF || !autorestartEnabled) {
             return;
         }
         restartCount++;

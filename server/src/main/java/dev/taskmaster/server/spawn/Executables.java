@@ -19,36 +19,53 @@ final class Executables {
      * @param command   argv[0] as configured
      * @param path      the PATH the child will have
      * @param directory where a relative command with a slash is looked up (the working directory)
+     * @param access    what the user the program runs as may execute
      */
-    static Path resolve(String command, String path, Path directory) throws SpawnException {
+    static Path resolve(String command, String path, Path directory, ExecAccess access) throws SpawnException {
         if (command.contains("/")) {
             Path p = directory.resolve(command).normalize();
-            check(p, command);
+            check(p, access);
             return p;
         }
+        Optional<String> firstDenied = Optional.empty();
         for (String dir : (path == null ? "" : path).split(":")) {
             Path candidate = (dir.isEmpty() ? directory : directory.resolve(dir)).resolve(command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toAbsolutePath().normalize();
+            if (Files.isRegularFile(candidate)) {
+                Path found = candidate.toAbsolutePath().normalize();
+                Optional<String> denied = access.executeDenied(found);
+                if (denied.isEmpty()) {
+                    return found;
+                }
+                // As execvp does: go on looking, and if nothing runs, say why the first one did not.
+                if (firstDenied.isEmpty()) {
+                    firstDenied = Optional.of(found + ": permission denied" + denied.get());
+                }
             }
+        }
+        if (firstDenied.isPresent()) {
+            throw new SpawnException(firstDenied.get());
         }
         throw new SpawnException(command + ": command not found in PATH (" + path + ")");
     }
 
-    private static void check(Path p, String command) throws SpawnException {
+    private static void check(Path p, ExecAccess access) throws SpawnException {
         if (!Files.exists(p)) {
             throw new SpawnException(p + ": no such file (ENOENT)");
         }
         if (Files.isDirectory(p)) {
             throw new SpawnException(p + ": is a directory, not a program");
         }
-        if (!Files.isExecutable(p)) {
-            throw new SpawnException(p + ": permission denied (EACCES): it is not executable");
+        Optional<String> denied = access.executeDenied(p);
+        if (denied.isPresent()) {
+            throw new SpawnException(p + ": permission denied" + denied.get());
         }
     }
 
-    /** The working directory must be an accessible directory; empty means the daemon's own. */
-    static Path directory(Optional<Path> workingdir) throws SpawnException {
+    /**
+     * The working directory must be a directory the program's user may enter; empty means the
+     * daemon's own, which the child inherits as it is (as with supervisord, it is not checked).
+     */
+    static Path directory(Optional<Path> workingdir, ExecAccess access) throws SpawnException {
         if (workingdir.isEmpty()) {
             return Path.of("").toAbsolutePath();
         }
@@ -59,8 +76,9 @@ final class Executables {
         if (!Files.isDirectory(dir)) {
             throw new SpawnException("working directory " + dir + " is not a directory");
         }
-        if (!Files.isExecutable(dir)) {
-            throw new SpawnException("working directory " + dir + ": permission denied (EACCES)");
+        Optional<String> denied = access.enterDenied(dir);
+        if (denied.isPresent()) {
+            throw new SpawnException("working directory " + dir + ": permission denied" + denied.get());
         }
         return dir;
     }

@@ -98,8 +98,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
             // Whoever attaches later brings a real terminal; this is what nearly all of them understand.
             env.put("TERM", DEFAULT_TERM);
         }
-        Path dir = Executables.directory(p.workingdir());
-        Path exe = Executables.resolve(p.argv().getFirst(), env.get("PATH"), dir);
+        // The user first: whether its program and directory are usable depends on who it is.
+        UserInfo user = p.user().isPresent() ? user(p.user().get()) : null;
+        ExecAccess access = user == null ? ExecAccess.DAEMON : ExecAccess.of(user, groups(user));
+        Path dir = Executables.directory(p.workingdir(), access);
+        Path exe = Executables.resolve(p.argv().getFirst(), env.get("PATH"), dir, access);
         List<String> argv = new ArrayList<>(p.argv());
         argv.set(0, exe.toString());
         Path program = exe;
@@ -111,18 +114,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
             argv = wrapped;
             program = SH;
         }
-        if (p.user().isPresent()) {
-            UserInfo user = user(p.user().get());
-            if (user != null) {
-                List<String> wrapped = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + user.uid(),
-                        "--regid=" + user.gid(), "--init-groups", "--"));
-                wrapped.addAll(argv);
-                argv = wrapped;
-                program = SETPRIV;
-                env.put("HOME", p.env().getOrDefault("HOME", user.home().toString()));
-                env.put("LOGNAME", p.env().getOrDefault("LOGNAME", user.name()));
-                env.put("USER", p.env().getOrDefault("USER", user.name()));
-            }
+        if (user != null) {
+            List<String> wrapped = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + user.uid(),
+                    "--regid=" + user.gid(), "--init-groups", "--"));
+            wrapped.addAll(argv);
+            argv = wrapped;
+            program = SETPRIV;
+            env.put("HOME", p.env().getOrDefault("HOME", user.home().toString()));
+            env.put("LOGNAME", p.env().getOrDefault("LOGNAME", user.name()));
+            env.put("USER", p.env().getOrDefault("USER", user.name()));
         }
         return spawn(instance, program, argv, env, dir, onExit);
     }
@@ -266,6 +266,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
             throw new SpawnException("cannot run as user \"" + name + "\": the daemon is not running as root");
         }
         return user.get();
+    }
+
+    /** The groups setpriv --init-groups will give the user. */
+    private static java.util.Set<Integer> groups(UserInfo user) throws SpawnException {
+        try {
+            return java.util.Set.copyOf(Users.supplementaryGroups(user));
+        } catch (NativeException e) {
+            throw new SpawnException("cannot look up the groups of user \"" + user.name() + "\": " + e.getMessage());
+        }
     }
 
     private static String describe(Path program, NativeException e) {

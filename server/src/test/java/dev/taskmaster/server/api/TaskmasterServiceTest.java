@@ -281,6 +281,30 @@ class TaskmasterServiceTest {
     }
 
     @Test
+    void restartOfManyStopsHighestPriorityFirstThenStartsLowestFirst() throws Exception {
+        Path file = Files.writeString(tmp.resolve("p.yaml"), """
+                programs:
+                  web: {cmd: x, numprocs: 2, starttime: 0, priority: 30}
+                  db: {cmd: y, starttime: 0, group: data, startretries: 0, priority: 10}
+                  idle: {cmd: z, autostart: false, starttime: 0, priority: 20}
+                """);
+        control.apply(ConfigLoader.load(file, Map.of())).get(5, TimeUnit.SECONDS);
+        long mark = journal.lastSequence();
+        List<ProcessResult> results = stub.restartProcesses(RestartProcessesRequest.newBuilder().addTargets("all")
+                .setWait(true).build()).getResultsList();
+        assertThat(results).allSatisfy(r -> assertThat(r.getProcess().getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING));
+        List<String> steps = journal.since(mark).stream()
+                .filter(e -> e instanceof dev.taskmaster.server.engine.EngineEvent.StateChanged)
+                .map(e -> (dev.taskmaster.server.engine.EngineEvent.StateChanged) e)
+                .filter(c -> c.to() != dev.taskmaster.server.engine.ProcessState.RUNNING)
+                .map(c -> c.process() + " " + c.to()).toList();
+        // web (30) is stopped first, db (10) once both web instances are down; idle (20) was not
+        // running. Then every start, lowest priority first.
+        assertThat(steps).containsExactly("web:0 STOPPING", "web:1 STOPPING", "web:0 STOPPED", "web:1 STOPPED",
+                "db STOPPING", "db STOPPED", "db STARTING", "idle STARTING", "web:0 STARTING", "web:1 STARTING");
+    }
+
+    @Test
     void signalsByNameAndUnknownOnesRefused() {
         List<ProcessResult> r = stub.signalProcesses(SignalProcessesRequest.newBuilder().addTargets("web:1").setSignal("usr1")
                 .setProcessGroup(true).build()).getResultsList();

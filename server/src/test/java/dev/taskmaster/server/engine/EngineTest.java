@@ -93,6 +93,86 @@ class EngineTest {
     }
 
     @Test
+    void aStopOfManyGoesHighestPriorityFirstEachPriorityOnceTheOneBeforeIsDown() {
+        h.start("""
+                programs:
+                  db: {cmd: x, priority: 1, starttime: 0}
+                  app: {cmd: x, priority: 10, starttime: 0, numprocs: 2}
+                  web: {cmd: x, priority: 20, starttime: 0}
+                  off: {cmd: x, priority: 30, autostart: false}
+                """);
+        // Answered at once, with what each process will go through, lowest priority value first.
+        List<CommandResult> results = h.clock.await(h.engine.stop(List.of("web", "off", "app:0", "app:1", "db", "nope")));
+        assertThat(results).containsExactly(
+                new CommandResult("nope", CommandResult.Kind.REFUSED, "no such process"),
+                new CommandResult("db", CommandResult.Kind.DONE, "stopping once priority 10 is down"),
+                new CommandResult("app:0", CommandResult.Kind.DONE, "stopping once priority 20 is down"),
+                new CommandResult("app:1", CommandResult.Kind.DONE, "stopping once priority 20 is down"),
+                new CommandResult("web", CommandResult.Kind.DONE, "stopping"),
+                new CommandResult("off", CommandResult.Kind.ALREADY, "not running"));
+        assertThat(h.stateOf("web")).isEqualTo(STOPPING);
+        assertThat(h.launcher.last("web").signals).containsExactly("TERM@0");
+        assertThat(h.launcher.last("app:0").signals).isEmpty();
+        assertThat(h.launcher.last("db").signals).isEmpty();
+
+        h.clock.advance(Duration.ofSeconds(1));
+        assertThat(h.stateOf("app:0")).as("priority 10 waits for 20 to exit").isEqualTo(RUNNING);
+        h.launcher.last("web").exit(new ExitOutcome.Killed(dev.taskmaster.config.Signal.TERM, false));
+        h.clock.runReady();
+        // Both instances of priority 10 together.
+        assertThat(h.launcher.last("app:0").signals).containsExactly("TERM@1000");
+        assertThat(h.launcher.last("app:1").signals).containsExactly("TERM@1000");
+        assertThat(h.stateOf("db")).isEqualTo(RUNNING);
+
+        h.clock.advance(Duration.ofMillis(500));
+        h.launcher.last("app:0").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("db")).as("priority 1 waits for every process of 10").isEqualTo(RUNNING);
+        h.launcher.last("app:1").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.launcher.last("db").signals).containsExactly("TERM@1500");
+        h.launcher.last("db").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::state).containsOnly(STOPPED);
+        assertThat(h.launcher.launches).hasSize(4);
+    }
+
+    @Test
+    void aStopStillWaitsForAProcessThatTakesUntilSigkill() {
+        h.start("""
+                programs:
+                  first: {cmd: x, priority: 1, starttime: 0}
+                  stubborn: {cmd: x, priority: 2, starttime: 0, stoptime: 3}
+                """);
+        h.clock.await(h.engine.stop(List.of("first", "stubborn")));
+        h.clock.advance(Duration.ofSeconds(3));
+        assertThat(h.launcher.last("stubborn").signals).containsExactly("TERM@0", "KILL@3000");
+        assertThat(h.launcher.last("first").signals).isEmpty();
+        h.launcher.last("stubborn").exit(new ExitOutcome.Killed(dev.taskmaster.config.Signal.KILL, false));
+        h.clock.runReady();
+        assertThat(h.launcher.last("first").signals).containsExactly("TERM@3000");
+    }
+
+    @Test
+    void aStartAskedForAfterAQueuedStopWins() {
+        h.start("""
+                programs:
+                  first: {cmd: x, priority: 2, starttime: 0}
+                  later: {cmd: x, priority: 1, starttime: 0, autorestart: never}
+                """);
+        h.clock.await(h.engine.stop(List.of("first", "later")));
+        // While waiting for its turn, later exits on its own and is started again by hand.
+        h.launcher.last("later").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.clock.await(h.engine.start(List.of("later")))).extracting(CommandResult::kind)
+                .containsExactly(CommandResult.Kind.DONE);
+        h.launcher.last("first").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(h.stateOf("later")).isEqualTo(RUNNING);
+        assertThat(h.launcher.last("later").signals).isEmpty();
+    }
+
+    @Test
     void nothingRestartsOnceShutdownHasBegun() {
         h.start("programs:\n  a: {cmd: x, starttime: 0, autorestart: always}\n  b: {cmd: x, priority: 1}\n");
         h.launcher.last("b").exit(new ExitOutcome.Exited(1)); // b goes to BACKOFF
@@ -106,6 +186,53 @@ class EngineTest {
         assertThat(h.launcher.of("b")).hasSize(1);
         assertThat(h.clock.await(h.engine.start(List.of("a")))).extracting(CommandResult::kind)
                 .containsExactly(CommandResult.Kind.REFUSED);
+    }
+
+    @Test
+    void aProgramInBackoffIsNotRetriedWhileAHigherPriorityIsStillStopping() {
+        // slow (priority 900) is stopped first and takes 30 s; flaky (priority 1) waits its turn in
+        // BACKOFF, and its 1 s retry timer falls due long before that turn comes.
+        h.start("""
+                programs:
+                  slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
+                  flaky: {cmd: x, priority: 1, starttime: 10, backoff: {initial: 1s, max: 1s}}
+                """);
+        h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
+        h.clock.runReady();
+        assertThat(h.stateOf("flaky")).isEqualTo(ProcessState.BACKOFF);
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.runReady();
+        assertThat(h.stateOf("slow")).isEqualTo(STOPPING);
+        h.clock.advance(Duration.ofSeconds(30));
+        assertThat(h.launcher.of("flaky")).as("no retry once shutdown has begun").hasSize(1);
+        assertThat(h.stateOf("flaky")).isEqualTo(ProcessState.BACKOFF);
+        assertThat(h.state("flaky").nextStart()).as("no retry announced either").isEmpty();
+        h.launcher.last("slow").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(done).isDone();
+        assertThat(h.stateOf("flaky")).isEqualTo(STOPPED);
+        assertThat(h.transitions("flaky")).containsExactly("STOPPED>STARTING", "STARTING>BACKOFF", "BACKOFF>STOPPED");
+        h.clock.advance(Duration.ofMinutes(5));
+        assertThat(h.launcher.of("flaky")).hasSize(1);
+    }
+
+    @Test
+    void aProgramInBackoffIsNotRetriedWhileAReloadStopsItsHigherPriorityNeighbour() {
+        h.start("""
+                programs:
+                  slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
+                  flaky: {cmd: x, priority: 1, starttime: 10, backoff: {initial: 1s, max: 1s}}
+                """);
+        h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
+        h.clock.runReady();
+        CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, "programs: {}\n"));
+        h.clock.runReady();
+        h.clock.advance(Duration.ofSeconds(30));
+        assertThat(h.launcher.of("flaky")).as("a removed program is not retried").hasSize(1);
+        h.launcher.last("slow").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        assertThat(f).isDone();
+        assertThat(h.transitions("flaky")).containsExactly("STOPPED>STARTING", "STARTING>BACKOFF", "BACKOFF>STOPPED");
     }
 
     @Test

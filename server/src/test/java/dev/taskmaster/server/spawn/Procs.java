@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.DirectoryStream;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** What /proc says about processes, for tests. */
@@ -39,20 +42,32 @@ final class Procs {
     }
 
     /**
-     * Open pipes and pidfds of this JVM: what a spawn creates, and so what a leaking spawn
-     * would leave behind. Other descriptors (jars, sockets of other tests) come and go on their own.
+     * Every open descriptor of this JVM, by number, with what it points to ({@code pipe:[…]},
+     * {@code anon_inode:[pidfd]}, a path…). The descriptor of the listing itself is left out.
      */
-    static long openPipesAndPidfds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.filter(fd -> {
+    static Map<Integer, String> openFds() {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : dir) {
                 try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    return target.startsWith("pipe:") || target.equals("anon_inode:[pidfd]");
+                    fds.put(Integer.parseInt(fd.getFileName().toString()), Files.readSymbolicLink(fd).toString());
                 } catch (IOException closedMeanwhile) {
-                    return false;
+                    // gone between the listing and the look: not open any more
                 }
-            }).count();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
+        // The listing's own descriptor points at the fd directory being read.
+        fds.values().removeIf(target -> target.matches("/proc/\\d+/fd"));
+        return fds;
+    }
+
+    /** Descriptors open in {@code after} that were not open, or pointed elsewhere, in {@code before}. */
+    static Map<Integer, String> added(Map<Integer, String> before, Map<Integer, String> after) {
+        Map<Integer, String> added = new TreeMap<>(after);
+        added.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+        return added;
     }
 
     private static List<Long> matching(java.util.function.Predicate<String[]> test) {

@@ -30,6 +30,7 @@ final class RealEngine implements AutoCloseable {
     final OutputPump pump;
     final EngineThread thread = new EngineThread();
     final EventJournal journal = new EventJournal(100_000);
+    final OsProcessLauncher launcher;
     final Engine engine;
 
     RealEngine(Path dir, String yaml) throws Exception {
@@ -37,7 +38,8 @@ final class RealEngine implements AutoCloseable {
         watcher = new ChildWatcher();
         pump = new OutputPump();
         Config config = config(dir, yaml);
-        engine = new Engine(config, new OsProcessLauncher(watcher, pump, System.getenv(), dir.resolve("logs")), thread, EngineClock.SYSTEM, journal);
+        launcher = new OsProcessLauncher(watcher, pump, System.getenv(), dir.resolve("logs"));
+        engine = new Engine(config, launcher, thread, EngineClock.SYSTEM, journal);
         engine.startAutostart().get(10, TimeUnit.SECONDS);
     }
 
@@ -80,5 +82,8 @@ final class RealEngine implements AutoCloseable {
         thread.close();
         watcher.close();
         pump.close();
+        // The log files of every instance, as the daemon closes them at exit: else they stay
+        // open until the garbage collector finds them, in the middle of a later test.
+        launcher.outputs().close();
     }
 }
