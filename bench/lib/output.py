@@ -463,7 +463,8 @@ class OutputBenches:
         classes = os.path.join(self.dir, "classes")
         c = subprocess.run([os.path.join(home, "bin", "javac"), "-nowarn", "-d", classes, "-cp", cp,
                             os.path.join(BENCH, "src", "AttachLatency.java"),
-                            os.path.join(BENCH, "src", "StatusLatency.java")],
+                            os.path.join(BENCH, "src", "StatusLatency.java"),
+                            os.path.join(BENCH, "src", "StopAll.java")],
                            capture_output=True, text=True, timeout=300, env=dict(os.environ, BENCH_RUN=self.dir))
         if c.returncode != 0:
             raise NotAvailableError("the Java clients do not compile: " + c.stderr.strip()[-300:])
