@@ -136,18 +136,23 @@ class SupervisionIT {
     }
 
     @Test
-    void sigintStopsEveryProcessAndLeavesNoDescendantAsSigtermDoes() throws Exception {
+    void sighupAndSigintWorkEvenWhenInheritedAsIgnoredAndSigintLeavesNoDescendant() throws Exception {
         Path config = tmp.resolve("t.yaml");
         Files.writeString(config, "programs:\n"
                 + "  tree:\n    cmd: \"sh -c 'sleep 1000 & sleep 1000 & echo $$$$ > " + tmp + "/tree.pid; wait'\"\n"
                 + "    starttime: 0\n    stopasgroup: true\n"
                 + program("plain", "v1", ""));
-        // A process started in the background by a shell without job control ignores SIGINT, and
-        // so would the daemon (the JVM keeps an inherited SIG_IGN): start it with the default.
-        try (BinProcess daemon = BinProcess.start(tmp, env(), "/usr/bin/env", "--default-signal=INT",
+        // Started as a script's background job (SIGINT ignored) under nohup (SIGHUP ignored): an
+        // ignored signal is inherited, and the daemon must take both back.
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "/usr/bin/env", "--ignore-signal=INT,HUP",
                 BinProcess.REPO.resolve("bin/taskmasterd").toString(), "--allow-root", "-c", config.toString())) {
             BinProcess.await("tree to start", LIMIT, () -> Files.exists(tmp.resolve("tree.pid")));
             awaitTag("plain", "v1");
+            long tree = Long.parseLong(Files.readString(tmp.resolve("tree.pid")).strip());
+            Files.writeString(config, Files.readString(config).replace("v1", "v2"));
+            new ProcessBuilder("kill", "-HUP", String.valueOf(daemon.pid())).start().waitFor();
+            awaitTag("plain", "v2");
+            assertThat(Long.parseLong(Files.readString(tmp.resolve("tree.pid")).strip())).as("tree is unchanged").isEqualTo(tree);
             BinProcess.await("every descendant", LIMIT, () -> descendants(daemon.pid()).size() >= 4);
             List<Long> all = descendants(daemon.pid());
             new ProcessBuilder("kill", "-INT", String.valueOf(daemon.pid())).start().waitFor();

@@ -140,6 +140,8 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle KILL = withErrno("kill", INT_INT_INT);
     private static final MethodHandle KILLPG = withErrno("killpg", INT_INT_INT);
+    private static final MethodHandle SIGACTION = withErrno("sigaction",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     /** {@code long syscall(long number, ...)}: always called with four argument words. */
     private static final MethodHandle SYSCALL = withErrno("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
@@ -299,6 +301,11 @@ final class LibC {
     static int kill(int pid, int sig) { return callIntInt(KILL, pid, sig); }
 
     static int killpg(int pgid, int sig) { return callIntInt(KILLPG, pgid, sig); }
+
+    /** {@code sigaction(sig, act, oldact)}; either struct may be {@link MemorySegment#NULL}. */
+    static int sigaction(int sig, MemorySegment act, MemorySegment oldact) {
+        try { return (int) SIGACTION.invokeExact(CAPTURED.get(), sig, act, oldact); } catch (Throwable t) { throw unexpected(t); }
+    }
 
     static int pidfdOpen(int pid, int flags) {
         try {
