@@ -126,12 +126,16 @@ final class BinProcess implements AutoCloseable {
     public void close() {
         // The launcher execs java, so this pid is the JVM itself.
         if (process.isAlive()) {
+            // A daemon killed outright leaves its programs behind (a test that failed half-way):
+            // they are taken by pid before, and killed after it.
+            List<ProcessHandle> left = process.toHandle().descendants().toList();
             process.destroyForcibly();
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            left.forEach(ProcessHandle::destroyForcibly);
         }
     }
 }
