@@ -11,6 +11,7 @@ import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
 import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.RollingPolicyBase;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import dev.taskmaster.config.LogLevel;
@@ -79,14 +80,20 @@ final class DaemonLog {
 
     private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation) {
         FileAppender<ILoggingEvent> appender;
-        if (rotation.maxBytes() > 0 && rotation.backups() > 0) {
+        if (rotation.maxBytes() > 0) {
             RollingFileAppender<ILoggingEvent> rolling = new RollingFileAppender<>();
-            FixedWindowRollingPolicy policy = new FixedWindowRollingPolicy();
+            RollingPolicyBase policy;
+            if (rotation.backups() > 0) {
+                FixedWindowRollingPolicy window = new FixedWindowRollingPolicy();
+                window.setFileNamePattern(logfile + ".%i");
+                window.setMinIndex(1);
+                window.setMaxIndex(rotation.backups());
+                policy = window;
+            } else {
+                policy = new TruncatingRollingPolicy();
+            }
             policy.setContext(ctx);
             policy.setParent(rolling);
-            policy.setFileNamePattern(logfile + ".%i");
-            policy.setMinIndex(1);
-            policy.setMaxIndex(rotation.backups());
             SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
             trigger.setContext(ctx);
             trigger.setMaxFileSize(new FileSize(rotation.maxBytes()));

@@ -148,6 +148,35 @@ class DaemonIT {
     }
 
     @Test
+    void withNoBackupsTheDaemonLogStartsAgainEmptyAtItsMaxbytes() throws Exception {
+        Path log = tmp.resolve("d.log");
+        Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
+                + "\n  logfile_maxbytes: 2KB\n  logfile_backups: 0\n"
+                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
+                "-c", config.toString())) {
+            // The daemon's first line is gone once the file has started again.
+            BinProcess.await("the log to start again", LIMIT, () -> !daemon.isAlive()
+                    || (Files.exists(log) && !firstLine(log).isEmpty() && !firstLine(log).contains("supervising")));
+            assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
+            // And again, and again: a crash loop keeps writing, and the file never holds much more than 2 KiB.
+            for (int round = 0; round < 3; round++) {
+                String first = firstLine(log);
+                BinProcess.await("the log to start again once more", LIMIT, () -> {
+                    assertThat(log.toFile().length()).isLessThanOrEqualTo(2048L + 512); // 0 while it starts again
+                    String now = firstLine(log);
+                    return !now.isEmpty() && !now.equals(first);
+                });
+            }
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+            assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("d.log"))).containsExactly("d.log");
+        }
+    }
+
+    @Test
     void inTheForegroundTheLogAlsoGoesToStandardErrorUnlessNoStderrLog() throws Exception {
         Path config = BinProcess.REPO.resolve("config/examples/minimal.yaml");
         for (String instance : List.of("loud", "quiet")) {
