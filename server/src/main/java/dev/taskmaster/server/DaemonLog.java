@@ -82,6 +82,9 @@ final class DaemonLog {
         FileAppender<ILoggingEvent> appender;
         if (rotation.maxBytes() > 0) {
             RollingFileAppender<ILoggingEvent> rolling = new RollingFileAppender<>();
+            rolling.setContext(ctx);
+            // Before the policies: logback reports an error for a file set after them.
+            rolling.setFile(logfile.toString());
             RollingPolicyBase policy;
             if (rotation.backups() > 0) {
                 FixedWindowRollingPolicy window = new FixedWindowRollingPolicy();
@@ -103,11 +106,9 @@ final class DaemonLog {
             trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(0));
             rolling.setRollingPolicy(policy);
             rolling.setTriggeringPolicy(trigger);
-            appender = rolling;
-            appender.setContext(ctx);
-            appender.setFile(logfile.toString());
             policy.start();
             trigger.start();
+            appender = rolling;
         } else {
             appender = new FileAppender<>();
             appender.setContext(ctx);

@@ -2,6 +2,7 @@ package dev.taskmaster.server;
 
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.ConfigException;
+import dev.taskmaster.config.LogRotation;
 import dev.taskmaster.config.ServerSpec;
 import dev.taskmaster.server.os.Posix;
 import java.io.IOException;
@@ -41,7 +42,8 @@ final class RejectedConfigLog {
         ServerSpec server = e.server().orElse(ServerSpec.DEFAULT);
         try {
             Files.createDirectories(logfile.toAbsolutePath().getParent());
-            DaemonLog.configure(logfile, server.loglevel(), server.logRotation(), null);
+            // Appended, never rotated: a daemon of this instance may be running and writing there.
+            DaemonLog.configure(logfile, server.loglevel(), new LogRotation(0, 0), null);
         } catch (IOException | RuntimeException cannot) {
             return;
         }

@@ -58,12 +58,29 @@ final class ProcessCommands {
 
     /**
      * Stop (always waited for: a process must be down to start again), then start: the engine
-     * stops highest priority first and starts lowest first, so many processes restart in order.
+     * stops highest priority first, one priority after the other, and starts lowest first, so
+     * many processes restart in order. Nothing starts before everything is down. If that takes
+     * longer than {@code timeout}, the answer says so at once and the restart goes on: the
+     * starts come once everything is down.
      */
     CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout) {
-        return names(targets).thenCompose(names -> engine.stop(names)
-                .thenCompose(stopped -> waitAll(names, ProcessState::isDown, timeout))
-                .thenCompose(x -> act(names, engine::start, wait ? STARTED : null, timeout)));
+        return names(targets).thenCompose(names -> {
+            CompletableFuture<Void> down = engine.stopAllDown(names);
+            CompletableFuture<List<ProcessResult>> restarted = down.thenCompose(
+                    x -> act(names, engine::start, wait ? STARTED : null, timeout));
+            // A copy times out, not the stop itself: the starts must still follow it.
+            return down.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((x, error) -> error)
+                    .thenCompose(error -> error == null ? restarted : stillStopping(names, timeout));
+        });
+    }
+
+    private CompletableFuture<List<ProcessResult>> stillStopping(List<String> names, Duration timeout) {
+        return engine.snapshot().thenApply(all -> names.stream().map(n -> {
+            ProcessSnapshot s = all.stream().filter(p -> p.name().equals(n)).findFirst().orElse(null);
+            return result(n, Code.DEADLINE_EXCEEDED, n + ": not everything was down after " + timeout.toMillis()
+                    + " ms; it starts again once everything is", true, s);
+        }).toList());
     }
 
     CompletableFuture<List<String>> names(List<String> targets) {
@@ -106,13 +123,6 @@ final class ProcessCommands {
             }
             return result(r.process(), Code.OK, r.message(), changed, s);
         });
-    }
-
-    private CompletableFuture<List<ProcessResult>> waitAll(List<String> names, Predicate<ProcessState> goal,
-            Duration timeout) {
-        List<CompletableFuture<ProcessSnapshot>> all = names.stream()
-                .map(n -> engine.awaitState(n, goal).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)).toList();
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, e) -> List.of());
     }
 
     private CompletableFuture<ProcessSnapshot> snapshot(String name) {

@@ -7,8 +7,8 @@ import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.Signal;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +98,16 @@ public final class Engine {
             out.addAll(PriorityOrder.stopAsked(ctx, found).results());
             return out;
         });
+    }
+
+    /**
+     * The stop half of a restart: as {@link #stop}, but every target ends down whatever is asked
+     * meanwhile (a start by command does not cancel it), and the future completes once all of
+     * them, of every priority, are down.
+     */
+    public CompletableFuture<Void> stopAllDown(List<String> names) {
+        return onEngine(() -> PriorityOrder.stopAll(ctx, lookUp(names, new ArrayList<>())).down())
+                .thenCompose(Function.identity());
     }
 
     public CompletableFuture<List<CommandResult>> signal(List<String> names, Signal signal, boolean toGroup) {
@@ -233,8 +243,12 @@ public final class Engine {
             }
             supervisors.clear();
             supervisors.putAll(rebuilt);
-            startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
-                    : "restarted by reload with new settings");
+            // A shutdown that began while the changed ones stopped has stopped everything it knew;
+            // what this reload would start now, nobody would stop.
+            if (!shuttingDown) {
+                startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
+                        : "restarted by reload with new settings");
+            }
             result.complete(diff);
         }));
     }
@@ -249,16 +263,17 @@ public final class Engine {
 
     /** The supervisors of {@code names}; each unknown name gets a refusal in {@code results}. */
     private List<Supervisor> lookUp(List<String> names, List<CommandResult> results) {
-        List<Supervisor> found = new ArrayList<>();
+        Set<Supervisor> found = new LinkedHashSet<>();
         for (String n : names) {
             Supervisor s = supervisors.get(n);
             if (s == null) {
                 results.add(CommandResult.refused(n, "no such process"));
             } else {
+                // A name given twice is acted on once, as the API's target resolution does.
                 found.add(s);
             }
         }
-        return found;
+        return List.copyOf(found);
     }
 
     /**
@@ -274,11 +289,9 @@ public final class Engine {
             CommandResult[] answers = new CommandResult[group.size()];
             List<Integer> launching = new ArrayList<>();
             List<Supervisor.PendingStart> pending = new ArrayList<>();
-            Set<Supervisor> seen = new HashSet<>();
             for (int i = 0; i < group.size(); i++) {
                 Supervisor s = group.get(i);
-                Optional<CommandResult> refused = seen.add(s) ? s.beginStart()
-                        : Optional.of(CommandResult.already(s.name(), "already started"));
+                Optional<CommandResult> refused = s.beginStart();
                 if (refused.isPresent()) {
                     answers[i] = refused.get();
                 } else {

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Starts the process of an instance. The engine calls it on its own thread; it must return
- * quickly (spawning, not waiting). Exits are reported later through {@code onExit}, on any
+ * Starts the process of an instance. The engine calls {@link #launch} and {@link #launchAll}
+ * on its own thread; {@link #launchAll} may call {@link #launch} on threads of its own, for
+ * different instances at once. A launch must return quickly (spawning, not waiting). Exits are reported later through {@code onExit}, on any
  * thread, exactly once per launched process.
  */
 public interface ProcessLauncher {

@@ -104,23 +104,14 @@ final class Supervisor {
 
     // ---- commands -------------------------------------------------------------------------
 
-    /** How many starts were asked for by command: changes with each {@link #beginStart} (so each {@link #start}), whatever it answers. */
+    /** How many starts were asked for by command: changes with each {@link #beginStart}, whatever it answers. */
     long starts() {
         return starts;
     }
 
-    CommandResult start(String why) {
-        Optional<CommandResult> refused = beginStart();
-        if (refused.isPresent()) {
-            return refused.get();
-        }
-        spawn(why);
-        return startResult();
-    }
-
     /**
-     * The checks and resets of {@link #start}: a result when nothing is to be launched, else
-     * empty, and the caller must launch now, with {@link #spawn} or through {@link #pendingStart}.
+     * The checks and resets of a start asked for by command: a result when nothing is to be
+     * launched, else empty, and the caller launches now through {@link #pendingStart}.
      */
     Optional<CommandResult> beginStart() {
         starts++;
@@ -139,9 +130,9 @@ final class Supervisor {
     }
 
     /**
-     * A start whose launch runs in a batch with others ({@link ProcessLauncher#launchAll}):
-     * {@link #beginStart} came first, and {@link PendingStart#finish} gets the launch's result in
-     * the same engine task.
+     * A launch about to be made, alone or in a batch with others ({@link ProcessLauncher#launchAll}):
+     * {@link PendingStart#finish} gets its result in the same engine task. For a start by
+     * command, {@link #beginStart} comes first.
      */
     PendingStart pendingStart(String why) {
         Run attempt = new Run();
@@ -252,9 +243,10 @@ final class Supervisor {
 
     // ---- events ---------------------------------------------------------------------------
 
+    /** A launch of its own, on the engine thread (a restart or a retry). */
     private void spawn(String why) {
-        Run attempt = new Run();
-        launched(why, attempt, ProcessLauncher.Result.of(ctx.launcher(), new ProcessLauncher.Request(spec, exitHandler(attempt))));
+        PendingStart start = pendingStart(why);
+        start.finish(ProcessLauncher.Result.of(ctx.launcher(), start.request()));
     }
 
     /** Exits come on a launcher thread; they are handled on the engine thread, for this launch only. */

@@ -241,7 +241,7 @@ public final class ProcessOutput {
 
     /**
      * One spawn of the instance. Threading: {@link #sink} and {@link #started} on the launching
-     * (engine) thread, {@link #exited} on the child watcher thread, the sinks on the pump thread.
+     * thread (the engine's, or a spawner thread of a batch; one at a time per instance), {@link #exited} on the child watcher thread, the sinks on the pump thread.
      */
     public final class Run {
         private final boolean runTty;
@@ -264,7 +264,7 @@ public final class ProcessOutput {
             }
         }
 
-        /** The spawn failed after the run began: viewers stop holding output back for it. Engine thread. */
+        /** The spawn failed after the run began: viewers stop holding output back for it. Launching thread. */
         public void abandon() {
             for (Viewer v : viewers) {
                 v.runAbandoned(start.clone());

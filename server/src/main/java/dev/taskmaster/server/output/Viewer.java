@@ -15,7 +15,8 @@ public interface Viewer {
 
     /**
      * A process is about to be spawned; its output will start at {@code start} (indexed by
-     * {@link OffsetSpace#ordinal()}). Called on the launching (engine) thread, before anything
+     * {@link OffsetSpace#ordinal()}). Called on the launching thread (the engine's, or a spawner
+     * thread when programs start together; never two for one instance at once), before anything
      * of the new process can be read, so a viewer can hold the new output back until it has
      * said that the process started.
      */
@@ -24,7 +25,7 @@ public interface Viewer {
 
     /**
      * The spawn announced by {@link #runBegins} with these offsets failed: no output and no
-     * notice will come for it. Called on the launching (engine) thread.
+     * notice will come for it. Called on the launching thread, as {@link #runBegins}.
      */
     default void runAbandoned(long[] start) {
     }

@@ -59,7 +59,13 @@ final class LaunchPool {
         for (Future<?> f : others) {
             awaitUninterruptibly(f);
         }
-        // Future.get above orders every helper's writes to the array before this read.
+        // Future.get above orders every helper's writes to the array before this read. A slot is
+        // empty only if a worker died of an Error: its instance must still get an answer.
+        for (int i = 0; i < n; i++) {
+            if (results[i] == null) {
+                results[i] = new Result(null, new SpawnException("internal error while starting: the launch did not complete"));
+            }
+        }
         return Arrays.asList(results);
     }
 
@@ -83,7 +89,9 @@ final class LaunchPool {
                 // The batch's children exist: their results must be collected whatever happens.
                 interrupted = true;
             } catch (ExecutionException e) {
-                throw new IllegalStateException("a launch worker failed", e.getCause());
+                // Only an Error gets here (launches catch the rest); the other workers are still awaited.
+                log.error("a launch worker failed", e.getCause());
+                break;
             }
         }
         if (interrupted) {

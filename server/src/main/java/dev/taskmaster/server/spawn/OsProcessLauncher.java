@@ -211,17 +211,22 @@ public final class OsProcessLauncher implements ProcessLauncher {
                     run.exited();
                     onExit.accept(outcome(status));
                 });
-            } catch (NativeException e) {
+            } catch (NativeException | RuntimeException e) {
                 // Spawned but not supervisable: it must not run on unwatched. Reported as a spawn failure.
                 PidFd.killAndReap(pid);
                 run.exited();
                 throw e;
             }
             return new Launched(pid);
-        } catch (NativeException e) {
+        } catch (NativeException | RuntimeException e) {
             fds.closeAll();
             run.abandon();
-            throw new SpawnException(describe(program, e));
+            if (e instanceof NativeException n) {
+                throw new SpawnException(describe(program, n));
+            }
+            // A bug, not a property of the program; whatever was spawned has been killed above.
+            log.error("{}: launch failed", instance.name(), e);
+            throw new SpawnException("internal error while starting: " + e);
         }
     }
 

@@ -305,6 +305,38 @@ class TaskmasterServiceTest {
     }
 
     @Test
+    void aRestartThatOutlastsItsTimeoutSaysSoAndStillStartsEverythingOnceAllIsDown() throws Exception {
+        // stubborn (priority 30) ignores its stop signal until SIGKILL, 1 s later; db (10) waits for it.
+        Path file = Files.writeString(tmp.resolve("p.yaml"), """
+                programs:
+                  stubborn: {cmd: x, starttime: 0, priority: 30, stopsignal: USR1, stoptime: 1}
+                  db: {cmd: y, starttime: 0, priority: 10}
+                """);
+        control.apply(ConfigLoader.load(file, Map.of())).get(5, TimeUnit.SECONDS);
+        FakeLauncher.Run stubborn = launcher.last.get("stubborn");
+        FakeLauncher.Run db = launcher.last.get("db");
+        List<ProcessResult> results = stub.restartProcesses(RestartProcessesRequest.newBuilder().addTargets("all")
+                .setWait(true).setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000)).build())
+                .getResultsList();
+        assertThat(results).extracting(ProcessResult::getFullName).containsExactly("stubborn", "db");
+        assertThat(results).allSatisfy(r -> {
+            assertThat(code(r)).isEqualTo(Code.DEADLINE_EXCEEDED);
+            assertThat(r.getStatus().getMessage()).isEqualTo(r.getFullName()
+                    + ": not everything was down after 200 ms; it starts again once everything is");
+        });
+        // Nothing was started early, and db was not even told yet.
+        assertThat(launcher.last.get("db")).isSameAs(db);
+        assertThat(db.signals()).isEmpty();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (launcher.last.get("stubborn") == stubborn || launcher.last.get("db") == db) {
+            assertThat(System.nanoTime()).as("both to start again").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        assertThat(stubborn.signals()).containsExactly("USR1", "KILL");
+        assertThat(db.signals()).containsExactly("TERM");
+    }
+
+    @Test
     void signalsByNameAndUnknownOnesRefused() {
         List<ProcessResult> r = stub.signalProcesses(SignalProcessesRequest.newBuilder().addTargets("web:1").setSignal("usr1")
                 .setProcessGroup(true).build()).getResultsList();

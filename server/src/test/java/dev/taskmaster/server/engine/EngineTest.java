@@ -42,7 +42,7 @@ class EngineTest {
     }
 
     @Test
-    void startingSeveralAnswersEachInPriorityOrderAndANameTwiceOnce() {
+    void startingSeveralAnswersEachInPriorityOrderAndActsOnANameGivenTwiceOnce() {
         h.start("""
                 programs:
                   late: {cmd: x, priority: 900, autostart: false}
@@ -55,8 +55,7 @@ class EngineTest {
                 "ghost REFUSED no such process",
                 "early DONE could not start: early: no such file (ENOENT)",
                 "up ALREADY already started",
-                "late DONE starting",
-                "late ALREADY already started");
+                "late DONE starting");
         assertThat(h.launcher.launches).extracting(l -> l.spec.name()).containsExactly("up", "late");
         assertThat(h.stateOf("early")).isEqualTo(BACKOFF);
         assertThat(h.stateOf("late")).isEqualTo(STARTING);
@@ -186,6 +185,27 @@ class EngineTest {
         assertThat(h.launcher.of("b")).hasSize(1);
         assertThat(h.clock.await(h.engine.start(List.of("a")))).extracting(CommandResult::kind)
                 .containsExactly(CommandResult.Kind.REFUSED);
+    }
+
+    @Test
+    void aReloadWhoseChangedProgramIsDownOnlyAfterShutdownBeganStartsNothing() {
+        // web changes; its old process takes 30 s to stop. Shutdown begins meanwhile: when the old
+        // process is down, the reload must not start the new one, which no one would stop.
+        h.start("programs:\n  web: {cmd: x, starttime: 0, stoptime: 60}\n");
+        CompletableFuture<ConfigDiff> reloaded = h.engine.reload(EngineHarness.config(tmp,
+                "programs:\n  web: {cmd: y, starttime: 0, stoptime: 60}\n  added: {cmd: z, starttime: 0}\n"));
+        h.clock.runReady();
+        assertThat(h.stateOf("web")).isEqualTo(STOPPING);
+        CompletableFuture<Void> done = h.engine.shutdown("test");
+        h.clock.advance(Duration.ofSeconds(30));
+        h.launcher.last("web").exit(new ExitOutcome.Exited(0));
+        h.clock.runReady();
+        h.clock.advance(Duration.ofMinutes(1));
+        assertThat(reloaded).isDone();
+        assertThat(done).isDone();
+        assertThat(h.launcher.launches).extracting(l -> l.spec.name()).containsExactly("web");
+        assertThat(h.stateOf("web")).isEqualTo(STOPPED);
+        assertThat(h.stateOf("added")).isEqualTo(STOPPED);
     }
 
     @Test
