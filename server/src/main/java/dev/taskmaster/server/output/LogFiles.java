@@ -32,15 +32,33 @@ public final class LogFiles {
     private final Map<Path, Entry> open = new HashMap<>();
 
     /** The file at {@code path}, opened if needed; its settings become {@code settings}. */
-    public synchronized RotatingLogFile acquire(Path path, RotatingLogFile.Settings settings) throws IOException {
+    public RotatingLogFile acquire(Path path, RotatingLogFile.Settings settings) throws IOException {
         Path key = path.toAbsolutePath().normalize();
-        Entry e = open.get(key);
-        if (e == null) {
-            e = new Entry(new RotatingLogFile(key, settings));
-            open.put(key, e);
-        } else {
-            e.file.settings(settings);
+        synchronized (this) {
+            Entry e = open.get(key);
+            if (e != null) {
+                return share(e, settings);
+            }
         }
+        // Opened (created, perhaps with its directory) outside the lock: programs that start
+        // together open their logs on several threads at once.
+        RotatingLogFile opened = new RotatingLogFile(key, settings);
+        synchronized (this) {
+            Entry e = open.get(key);
+            if (e != null) {
+                // Another thread opened the same file meanwhile (two instances sharing a log).
+                opened.close();
+                return share(e, settings);
+            }
+            e = new Entry(opened);
+            open.put(key, e);
+            e.users++;
+            return opened;
+        }
+    }
+
+    private RotatingLogFile share(Entry e, RotatingLogFile.Settings settings) {
+        e.file.settings(settings);
         e.users++;
         return e.file;
     }
