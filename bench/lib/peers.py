@@ -113,6 +113,14 @@ class Peer:
     def measured_pid(self):
         return self.pid
 
+    @staticmethod
+    def checked_pid(pid, program, what):
+        """pid, once /proc says it runs `program` (its exe's name starts so): RSS and CPU are read from it."""
+        e = procutil.exe(pid) or ""
+        if not os.path.basename(e).startswith(program):
+            raise RuntimeError(f"pid {pid} is {e!r}, not {what}")
+        return pid
+
     def status_argv(self):
         """The peer's own CLI asking for the status of every process (what a user types)."""
         raise NotImplementedError
@@ -244,11 +252,7 @@ class Taskmaster(Peer):
 
     def measured_pid(self):
         # bin/taskmasterd and bin/lib/launch exec java, so the launcher's pid becomes the JVM's.
-        pid = self.pid
-        e = procutil.exe(pid) or ""
-        if not os.path.basename(e).startswith("java"):
-            raise RuntimeError(f"pid {pid} is {e!r}, not the JVM")
-        return pid
+        return self.checked_pid(self.pid, "java", "the JVM")
 
 
 class Pm2(Peer):
@@ -340,11 +344,7 @@ class Pm2(Peer):
         return left
 
     def measured_pid(self):
-        pid = self.god
-        e = procutil.exe(pid) or ""
-        if not os.path.basename(e).startswith("node"):
-            raise RuntimeError(f"pid {pid} is {e!r}, not PM2's node God daemon")
-        return pid
+        return self.checked_pid(self.god, "node", "PM2's node God daemon")
 
 
 PEERS = {"supervisord": Supervisord, "taskmaster": Taskmaster, "pm2": Pm2}

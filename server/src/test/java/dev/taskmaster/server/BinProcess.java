@@ -32,6 +32,19 @@ final class BinProcess implements AutoCloseable {
         this.err = err;
     }
 
+    /**
+     * The environment of a daemon and its clients in a test: runtime and state directories inside
+     * {@code tmp} (so the socket, pidfile and logs are the test's own), plus {@code extra} pairs.
+     */
+    static Map<String, String> env(Path tmp, String... extra) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(),
+                "XDG_STATE_HOME", tmp.resolve("state").toString()));
+        for (int i = 0; i < extra.length; i += 2) {
+            env.put(extra[i], extra[i + 1]);
+        }
+        return Map.copyOf(env);
+    }
+
     static BinProcess start(Path tmp, Map<String, String> env, String... command) {
         try {
             List<String> argv = new ArrayList<>(List.of(command));

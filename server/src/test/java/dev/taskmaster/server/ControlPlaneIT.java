@@ -19,8 +19,7 @@ class ControlPlaneIT {
     Path tmp;
 
     private Map<String, String> env() {
-        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString(),
-                "NO_COLOR", "1");
+        return BinProcess.env(tmp, "NO_COLOR", "1");
     }
 
     private BinProcess.Result ctl(String... args) throws Exception {

@@ -31,7 +31,7 @@ class DaemonIT {
     Path tmp;
 
     private Map<String, String> env() {
-        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString());
+        return BinProcess.env(tmp);
     }
 
     @Test
@@ -116,16 +116,28 @@ class DaemonIT {
         assertThat(ignored).doesNotExist();
     }
 
+    /**
+     * A daemon logging to {@code log} (rotated at 2 KiB, keeping {@code backups}) whose one program
+     * exits at once and is restarted for ever: a few log lines per restart.
+     */
+    private BinProcess crashLoopWithDaemonLog(Path log, int backups) throws Exception {
+        Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
+                + "\n  logfile_maxbytes: 2KB\n  logfile_backups: " + backups + "\n"
+                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
+        return BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log", "-c", config.toString());
+    }
+
+    /** The daemon log files of {@link #crashLoopWithDaemonLog} in {@code tmp}: d.log and its backups. */
+    private List<String> daemonLogs() throws Exception {
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("d.log")).toList();
+        }
+    }
+
     @Test
     void theDaemonLogRotatesAtItsMaxbytesAndKeepsAtMostItsBackups() throws Exception {
-        Path log = tmp.resolve("d.log");
-        // A program that exits at once, restarted for ever: a few log lines per restart.
-        Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
-                + "\n  logfile_maxbytes: 2KB\n  logfile_backups: 2\n"
-                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
         Path oldest = tmp.resolve("d.log.2");
-        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
-                "-c", config.toString())) {
+        try (BinProcess daemon = crashLoopWithDaemonLog(tmp.resolve("d.log"), 2)) {
             BinProcess.await("two rotations", LIMIT, () -> Files.exists(oldest) || !daemon.isAlive());
             assertThat(daemon.isAlive()).as(daemon.stderr()).isTrue();
             // A third one, which must drop the oldest backup rather than keep a d.log.3.
@@ -137,10 +149,7 @@ class DaemonIT {
             ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
             assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
         }
-        try (Stream<Path> files = Files.list(tmp)) {
-            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("d.log")))
-                    .containsExactlyInAnyOrder("d.log", "d.log.1", "d.log.2");
-        }
+        assertThat(daemonLogs()).containsExactlyInAnyOrder("d.log", "d.log.1", "d.log.2");
         for (Path backup : List.of(tmp.resolve("d.log.1"), oldest)) {
             // Rotated once it reached 2 KiB: the line that reached it is the only excess.
             assertThat(Files.size(backup)).as(backup.toString()).isBetween(2048L, 2048L + 512);
@@ -150,11 +159,7 @@ class DaemonIT {
     @Test
     void withNoBackupsTheDaemonLogStartsAgainEmptyAtItsMaxbytes() throws Exception {
         Path log = tmp.resolve("d.log");
-        Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
-                + "\n  logfile_maxbytes: 2KB\n  logfile_backups: 0\n"
-                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
-        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
-                "-c", config.toString())) {
+        try (BinProcess daemon = crashLoopWithDaemonLog(log, 0)) {
             // The daemon's first line is gone once the file has started again.
             BinProcess.await("the log to start again", LIMIT, () -> !daemon.isAlive()
                     || (Files.exists(log) && !firstLine(log).isEmpty() && !firstLine(log).contains("supervising")));
@@ -171,9 +176,7 @@ class DaemonIT {
             ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
             assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
         }
-        try (Stream<Path> files = Files.list(tmp)) {
-            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("d.log"))).containsExactly("d.log");
-        }
+        assertThat(daemonLogs()).containsExactly("d.log");
     }
 
     @Test

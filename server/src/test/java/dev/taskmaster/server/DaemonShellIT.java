@@ -27,8 +27,7 @@ class DaemonShellIT {
     Path tmp;
 
     private Map<String, String> env() {
-        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString(),
-                "NO_COLOR", "1");
+        return BinProcess.env(tmp, "NO_COLOR", "1");
     }
 
     private Path config() throws Exception {

@@ -44,8 +44,7 @@ class OutputIT {
                     cmd: "sh -c 'i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.02; done'"
                     starttime: 0
                 """);
-        Map<String, String> env = Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(),
-                "XDG_STATE_HOME", tmp.resolve("state").toString());
+        Map<String, String> env = BinProcess.env(tmp);
         Path socket = tmp.resolve("run/taskmaster/default.sock");
         Path log = tmp.resolve("state/taskmaster/default/logs/ticker.stdout.log");
         Path moved = tmp.resolve("moved.log");

@@ -26,7 +26,7 @@ class SupervisionIT {
     Path tmp;
 
     private Map<String, String> env() {
-        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString());
+        return BinProcess.env(tmp);
     }
 
     /** A program that records its pid in DIR/NAME.pid (plus a tag) and then sleeps. */

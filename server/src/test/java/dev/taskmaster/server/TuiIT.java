@@ -28,7 +28,7 @@ class TuiIT {
     Path tmp;
 
     private Map<String, String> env() {
-        return Map.of("XDG_RUNTIME_DIR", tmp.resolve("run").toString(), "XDG_STATE_HOME", tmp.resolve("state").toString());
+        return BinProcess.env(tmp);
     }
 
     private BinProcess.Result ctl(String... args) throws Exception {

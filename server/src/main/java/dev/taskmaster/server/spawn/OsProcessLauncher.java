@@ -54,8 +54,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     static final String DEFAULT_TERM = "xterm-256color";
     /** Spawner threads beside the engine thread for batches: one per CPU (bench/README.md, spawn1000). */
-    private static final int SPAWNER_THREADS = Integer.getInteger("taskmaster.spawners",
-            Runtime.getRuntime().availableProcessors());
+    private static final int SPAWNER_THREADS = Runtime.getRuntime().availableProcessors();
 
     private final ChildWatcher watcher;
     private final OutputPump pump;

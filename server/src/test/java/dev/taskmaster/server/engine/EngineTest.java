@@ -208,10 +208,8 @@ class EngineTest {
         assertThat(h.stateOf("added")).isEqualTo(STOPPED);
     }
 
-    @Test
-    void aProgramInBackoffIsNotRetriedWhileAHigherPriorityIsStillStopping() {
-        // slow (priority 900) is stopped first and takes 30 s; flaky (priority 1) waits its turn in
-        // BACKOFF, and its 1 s retry timer falls due long before that turn comes.
+    /** slow (priority 900, 60 s to stop) running, and flaky (priority 1) in BACKOFF with a 1 s retry due. */
+    private void slowAndFlakyInBackoff() {
         h.start("""
                 programs:
                   slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
@@ -219,6 +217,13 @@ class EngineTest {
                 """);
         h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
         h.clock.runReady();
+    }
+
+    @Test
+    void aProgramInBackoffIsNotRetriedWhileAHigherPriorityIsStillStopping() {
+        // slow (priority 900) is stopped first and takes 30 s; flaky (priority 1) waits its turn in
+        // BACKOFF, and its 1 s retry timer falls due long before that turn comes.
+        slowAndFlakyInBackoff();
         assertThat(h.stateOf("flaky")).isEqualTo(ProcessState.BACKOFF);
         CompletableFuture<Void> done = h.engine.shutdown("test");
         h.clock.runReady();
@@ -238,13 +243,7 @@ class EngineTest {
 
     @Test
     void aProgramInBackoffIsNotRetriedWhileAReloadStopsItsHigherPriorityNeighbour() {
-        h.start("""
-                programs:
-                  slow: {cmd: x, priority: 900, starttime: 0, stoptime: 60}
-                  flaky: {cmd: x, priority: 1, starttime: 10, backoff: {initial: 1s, max: 1s}}
-                """);
-        h.launcher.last("flaky").exit(new ExitOutcome.Exited(1));
-        h.clock.runReady();
+        slowAndFlakyInBackoff();
         CompletableFuture<ConfigDiff> f = h.engine.reload(EngineHarness.config(tmp, "programs: {}\n"));
         h.clock.runReady();
         h.clock.advance(Duration.ofSeconds(30));
