@@ -203,7 +203,7 @@ class Taskmaster(Peer):
         super().__init__(rundir)
         # BENCH_TASKMASTERD: another launcher (an installed build, a wrapper); default: this checkout's.
         self.binary = os.environ.get("BENCH_TASKMASTERD") or os.path.join(ROOT, "bin", "taskmasterd")
-        self.jar = None if os.environ.get("BENCH_TASKMASTERD") else os.path.join(ROOT, "server", "target", "taskmasterd.jar")
+        self.jar = None if os.environ.get("BENCH_TASKMASTERD") else os.path.join(ROOT, "app", "target", "taskmasterd.jar")
         self.flags = None
 
     def available(self):

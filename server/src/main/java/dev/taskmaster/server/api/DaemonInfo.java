@@ -1,7 +1,7 @@
 package dev.taskmaster.server.api;
 
 import dev.taskmaster.config.Config;
-import dev.taskmaster.server.RuntimePaths;
+import dev.taskmaster.server.daemon.RuntimePaths;
 import java.time.Instant;
 
 /**

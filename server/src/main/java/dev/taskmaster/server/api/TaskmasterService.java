@@ -29,7 +29,7 @@ import dev.taskmaster.proto.v1.StopProcessesResponse;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.proto.v1.WatchEventsRequest;
 import dev.taskmaster.proto.v1.WatchEventsResponse;
-import dev.taskmaster.server.Version;
+import dev.taskmaster.server.daemon.Version;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.output.Outputs;

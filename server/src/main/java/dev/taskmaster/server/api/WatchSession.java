@@ -165,7 +165,7 @@ final class WatchSession implements Consumer<EngineEvent> {
             case EngineEvent.ConfigReloaded r -> b.setConfigReloaded(ConfigReloaded.newBuilder().setDiff(Protos.diff(r.diff()))
                     .setConfigPath(configPath.get()));
             case EngineEvent.DaemonStarted d -> b.setDaemonStarted(DaemonStarted.newBuilder()
-                    .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.Version.current())
+                    .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.daemon.Version.current())
                     .setConfigPath(configPath.get()));
             case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason()));
             case EngineEvent.ConfigRejected r -> {

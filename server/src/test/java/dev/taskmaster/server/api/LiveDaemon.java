@@ -4,7 +4,7 @@ import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
-import dev.taskmaster.server.RuntimePaths;
+import dev.taskmaster.server.daemon.RuntimePaths;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;

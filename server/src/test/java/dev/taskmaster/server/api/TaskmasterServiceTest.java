@@ -33,7 +33,7 @@ import dev.taskmaster.proto.v1.StopProcessesRequest;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.proto.v1.WatchEventsRequest;
 import dev.taskmaster.proto.v1.WatchEventsResponse;
-import dev.taskmaster.server.RuntimePaths;
+import dev.taskmaster.server.daemon.RuntimePaths;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;

@@ -1,0 +1,365 @@
+package dev.taskmaster.server.daemon;
+
+import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ConfigException;
+import dev.taskmaster.config.ConfigDiff;
+import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.server.api.DaemonControl;
+import dev.taskmaster.server.api.DaemonInfo;
+import dev.taskmaster.server.api.TaskmasterService;
+import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.engine.EngineClock;
+import dev.taskmaster.server.engine.EngineThread;
+import dev.taskmaster.server.engine.EventJournal;
+import dev.taskmaster.server.engine.EventLogger;
+import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.log.ConsoleStreams;
+import dev.taskmaster.server.log.DaemonLog;
+import dev.taskmaster.server.os.NativeException;
+import dev.taskmaster.server.os.Posix;
+import dev.taskmaster.server.os.Privileges;
+import dev.taskmaster.server.os.Signals;
+import dev.taskmaster.server.os.UserInfo;
+import dev.taskmaster.server.os.Users;
+import dev.taskmaster.server.output.Outputs;
+import dev.taskmaster.server.spawn.ChildWatcher;
+import dev.taskmaster.server.spawn.OsProcessLauncher;
+import dev.taskmaster.server.spawn.OutputPump;
+import dev.taskmaster.server.transport.ApiServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running daemon instance, from start-up to exit: log, socket, pidfile, the engine and its
+ * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
+ * configuration, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
+ * and SIGINT stop every process and end the daemon with exit code 0.
+ */
+final class Daemon implements DaemonControl {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** Extra time, beyond the longest stoptime, before a shutdown stops waiting and kills what is left. */
+    private static final long SHUTDOWN_MARGIN_SECONDS = 10;
+
+    /** How the daemon is to run, from the command line. */
+    record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
+            ControlConsole.Factory shell) {
+    }
+
+    /** How long the control shell may take to give the terminal back when the daemon stops. */
+    private static final long SHELL_END_MILLIS = 2000;
+
+    private final Options options;
+    private final DaemonSignals signals = new DaemonSignals();
+    /** The control shell of --shell, else null. */
+    private ControlConsole shell;
+    private volatile DaemonInfo info;
+    private volatile Engine engine;
+    private volatile Outputs outputs;
+    private volatile TaskmasterService service;
+
+    private Daemon(Options options) {
+        this.options = options;
+    }
+
+    /** Runs until a termination signal; returns the exit code. */
+    static int run(Config config, Options options, PrintWriter err) {
+        return new Daemon(options).run(config, err);
+    }
+
+    private int run(Config config, PrintWriter err) {
+        Instant started = Instant.now();
+        // First of all, so that a signal during start-up is an orderly shutdown, not a JVM death.
+        signals.install();
+        Optional<String> refusal = refusal(config);
+        if (refusal.isPresent()) {
+            err.println("taskmasterd: " + refusal.get());
+            err.flush();
+            return DaemonCommand.EXIT_CANNOT_START;
+        }
+        String instance = options.instance() != null ? options.instance() : config.server().instance();
+        RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, System.getenv(), Posix.geteuid());
+        RuntimePaths paths = options.socket() == null ? defaults
+                : new RuntimePaths(options.socket().toAbsolutePath(), defaults.pidfile(), defaults.logfile(), defaults.logdir());
+        try {
+            Files.createDirectories(paths.logfile().toAbsolutePath().getParent());
+            Files.createDirectories(paths.logdir());
+            shell = options.shell() != null ? options.shell().open(paths.socket(), System.err) : null;
+            OutputStream console = !options.logToStderr() ? null
+                    : shell != null ? ConsoleStreams.lines(shell::printAbove) : ConsoleStreams.stderr();
+            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(), console);
+            SocketGuard.prepare(paths.socket());
+        } catch (IOException | IllegalStateException e) {
+            return cannotStart(err, e.getMessage());
+        }
+        info = new DaemonInfo(instance, paths, config, started, started);
+        try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
+                EngineThread engineThread = new EngineThread()) {
+            EventJournal journal = new EventJournal(10_000);
+            journal.addListener(new EventLogger());
+            Outputs outputs = new Outputs(paths.logdir());
+            this.outputs = outputs;
+            journal.addListener(outputs);
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs);
+            Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
+            this.engine = engine;
+            // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
+            ApiServer api = new ApiServer(paths.socket(), () -> {
+                service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
+                return service;
+            });
+            // Programs start before the API binds, unless privileges are to be dropped: then the
+            // socket is bound as root first and handed over, and programs start as the new user.
+            boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
+            try {
+                if (dropping) {
+                    api.start();
+                    writePidfile(paths.pidfile());
+                    dropPrivileges(config, paths);
+                }
+                engine.startAutostart();
+                if (!dropping) {
+                    api.start();
+                    // Last: a pidfile means the daemon is up and its socket answers.
+                    writePidfile(paths.pidfile());
+                }
+            } catch (IOException e) {
+                log.error("cannot start: {}", e.getMessage());
+                shutdown(engine, "start-up failed");
+                finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+                return cannotStart(err, e.getMessage());
+            }
+            log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
+                    ProcessHandle.current().pid(), config.source(), paths.socket());
+            if (shell != null) {
+                startShell();
+            }
+            String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
+            if (shell != null) {
+                // First, so the terminal is itself again while the stopping is logged.
+                shell.end(SHELL_END_MILLIS);
+            }
+            shutdown(engine, reason);
+            awaitOutput(pump);
+            if (service != null) {
+                service.endStreams();
+            }
+            outputs.close();
+            return finish(api, paths, 0);
+        } catch (NativeException e) {
+            log.error("cannot start supervision: {}", e.getMessage());
+            deleteQuietly(paths.pidfile());
+            DaemonLog.close();
+            return cannotStart(err, "cannot start supervision: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Runs the control shell on a thread of its own (the main thread serves signals); however
+     * it is left, the daemon stops: it was started for this terminal.
+     */
+    private void startShell() {
+        ControlConsole running = shell;
+        Thread.ofPlatform().name("control-shell").daemon(true).start(() -> {
+            try {
+                running.run();
+            } catch (RuntimeException e) {
+                log.error("control shell failed: {}", e.toString());
+            } finally {
+                shutdown("the control shell was closed");
+            }
+        });
+    }
+
+    /** Serves reloads until a termination signal or request arrives; returns its reason. */
+    private String serveSignals() {
+        while (true) {
+            String signal;
+            try {
+                signal = signals.next();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+            if (signal.equals("SIGUSR2")) {
+                log.info("received SIGUSR2: reopening the program log files");
+                outputs.reopenLogs();
+                continue;
+            }
+            if (!signal.equals("SIGHUP")) {
+                return signal;
+            }
+            log.info("received SIGHUP: reloading {}", info.config().source());
+            reload(false);
+        }
+    }
+
+    @Override
+    public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+        // Reading and validating the file is disk work: never on the engine thread.
+        return CompletableFuture.supplyAsync(() -> {
+            Path source = info.config().source();
+            try {
+                return ConfigLoader.load(source);
+            } catch (ConfigException e) {
+                if (!validateOnly) {
+                    engine.reloadRejected(e.errors());
+                }
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }).thenCompose(next -> {
+            Path source = next.source();
+            if (validateOnly) {
+                return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
+                        Optional.of(ConfigDiff.between(info.config(), next)), source));
+            }
+            return apply(next).thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
+        }).exceptionallyCompose(error -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            if (cause instanceof ConfigException ce) {
+                return CompletableFuture.completedFuture(new ReloadOutcome(false, ce.errors(), Optional.empty(),
+                        info.config().source()));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ConfigDiff> apply(Config next) {
+        return engine.reload(next).thenApply(diff -> {
+            info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
+            return diff;
+        });
+    }
+
+    @Override
+    public void shutdown(String reason) {
+        signals.request(reason);
+    }
+
+    /** Stops every process; if that takes far longer than any stoptime allows, kills what is left. */
+    private void shutdown(Engine engine, String reason) {
+        log.info(reason.startsWith("SIG") ? "received {}, stopping every process" : "{}: stopping every process", reason);
+        long longest = info.config().programs().stream().mapToLong(p -> p.stoptime().toSeconds()).max().orElse(0);
+        try {
+            engine.shutdown(reason).get(longest * Math.max(1, priorities()) + SHUTDOWN_MARGIN_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("processes did not stop in time ({}); killing what is left", e.getClass().getSimpleName());
+            killEverything(engine);
+        }
+    }
+
+    private long priorities() {
+        return info.config().programs().stream().mapToInt(p -> p.priority()).distinct().count();
+    }
+
+    /** Last resort, so that no child outlives the daemon. */
+    private static void killEverything(Engine engine) {
+        try {
+            List<ProcessSnapshot> all = engine.snapshot().get(5, TimeUnit.SECONDS);
+            for (ProcessSnapshot s : all) {
+                if (s.pid() > 0) {
+                    try {
+                        Signals.killProcessGroup(s.pid(), Signals.SIGKILL);
+                    } catch (NativeException e) {
+                        log.debug("kill {}: {}", s.pid(), e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("cannot list processes to kill: {}", e.getMessage());
+        }
+    }
+
+    /** The children are gone; give the pump a moment to copy what they wrote last into the logs. */
+    private static void awaitOutput(OutputPump pump) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (pump.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private int finish(ApiServer api, RuntimePaths paths, int code) {
+        api.close();
+        deleteQuietly(paths.pidfile());
+        log.info("taskmasterd stopped");
+        DaemonLog.close();
+        return code;
+    }
+
+    private Optional<String> refusal(Config config) {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return Optional.of("runs on Linux only (this is " + os + ")");
+        }
+        if (Posix.geteuid() == 0 && config.server().user().isEmpty() && !options.allowRoot()) {
+            return Optional.of("refusing to run as root: set server.user in " + config.source()
+                    + " to the user to run as, or pass --allow-root");
+        }
+        return Optional.empty();
+    }
+
+    /** As root with server.user set: hand our files to that user, then become it. */
+    private static void dropPrivileges(Config config, RuntimePaths paths) throws IOException {
+        if (Posix.geteuid() != 0 || config.server().user().isEmpty()) {
+            return;
+        }
+        String name = config.server().user().get();
+        UserInfo user = Users.lookup(name).orElseThrow(() -> new IOException("server.user: unknown user \"" + name + "\""));
+        for (Path p : List.of(paths.socket().getParent(), paths.socket(), paths.pidfile(), paths.logfile().getParent(),
+                paths.logfile(), paths.logdir())) {
+            if (Files.exists(p)) {
+                Files.setAttribute(p, "unix:uid", user.uid());
+                Files.setAttribute(p, "unix:gid", user.gid());
+            }
+        }
+        Privileges.dropTo(user);
+        log.info("dropped privileges to user {} (uid {}, gid {})", user.name(), user.uid(), user.gid());
+    }
+
+    private static int cannotStart(PrintWriter err, String why) {
+        err.println("taskmasterd: cannot start: " + why);
+        err.flush();
+        return DaemonCommand.EXIT_CANNOT_START;
+    }
+
+    /** Written to a temporary file and renamed, so a reader never sees a half-written pid. */
+    private static void writePidfile(Path pidfile) throws IOException {
+        Files.createDirectories(pidfile.toAbsolutePath().getParent());
+        Path tmp = pidfile.resolveSibling(pidfile.getFileName() + ".tmp");
+        Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+        Files.move(tmp, pidfile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.taskmaster.server.log;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.RollingPolicyBase;
+import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
+import ch.qos.logback.core.util.FileSize;
+import dev.taskmaster.config.LogLevel;
+import dev.taskmaster.config.LogRotation;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up the daemon's own log: a local file with size rotation and numbered backups, and
+ * standard error when running in the foreground. Called once at start-up, before any thread
+ * logs; logback itself is thread-safe afterwards.
+ */
+public final class DaemonLog {
+
+    private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
+
+    private DaemonLog() {
+    }
+
+    /**
+     * @param console where log lines also go in the foreground: {@code System.err}, the control
+     *                shell's {@link ShellLogStream}, or null for the file only
+     */
+    public static void configure(Path logfile, LogLevel level, LogRotation rotation, OutputStream console) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        Logger ours = ctx.getLogger("dev.taskmaster");
+        ours.setLevel(Level.toLevel(level.name()));
+        // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
+        ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
+        root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));
+        if (console != null) {
+            OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+            appender.setContext(ctx);
+            appender.setEncoder(encoder(ctx));
+            appender.setOutputStream(console);
+            appender.setImmediateFlush(true);
+            appender.start();
+            root.addAppender(async(ctx, "console", appender));
+        }
+    }
+
+    /** Flushes and closes the log; the last thing the daemon does. */
+    public static void close() {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+    }
+
+    /**
+     * The engine thread logs every event; writing must not make it wait for the disk. Nothing is
+     * discarded: when the queue is full (the disk is far behind), logging waits after all.
+     */
+    private static Appender<ILoggingEvent> async(LoggerContext ctx, String name, Appender<ILoggingEvent> target) {
+        AsyncAppender async = new AsyncAppender();
+        async.setContext(ctx);
+        async.setName(name);
+        async.setQueueSize(8192);
+        async.setDiscardingThreshold(0);
+        async.setMaxFlushTime(2000);
+        async.addAppender(target);
+        async.start();
+        return async;
+    }
+
+    private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation) {
+        FileAppender<ILoggingEvent> appender;
+        if (rotation.maxBytes() > 0) {
+            RollingFileAppender<ILoggingEvent> rolling = new RollingFileAppender<>();
+            rolling.setContext(ctx);
+            // Before the policies: logback reports an error for a file set after them.
+            rolling.setFile(logfile.toString());
+            RollingPolicyBase policy;
+            if (rotation.backups() > 0) {
+                FixedWindowRollingPolicy window = new FixedWindowRollingPolicy();
+                window.setFileNamePattern(logfile + ".%i");
+                window.setMinIndex(1);
+                window.setMaxIndex(rotation.backups());
+                policy = window;
+            } else {
+                policy = new TruncatingRollingPolicy();
+            }
+            policy.setContext(ctx);
+            policy.setParent(rolling);
+            SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
+            trigger.setContext(ctx);
+            trigger.setMaxFileSize(new FileSize(rotation.maxBytes()));
+            // By default logback looks at the size at most once a minute: a burst of events (a
+            // crash loop) could write far past logfile_maxbytes before the next look. A stat per
+            // line is cheap, and it runs on the log's own thread, not the engine's.
+            trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(0));
+            rolling.setRollingPolicy(policy);
+            rolling.setTriggeringPolicy(trigger);
+            policy.start();
+            trigger.start();
+            appender = rolling;
+        } else {
+            appender = new FileAppender<>();
+            appender.setContext(ctx);
+            appender.setFile(logfile.toString());
+        }
+        appender.setAppend(true);
+        appender.setEncoder(encoder(ctx));
+        appender.start();
+        return appender;
+    }
+
+    private static PatternLayoutEncoder encoder(LoggerContext ctx) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
+    }
+}
