@@ -207,10 +207,69 @@ class ContractTest {
         }
     }
 
+    // ---------------------------------------------------------------- roles
+
+    /** The role table of taskmaster.proto's service comment, which the options must match. */
+    private static final Map<String, Role> DOCUMENTED_ROLES = documentedRoles();
+
+    private static Map<String, Role> documentedRoles() {
+        Map<String, Role> roles = new LinkedHashMap<>();
+        for (String rpc : List.of("GetServerInfo", "ListProcesses", "GetProcess", "ListPrograms", "GetProgram",
+                "WatchEvents", "TailOutput", "ReadDaemonLog", "AttachOutput")) {
+            roles.put(rpc, Role.ROLE_VIEWER);
+        }
+        for (String rpc : List.of("StartProcesses", "StopProcesses", "RestartProcesses", "SignalProcesses",
+                "PauseProcesses", "ResumeProcesses", "ClearOutput", "SendInput", "ResizeTerminal")) {
+            roles.put(rpc, Role.ROLE_OPERATOR);
+        }
+        for (String rpc : List.of("ReloadConfig", "AddProgram", "UpdateProgram", "RemoveProgram", "AdoptProcess",
+                "Shutdown")) {
+            roles.put(rpc, Role.ROLE_ADMIN);
+        }
+        return roles;
+    }
+
+    @Test
+    void everyRpcDeclaresTheRoleItNeeds() {
+        List<String> undeclared = new ArrayList<>();
+        for (MethodDescriptor rpc : service().getMethods()) {
+            Role role = rpc.getOptions().getExtension(AuthProto.requiredRole);
+            if (role == Role.ROLE_UNSPECIFIED || role == Role.UNRECOGNIZED) {
+                undeclared.add(rpc.getName());
+            }
+        }
+        assertThat(undeclared).as("rpcs without option (taskmaster.v1.required_role)").isEmpty();
+    }
+
+    @Test
+    void theDeclaredRolesAreTheDocumentedOnes() {
+        Map<String, Role> declared = new LinkedHashMap<>();
+        service().getMethods().forEach(rpc -> declared.put(rpc.getName(), rpc.getOptions().getExtension(AuthProto.requiredRole)));
+        assertThat(declared).containsExactlyInAnyOrderEntriesOf(DOCUMENTED_ROLES);
+    }
+
+    @Test
+    void theRoleOptionIsReadableByAnyClientThroughTheWireFormOfTheDescriptor() throws Exception {
+        // A client without the generated extension (reflection, another language) sees the
+        // option as field 50000 of MethodOptions: it must be there in the serialized descriptor.
+        com.google.protobuf.DescriptorProtos.FileDescriptorProto file =
+                com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(TaskmasterProto.getDescriptor().toProto().toByteArray());
+        var stop = file.getService(0).getMethodList().stream().filter(m -> m.getName().equals("StopProcesses")).findFirst().orElseThrow();
+        var unknown = stop.getOptions().getUnknownFields().getField(AuthProto.REQUIRED_ROLE_FIELD_NUMBER);
+        assertThat(unknown.getVarintList()).containsExactly((long) Role.ROLE_OPERATOR.getNumber());
+        assertThat(AuthProto.REQUIRED_ROLE_FIELD_NUMBER).isBetween(50000, 99999);
+    }
+
+    @Test
+    void rolesAreOrderedViewerOperatorAdmin() {
+        assertThat(Role.getDescriptor().getValues()).extracting(EnumValueDescriptor::getName)
+                .containsExactly("ROLE_UNSPECIFIED", "ROLE_VIEWER", "ROLE_OPERATOR", "ROLE_ADMIN");
+    }
+
     // ---------------------------------------------------------------- comments
 
     private static final Pattern DECLARATION = Pattern.compile(
-            "^(message|enum|service|oneof)\\s+\\w+\\s*\\{.*|^rpc\\s+\\w+\\s*\\(.*");
+            "^(message|enum|service|oneof)\\s+\\w+\\s*\\{.*|^rpc\\s+\\w+\\s*\\(.*|^extend\\s+[\\w.]+\\s*\\{.*");
     private static final Pattern FIELD_OR_VALUE = Pattern.compile(
             "^(?!option\\b|syntax\\b|reserved\\b)\\S.*?\\s*=\\s*-?\\d+\\s*(\\[.*])?\\s*;.*");
 
@@ -267,6 +326,9 @@ class ContractTest {
             for (ServiceDescriptor s : f.getServices()) {
                 count += 1 + s.getMethods().size();
             }
+            // An `extend X {` block (one per extended type), then its fields.
+            count += (int) f.getExtensions().stream().map(x -> x.getContainingType().getFullName()).distinct().count();
+            count += f.getExtensions().size();
         }
         return count;
     }
