@@ -9,7 +9,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ServerParser {
 
     static final Set<String> KEYS = Set.of("instance", "socket", "logfile", "loglevel", "logfile_maxbytes",
-            "logfile_backups", "pidfile", "logdir", "user");
+            "logfile_backups", "pidfile", "logdir", "user", "access", "tokens_file");
 
     private ServerParser() {
     }
@@ -34,9 +34,12 @@ final class ServerParser {
         var pidfile = r.optional("pidfile", path);
         var logdir = r.optional("logdir", path);
         Optional<String> user = r.optional("user", ProgramParser::userName);
+        java.util.List<AccessGrant> access = r.take("access")
+                .map(n -> AccessParser.parse(src, n, r.pathOf("access"))).orElse(java.util.List.of());
+        var tokensFile = r.optional("tokens_file", path);
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
-                user);
+                user, access, tokensFile);
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -1,6 +1,7 @@
 package dev.taskmaster.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,6 +16,9 @@ import java.util.Optional;
  * @param pidfile     file the daemon writes its pid to
  * @param logdir      directory for captured program output without an explicit file
  * @param user        user to drop to when started as root
+ * @param access      roles granted to local users and groups (Unix socket) and to client
+ *                    certificates (TLS), beyond root and the daemon's own user, who are admin
+ * @param tokensFile  file of bearer tokens accepted over TCP ({@code NAME ROLE SHA256-HEX} lines)
  */
 public record ServerSpec(
         String instance,
@@ -24,10 +28,17 @@ public record ServerSpec(
         LogRotation logRotation,
         Optional<Path> pidfile,
         Optional<Path> logdir,
-        Optional<String> user) {
+        Optional<String> user,
+        List<AccessGrant> access,
+        Optional<Path> tokensFile) {
 
     public static final String DEFAULT_INSTANCE = "default";
 
     public static final ServerSpec DEFAULT = new ServerSpec(DEFAULT_INSTANCE, Optional.empty(), Optional.empty(),
-            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty());
+            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+            Optional.empty());
+
+    public ServerSpec {
+        access = List.copyOf(access);
+    }
 }
