@@ -65,6 +65,16 @@ final class Layouts {
     static final long PW_DIR = offset(PASSWD, "pw_dir");
     static final long PW_SHELL = offset(PASSWD, "pw_shell");
 
+    // --- struct group (LP64: same on x86-64 and aarch64)
+    static final StructLayout GROUP = MemoryLayout.structLayout(
+            ADDRESS.withName("gr_name"),
+            ADDRESS.withName("gr_passwd"),
+            JAVA_INT.withName("gr_gid"),
+            MemoryLayout.paddingLayout(4),
+            ADDRESS.withName("gr_mem")).withName("group");
+    static final long GR_NAME = offset(GROUP, "gr_name");
+    static final long GR_GID = offset(GROUP, "gr_gid");
+
     /**
      * glibc's sigset_t: {@code unsigned long __val[16]}, 1024 bits, signal n at bit n-1 of the
      * words in order. Linux has 64 signals, all in word 0 on a 64-bit architecture.

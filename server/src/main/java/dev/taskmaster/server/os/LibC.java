@@ -170,6 +170,10 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle GETPWUID_R = plain("getpwuid_r",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle GETGRNAM_R = plain("getgrnam_r",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle GETGRGID_R = plain("getgrgid_r",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle GETGROUPLIST = plain("getgrouplist",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETGROUPS = withErrno("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
@@ -371,6 +375,14 @@ final class LibC {
 
     static int getpwuidR(int uid, MemorySegment pwd, MemorySegment buf, long len, MemorySegment result) {
         try { return (int) GETPWUID_R.invokeExact(uid, pwd, buf, len, result); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int getgrnamR(MemorySegment name, MemorySegment grp, MemorySegment buf, long len, MemorySegment result) {
+        try { return (int) GETGRNAM_R.invokeExact(name, grp, buf, len, result); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int getgrgidR(int gid, MemorySegment grp, MemorySegment buf, long len, MemorySegment result) {
+        try { return (int) GETGRGID_R.invokeExact(gid, grp, buf, len, result); } catch (Throwable t) { throw unexpected(t); }
     }
 
     static int getgrouplist(MemorySegment user, int group, MemorySegment groups, MemorySegment ngroups) {
