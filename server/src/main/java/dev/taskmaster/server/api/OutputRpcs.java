@@ -131,6 +131,8 @@ final class OutputRpcs {
 
     void attach(AttachOutputRequest r, StreamObserver<AttachOutputResponse> response) {
         String name = one(r.getName());
+        // Taken now, on the call's thread: the lease is granted later, on another.
+        String caller = dev.taskmaster.server.security.Caller.current().identity();
         if (r.getScrollbackBytes() < 0) {
             throw invalid("scrollback_bytes must not be negative, was " + r.getScrollbackBytes());
         }
@@ -173,7 +175,8 @@ final class OutputRpcs {
                 session.abort(Status.NOT_FOUND.withDescription("no process named \"" + name + "\" (it was just removed)"));
                 return;
             }
-            InputLeases.Lease lease = output.leases().join(session.id, mode, "local socket owner", session::leaseChanged);
+            InputLeases.Lease lease = output.leases().join(session.id, mode, caller.isEmpty() ? "an unidentified caller" : caller,
+                    session::leaseChanged);
             long from = r.hasFromOffset() ? r.getFromOffset()
                     : Math.max(ring.start(space), ring.end(space) - r.getScrollbackBytes());
             AttachOutputResponse started = AttachOutputResponse.newBuilder().setStarted(AttachStarted.newBuilder()

@@ -40,20 +40,21 @@ final class ProcessCommands {
     /** A start is over when the process runs, or has stopped trying. */
     static final Predicate<ProcessState> STARTED = s -> s == ProcessState.RUNNING || s.isDown();
 
-    CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Duration timeout) {
-        return act(targets, engine::start, wait ? STARTED : null, timeout);
+    /** @param by the API caller who asked, recorded in the events that follow */
+    CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Duration timeout, String by) {
+        return act(targets, names -> engine.start(names, by), wait ? STARTED : null, timeout);
     }
 
-    CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Duration timeout) {
-        return act(targets, engine::stop, wait ? ProcessState::isDown : null, timeout);
+    CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Duration timeout, String by) {
+        return act(targets, names -> engine.stop(names, by), wait ? ProcessState::isDown : null, timeout);
     }
 
-    CompletableFuture<List<ProcessResult>> pause(List<String> targets) {
-        return act(targets, engine::pause, null, DEFAULT_WAIT);
+    CompletableFuture<List<ProcessResult>> pause(List<String> targets, String by) {
+        return act(targets, names -> engine.pause(names, by), null, DEFAULT_WAIT);
     }
 
-    CompletableFuture<List<ProcessResult>> resume(List<String> targets) {
-        return act(targets, engine::resume, null, DEFAULT_WAIT);
+    CompletableFuture<List<ProcessResult>> resume(List<String> targets, String by) {
+        return act(targets, names -> engine.resume(names, by), null, DEFAULT_WAIT);
     }
 
     /**
@@ -63,11 +64,11 @@ final class ProcessCommands {
      * longer than {@code timeout}, the answer says so at once and the restart goes on: the
      * starts come once everything is down.
      */
-    CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout) {
+    CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout, String by) {
         return names(targets).thenCompose(names -> {
-            CompletableFuture<Void> down = engine.stopAllDown(names);
+            CompletableFuture<Void> down = engine.stopAllDown(names, by);
             CompletableFuture<List<ProcessResult>> restarted = down.thenCompose(
-                    x -> act(names, engine::start, wait ? STARTED : null, timeout));
+                    x -> act(names, n -> engine.start(n, by), wait ? STARTED : null, timeout));
             // A copy times out, not the stop itself: the starts must still follow it.
             return down.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .handle((x, error) -> error)

@@ -7,6 +7,7 @@ import dev.taskmaster.config.ConfigException;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.config.ProgramSpec;
 import dev.taskmaster.config.Suggestions;
+import dev.taskmaster.server.engine.ConfigChange;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,25 +44,26 @@ final class ProgramEditor {
         this.env = Map.copyOf(env);
     }
 
-    CompletableFuture<Edit> add(String yaml, boolean validateOnly) {
-        return serial(() -> edit(yaml, validateOnly, true));
+    /** @param by the API caller who asked, for the events */
+    CompletableFuture<Edit> add(String yaml, boolean validateOnly, String by) {
+        return serial(() -> edit(yaml, validateOnly, true, by));
     }
 
-    CompletableFuture<Edit> update(String yaml, boolean validateOnly) {
-        return serial(() -> edit(yaml, validateOnly, false));
+    CompletableFuture<Edit> update(String yaml, boolean validateOnly, String by) {
+        return serial(() -> edit(yaml, validateOnly, false, by));
     }
 
-    CompletableFuture<ConfigDiff> remove(String name) {
+    CompletableFuture<ConfigDiff> remove(String name, String by) {
         return serial(() -> {
             Config current = info.get().config();
             requireExisting(current, name);
             List<ProgramSpec> programs = new ArrayList<>(current.programs());
             programs.removeIf(p -> p.name().equals(name));
-            return control.apply(with(current, programs));
+            return control.apply(with(current, programs), ConfigChange.removed(name, by));
         });
     }
 
-    private CompletableFuture<Edit> edit(String yaml, boolean validateOnly, boolean adding) {
+    private CompletableFuture<Edit> edit(String yaml, boolean validateOnly, boolean adding, String by) {
         Config current = info.get().config();
         ProgramSpec program;
         try {
@@ -94,7 +96,8 @@ final class ProgramEditor {
             return CompletableFuture.completedFuture(new Edit(false, List.of(), Optional.of(program),
                     Optional.of(ConfigDiff.between(current, next))));
         }
-        return control.apply(next).thenApply(diff -> new Edit(true, List.of(), Optional.of(program), Optional.of(diff)));
+        ConfigChange change = adding ? ConfigChange.added(program, by) : ConfigChange.updated(program, by);
+        return control.apply(next, change).thenApply(diff -> new Edit(true, List.of(), Optional.of(program), Optional.of(diff)));
     }
 
     private static void requireExisting(Config current, String name) {

@@ -33,6 +33,7 @@ import dev.taskmaster.server.daemon.Version;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.output.Outputs;
+import dev.taskmaster.server.security.Caller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -113,7 +114,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void addProgram(dev.taskmaster.proto.v1.AddProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.AddProgramResponse> response) {
-        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.add(yaml, r.getValidateOnly())),
+        String by = by();
+        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.add(yaml, r.getValidateOnly(), by)),
                 response, e -> {
                     dev.taskmaster.proto.v1.AddProgramResponse.Builder b = dev.taskmaster.proto.v1.AddProgramResponse.newBuilder()
                             .setApplied(e.applied());
@@ -127,7 +129,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.UpdateProgramResponse> response) {
-        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.update(yaml, r.getValidateOnly())),
+        String by = by();
+        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.update(yaml, r.getValidateOnly(), by)),
                 response, e -> {
                     dev.taskmaster.proto.v1.UpdateProgramResponse.Builder b = dev.taskmaster.proto.v1.UpdateProgramResponse.newBuilder()
                             .setApplied(e.applied());
@@ -141,7 +144,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void removeProgram(dev.taskmaster.proto.v1.RemoveProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.RemoveProgramResponse> response) {
-        answer(editor.remove(r.getName()), response,
+        answer(editor.remove(r.getName(), Caller.current().identity()), response,
                 d -> dev.taskmaster.proto.v1.RemoveProgramResponse.newBuilder().setDiff(Protos.diff(d)).build());
     }
 
@@ -162,6 +165,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void getServerInfo(GetServerInfoRequest request, StreamObserver<GetServerInfoResponse> response) {
+        Caller caller = Caller.current();
         answer(engine.snapshot(), response, processes -> {
             DaemonInfo d = info.get();
             Instant now = clock.instant();
@@ -183,9 +187,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                     .setLatestSequence(engine.journal().lastSequence())
                     .setProgramCount(d.config().programs().size())
                     .setProcessCount(processes.size())
-                    // Only the socket's owner can connect (the socket is 0600), so a local caller may do anything.
-                    .setCallerRole(Role.ROLE_ADMIN)
-                    .setCallerIdentity("local socket owner");
+                    .setCallerRole(caller.role())
+                    .setCallerIdentity(caller.identity());
             counts.forEach((state, n) -> b.addStateCounts(ProcessStateCount.newBuilder().setState(Protos.state(state)).setCount(n)));
             return b.build();
         });
@@ -225,30 +228,30 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void startProcesses(StartProcessesRequest r, StreamObserver<StartProcessesResponse> response) {
-        answer(commands.start(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+        answer(commands.start(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
                 results -> StartProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void stopProcesses(StopProcessesRequest r, StreamObserver<StopProcessesResponse> response) {
-        answer(commands.stop(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+        answer(commands.stop(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
                 results -> StopProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void restartProcesses(RestartProcessesRequest r, StreamObserver<RestartProcessesResponse> response) {
-        answer(commands.restart(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout())), response,
+        answer(commands.restart(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
                 results -> RestartProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void pauseProcesses(PauseProcessesRequest r, StreamObserver<PauseProcessesResponse> response) {
-        answer(commands.pause(r.getTargetsList()), response, results -> PauseProcessesResponse.newBuilder().addAllResults(results).build());
+        answer(commands.pause(r.getTargetsList(), by()), response, results -> PauseProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void resumeProcesses(ResumeProcessesRequest r, StreamObserver<ResumeProcessesResponse> response) {
-        answer(commands.resume(r.getTargetsList()), response, results -> ResumeProcessesResponse.newBuilder().addAllResults(results).build());
+        answer(commands.resume(r.getTargetsList(), by()), response, results -> ResumeProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
@@ -267,7 +270,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void reloadConfig(ReloadConfigRequest r, StreamObserver<ReloadConfigResponse> response) {
-        answer(control.reload(r.getValidateOnly()), response, outcome -> {
+        answer(control.reload(r.getValidateOnly(), by()), response, outcome -> {
             ReloadConfigResponse.Builder b = ReloadConfigResponse.newBuilder().setApplied(outcome.applied())
                     .setConfigPath(outcome.path().toString());
             outcome.errors().forEach(e -> b.addErrors(Protos.error(e)));
@@ -279,7 +282,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void shutdown(ShutdownRequest r, StreamObserver<ShutdownResponse> response) {
         // Asked first, answered second: an answer means the shutdown has begun. Asking only queues it.
-        control.shutdown(r.getReason().isBlank() ? "shutdown requested through the API" : r.getReason());
+        control.shutdown(r.getReason().isBlank() ? "shutdown requested through the API" : r.getReason(), by());
         response.onNext(ShutdownResponse.getDefaultInstance());
         response.onCompleted();
     }
@@ -325,6 +328,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     public void attachOutput(dev.taskmaster.proto.v1.AttachOutputRequest r,
             StreamObserver<dev.taskmaster.proto.v1.AttachOutputResponse> response) {
         try {
+            requireInputRole(r.getInputMode());
             output.attach(r, response);
         } catch (StatusRuntimeException e) {
             response.onError(e);
@@ -351,6 +355,28 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     public void readDaemonLog(dev.taskmaster.proto.v1.ReadDaemonLogRequest r,
             StreamObserver<dev.taskmaster.proto.v1.ReadDaemonLogResponse> response) {
         unary(() -> output.readDaemonLog(r), response);
+    }
+
+    /**
+     * AttachOutput declares the viewer role (reading is viewing); asking to type needs operator,
+     * checked here because only the request says which it is.
+     */
+    private static void requireInputRole(dev.taskmaster.proto.v1.InputMode mode) {
+        if (mode == dev.taskmaster.proto.v1.InputMode.INPUT_MODE_UNSPECIFIED
+                || mode == dev.taskmaster.proto.v1.InputMode.INPUT_MODE_READ_ONLY) {
+            return;
+        }
+        Caller caller = Caller.current();
+        if (!caller.has(Role.ROLE_OPERATOR)) {
+            throw Status.PERMISSION_DENIED.withDescription("AttachOutput with input needs the operator role; "
+                    + (caller.identity().isEmpty() ? "this caller" : caller.identity()) + " is " + Caller.name(caller.role())
+                    + "; attach read-only to watch").asRuntimeException();
+        }
+    }
+
+    /** The identity of the caller of the RPC on this thread, for the events its command causes. */
+    private static String by() {
+        return Caller.current().identity();
     }
 
     /** Ends every AttachOutput stream with UNAVAILABLE (the daemon is about to exit). */

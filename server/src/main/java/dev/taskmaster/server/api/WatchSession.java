@@ -157,22 +157,40 @@ final class WatchSession implements Consumer<EngineEvent> {
                     return java.util.Optional.empty();
                 }
                 ProcessStateChanged.Builder p = ProcessStateChanged.newBuilder().setFromState(Protos.state(c.from()))
-                        .setToState(Protos.state(c.to())).setReason(c.reason())
+                        .setToState(Protos.state(c.to())).setReason(c.reason()).setRequestedBy(c.requestedBy())
                         .setProcess(Protos.process(c.after(), c.time(), logdir));
                 c.exit().ifPresent(x -> p.setExit(Protos.exit(x)));
                 b.setProcessStateChanged(p);
             }
-            case EngineEvent.ConfigReloaded r -> b.setConfigReloaded(ConfigReloaded.newBuilder().setDiff(Protos.diff(r.diff()))
-                    .setConfigPath(configPath.get()));
+            case EngineEvent.ConfigReloaded r -> configChanged(b, r);
             case EngineEvent.DaemonStarted d -> b.setDaemonStarted(DaemonStarted.newBuilder()
                     .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.daemon.Version.current())
                     .setConfigPath(configPath.get()));
-            case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason()));
+            case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason())
+                    .setRequestedBy(s.requestedBy()));
             case EngineEvent.ConfigRejected r -> {
                 return java.util.Optional.empty(); // no change to report; the daemon log has the errors
             }
         }
         return java.util.Optional.of(WatchEventsResponse.newBuilder().setEvent(b).build());
+    }
+
+    /** A reload of the file, or a program added, updated or removed through the API: each has its own event. */
+    private void configChanged(Event.Builder b, EngineEvent.ConfigReloaded r) {
+        dev.taskmaster.server.engine.ConfigChange change = r.change();
+        dev.taskmaster.proto.v1.ConfigDiff diff = Protos.diff(r.diff());
+        switch (change.kind()) {
+            case RELOAD -> b.setConfigReloaded(ConfigReloaded.newBuilder().setDiff(diff).setConfigPath(configPath.get())
+                    .setRequestedBy(change.requestedBy()));
+            case PROGRAM_ADDED -> b.setProgramAdded(dev.taskmaster.proto.v1.ProgramAdded.newBuilder()
+                    .setProgram(ProgramSpecs.toProto(change.program().orElseThrow())).setDiff(diff)
+                    .setRequestedBy(change.requestedBy()));
+            case PROGRAM_UPDATED -> b.setProgramUpdated(dev.taskmaster.proto.v1.ProgramUpdated.newBuilder()
+                    .setProgram(ProgramSpecs.toProto(change.program().orElseThrow())).setDiff(diff)
+                    .setRequestedBy(change.requestedBy()));
+            case PROGRAM_REMOVED -> b.setProgramRemoved(dev.taskmaster.proto.v1.ProgramRemoved.newBuilder()
+                    .setProgram(change.programName()).setDiff(diff).setRequestedBy(change.requestedBy()));
+        }
     }
 
     private WatchEventsResponse snapshot(long sequence, List<ProcessSnapshot> processes) {

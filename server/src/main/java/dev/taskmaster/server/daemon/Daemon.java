@@ -7,6 +7,7 @@ import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.server.api.DaemonControl;
 import dev.taskmaster.server.api.DaemonInfo;
 import dev.taskmaster.server.api.TaskmasterService;
+import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;
@@ -22,6 +23,14 @@ import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.UserInfo;
 import dev.taskmaster.server.os.Users;
 import dev.taskmaster.server.output.Outputs;
+import dev.taskmaster.server.security.CertificateRoles;
+import dev.taskmaster.server.security.FailedAttempts;
+import dev.taskmaster.server.security.Identities;
+import dev.taskmaster.server.security.LocalAccess;
+import dev.taskmaster.server.security.RoleInterceptor;
+import dev.taskmaster.server.security.SocketAccess;
+import dev.taskmaster.server.security.TokenFile;
+import dev.taskmaster.server.security.Tokens;
 import dev.taskmaster.server.spawn.ChildWatcher;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
@@ -72,6 +81,10 @@ final class Daemon implements DaemonControl {
     private volatile Engine engine;
     private volatile Outputs outputs;
     private volatile TaskmasterService service;
+    /** The bearer tokens of server.tokens_file; read again on reload. */
+    private Tokens tokens = Tokens.none();
+    /** Who asked for the shutdown through the API, for the events; empty when a signal did. */
+    private volatile String shutdownRequestedBy = "";
 
     private Daemon(Options options) {
         this.options = options;
@@ -107,6 +120,14 @@ final class Daemon implements DaemonControl {
         } catch (IOException | IllegalStateException e) {
             return cannotStart(err, e.getMessage());
         }
+        RoleInterceptor roles;
+        try {
+            roles = roles(config);
+        } catch (TokenFile.Invalid e) {
+            e.problems().forEach(p -> log.error("{}", p));
+            return cannotStart(err, "server.tokens_file: " + String.join("; ", e.problems()));
+        }
+        SocketAccess socketAccess = SocketAccess.of(config.server().access());
         info = new DaemonInfo(instance, paths, config, started, started);
         try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
                 EngineThread engineThread = new EngineThread()) {
@@ -122,7 +143,7 @@ final class Daemon implements DaemonControl {
             ApiServer api = new ApiServer(paths.socket(), () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
                 return service;
-            });
+            }, roles, socketAccess);
             // Programs start before the API binds, unless privileges are to be dropped: then the
             // socket is bound as root first and handed over, and programs start as the new user.
             boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
@@ -130,7 +151,7 @@ final class Daemon implements DaemonControl {
                 if (dropping) {
                     api.start();
                     writePidfile(paths.pidfile());
-                    dropPrivileges(config, paths);
+                    dropPrivileges(config, paths, socketAccess);
                 }
                 engine.startAutostart();
                 if (!dropping) {
@@ -205,12 +226,12 @@ final class Daemon implements DaemonControl {
                 return signal;
             }
             log.info("received SIGHUP: reloading {}", info.config().source());
-            reload(false);
+            reload(false, "");
         }
     }
 
     @Override
-    public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+    public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
         // Reading and validating the file is disk work: never on the engine thread.
         return CompletableFuture.supplyAsync(() -> {
             Path source = info.config().source();
@@ -228,7 +249,9 @@ final class Daemon implements DaemonControl {
                 return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
                         Optional.of(ConfigDiff.between(info.config(), next)), source));
             }
-            return apply(next).thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
+            reloadTokens();
+            return apply(next, ConfigChange.reload(requestedBy))
+                    .thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
         }).exceptionallyCompose(error -> {
             Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
             if (cause instanceof ConfigException ce) {
@@ -240,16 +263,60 @@ final class Daemon implements DaemonControl {
     }
 
     @Override
-    public CompletableFuture<ConfigDiff> apply(Config next) {
-        return engine.reload(next).thenApply(diff -> {
+    public CompletableFuture<ConfigDiff> apply(Config next, ConfigChange change) {
+        return engine.reload(next, change).thenApply(diff -> {
             info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
             return diff;
         });
     }
 
     @Override
-    public void shutdown(String reason) {
+    public void shutdown(String reason, String requestedBy) {
+        if (!requestedBy.isEmpty()) {
+            shutdownRequestedBy = requestedBy;
+        }
         signals.request(reason);
+    }
+
+    /** Shutdown asked for by the daemon itself (its control shell was closed). */
+    private void shutdown(String reason) {
+        shutdown(reason, "");
+    }
+
+    /**
+     * The one interceptor of every call: callers identified by SO_PEERCRED on the Unix socket,
+     * by certificate or bearer token over TCP, each given the role server.access or its
+     * credentials grant. The tokens file may belong to root, to the daemon's user, or to the
+     * user it is about to drop to.
+     */
+    private RoleInterceptor roles(Config config) throws TokenFile.Invalid {
+        int runAs = Posix.geteuid();
+        if (runAs == 0 && config.server().user().isPresent()) {
+            try {
+                runAs = Users.lookup(config.server().user().get()).map(UserInfo::uid).orElse(runAs);
+            } catch (NativeException e) {
+                log.warn("cannot look up server.user {}: {}", config.server().user().get(), e.getMessage());
+            }
+        }
+        int owner = runAs;
+        tokens = Tokens.load(config.server().tokensFile(), () -> Posix.geteuid() == 0 ? owner : Posix.geteuid());
+        config.server().tokensFile().ifPresent(f -> log.info("{} bearer token(s) accepted from {}", tokens.size(), f));
+        return new RoleInterceptor(new Identities(
+                new LocalAccess(config.server().access(), Posix::geteuid, LocalAccess.Accounts.SYSTEM),
+                new CertificateRoles(config.server().access()), tokens, new FailedAttempts()));
+    }
+
+    /** A reload reads the tokens file again; an invalid one changes nothing, as an invalid configuration does. */
+    private void reloadTokens() {
+        if (tokens.file().isEmpty()) {
+            return;
+        }
+        try {
+            log.info("{} bearer token(s) accepted from {} after reload", tokens.reload(), tokens.file().get());
+        } catch (TokenFile.Invalid e) {
+            log.error("server.tokens_file not reloaded, the tokens read before stay in force:");
+            e.problems().forEach(p -> log.error("  {}", p));
+        }
     }
 
     /** Stops every process; if that takes far longer than any stoptime allows, kills what is left. */
@@ -257,7 +324,7 @@ final class Daemon implements DaemonControl {
         log.info(reason.startsWith("SIG") ? "received {}, stopping every process" : "{}: stopping every process", reason);
         long longest = info.config().programs().stream().mapToLong(p -> p.stoptime().toSeconds()).max().orElse(0);
         try {
-            engine.shutdown(reason).get(longest * Math.max(1, priorities()) + SHUTDOWN_MARGIN_SECONDS, TimeUnit.SECONDS);
+            engine.shutdown(reason, shutdownRequestedBy).get(longest * Math.max(1, priorities()) + SHUTDOWN_MARGIN_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -324,7 +391,7 @@ final class Daemon implements DaemonControl {
     }
 
     /** As root with server.user set: hand our files to that user, then become it. */
-    private static void dropPrivileges(Config config, RuntimePaths paths) throws IOException {
+    private static void dropPrivileges(Config config, RuntimePaths paths, SocketAccess socketAccess) throws IOException {
         if (Posix.geteuid() != 0 || config.server().user().isEmpty()) {
             return;
         }
@@ -334,7 +401,10 @@ final class Daemon implements DaemonControl {
                 paths.logfile(), paths.logdir())) {
             if (Files.exists(p)) {
                 Files.setAttribute(p, "unix:uid", user.uid());
-                Files.setAttribute(p, "unix:gid", user.gid());
+                // The socket keeps the group server.access opened it to.
+                if (!(p.equals(paths.socket()) && socketAccess.group().isPresent())) {
+                    Files.setAttribute(p, "unix:gid", user.gid());
+                }
             }
         }
         Privileges.dropTo(user);

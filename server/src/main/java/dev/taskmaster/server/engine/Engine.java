@@ -58,7 +58,7 @@ public final class Engine {
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
                     config.programs().size(), supervisors.size()));
             startByPriority(supervisors.values().stream().filter(s -> s.spec().program().autostart()).toList(),
-                    s -> "autostart");
+                    s -> "autostart", "");
             return null;
         });
     }
@@ -74,13 +74,22 @@ public final class Engine {
 
     /** Starts these instances (by priority); completes with each one's result once all were acted on. */
     public CompletableFuture<List<CommandResult>> start(List<String> names) {
+        return start(names, "");
+    }
+
+    /**
+     * As {@link #start(List)}, at the request of an API caller.
+     *
+     * @param requestedBy the caller's identity, recorded in the events that follow; empty = the daemon
+     */
+    public CompletableFuture<List<CommandResult>> start(List<String> names, String requestedBy) {
         return onEngine(() -> {
             if (shuttingDown) {
                 return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
             }
             List<CommandResult> out = new ArrayList<>();
             List<Supervisor> found = lookUp(names, out);
-            out.addAll(startByPriority(found, s -> "started by request"));
+            out.addAll(startByPriority(found, s -> "started by request", requestedBy));
             return out;
         });
     }
@@ -92,10 +101,15 @@ public final class Engine {
      * {@link #awaitState} to wait for them to be down.
      */
     public CompletableFuture<List<CommandResult>> stop(List<String> names) {
+        return stop(names, "");
+    }
+
+    /** As {@link #stop(List)}, at the request of an API caller ({@code requestedBy}, as for {@link #start(List, String)}). */
+    public CompletableFuture<List<CommandResult>> stop(List<String> names, String requestedBy) {
         return onEngine(() -> {
             List<CommandResult> out = new ArrayList<>();
             List<Supervisor> found = lookUp(names, out);
-            out.addAll(PriorityOrder.stopAsked(ctx, found).results());
+            out.addAll(PriorityOrder.stopAsked(ctx, found, requestedBy).results());
             return out;
         });
     }
@@ -106,7 +120,12 @@ public final class Engine {
      * them, of every priority, are down.
      */
     public CompletableFuture<Void> stopAllDown(List<String> names) {
-        return onEngine(() -> PriorityOrder.stopAll(ctx, lookUp(names, new ArrayList<>())).down())
+        return stopAllDown(names, "");
+    }
+
+    /** As {@link #stopAllDown(List)}, at the request of an API caller. */
+    public CompletableFuture<Void> stopAllDown(List<String> names, String requestedBy) {
+        return onEngine(() -> PriorityOrder.stopAll(ctx, lookUp(names, new ArrayList<>()), requestedBy).down())
                 .thenCompose(Function.identity());
     }
 
@@ -116,12 +135,22 @@ public final class Engine {
 
     /** SIGSTOP to each process group: RUNNING becomes PAUSED. */
     public CompletableFuture<List<CommandResult>> pause(List<String> names) {
-        return onEngine(() -> each(names, Supervisor::pause));
+        return pause(names, "");
+    }
+
+    /** As {@link #pause(List)}, at the request of an API caller. */
+    public CompletableFuture<List<CommandResult>> pause(List<String> names, String requestedBy) {
+        return onEngine(() -> each(names, s -> s.pause(requestedBy)));
     }
 
     /** SIGCONT to each process group: PAUSED becomes RUNNING. */
     public CompletableFuture<List<CommandResult>> resume(List<String> names) {
-        return onEngine(() -> each(names, Supervisor::resume));
+        return resume(names, "");
+    }
+
+    /** As {@link #resume(List)}, at the request of an API caller. */
+    public CompletableFuture<List<CommandResult>> resume(List<String> names, String requestedBy) {
+        return onEngine(() -> each(names, s -> s.resume(requestedBy)));
     }
 
     /**
@@ -163,11 +192,16 @@ public final class Engine {
      * autostart), unchanged ones are not touched. Reloads queue behind each other.
      */
     public CompletableFuture<ConfigDiff> reload(Config next) {
+        return reload(next, ConfigChange.reload(""));
+    }
+
+    /** As {@link #reload(Config)}; {@code change} says why, and at whose request, for the events. */
+    public CompletableFuture<ConfigDiff> reload(Config next, ConfigChange change) {
         CompletableFuture<ConfigDiff> result = new CompletableFuture<>();
         ctx.scheduler().execute(() -> {
             CompletableFuture<?> previous = lastReload;
             lastReload = result;
-            previous.whenComplete((r, e) -> ctx.scheduler().execute(() -> applyReload(next, result)));
+            previous.whenComplete((r, e) -> ctx.scheduler().execute(() -> applyReload(next, change, result)));
         });
         return result;
     }
@@ -183,6 +217,11 @@ public final class Engine {
      * and completes when every process is down. No restart happens once it has begun.
      */
     public CompletableFuture<Void> shutdown(String reason) {
+        return shutdown(reason, "");
+    }
+
+    /** As {@link #shutdown(String)}, at the request of an API caller ({@code requestedBy}; empty = the daemon). */
+    public CompletableFuture<Void> shutdown(String reason, String requestedBy) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         ctx.scheduler().execute(() -> {
             if (shutdown != null) {
@@ -191,16 +230,16 @@ public final class Engine {
             }
             shutdown = done;
             shuttingDown = true;
-            ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, reason));
+            ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ShutdownStarted(seq, t, reason, requestedBy));
             supervisors.values().forEach(Supervisor::disableAutorestart);
-            PriorityOrder.stopAll(ctx, List.copyOf(supervisors.values())).down().whenComplete((r, e) -> done.complete(null));
+            PriorityOrder.stopAll(ctx, List.copyOf(supervisors.values()), requestedBy).down().whenComplete((r, e) -> done.complete(null));
         });
         return done;
     }
 
     // ---- engine thread ----------------------------------------------------------------------
 
-    private void applyReload(Config next, CompletableFuture<ConfigDiff> result) {
+    private void applyReload(Config next, ConfigChange why, CompletableFuture<ConfigDiff> result) {
         if (shuttingDown) {
             result.completeExceptionally(new IllegalStateException("the daemon is shutting down"));
             return;
@@ -225,8 +264,8 @@ public final class Engine {
                 case ADDED -> { }
             }
         }
-        ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ConfigReloaded(seq, t, diff));
-        PriorityOrder.stopAll(ctx, toStop).down().whenComplete((r, e) -> ctx.scheduler().execute(() -> {
+        ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.ConfigReloaded(seq, t, diff, why));
+        PriorityOrder.stopAll(ctx, toStop, why.requestedBy()).down().whenComplete((r, e) -> ctx.scheduler().execute(() -> {
             // The new map follows the new configuration's order; changed instances get a fresh supervisor.
             Map<String, Supervisor> rebuilt = new LinkedHashMap<>();
             List<Supervisor> starting = new ArrayList<>();
@@ -247,7 +286,7 @@ public final class Engine {
             // what this reload would start now, nobody would stop.
             if (!shuttingDown) {
                 startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
-                        : "restarted by reload with new settings");
+                        : "restarted by reload with new settings", why.requestedBy());
             }
             result.complete(diff);
         }));
@@ -282,7 +321,8 @@ public final class Engine {
      * how long each spawn blocks its thread. A batch is kept small so that each process's
      * STARTING, and the start time its starttime counts from, follow its spawn closely.
      */
-    private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why) {
+    private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why,
+            String by) {
         List<CommandResult> out = new ArrayList<>();
         for (List<Supervisor> group : PriorityOrder.groups(targets).values()) {
             // Each answer goes in its target's place: refusals now, launches once their batch is done.
@@ -291,7 +331,7 @@ public final class Engine {
             List<Supervisor.PendingStart> pending = new ArrayList<>();
             for (int i = 0; i < group.size(); i++) {
                 Supervisor s = group.get(i);
-                Optional<CommandResult> refused = s.beginStart();
+                Optional<CommandResult> refused = s.beginStart(by);
                 if (refused.isPresent()) {
                     answers[i] = refused.get();
                 } else {

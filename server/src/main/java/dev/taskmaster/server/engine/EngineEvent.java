@@ -20,21 +20,34 @@ public sealed interface EngineEvent {
      * @param exit   the end that caused it, when it was an exit or a failed spawn
      * @param reason one line a person can read
      * @param after  the process as it is after the change
+     * @param requestedBy the API caller whose command led to the change (the command's own step or
+     *               what followed from it: the stop after a stop signal, RUNNING after a start);
+     *               empty when the daemon acted on its own (an exit, autorestart, a retry)
      */
     record StateChanged(long sequence, Instant time, String process, ProcessState from, ProcessState to, int pid,
-            String reason, Optional<ExitRecord> exit, ProcessSnapshot after) implements EngineEvent {
+            String reason, Optional<ExitRecord> exit, ProcessSnapshot after, String requestedBy) implements EngineEvent {
     }
 
     /** The daemon started with this many programs and processes. */
     record DaemonStarted(long sequence, Instant time, int programs, int processes) implements EngineEvent {
     }
 
-    /** The daemon began to stop everything. */
-    record ShutdownStarted(long sequence, Instant time, String reason) implements EngineEvent {
+    /**
+     * The daemon began to stop everything.
+     *
+     * @param requestedBy the API caller who asked; empty when the daemon itself did (a signal)
+     */
+    record ShutdownStarted(long sequence, Instant time, String reason, String requestedBy) implements EngineEvent {
+        public ShutdownStarted(long sequence, Instant time, String reason) {
+            this(sequence, time, reason, "");
+        }
     }
 
-    /** A new configuration was applied. */
-    record ConfigReloaded(long sequence, Instant time, ConfigDiff diff) implements EngineEvent {
+    /**
+     * A new configuration was applied: the file's on reload, or one with a program added, updated
+     * or removed through the API, as {@code change} says.
+     */
+    record ConfigReloaded(long sequence, Instant time, ConfigDiff diff, ConfigChange change) implements EngineEvent {
     }
 
     /** A new configuration was rejected; nothing changed. */

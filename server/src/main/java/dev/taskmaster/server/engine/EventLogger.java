@@ -20,7 +20,7 @@ public final class EventLogger implements Consumer<EngineEvent> {
         switch (event) {
             case EngineEvent.StateChanged c -> {
                 String line = c.process() + ": " + c.from() + " -> " + c.to() + (c.pid() > 0 ? " (pid " + c.pid() + ")" : "")
-                        + ": " + c.reason();
+                        + ": " + c.reason() + by(c.requestedBy());
                 boolean bad = c.to() == ProcessState.FATAL || c.to() == ProcessState.BACKOFF
                         || (c.to() == ProcessState.EXITED && c.exit().map(e -> !e.expected()).orElse(false));
                 if (bad) {
@@ -30,11 +30,19 @@ public final class EventLogger implements Consumer<EngineEvent> {
                 }
             }
             case EngineEvent.DaemonStarted d -> log.info("supervising {} programs ({} processes)", d.programs(), d.processes());
-            case EngineEvent.ShutdownStarted s -> log.info("stopping every process: {}", s.reason());
+            case EngineEvent.ShutdownStarted s -> log.info("stopping every process: {}{}", s.reason(), by(s.requestedBy()));
             case EngineEvent.ConfigReloaded r -> {
                 ConfigDiff diff = r.diff();
-                log.info("configuration reloaded: {}{}", diff.summary(),
-                        diff.serverChanged() ? " (server settings changed; they apply when the daemon restarts)" : "");
+                ConfigChange change = r.change();
+                String what = switch (change.kind()) {
+                    case RELOAD -> "configuration reloaded";
+                    case PROGRAM_ADDED -> "program " + change.programName() + " added";
+                    case PROGRAM_UPDATED -> "program " + change.programName() + " updated";
+                    case PROGRAM_REMOVED -> "program " + change.programName() + " removed";
+                };
+                log.info("{}: {}{}{}", what, diff.summary(),
+                        diff.serverChanged() ? " (server settings changed; they apply when the daemon restarts)" : "",
+                        by(change.requestedBy()));
             }
             case EngineEvent.ConfigRejected r -> {
                 log.error("configuration rejected, nothing changed ({} error{}):", r.errors().size(),
@@ -44,5 +52,9 @@ public final class EventLogger implements Consumer<EngineEvent> {
                 }
             }
         }
+    }
+
+    private static String by(String requestedBy) {
+        return requestedBy.isEmpty() ? "" : " (requested by " + requestedBy + ")";
     }
 }

@@ -43,26 +43,27 @@ final class PriorityOrder {
      * For a stop asked for by a person: as {@link #stopAll}, but a process started by command
      * while it waited for its turn is left running, as if its stop had come first.
      */
-    static Stop stopAsked(EngineContext ctx, Collection<Supervisor> targets) {
-        return stop(ctx, targets, true);
+    static Stop stopAsked(EngineContext ctx, Collection<Supervisor> targets, String by) {
+        return stop(ctx, targets, true, by);
     }
 
     /**
      * For shutdown and reload: every target ends down, whatever was asked meanwhile. The first
      * priority is told before this returns.
      */
-    static Stop stopAll(EngineContext ctx, Collection<Supervisor> targets) {
-        return stop(ctx, targets, false);
+    static Stop stopAll(EngineContext ctx, Collection<Supervisor> targets, String by) {
+        return stop(ctx, targets, false, by);
     }
 
-    private static Stop stop(EngineContext ctx, Collection<Supervisor> targets, boolean startsWin) {
+    /** @param by the API caller who asked, for the events; empty when the daemon itself did */
+    private static Stop stop(EngineContext ctx, Collection<Supervisor> targets, boolean startsWin, String by) {
         TreeMap<Integer, List<Supervisor>> groups = groups(targets);
         Map<Supervisor, CommandResult> results = new IdentityHashMap<>();
         CompletableFuture<Void> down = CompletableFuture.completedFuture(null);
         Integer before = null;
         for (List<Supervisor> group : groups.descendingMap().values()) {
             if (before == null) {
-                group.forEach(s -> results.put(s, s.stop()));
+                group.forEach(s -> results.put(s, s.stop(by)));
                 down = allDown(group);
             } else {
                 String after = "stopping once priority " + before + " is down";
@@ -73,7 +74,7 @@ final class PriorityOrder {
                 }
                 down = down.thenCompose(v -> onEngine(ctx, () -> {
                     List<Supervisor> still = group.stream().filter(s -> !startsWin || s.starts() == marks.get(s)).toList();
-                    still.forEach(Supervisor::stop);
+                    still.forEach(s -> s.stop(by));
                     return allDown(still);
                 }));
             }

@@ -47,6 +47,12 @@ final class Supervisor {
     private boolean autorestartEnabled = true;
     /** Starts asked for by command, so that a stop queued before one does not undo it. */
     private long starts;
+    /**
+     * Who asked for what is going on now: the API caller of the last command acted on, kept for
+     * the transitions that follow from it, cleared (empty: the daemon itself) when the process
+     * acts on its own (an unexpected exit, an autorestart, a retry).
+     */
+    private String requestedBy = "";
     private final List<Waiter> waiters = new ArrayList<>();
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
@@ -113,7 +119,7 @@ final class Supervisor {
      * The checks and resets of a start asked for by command: a result when nothing is to be
      * launched, else empty, and the caller launches now through {@link #pendingStart}.
      */
-    Optional<CommandResult> beginStart() {
+    Optional<CommandResult> beginStart(String by) {
         starts++;
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
@@ -126,6 +132,7 @@ final class Supervisor {
             default -> { }
         }
         startFailures = 0;
+        requestedBy = by;
         return Optional.empty();
     }
 
@@ -166,9 +173,10 @@ final class Supervisor {
                 ? "could not start: " + spawnError : "starting");
     }
 
-    CommandResult stop() {
+    CommandResult stop(String by) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
+                requestedBy = by;
                 boolean paused = state == ProcessState.PAUSED;
                 ProgramSpec p = spec.program();
                 transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
@@ -184,6 +192,7 @@ final class Supervisor {
             case BACKOFF -> {
                 cancelTimer();
                 nextStart = null;
+                requestedBy = by;
                 transition(ProcessState.STOPPED, "stopped while waiting to retry");
                 return CommandResult.done(name(), "stopped");
             }
@@ -208,7 +217,7 @@ final class Supervisor {
         };
     }
 
-    CommandResult pause() {
+    CommandResult pause(String by) {
         if (state == ProcessState.PAUSED) {
             return CommandResult.already(name(), "already paused");
         }
@@ -217,11 +226,12 @@ final class Supervisor {
         }
         // The whole group, or a child would go on working for a paused parent.
         run.process.signal(Signal.STOP, true);
+        requestedBy = by;
         transition(ProcessState.PAUSED, "paused (SIGSTOP)");
         return CommandResult.done(name(), "paused");
     }
 
-    CommandResult resume() {
+    CommandResult resume(String by) {
         if (state == ProcessState.RUNNING) {
             return CommandResult.already(name(), "already running");
         }
@@ -229,6 +239,7 @@ final class Supervisor {
             return CommandResult.refused(name(), "not paused (" + state + ")");
         }
         run.process.signal(Signal.CONT, true);
+        requestedBy = by;
         transition(ProcessState.RUNNING, "resumed (SIGCONT)");
         return CommandResult.done(name(), "resumed");
     }
@@ -320,6 +331,7 @@ final class Supervisor {
             case RUNNING, PAUSED -> {
                 boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());
                 lastExit = new ExitRecord(outcome, expected, pid, ctx.clock().now(), ranFor);
+                requestedBy = ""; // it ended on its own, whoever started it
                 transition(ProcessState.EXITED, lastExit.describe());
                 if (autorestartEnabled && shouldRestart(p.autorestart(), expected)) {
                     restartCount++;
@@ -366,6 +378,7 @@ final class Supervisor {
         if (state != ProcessState.BACKOFF || !autorestartEnabled) {
             return;
         }
+        requestedBy = "";
         restartCount++;
         spawn("retrying");
     }
@@ -381,8 +394,9 @@ final class Supervisor {
         Optional<ExitRecord> exit = (to == ProcessState.BACKOFF || to == ProcessState.EXITED || to == ProcessState.STOPPED)
                 && lastExit != null ? Optional.of(lastExit) : Optional.empty();
         ProcessSnapshot now = snapshot();
+        String by = requestedBy;
         ctx.journal().append(stateSince, (seq, time) -> new EngineEvent.StateChanged(seq, time, name(), from, to, pid,
-                reason, exit, now));
+                reason, exit, now, by));
         if (!waiters.isEmpty()) {
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();

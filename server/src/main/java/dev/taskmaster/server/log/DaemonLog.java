@@ -15,6 +15,7 @@ import ch.qos.logback.core.rolling.RollingPolicyBase;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import dev.taskmaster.config.LogLevel;
+import dev.taskmaster.server.security.AuditLog;
 import dev.taskmaster.config.LogRotation;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -43,6 +44,8 @@ public final class DaemonLog {
         root.setLevel(Level.WARN);
         Logger ours = ctx.getLogger("dev.taskmaster");
         ours.setLevel(Level.toLevel(level.name()));
+        // The audit trail is written whatever the level: who did what must not depend on verbosity.
+        ctx.getLogger(AuditLog.LOGGER).setLevel(Level.INFO);
         // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
         root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));

@@ -68,9 +68,11 @@ public final class AuditLog {
                         @SuppressWarnings("unchecked")
                         List<String> values = (List<String>) value;
                         parts.add(f.getName() + "=[" + String.join(", ", values.stream().map(AuditLog::quoted).toList()) + "]");
+                    } else if (((String) value).isEmpty()) {
+                        continue;
                     } else if (f.getName().equals("yaml")) {
                         parts.add("program=" + quoted(firstKey((String) value)));
-                    } else if (!((String) value).isEmpty() && !f.getName().equals("session_id")) {
+                    } else if (!f.getName().equals("session_id")) {
                         parts.add(f.getName() + "=" + quoted((String) value));
                     }
                 }

@@ -74,7 +74,7 @@ public final class RoleInterceptor implements ServerInterceptor {
     }
 
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Caller caller, String rpc, Status status) {
-        audit.refused(caller, Transports.describe(call.getAttributes()), rpc, status);
+        audit.refused(caller, caller != null ? caller.transport() : Transports.describe(call.getAttributes()), rpc, status);
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() {
         };
@@ -87,6 +87,7 @@ public final class RoleInterceptor implements ServerInterceptor {
         /** An attach is audited only when it asks for input: reading is not a change. */
         private final boolean onlyWithInput;
         private volatile Message request;
+        private final java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
 
         Audited(ServerCall<Q, R> call, Caller caller, String rpc, boolean onlyWithInput) {
             super(call);
@@ -104,18 +105,45 @@ public final class RoleInterceptor implements ServerInterceptor {
                     }
                     super.onMessage(message);
                 }
+
+                /** A handler that throws is closed by gRPC itself, past {@link #close}: audited here. */
+                @Override
+                public void onHalfClose() {
+                    try {
+                        super.onHalfClose();
+                    } catch (RuntimeException e) {
+                        write(Status.UNKNOWN.withDescription("the daemon failed: " + e));
+                        throw e;
+                    }
+                }
+
+                /** A stream the client ends (a detach) is never closed by the server: it ends here. */
+                @Override
+                public void onCancel() {
+                    write(Status.CANCELLED.withDescription("ended by the client"));
+                    super.onCancel();
+                }
             };
         }
 
         @Override
         public void close(Status status, Metadata trailers) {
+            write(status);
+            super.close(status, trailers);
+        }
+
+        private void write(Status status) {
             Message m = request;
             boolean readOnly = onlyWithInput && (!(m instanceof AttachOutputRequest a)
                     || a.getInputMode() == InputMode.INPUT_MODE_UNSPECIFIED || a.getInputMode() == InputMode.INPUT_MODE_READ_ONLY);
-            if (!readOnly) {
-                audit.call(caller, rpc, m, status);
+            if (!readOnly && written.compareAndSet(false, true)) {
+                try {
+                    audit.call(caller, rpc, m, status);
+                } catch (RuntimeException e) {
+                    // The call must end whatever happens to its audit line; the failure is a bug to see.
+                    org.slf4j.LoggerFactory.getLogger(RoleInterceptor.class).error("cannot audit {}: {}", rpc, e.toString(), e);
+                }
             }
-            super.close(status, trailers);
         }
     }
 }

@@ -5,7 +5,10 @@ import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.server.daemon.RuntimePaths;
+import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.security.Caller;
+import dev.taskmaster.server.security.RoleInterceptor;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;
 import dev.taskmaster.server.engine.EventJournal;
@@ -34,6 +37,9 @@ import java.util.function.BooleanSupplier;
  */
 final class LiveDaemon implements AutoCloseable {
 
+    /** Who the tests' calls come from. */
+    static final Caller ADMIN = new Caller("tester (uid 1000)", dev.taskmaster.proto.v1.Role.ROLE_ADMIN, "in-process");
+
     final Path dir;
     final ChildWatcher watcher = new ChildWatcher();
     final OutputPump pump = new OutputPump();
@@ -46,6 +52,11 @@ final class LiveDaemon implements AutoCloseable {
     final ManagedChannel channel;
 
     LiveDaemon(Path dir, String yaml) throws Exception {
+        this(dir, yaml, (transport, headers) -> ADMIN);
+    }
+
+    /** @param callers who each call is: the daemon's interceptor asks it, then checks the role */
+    LiveDaemon(Path dir, String yaml, dev.taskmaster.server.security.Authenticator callers) throws Exception {
         this.dir = dir;
         Path file = Files.writeString(dir.resolve("taskmaster.yaml"), yaml);
         Config config = ConfigLoader.load(file, Map.of("TMP", dir.toString()));
@@ -58,21 +69,23 @@ final class LiveDaemon implements AutoCloseable {
         DaemonInfo info = new DaemonInfo("live", paths, config, Instant.now(), Instant.now());
         service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, new DaemonControl() {
             @Override
-            public CompletableFuture<ConfigDiff> apply(Config c) {
-                return engine.reload(c);
+            public CompletableFuture<ConfigDiff> apply(Config c, ConfigChange change) {
+                return engine.reload(c, change);
             }
 
             @Override
-            public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+            public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
                 throw new UnsupportedOperationException();
             }
 
             @Override
-            public void shutdown(String reason) {
+            public void shutdown(String reason, String requestedBy) {
             }
         }, outputs);
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).addService(service).build().start();
+        // Every call as an admin, through the daemon's one interceptor, as on the real socket.
+        server = InProcessServerBuilder.forName(name).addService(service)
+                .intercept(new RoleInterceptor(callers)).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         try {
             engine.startAutostart().get(10, TimeUnit.SECONDS);

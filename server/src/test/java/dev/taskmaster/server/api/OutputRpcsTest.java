@@ -121,7 +121,7 @@ class OutputRpcsTest {
         Status held = status(() -> d.stub().sendInput(SendInputRequest.newBuilder().setName("term")
                 .setData(ByteString.copyFromUtf8("x")).build()));
         assertThat(held.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-        assertThat(held.getDescription()).contains("held by local socket owner");
+        assertThat(held.getDescription()).contains("held by " + LiveDaemon.ADMIN.identity());
         Status readOnly = status(() -> d.stub().resizeTerminal(rs.setSessionId(watching).build()));
         assertThat(readOnly.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(readOnly.getDescription()).contains("held by");

@@ -34,7 +34,9 @@ import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.proto.v1.WatchEventsRequest;
 import dev.taskmaster.proto.v1.WatchEventsResponse;
 import dev.taskmaster.server.daemon.RuntimePaths;
+import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
+import dev.taskmaster.server.security.RoleInterceptor;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;
 import dev.taskmaster.server.engine.EventJournal;
@@ -101,9 +103,14 @@ class TaskmasterServiceTest {
         volatile String shutdownReason;
         volatile DaemonControl.ReloadOutcome next;
 
+        /** As a reload of the file by the daemon itself. */
+        CompletableFuture<ConfigDiff> apply(Config config) {
+            return apply(config, ConfigChange.reload(""));
+        }
+
         @Override
-        public CompletableFuture<ConfigDiff> apply(Config config) {
-            return engine.reload(config).thenApply(diff -> {
+        public CompletableFuture<ConfigDiff> apply(Config config, ConfigChange change) {
+            return engine.reload(config, change).thenApply(diff -> {
                 DaemonInfo d = info.get();
                 info.set(new DaemonInfo(d.instance(), d.paths(), config, Instant.now(), d.startTime()));
                 return diff;
@@ -111,12 +118,12 @@ class TaskmasterServiceTest {
         }
 
         @Override
-        public CompletableFuture<ReloadOutcome> reload(boolean validateOnly) {
+        public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
             return CompletableFuture.completedFuture(next);
         }
 
         @Override
-        public void shutdown(String reason) {
+        public void shutdown(String reason, String requestedBy) {
             shutdownReason = reason;
         }
     }
@@ -150,7 +157,8 @@ class TaskmasterServiceTest {
         info.set(new DaemonInfo("blue", paths, config, Instant.now(), Instant.now().minusSeconds(65)));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new TaskmasterService(info::get, Clock.systemUTC(), engine, control)).build().start();
+                .addService(new TaskmasterService(info::get, Clock.systemUTC(), engine, control))
+                .intercept(new RoleInterceptor((transport, headers) -> LiveDaemon.ADMIN)).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         stub = TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
