@@ -71,7 +71,8 @@ public final class DaemonCommand implements Callable<Integer> {
 
     /** The command line, with {@code consoles} making the control shell of --shell (null: none). */
     public static CommandLine commandLine(ControlConsole.Factory consoles) {
-        return new CommandLine(new DaemonCommand(consoles));
+        return new CommandLine(new DaemonCommand(consoles))
+                .addSubcommand(new dev.taskmaster.server.security.TokenCommand());
     }
 
     @Override

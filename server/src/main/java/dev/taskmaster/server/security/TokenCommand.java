@@ -106,6 +106,13 @@ public final class TokenCommand implements Runnable {
      * once cannot interleave.
      */
     static void append(Path file, Token entry) throws IOException, TokenFile.Invalid {
+        // The file lock keeps other processes out; within one JVM it would throw, so threads queue here first.
+        synchronized (TokenCommand.class) {
+            appendLocked(file, entry);
+        }
+    }
+
+    private static void appendLocked(Path file, Token entry) throws IOException, TokenFile.Invalid {
         if (Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try {
