@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * {@code taskmasterd token add NAME --role ROLE --file FILE}: makes a new random bearer token,
  * prints it once on standard output (it is stored nowhere else), and appends its hashed line to
  * the tokens file, created with mode 0600 if absent. Exit codes: 0 done, 1 the file cannot be
- * used (its problems on standard error), 2 bad usage.
+ * used (its problems on standard error), 2 bad usage. Runs on the command line's thread; adds
+ * from several threads or processes at once queue on the file's lock.
  */
 @Command(name = "token", description = "Manage the bearer tokens of server.tokens_file.",
         subcommands = TokenCommand.Add.class, mixinStandardHelpOptions = true)

@@ -81,8 +81,8 @@ class PeerCredentialsTest {
 
     @AfterAll
     static void removeUser() throws Exception {
-        if (uid == 0 && shared == null) {
-            return;
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return; // skipped: nothing was created
         }
         new ProcessBuilder("userdel", USER).start().waitFor(30, TimeUnit.SECONDS);
         new ProcessBuilder("groupdel", GROUP).start().waitFor(30, TimeUnit.SECONDS);
