@@ -38,6 +38,25 @@ public record ClientSecurity(Path ca, Path cert, Path key, Path tokenFile, boole
     }
 
     /**
+     * Reads every file these settings name, as opening a connection would (certificates parsed,
+     * the key matched to its certificate, secrets checked to be private), so that a context is
+     * not saved with a file it could not use.
+     *
+     * @throws TargetException naming the file at fault
+     */
+    public void checkFiles() {
+        if (ca != null) {
+            PemFiles.certificates(ca, "--ca");
+        }
+        if (cert != null && key != null) {
+            PemFiles.checkPair(PemFiles.privateKey(key, "--key"), PemFiles.certificates(cert, "--cert").getFirst(), key, cert);
+        }
+        if (tokenFile != null) {
+            SecretFiles.token(tokenFile);
+        }
+    }
+
+    /**
      * Checks the settings fit {@code address} and each other.
      *
      * @throws TargetException (INVALID) naming the setting at fault

@@ -54,6 +54,18 @@ public final class TlsFakeDaemon implements AutoCloseable {
     public record Seen(String method, String authorization, String clientSubject) {}
 
     public static final String HOSTNAME = "tls-fake";
+
+    /**
+     * A client that does not speak TLS to it is logged at INFO with a hex dump: expected in these
+     * tests, so kept out of their output. Held in a field: JUL loggers are weak references.
+     */
+    private static final java.util.logging.Logger TRANSPORT_LOG = quiet("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(name);
+        log.setLevel(java.util.logging.Level.WARNING);
+        return log;
+    }
     public static final String PERMISSION_SENTENCE = "Shutdown needs the admin role; cert CN=ops-laptop is operator";
 
     /** Calls seen, in order. */
