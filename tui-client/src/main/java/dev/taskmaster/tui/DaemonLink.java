@@ -2,6 +2,10 @@ package dev.taskmaster.tui;
 
 import com.google.protobuf.Duration;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.ServerAddress;
+import dev.taskmaster.client.SocketCheck;
+import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetException;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
 import dev.taskmaster.proto.v1.GetServerInfoResponse;
 import dev.taskmaster.proto.v1.ListProcessesRequest;
@@ -18,7 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The connection to one daemon: GetServerInfo, then its WatchEvents stream (resumed from the last
+ * The connection to one daemon (a local socket, or a remote host over TLS): GetServerInfo, then its WatchEvents stream (resumed from the last
  * sequence seen after a reconnect, so the events missed in between are replayed or, if no longer
  * held, replaced by a fresh snapshot), a usage poll, and reconnection with capped exponential
  * backoff when the daemon goes away. Other daemons' links are independent of this one.
@@ -91,6 +95,15 @@ final class DaemonLink implements AutoCloseable {
             return;
         }
         String label = label();
+        // A socket is checked before every attempt: the one that comes back may not be the daemon's.
+        if (target.target().address() instanceof ServerAddress.Unix unix) {
+            try {
+                SocketCheck.verify(unix.socket(), SocketPaths.currentUid());
+            } catch (TargetException refused) {
+                lost(refused.getMessage());
+                return;
+            }
+        }
         ui.post(m -> m.connecting(label));
         async(CALL_DEADLINE).getServerInfo(GetServerInfoRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
@@ -101,7 +114,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                lost(Rpc.describe(t));
+                lost(Rpc.describe(t, target.target()));
             }
 
             @Override
@@ -143,7 +156,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                lost(Rpc.describe(t));
+                lost(Rpc.describe(t, target.target()));
             }
 
             @Override

@@ -88,24 +88,34 @@ public final class TlsFakeDaemon implements AutoCloseable {
      */
     public static TlsFakeDaemon tls(String bindAddress, TestPki.Issued serverCert, Path clientCa, boolean requireCert, String token)
             throws IOException {
+        return tls(bindAddress, 0, serverCert, clientCa, requireCert, token, service());
+    }
+
+    /**
+     * As {@link #tls(String, TestPki.Issued, Path, boolean, String)}, on a given port (0: any; a
+     * port given again brings a stopped daemon back where it was) serving {@code service}.
+     */
+    public static TlsFakeDaemon tls(String bindAddress, int port, TestPki.Issued serverCert, Path clientCa, boolean requireCert,
+                                    String token, BindableService service) throws IOException {
         TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(serverCert.certFile().toFile(),
                 serverCert.keyFile().toFile());
         if (clientCa != null) {
             b.trustManager(clientCa.toFile()).clientAuth(requireCert ? TlsServerCredentials.ClientAuth.REQUIRE
                     : TlsServerCredentials.ClientAuth.OPTIONAL);
         }
-        return start(bindAddress, b.build(), token);
+        return start(bindAddress, port, b.build(), token, service);
     }
 
     /** Serves without TLS (a loopback listener) on {@code bindAddress}:0. */
     public static TlsFakeDaemon plaintext(String bindAddress, String token) throws IOException {
-        return start(bindAddress, InsecureServerCredentials.create(), token);
+        return start(bindAddress, 0, InsecureServerCredentials.create(), token, service());
     }
 
-    private static TlsFakeDaemon start(String bindAddress, ServerCredentials credentials, String token) throws IOException {
+    private static TlsFakeDaemon start(String bindAddress, int port, ServerCredentials credentials, String token, BindableService service)
+            throws IOException {
         Queue<Seen> seen = new ConcurrentLinkedQueue<>();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, 0), credentials)
-                .addService(ServerInterceptors.intercept(service(), new Recorder(seen, token)))
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port), credentials)
+                .addService(ServerInterceptors.intercept(service, new Recorder(seen, token)))
                 .build()
                 .start();
         return new TlsFakeDaemon(server, bindAddress, seen);
@@ -125,7 +135,8 @@ public final class TlsFakeDaemon implements AutoCloseable {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    private static BindableService service() {
+    /** The small service this daemon serves unless given another. */
+    public static BindableService service() {
         return new TaskmasterServiceGrpc.TaskmasterServiceImplBase() {
             @Override
             public void getServerInfo(GetServerInfoRequest request, StreamObserver<GetServerInfoResponse> response) {
