@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
  * of them talks to a daemon. With no sub-verb, the list.
  */
 @Command(name = "context", description = {"Name daemons (address and credentials) and choose the current one.",
-        "With no sub-verb, list them. The file: $XDG_CONFIG_HOME/taskmaster/contexts.yaml (docs/remote.md)."},
+        "With no sub-verb, list them. Where they are kept, and their format: docs/remote.md."},
         subcommands = {ContextCommand.Add.class, ContextCommand.Use.class, ContextCommand.ListContexts.class, ContextCommand.Remove.class})
 final class ContextCommand extends Verb {
 
@@ -137,8 +137,8 @@ final class ContextCommand extends Verb {
         }
     }
 
-    @Command(name = "use", description = {"Make CONTEXT the current context: commands without --server, --socket, --instance or",
-            "--context talk to it. --none: back to the local daemon."})
+    @Command(name = "use", description = {"Make CONTEXT the current one (--none: back to the local daemon).",
+            "Commands without --server, --socket, --instance or --context then talk to it."})
     static final class Use extends Change {
         @Parameters(paramLabel = "CONTEXT", arity = "0..1", description = "The context to use.")
         String name;

@@ -1,9 +1,12 @@
 package dev.taskmaster.client;
 
 import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.Metadata;
 import io.grpc.SecurityLevel;
 import io.grpc.Status;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 
 /**
@@ -18,6 +21,14 @@ final class BearerToken extends CallCredentials {
 
     private final String header;
     private final boolean local;
+
+    /**
+     * {@code credentials} that also send the token read from {@code tokenFile} (a static method,
+     * so that a channel without a token never loads this class).
+     */
+    static ChannelCredentials with(ChannelCredentials credentials, Path tokenFile, boolean local) {
+        return CompositeChannelCredentials.create(credentials, new BearerToken(SecretFiles.token(tokenFile), local));
+    }
 
     /**
      * @param token the token, printable ASCII ({@link SecretFiles#token})

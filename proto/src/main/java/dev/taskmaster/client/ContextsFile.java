@@ -59,15 +59,7 @@ public final class ContextsFile {
 
     /** Where the file is for this environment ({@code XDG_CONFIG_HOME} if absolute, else {@code HOME}). */
     public static Path location(Map<String, String> env) {
-        String config = env.get("XDG_CONFIG_HOME");
-        Path base;
-        if (config != null && !config.isBlank() && Path.of(config).isAbsolute()) {
-            base = Path.of(config);
-        } else {
-            String home = env.get("HOME");
-            base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".config");
-        }
-        return base.resolve("taskmaster").resolve("contexts.yaml");
+        return TargetResolver.contextsFile(env);
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.taskmaster.client;
 
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import io.grpc.ChannelCredentials;
-import io.grpc.CompositeChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -90,7 +89,7 @@ public final class DaemonChannel implements AutoCloseable {
         ChannelCredentials credentials = InsecureChannelCredentials.create();
         if (security.tokenFile() != null) {
             // A Unix socket stays on this machine: the token may go without TLS.
-            credentials = CompositeChannelCredentials.create(credentials, new BearerToken(SecretFiles.token(security.tokenFile()), true));
+            credentials = BearerToken.with(credentials, security.tokenFile(), true);
         }
         return NettyChannelBuilder
                 .forAddress(new DomainSocketAddress(socket.toString()), credentials)

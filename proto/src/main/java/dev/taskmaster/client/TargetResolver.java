@@ -57,7 +57,24 @@ public final class TargetResolver {
     public TargetResolver(Map<String, String> env, int uid) {
         this.env = Map.copyOf(env);
         this.uid = uid;
-        this.contextsFile = ContextsFile.location(env);
+        this.contextsFile = contextsFile(env);
+    }
+
+    /**
+     * Where contexts are kept: {@code $XDG_CONFIG_HOME/taskmaster/contexts.yaml} if that variable
+     * is an absolute path, else {@code ~/.config/taskmaster/contexts.yaml}. Here rather than in
+     * {@link ContextsFile} so that a client that reads no contexts does not load that class.
+     */
+    public static Path contextsFile(Map<String, String> env) {
+        String config = env.get("XDG_CONFIG_HOME");
+        Path base;
+        if (config != null && !config.isBlank() && Path.of(config).isAbsolute()) {
+            base = Path.of(config);
+        } else {
+            String home = env.get("HOME");
+            base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".config");
+        }
+        return base.resolve("taskmaster").resolve("contexts.yaml");
     }
 
     /** Where contexts are kept for this environment. */

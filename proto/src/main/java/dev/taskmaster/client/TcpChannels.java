@@ -1,7 +1,6 @@
 package dev.taskmaster.client;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.CompositeChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -24,8 +23,7 @@ final class TcpChannels {
                 ? InsecureChannelCredentials.create()
                 : NettySslContextChannelCredentials.create(TlsContexts.forClient(security));
         if (security.tokenFile() != null) {
-            credentials = CompositeChannelCredentials.create(credentials,
-                    new BearerToken(SecretFiles.token(security.tokenFile()), address.loopback()));
+            credentials = BearerToken.with(credentials, security.tokenFile(), address.loopback());
         }
         return NettyChannelBuilder.forAddress(address.host(), address.port(), credentials)
                 .eventLoopGroup(loop)

@@ -68,7 +68,7 @@ class UnixStartupTest {
             assertThat(loaded).noneMatch(l -> l.contains("sun.security.ssl.") || l.contains(".netty.handler.ssl.")
                     || l.contains("javax.net.ssl.SSLContext") || l.contains("org.yaml.")
                     || l.contains("dev.taskmaster.client.TcpChannels") || l.contains("dev.taskmaster.client.TlsContexts")
-                    || l.contains("dev.taskmaster.client.ContextsFile"));
+                    || l.contains("dev.taskmaster.client.ContextsFile") || l.contains("dev.taskmaster.client.BearerToken"));
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
