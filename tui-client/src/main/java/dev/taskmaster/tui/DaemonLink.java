@@ -38,12 +38,24 @@ final class DaemonLink implements AutoCloseable {
     static final java.time.Duration HEARTBEAT = java.time.Duration.ofSeconds(2);
     static final java.time.Duration USAGE_EVERY = java.time.Duration.ofSeconds(2);
     static final java.time.Duration CALL_DEADLINE = java.time.Duration.ofSeconds(5);
+    /**
+     * A stream silent this long (five heartbeats missed) is given up and redialled: a remote host
+     * that vanished without closing its connection (power, network) would otherwise look live
+     * until TCP gives up, many minutes later.
+     */
+    static final java.time.Duration SILENCE = HEARTBEAT.multipliedBy(5);
 
     final Target target;
     private final DaemonChannel channel;
     private final Ui ui;
     private final ScheduledExecutorService timer;
+    private final java.time.Duration silence;
     private volatile boolean closed;
+    /** System.nanoTime() of the last message on the current stream (or of its start). */
+    private volatile long lastHeard;
+    /** Whether a WatchEvents stream is open (from its start until it ends). */
+    private volatile boolean watching;
+    private volatile ScheduledFuture<?> watchdog;
     private volatile boolean streaming;
     private volatile int failures;
     private volatile long sequence;
@@ -56,10 +68,16 @@ final class DaemonLink implements AutoCloseable {
     static final int USAGE_IDLE_EVERY = 5;
 
     DaemonLink(Target target, DaemonChannel channel, Ui ui, ScheduledExecutorService timer) {
+        this(target, channel, ui, timer, SILENCE);
+    }
+
+    /** @param silence how long the event stream may stay silent before it is given up (tests shorten it) */
+    DaemonLink(Target target, DaemonChannel channel, Ui ui, ScheduledExecutorService timer, java.time.Duration silence) {
         this.target = target;
         this.channel = channel;
         this.ui = ui;
         this.timer = timer;
+        this.silence = silence;
     }
 
     String label() {
@@ -70,6 +88,8 @@ final class DaemonLink implements AutoCloseable {
     void start() {
         connect();
         usagePoll = timer.scheduleWithFixedDelay(this::pollUsage, USAGE_EVERY.toMillis(), USAGE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        long check = Math.max(10, silence.toMillis() / 4);
+        watchdog = timer.scheduleWithFixedDelay(this::checkSilence, check, check, TimeUnit.MILLISECONDS);
     }
 
     /** A non-blocking stub for one call that must end within {@code deadline}. */
@@ -134,6 +154,8 @@ final class DaemonLink implements AutoCloseable {
             req.setFromSequence(sequence + 1).setJournalId(journalId);
         }
         String label = label();
+        lastHeard = System.nanoTime();
+        watching = true;
         asyncUnbounded().watchEvents(req.build(), new ClientResponseObserver<WatchEventsRequest, WatchEventsResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchEventsRequest> call) {
@@ -142,6 +164,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onNext(WatchEventsResponse m) {
+                lastHeard = System.nanoTime();
                 if (!streaming) {
                     streaming = true;
                     failures = 0;
@@ -169,6 +192,19 @@ final class DaemonLink implements AutoCloseable {
         }
     }
 
+    /** Gives up a stream that has been silent longer than heartbeats allow; its onError then reconnects. */
+    private void checkSilence() {
+        ClientCallStreamObserver<WatchEventsRequest> w = watch;
+        if (closed || !watching || w == null) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastHeard;
+        if (quiet > silence.toNanos()) {
+            w.cancel("no word from the daemon for " + Math.max(1, Math.round(quiet / 1e9))
+                    + " s (its heartbeats stopped): the host or the network may be down", null);
+        }
+    }
+
     /** Remembers where the stream is, to resume from there after a reconnect. */
     private void track(WatchEventsResponse m) {
         switch (m.getKindCase()) {
@@ -188,6 +224,7 @@ final class DaemonLink implements AutoCloseable {
 
     private void lost(String why) {
         streaming = false;
+        watching = false;
         if (closed) {
             return;
         }
@@ -254,6 +291,10 @@ final class DaemonLink implements AutoCloseable {
         ScheduledFuture<?> poll = usagePoll;
         if (poll != null) {
             poll.cancel(false);
+        }
+        ScheduledFuture<?> dog = watchdog;
+        if (dog != null) {
+            dog.cancel(false);
         }
         ClientCallStreamObserver<WatchEventsRequest> w = watch;
         if (w != null) {

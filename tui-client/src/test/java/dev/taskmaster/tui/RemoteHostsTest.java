@@ -217,6 +217,38 @@ class RemoteHostsTest {
     }
 
     @Test
+    void aHostThatFallsSilentIsGivenUpAndRedialled() throws Exception {
+        // A host that vanished (power, network) closes nothing: its stream just goes quiet. Here the
+        // daemon stops sending, heartbeats included, as such a host would.
+        TestPki pki = TestPki.create(tmp, "ca");
+        FakeDaemon quiet = new FakeDaemon();
+        TlsFakeDaemon server = TlsFakeDaemon.tls("127.0.0.1", 0, pki.server("quiet", "127.0.0.1"), null, false, null, quiet);
+        closing.add(server);
+        NetworkTest.TestUi ui = new NetworkTest.TestUi(List.of("quiet"));
+        closing.add(ui.thread::shutdownNow);
+        DaemonTarget t = new DaemonTarget(ServerAddress.parse(server.address()), new ClientSecurity(pki.caFile(), null, null, null, false), null);
+        DaemonChannel channel = DaemonChannel.open(t);
+        closing.add(channel::close);
+        DaemonLink link = new DaemonLink(new Target("quiet", t), channel, ui, timer, java.time.Duration.ofMillis(600));
+        closing.add(link::close);
+        link.start();
+        var first = FakeDaemon.next(quiet.watches);
+        long heard = System.nanoTime(); // the last message: the client hears it after this
+        first.response().onNext(snapshot("jq", 4, running("web", 9)));
+        ui.await("connected", m -> m.daemon("quiet").link == DaemonView.Link.CONNECTED);
+
+        ui.await("given up", m -> m.daemon("quiet").link == DaemonView.Link.DISCONNECTED);
+        assertThat(System.nanoTime() - heard).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(600));
+        assertThat(ui.<String>get(m -> m.daemon("quiet").error)).matches("no word from the daemon for \\d+ s \\(its heartbeats stopped\\):"
+                + " the host or the network may be down");
+        NetworkTest.await("the old stream cancelled", first::cancelled);
+        var again = FakeDaemon.next(quiet.watches);
+        assertThat(again.request().getFromSequence()).isEqualTo(5);
+        again.response().onNext(P.heartbeat(4));
+        ui.await("live again", m -> m.daemon("quiet").link == DaemonView.Link.CONNECTED);
+    }
+
+    @Test
     void aSocketThatBecameUnsafeIsNotDialledAgain() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("rt"));
         Path socket = dir.resolve("default.sock");
