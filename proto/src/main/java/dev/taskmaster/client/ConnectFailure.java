@@ -101,7 +101,18 @@ public final class ConnectFailure {
             return Optional.of(new Diagnosis(Kind.TLS, at + " closed the connection as it was set up (a TLS listener? drop --plaintext)"));
         }
         return status.getCause() == null ? Optional.empty()
-                : Optional.of(new Diagnosis(Kind.UNREACHABLE, "cannot reach " + at + " (" + describe(status) + ")"));
+                : Optional.of(new Diagnosis(Kind.UNREACHABLE, "cannot reach " + at + " (" + deepest(status) + ")"));
+    }
+
+    /** The innermost cause's message (gRPC's own description is often just "io exception"). */
+    private static String deepest(Status status) {
+        String message = null;
+        for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message != null ? message : describe(status);
     }
 
     /** A TLS alert the daemon sent: about our certificate, or about TLS itself. */

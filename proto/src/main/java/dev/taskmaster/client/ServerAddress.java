@@ -39,7 +39,7 @@ public sealed interface ServerAddress {
             if (host.equalsIgnoreCase("localhost")) {
                 return true;
             }
-            if (!IP_LITERAL.matcher(host).matches()) {
+            if (!AddressSyntax.IP_LITERAL.matcher(host).matches()) {
                 return false;
             }
             try {
@@ -50,9 +50,6 @@ public sealed interface ServerAddress {
         }
     }
 
-    /** Characters of an IPv4 or IPv6 literal, so that {@link InetAddress#ofLiteral} is only asked about those. */
-    Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f.:]+");
-    Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
 
     /**
      * Reads an address.
@@ -89,7 +86,7 @@ public sealed interface ServerAddress {
             }
             host = t.substring(1, close);
             port = t.substring(close + 2);
-            if (host.indexOf(':') < 0 || !IP_LITERAL.matcher(host).matches()) {
+            if (host.indexOf(':') < 0 || !AddressSyntax.IP_LITERAL.matcher(host).matches()) {
                 throw invalid(text, "\"" + host + "\" is not an IPv6 address");
             }
         } else {
@@ -102,7 +99,7 @@ public sealed interface ServerAddress {
             if (host.indexOf(':') >= 0) {
                 throw invalid(text, "an IPv6 address goes in brackets: [" + host + "]:" + port);
             }
-            if (host.isEmpty() || !HOST_NAME.matcher(host).matches()) {
+            if (host.isEmpty() || !AddressSyntax.HOST_NAME.matcher(host).matches()) {
                 throw invalid(text, "\"" + host + "\" is not a host name or IP address");
             }
         }
@@ -126,4 +123,14 @@ public sealed interface ServerAddress {
         return new TargetException(TargetException.Kind.INVALID,
                 "invalid server address \"" + text + "\": " + why + "; expected " + FORMS);
     }
+}
+
+/** The patterns {@link ServerAddress} reads addresses with (fields of an interface would all be public). */
+final class AddressSyntax {
+    /** Characters of an IPv4 or IPv6 literal, so that {@link InetAddress#ofLiteral} is only asked about those. */
+    static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f.:]+");
+    static final Pattern HOST_NAME =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
+
+    private AddressSyntax() {}
 }
