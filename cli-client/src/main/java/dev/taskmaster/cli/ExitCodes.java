@@ -1,12 +1,16 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ClientSecurity;
+import dev.taskmaster.client.ConnectFailure;
 import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -30,9 +34,18 @@ public final class ExitCodes {
     public static final int NOT_RUNNING = 3;
     /** No such process or program (NOT_FOUND). */
     public static final int NOT_FOUND = 4;
-    /** The daemon cannot be reached: no socket, nobody listening, or it is shutting down (UNAVAILABLE). */
+    /**
+     * TLS failed on our side: the daemon's certificate is not trusted (unknown CA, expired, for
+     * another host), or the two sides do not speak the same TLS (a plaintext port, no common version).
+     */
+    public static final int TLS = 5;
+    /** The daemon cannot be reached: no socket, nobody listening, no route, no answer in time, or it is shutting down (UNAVAILABLE). */
     public static final int UNREACHABLE = 6;
-    /** Not allowed: PERMISSION_DENIED, UNAUTHENTICATED, or a socket owned by someone else. */
+    /**
+     * Not authorised: PERMISSION_DENIED, UNAUTHENTICATED, a client certificate the daemon refused
+     * (or none where it requires one), a socket or directory owned by someone else, a secret file
+     * (token, key) or contexts file others may read or write.
+     */
     public static final int PERMISSION_DENIED = 7;
 
     private static final String PREFIX = "taskmasterctl: ";
@@ -51,6 +64,8 @@ public final class ExitCodes {
     static Failure failure(Throwable e, String verb, Session.Endpoint where) {
         return switch (e) {
             case CtlException c -> new Failure(c.exitCode(), PREFIX + c.getMessage());
+            case TargetException t -> new Failure(t.kind() == TargetException.Kind.UNSAFE ? PERMISSION_DENIED : USAGE,
+                    PREFIX + t.getMessage());
             case StatusRuntimeException s -> failure(s.getStatus(), verb, where);
             default -> new Failure(FAILED, PREFIX + verb + ": unexpected error: " + e);
         };
@@ -59,11 +74,22 @@ public final class ExitCodes {
     private static Failure failure(Status status, String verb, Session.Endpoint where) {
         String description = status.getDescription() != null && !status.getDescription().isBlank()
                 ? status.getDescription() : status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        if (where != null) {
+            Optional<ConnectFailure.Diagnosis> d = ConnectFailure.of(status, where.target());
+            if (d.isPresent()) {
+                return new Failure(switch (d.get().kind()) {
+                    case UNREACHABLE -> UNREACHABLE;
+                    case TLS -> TLS;
+                    case NOT_AUTHORISED -> PERMISSION_DENIED;
+                }, PREFIX + d.get().line());
+            }
+        }
         return switch (status.getCode()) {
             case UNAVAILABLE -> unavailable(status, description, where);
             case UNIMPLEMENTED -> new Failure(FAILED, PREFIX + "the daemon does not support " + verb + " yet");
             case NOT_FOUND -> new Failure(NOT_FOUND, PREFIX + description);
-            case PERMISSION_DENIED, UNAUTHENTICATED -> new Failure(PERMISSION_DENIED, PREFIX + description);
+            case PERMISSION_DENIED -> new Failure(PERMISSION_DENIED, PREFIX + description);
+            case UNAUTHENTICATED -> new Failure(PERMISSION_DENIED, PREFIX + description + credentialsHint(where));
             // The daemon found the arguments malformed (a target, a signal name): bad usage.
             case INVALID_ARGUMENT -> new Failure(USAGE, PREFIX + description);
             case DEADLINE_EXCEEDED -> new Failure(FAILED, PREFIX + "taskmasterd did not answer in time"
@@ -74,10 +100,26 @@ public final class ExitCodes {
         };
     }
 
+    /** What was sent, or what could be, when a TCP daemon did not accept who we are. */
+    private static String credentialsHint(Session.Endpoint where) {
+        if (where == null || where.socket() != null) {
+            return "";
+        }
+        ClientSecurity s = where.target().security();
+        if (s.tokenFile() != null) {
+            return " (taskmasterd at " + where.target().address() + " did not accept the token in " + s.tokenFile() + ")";
+        }
+        return s.cert() != null ? "" : " (taskmasterd at " + where.target().address()
+                + " wants credentials: give --token-file FILE, or --cert FILE and --key FILE)";
+    }
+
     /** Either the connection failed (a cause from the transport) or the daemon said it is going away. */
     private static Failure unavailable(Status status, String description, Session.Endpoint where) {
         if (where == null) {
             return new Failure(UNREACHABLE, PREFIX + description);
+        }
+        if (where.socket() == null) {
+            return new Failure(UNREACHABLE, PREFIX + "taskmasterd at " + where.target().address() + " is unavailable: " + description);
         }
         Path socket = where.socket();
         if (status.getCause() == null) {

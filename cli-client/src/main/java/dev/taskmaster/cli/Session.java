@@ -1,7 +1,10 @@
 package dev.taskmaster.cli;
 
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.DaemonTarget;
+import dev.taskmaster.client.ServerAddress;
 import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetResolver;
 import io.grpc.ConnectivityState;
 import java.io.Console;
 import java.io.IOException;
@@ -16,7 +19,7 @@ import java.util.Objects;
 
 /**
  * What the commands need from the outside world — output streams, environment, terminal,
- * and a connection to the daemon — behind one object, so tests run the real command tree with
+ * the contexts file, and a connection to the daemon — behind one object, so tests run the real command tree with
  * their own streams and an in-process daemon ({@link ChannelOpener}).
  *
  * <p>The connection is opened on the first call and kept until {@link #close}: a one-shot
@@ -25,10 +28,13 @@ import java.util.Objects;
  */
 public final class Session implements AutoCloseable {
 
-    /** Opens a connection to the daemon on a socket; tests return an in-process channel instead. */
+    /**
+     * Opens a connection to a daemon ({@link DaemonChannel#open(DaemonTarget)}); tests return an
+     * in-process channel instead.
+     */
     @FunctionalInterface
     public interface ChannelOpener {
-        DaemonChannel open(Path socket);
+        DaemonChannel open(DaemonTarget target);
     }
 
     /** Asks the user for a missing value, if there is a user at a terminal to ask. */
@@ -49,8 +55,19 @@ public final class Session implements AutoCloseable {
         org.jline.terminal.Terminal open() throws IOException;
     }
 
-    /** Where the daemon was looked for, kept for error messages. */
-    public record Endpoint(Path socket, String instance, boolean explicitSocket) {}
+    /**
+     * Where the daemon was looked for, kept for error messages.
+     *
+     * @param instance       the instance whose default socket this is, or null
+     * @param explicitSocket whether a socket path was given rather than derived from the instance
+     */
+    public record Endpoint(DaemonTarget target, String instance, boolean explicitSocket) {
+
+        /** The Unix socket, or null for a TCP target. */
+        public Path socket() {
+            return target.address() instanceof ServerAddress.Unix u ? u.socket() : null;
+        }
+    }
 
     private final InputStream in;
     private final PrintWriter out;
@@ -192,6 +209,11 @@ public final class Session implements AutoCloseable {
         return base.resolve("taskmaster").resolve("ctl_history");
     }
 
+    /** One variable of the session's environment, or null. */
+    public String environment(String name) {
+        return env.get(name);
+    }
+
     public ZoneId zone() {
         return zone;
     }
@@ -202,21 +224,36 @@ public final class Session implements AutoCloseable {
         return stdoutIsTerminal && (noColor == null || noColor.isEmpty());
     }
 
-    /** Resolves the daemon's socket as the daemon does ({@link SocketPaths}). */
-    public Endpoint endpoint(Path socket, String instance) {
-        return new Endpoint(SocketPaths.resolve(socket, instance, env, uid),
-                instance == null ? SocketPaths.DEFAULT_INSTANCE : instance, socket != null);
+    /**
+     * The daemon the options point at ({@link TargetResolver}: flags, contexts, the local socket).
+     * The contexts file is read afresh each time, so a shell sees {@code context use} at once.
+     *
+     * @throws dev.taskmaster.client.TargetException for a bad address, instance or context
+     */
+    public Endpoint endpoint(TargetResolver.Flags flags) {
+        TargetResolver.Resolved r = resolver().resolve(flags);
+        return new Endpoint(r.target(), r.instance(), r.explicitSocket());
     }
 
-    /** The connection to {@code where}, opened on first use; a different endpoint replaces the old connection. */
+    /** A local daemon's socket, as the daemon resolves it ({@link SocketPaths}), with no context consulted. */
+    public Endpoint endpoint(Path socket, String instance) {
+        return endpoint(TargetResolver.Flags.local(socket, instance));
+    }
+
+    /** Target resolution and the contexts file for this session's environment and user. */
+    public TargetResolver resolver() {
+        return new TargetResolver(env, uid);
+    }
+
+    /** The connection to {@code where}, opened on first use; a different target replaces the old connection. */
     public DaemonChannel connect(Endpoint where) {
-        if (channel != null && !where.socket().equals(endpoint.socket())) {
+        if (channel != null && !where.target().equals(endpoint.target())) {
             channel.close();
             channel = null;
         }
         endpoint = where;
         if (channel == null) {
-            channel = opener.open(where.socket());
+            channel = opener.open(where.target());
         }
         return channel;
     }

@@ -1,6 +1,10 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ClientSecurity;
+import dev.taskmaster.client.DaemonTarget;
+import dev.taskmaster.client.ServerAddress;
 import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetResolver;
 import dev.taskmaster.proto.v1.ListProcessesRequest;
 import dev.taskmaster.proto.v1.ProcessInfo;
 import java.io.IOException;
@@ -39,7 +43,8 @@ import picocli.CommandLine.ParseResult;
 final class Shell {
 
     /** The global options whose values, as typed when the shell started, apply to every line. */
-    private static final List<String> GLOBALS = List.of("--instance", "--socket", "--timeout");
+    private static final List<String> GLOBALS = List.of("--instance", "--socket", "--timeout", "--server", "--context", "--ca",
+            "--cert", "--key", "--token-file", "--plaintext");
 
     /** How long Tab may wait for the daemon's names. */
     static final Duration COMPLETION_DEADLINE = Duration.ofSeconds(2);
@@ -47,7 +52,6 @@ final class Shell {
     private final Session session;
     private final Map<String, String> globals;
     private final CommandLine commands;
-    private final String prompt;
     /** Told when the line reader exists and when a line has run; {@link Hooks#NONE} for taskmasterctl. */
     private Hooks hooks = Hooks.NONE;
 
@@ -94,9 +98,36 @@ final class Shell {
         this.commands = TaskmasterCtl.commandLine(session);
         commands.setDefaultValueProvider(arg -> arg instanceof OptionSpec o && GLOBALS.contains(o.longestName())
                 ? this.globals.get(o.longestName()) : null);
-        String instance = globals.get("--instance");
-        this.prompt = instance == null || instance.equals(SocketPaths.DEFAULT_INSTANCE) || globals.containsKey("--socket")
-                ? "taskmaster> " : "taskmaster(" + instance + ")> ";
+    }
+
+    /** The target options the shell was started with, as {@link TargetResolver} takes them. */
+    TargetResolver.Flags flags() {
+        return new TargetResolver.Flags(globals.get("--server"), path("--socket"), globals.get("--instance"), globals.get("--context"),
+                new ClientSecurity(path("--ca"), path("--cert"), path("--key"), path("--token-file"), "true".equals(globals.get("--plaintext"))));
+    }
+
+    private Path path(String option) {
+        String value = globals.get(option);
+        return value == null ? null : Path.of(value);
+    }
+
+    /**
+     * {@code taskmaster> } for the local default daemon (or a socket given by path);
+     * {@code taskmaster(NAME)> } for a context, an instance other than {@code default}, or a TCP
+     * server. Worked out before each line, so that {@code context use} shows at once.
+     */
+    String prompt() {
+        Session.Endpoint where;
+        try {
+            where = session.endpoint(flags());
+        } catch (RuntimeException unresolved) {
+            return "taskmaster> "; // the line will say what is wrong
+        }
+        DaemonTarget t = where.target();
+        String name = t.context() != null ? t.context()
+                : t.address() instanceof ServerAddress.Tcp tcp ? tcp.toString()
+                : where.explicitSocket() || SocketPaths.DEFAULT_INSTANCE.equals(where.instance()) ? null : where.instance();
+        return name == null ? "taskmaster> " : "taskmaster(" + name + ")> ";
     }
 
     /**
@@ -125,7 +156,9 @@ final class Shell {
         for (ParseResult level = parsed; level != null; level = level.subcommand()) {
             for (String name : GLOBALS) {
                 OptionSpec option = level.matchedOption(name);
-                if (option != null && !option.originalStringValues().isEmpty()) {
+                if (option != null && option.arity().max() == 0) {
+                    values.put(name, "true"); // a flag: present is true
+                } else if (option != null && !option.originalStringValues().isEmpty()) {
                     values.put(name, option.originalStringValues().getLast());
                 }
             }
@@ -186,7 +219,7 @@ final class Shell {
                 if (hooks.ended()) {
                     return;
                 }
-                line = reader.readLine(prompt);
+                line = reader.readLine(prompt());
             } catch (UserInterruptException ctrlC) {
                 continue; // the line typed so far is dropped (or the embedder ends the shell: see ended())
             } catch (EndOfFileException ctrlD) {
@@ -265,16 +298,14 @@ final class Shell {
     }
 
     ShellCompleter completer() {
-        return new ShellCompleter(commands, this::liveProcesses);
+        return new ShellCompleter(commands, this::liveProcesses, () -> ContextCommand.names(session));
     }
 
     /** The daemon's processes now, for completion; none if it cannot be asked. */
     List<ProcessInfo> liveProcesses() {
         try {
             session.dropFailedConnection();
-            String socket = globals.get("--socket");
-            Session.Endpoint where = session.endpoint(socket == null ? null : Path.of(socket), globals.get("--instance"));
-            return session.connect(where).blockingStub(COMPLETION_DEADLINE)
+            return session.connect(session.endpoint(flags())).blockingStub(COMPLETION_DEADLINE)
                     .listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList();
         } catch (RuntimeException unreachable) {
             return List.of();

@@ -49,6 +49,7 @@ final class ShellCompleter implements Completer {
 
     private final CommandLine commands;
     private final Supplier<List<ProcessInfo>> processes;
+    private final Supplier<List<String>> contexts;
     private final FileNameCompleter fileNames = new FileNameCompleter();
 
     /**
@@ -56,8 +57,14 @@ final class ShellCompleter implements Completer {
      * @param processes the daemon's processes now; empty if it cannot be asked
      */
     ShellCompleter(CommandLine commands, Supplier<List<ProcessInfo>> processes) {
+        this(commands, processes, List::of);
+    }
+
+    /** @param contexts the names of the contexts file, for {@code --context} and {@code context use|remove} */
+    ShellCompleter(CommandLine commands, Supplier<List<ProcessInfo>> processes, Supplier<List<String>> contexts) {
         this.commands = commands;
         this.processes = processes;
+        this.contexts = contexts;
     }
 
     @Override
@@ -85,6 +92,9 @@ final class ShellCompleter implements Completer {
         if (at.command() == commands) {
             return new Completion(verbs(true), false);
         }
+        if (!at.command().getSubcommands().isEmpty() && at.positionals() == 0) {
+            return new Completion(words(at.command().getSubcommands().keySet(), "verbs"), false);
+        }
         if (at.command().getCommandName().equals("help")) {
             return at.positionals() == 0 ? new Completion(verbs(false), false) : Completion.NONE;
         }
@@ -96,6 +106,7 @@ final class ShellCompleter implements Completer {
             case "TARGET" -> new Completion(targets(processes.get()), false);
             case "PROCESS" -> new Completion(words(processes.get().stream().map(ProcessInfo::getFullName).toList(), "processes"), false);
             case "NAME" -> at.command().getCommandName().equals("add") ? Completion.NONE : new Completion(programs(processes.get()), false);
+            case "CONTEXT" -> new Completion(words(contexts.get(), "contexts"), false);
             default -> values(param);
         };
     }
@@ -131,6 +142,10 @@ final class ShellCompleter implements Completer {
                 if (command == null) {
                     return null;
                 }
+                continue;
+            }
+            if (positionals == 0 && command.getSubcommands().containsKey(w)) {
+                command = command.getSubcommands().get(w); // context add, context use...
                 continue;
             }
             positionals++;
@@ -177,10 +192,13 @@ final class ShellCompleter implements Completer {
         return out;
     }
 
-    /** The values of an option or parameter: signal names, picocli's candidates (an enum's values), or file names. */
-    private static Completion values(ArgSpec arg) {
+    /** The values of an option or parameter: signal names, context names, picocli's candidates (an enum's values), or file names. */
+    private Completion values(ArgSpec arg) {
         if (arg.paramLabel().equals("SIGNAL")) {
             return new Completion(words(SIGNALS, "signals"), false);
+        }
+        if (arg.paramLabel().equals("CONTEXT")) {
+            return new Completion(words(contexts.get(), "contexts"), false);
         }
         Iterable<String> values = arg.completionCandidates();
         if (values != null) {

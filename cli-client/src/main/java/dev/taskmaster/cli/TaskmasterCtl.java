@@ -1,6 +1,8 @@
 package dev.taskmaster.cli;
 
+import dev.taskmaster.client.ClientSecurity;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.TargetResolver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "taskmasterctl", mixinStandardHelpOptions = true, versionProvider = TaskmasterCtl.VersionProvider.class,
         description = "Control a running taskmasterd.",
         synopsisSubcommandLabel = "VERB",
-        footer = {"", "Targets: NAME, GROUP:NAME, GROUP:*, all. Exit codes and examples: docs/cli.md."})
+        footer = {"", "Targets: NAME, GROUP:NAME, GROUP:*, all. Exit codes and examples: docs/cli.md; remote daemons: docs/remote.md."})
 public final class TaskmasterCtl implements Callable<Integer> {
 
     /**
@@ -33,8 +35,8 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * time a short command notices (see {@link #commandLine(Session, String...)}).
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "version",
-            "shell", "help", "generate-completion");
+            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context",
+            "version", "shell", "help", "generate-completion");
 
     /*
      * A switch, not a map of constructor references: with lambdas held in a static field, the
@@ -61,6 +63,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "pid" -> new PidCommand();
             case "info" -> new InfoCommand();
             case "shutdown" -> new ShutdownCommand();
+            case "context" -> new ContextCommand();
             case "version" -> new VersionCommand();
             case "shell" -> new ShellCommand();
             case "help" -> new CommandLine.HelpCommand();
@@ -70,7 +73,8 @@ public final class TaskmasterCtl implements Callable<Integer> {
     }
 
     /** Global options that take a value, so that the word after them is not the verb. */
-    private static final Set<String> GLOBAL_VALUED = Set.of("-i", "--instance", "--socket", "--timeout");
+    private static final Set<String> GLOBAL_VALUED = Set.of("-i", "--instance", "--socket", "--timeout", "--server", "--context",
+            "--ca", "--cert", "--key", "--token-file");
 
     // INHERIT: accepted before or after the verb ("taskmasterctl --instance x status" and
     // "taskmasterctl status --instance x"), and on every line of the shell.
@@ -81,6 +85,34 @@ public final class TaskmasterCtl implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
             description = "Unix socket of the daemon; overrides --instance.")
     Path socket;
+
+    @Option(names = "--server", paramLabel = "ADDRESS", scope = ScopeType.INHERIT,
+            description = "The daemon: HOST:PORT or [IPV6]:PORT (TLS), unix:///PATH or a socket path. Overrides contexts.")
+    String server;
+
+    @Option(names = "--context", paramLabel = "CONTEXT", scope = ScopeType.INHERIT,
+            description = "A context kept by 'taskmasterctl context add' (default: TASKMASTER_CONTEXT, else the current one).")
+    String context;
+
+    @Option(names = "--ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "TLS: trust only the CA certificates of this PEM file (default: the JDK's trust store).")
+    Path ca;
+
+    @Option(names = "--cert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "TLS: client certificate (PEM) for mutual TLS; needs --key.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "TLS: the client certificate's private key (PEM, PKCS#8), readable by you only.")
+    Path key;
+
+    @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Send the bearer token in FILE (readable by you only) with every call.")
+    Path tokenFile;
+
+    @Option(names = "--plaintext", scope = ScopeType.INHERIT,
+            description = "TCP without TLS, to a loopback address only.")
+    boolean plaintext;
 
     @Option(names = "--timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT, defaultValue = "30s",
             converter = DurationConverter.class,
@@ -171,13 +203,12 @@ public final class TaskmasterCtl implements Callable<Integer> {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new CtlException(ExitCodes.USAGE, "--timeout must be positive, got " + timeout);
         }
-        Session.Endpoint where;
-        try {
-            where = session.endpoint(socket, instance);
-        } catch (IllegalArgumentException badInstance) {
-            throw new CtlException(ExitCodes.USAGE, badInstance.getMessage());
-        }
-        return session.connect(where);
+        return session.connect(session.endpoint(targetFlags()));
+    }
+
+    /** The target options as typed (for {@link dev.taskmaster.client.TargetResolver}). */
+    TargetResolver.Flags targetFlags() {
+        return new TargetResolver.Flags(server, socket, instance, context, new ClientSecurity(ca, cert, key, tokenFile, plaintext));
     }
 
     Duration timeout() {

@@ -1,6 +1,8 @@
 package dev.taskmaster.cli;
 
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.DaemonTarget;
+import dev.taskmaster.client.ServerAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -18,10 +20,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the real command tree ({@link TaskmasterCtl#run}) against a {@link FakeDaemon} served
  * in-process: the session's {@link Session.ChannelOpener} is the seam, so no socket is needed.
+ * Contexts live in a directory of the test's own ({@code XDG_CONFIG_HOME}).
  */
 abstract class CtlTest {
 
@@ -34,7 +38,11 @@ abstract class CtlTest {
 
     final FakeDaemon daemon = new FakeDaemon();
     final Map<String, String> env = new HashMap<>(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"));
+    /** Where contexts are kept: the test's own, never the real user's. */
+    @TempDir
+    Path configHome;
     final List<Path> socketsOpened = new ArrayList<>();
+    final List<DaemonTarget> targetsOpened = new ArrayList<>();
     final List<ManagedChannel> channels = new ArrayList<>();
     boolean terminal;
     Session.Prompter prompter = notATerminal();
@@ -48,8 +56,12 @@ abstract class CtlTest {
     @BeforeEach
     void startFakeDaemon() throws Exception {
         server = InProcessServerBuilder.forName(name).directExecutor().addService(daemon).build().start();
-        opener = socket -> {
-            socketsOpened.add(socket);
+        env.put("XDG_CONFIG_HOME", configHome.toString());
+        opener = target -> {
+            targetsOpened.add(target);
+            if (target.address() instanceof ServerAddress.Unix unix) {
+                socketsOpened.add(unix.socket());
+            }
             ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
             channels.add(channel);
             return DaemonChannel.of(channel, "in-process:" + name);

@@ -1,14 +1,19 @@
 package dev.taskmaster.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.testing.TestUsers;
 import dev.taskmaster.proto.v1.ListProcessesResponse;
 import io.grpc.Status;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -183,5 +188,43 @@ class ExitCodesTest extends CtlTest {
         assertThat(r.err()).isEqualTo("taskmasterctl: cannot reach taskmasterd at " + socket
                 + " (connection refused: the daemon that made this socket is gone); start it with: taskmasterd -c FILE --socket "
                 + socket + "\n");
+    }
+
+    // ------------------------------------------------------------------ sockets that are not ours
+
+    @Test
+    void aSocketOwnedByAnotherUserIs7AndNamesTheOwner() throws Exception {
+        assumeTrue(TestUsers.root(), "needs root to create a second user and give it a socket");
+        int other = TestUsers.uid(TestUsers.OTHER);
+        opener = DaemonChannel::open;
+        Path socket = tmp.resolve("default.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(socket)); // someone listens: only the check stands in the way
+            Files.setAttribute(socket, "unix:uid", other);
+
+            Result r = run("status", "--socket", socket.toString());
+
+            assertThat(r.exit()).isEqualTo(ExitCodes.PERMISSION_DENIED);
+            assertThat(r.err()).isEqualTo("taskmasterctl: refusing " + socket + ": owned by uid " + other + ", not by you ("
+                    + SocketPaths.currentUid() + ") or root\n");
+        }
+    }
+
+    @Test
+    void aSocketInADirectoryAnyoneMayWriteIs7() throws Exception {
+        opener = DaemonChannel::open;
+        Path dir = Files.createDirectory(tmp.resolve("taskmaster"));
+        env.put("XDG_RUNTIME_DIR", tmp.toString());
+        Path socket = dir.resolve("default.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+            Result r = run("status");
+
+            assertThat(r.exit()).isEqualTo(ExitCodes.PERMISSION_DENIED);
+            assertThat(r.err()).isEqualTo("taskmasterctl: refusing " + socket + ": its directory " + dir
+                    + " is writable by others (mode 0777) without the sticky bit, so the socket could be replaced\n");
+        }
     }
 }

@@ -37,7 +37,7 @@ class ShellCompleterTest extends CtlTest {
             .build();
 
     private static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "version", "help", "exit", "quit");
+            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context", "version", "help", "exit", "quit");
 
     private Map<String, String> globals = Map.of();
     private final List<Session> sessions = new ArrayList<>();
@@ -92,6 +92,24 @@ class ShellCompleterTest extends CtlTest {
         Candidate instance = completion("status -").candidates().stream().filter(c -> c.value().equals("-i")).findFirst().orElseThrow();
         assertThat(instance.key()).isEqualTo("--instance"); // shown with --instance on one line
         assertThat(instance.descr()).isEqualTo("Daemon instance to talk to (default: default).");
+    }
+
+    @Test
+    void contextNamesAndSubVerbs() {
+        dev.taskmaster.client.ContextsFile.save(configHome.resolve("taskmaster/contexts.yaml"), dev.taskmaster.client.Contexts.EMPTY
+                .with(new dev.taskmaster.client.Context("prod", dev.taskmaster.client.ServerAddress.parse("web1:7443"),
+                        dev.taskmaster.client.ClientSecurity.NONE))
+                .with(new dev.taskmaster.client.Context("lab", dev.taskmaster.client.ServerAddress.parse("web2:7443"),
+                        dev.taskmaster.client.ClientSecurity.NONE)));
+
+        assertThat(offered("context ")).containsExactlyInAnyOrder("add", "use", "list", "remove");
+        assertThat(offered("context use ")).containsExactlyInAnyOrder("prod", "lab");
+        assertThat(offered("context remove p")).containsExactly("prod");
+        assertThat(offered("status --context ")).containsExactlyInAnyOrder("prod", "lab");
+        assertThat(offered("context add ")).isEmpty(); // a new name
+        assertThat(completion("status --ca ").files()).isTrue();
+        assertThat(completion("status --token-file ").files()).isTrue();
+        assertThat(offered("context add x --")).contains("--server", "--ca", "--cert", "--key", "--token-file", "--plaintext");
     }
 
     @Test

@@ -152,6 +152,33 @@ class ShellTest extends CtlTest {
     }
 
     @Test
+    void theContextIsInThePromptAndContextUseSwitchesAtOnce() {
+        Path file = configHome.resolve("taskmaster/contexts.yaml");
+        dev.taskmaster.client.ContextsFile.save(file, dev.taskmaster.client.Contexts.EMPTY
+                .with(new dev.taskmaster.client.Context("prod", dev.taskmaster.client.ServerAddress.parse("web1:7443"),
+                        dev.taskmaster.client.ClientSecurity.NONE))
+                .with(new dev.taskmaster.client.Context("lab", dev.taskmaster.client.ServerAddress.parse("unix:///run/lab.sock"),
+                        dev.taskmaster.client.ClientSecurity.NONE))
+                .using("prod"));
+        keys.type("status\ncontext use lab\nstatus\n");
+
+        run();
+
+        assertThat(screen()).contains("taskmaster(prod)> ").contains("taskmaster(lab)> ");
+        assertThat(targetsOpened).extracting(dev.taskmaster.client.DaemonTarget::label).containsExactly("prod", "lab");
+    }
+
+    @Test
+    void aServerGivenToTheShellIsInThePrompt() {
+        keys.type("status\n");
+
+        run("--server", "web1:7443");
+
+        assertThat(screen()).contains("taskmaster(web1:7443)> ");
+        assertThat(targetsOpened).extracting(t -> t.address().toString()).containsExactly("web1:7443");
+    }
+
+    @Test
     void oneConnectionServesTheWholeSession() {
         keys.type("status\npid web\nstatus\n");
 

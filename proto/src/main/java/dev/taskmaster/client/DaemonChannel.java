@@ -1,6 +1,7 @@
 package dev.taskmaster.client;
 
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
+import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -17,7 +18,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A connection to one taskmasterd, and stubs whose every call carries a deadline.
+ * A connection to one taskmasterd (over its Unix socket or TCP with TLS), and stubs whose every
+ * call carries a deadline.
  *
  * <p>{@link #open} owns its Netty event loop (one thread) instead of sharing gRPC's default
  * one: the default group is released lazily, which keeps a one-shot client alive for about
@@ -47,36 +49,65 @@ public final class DaemonChannel implements AutoCloseable {
     }
 
     /**
-     * Prepares a connection to the daemon listening on {@code socket}. Nothing is dialled until
-     * the first call, so a missing daemon shows up as UNAVAILABLE on that call.
+     * Prepares a connection to the daemon listening on {@code socket}, after {@link SocketCheck}
+     * found nothing wrong with it. Nothing is dialled until the first call, so a missing daemon
+     * shows up as UNAVAILABLE on that call.
+     *
+     * @throws TargetException (UNSAFE) if the socket or a directory above it is not the caller's or root's
      */
     public static DaemonChannel open(Path socket) {
+        return open(DaemonTarget.unix(socket));
+    }
+
+    /**
+     * Prepares a connection to {@code target}: its Unix socket (checked by {@link SocketCheck}),
+     * or its TCP listener with TLS and the target's client certificate, or in plaintext if the
+     * target asks for it and is loopback; with its bearer token on every call if it has one.
+     * Files named by the target are read now; nothing is dialled until the first call.
+     *
+     * @throws TargetException if the target's settings cannot or must not be used (see its kind)
+     */
+    public static DaemonChannel open(DaemonTarget target) {
+        ClientSecurity security = target.security();
+        security.checkFor(target.address());
         BOOTSTRAP_LOG.setLevel(Level.SEVERE);
-        Path absolute = socket.toAbsolutePath();
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
-            ManagedChannel channel = NettyChannelBuilder
-                    .forAddress(new DomainSocketAddress(absolute.toString()), InsecureChannelCredentials.create())
-                    // The default authority would be the socket path, which is not a valid :authority.
-                    .overrideAuthority("localhost")
-                    .eventLoopGroup(loop)
-                    .channelType(EpollDomainSocketChannel.class)
-                    .maxInboundMessageSize(MAX_INBOUND_BYTES)
-                    // Callbacks of async stubs run on the event loop itself: one thread hop less per
-                    // message (attach echo, interleaved runs: 4.5-6.8 ms median without, 4.5-5.4 with).
-                    // Every callback in the clients only queues work or writes to the terminal;
-                    // blocking stubs run theirs on the calling thread whatever this says.
-                    .directExecutor()
-                    .build();
-            return new DaemonChannel(channel, loop, "unix://" + absolute);
+            // instanceof, not a pattern switch: its bootstrap costs a one-shot client's start-up a few milliseconds.
+            ManagedChannel channel = target.address() instanceof ServerAddress.Unix unix
+                    ? unix(unix.socket(), security, loop)
+                    : TcpChannels.build((ServerAddress.Tcp) target.address(), security, loop, MAX_INBOUND_BYTES);
+            return new DaemonChannel(channel, loop, target.address().toString());
         } catch (RuntimeException | Error e) {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
     }
 
+    private static ManagedChannel unix(Path socket, ClientSecurity security, EventLoopGroup loop) {
+        SocketCheck.verify(socket, SocketPaths.currentUid());
+        ChannelCredentials credentials = InsecureChannelCredentials.create();
+        if (security.tokenFile() != null) {
+            // A Unix socket stays on this machine: the token may go without TLS.
+            credentials = BearerToken.with(credentials, security.tokenFile(), true);
+        }
+        return NettyChannelBuilder
+                .forAddress(new DomainSocketAddress(socket.toString()), credentials)
+                // The default authority would be the socket path, which is not a valid :authority.
+                .overrideAuthority("localhost")
+                .eventLoopGroup(loop)
+                .channelType(EpollDomainSocketChannel.class)
+                .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                // Callbacks of async stubs run on the event loop itself: one thread hop less per
+                // message (attach echo, interleaved runs: 4.5-6.8 ms median without, 4.5-5.4 with).
+                // Every callback in the clients only queues work or writes to the terminal;
+                // blocking stubs run theirs on the calling thread whatever this says.
+                .directExecutor()
+                .build();
+    }
+
     /**
-     * Wraps a channel built elsewhere (in-process in tests, TLS later). {@link #close} shuts it
+     * Wraps a channel built elsewhere (in-process in tests). {@link #close} shuts it
      * down; its threads, if any, remain the builder's business.
      *
      * @param target how to name the daemon in messages, e.g. {@code "in-process:test"}
@@ -90,7 +121,7 @@ public final class DaemonChannel implements AutoCloseable {
         return channel;
     }
 
-    /** What was dialled, e.g. {@code unix:///run/user/1000/taskmaster/default.sock}. */
+    /** What was dialled, e.g. {@code unix:///run/user/1000/taskmaster/default.sock}, {@code web1:7443}. */
     public String target() {
         return target;
     }

@@ -2,6 +2,10 @@ package dev.taskmaster.tui;
 
 import com.google.protobuf.Duration;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.ServerAddress;
+import dev.taskmaster.client.SocketCheck;
+import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetException;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
 import dev.taskmaster.proto.v1.GetServerInfoResponse;
 import dev.taskmaster.proto.v1.ListProcessesRequest;
@@ -18,7 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The connection to one daemon: GetServerInfo, then its WatchEvents stream (resumed from the last
+ * The connection to one daemon (a local socket, or a remote host over TLS): GetServerInfo, then its WatchEvents stream (resumed from the last
  * sequence seen after a reconnect, so the events missed in between are replayed or, if no longer
  * held, replaced by a fresh snapshot), a usage poll, and reconnection with capped exponential
  * backoff when the daemon goes away. Other daemons' links are independent of this one.
@@ -34,12 +38,24 @@ final class DaemonLink implements AutoCloseable {
     static final java.time.Duration HEARTBEAT = java.time.Duration.ofSeconds(2);
     static final java.time.Duration USAGE_EVERY = java.time.Duration.ofSeconds(2);
     static final java.time.Duration CALL_DEADLINE = java.time.Duration.ofSeconds(5);
+    /**
+     * A stream silent this long (five heartbeats missed) is given up and redialled: a remote host
+     * that vanished without closing its connection (power, network) would otherwise look live
+     * until TCP gives up, many minutes later.
+     */
+    static final java.time.Duration SILENCE = HEARTBEAT.multipliedBy(5);
 
     final Target target;
     private final DaemonChannel channel;
     private final Ui ui;
     private final ScheduledExecutorService timer;
+    private final java.time.Duration silence;
     private volatile boolean closed;
+    /** System.nanoTime() of the last message on the current stream (or of its start). */
+    private volatile long lastHeard;
+    /** Whether a WatchEvents stream is open (from its start until it ends). */
+    private volatile boolean watching;
+    private volatile ScheduledFuture<?> watchdog;
     private volatile boolean streaming;
     private volatile int failures;
     private volatile long sequence;
@@ -52,10 +68,16 @@ final class DaemonLink implements AutoCloseable {
     static final int USAGE_IDLE_EVERY = 5;
 
     DaemonLink(Target target, DaemonChannel channel, Ui ui, ScheduledExecutorService timer) {
+        this(target, channel, ui, timer, SILENCE);
+    }
+
+    /** @param silence how long the event stream may stay silent before it is given up (tests shorten it) */
+    DaemonLink(Target target, DaemonChannel channel, Ui ui, ScheduledExecutorService timer, java.time.Duration silence) {
         this.target = target;
         this.channel = channel;
         this.ui = ui;
         this.timer = timer;
+        this.silence = silence;
     }
 
     String label() {
@@ -66,6 +88,8 @@ final class DaemonLink implements AutoCloseable {
     void start() {
         connect();
         usagePoll = timer.scheduleWithFixedDelay(this::pollUsage, USAGE_EVERY.toMillis(), USAGE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        long check = Math.max(10, silence.toMillis() / 4);
+        watchdog = timer.scheduleWithFixedDelay(this::checkSilence, check, check, TimeUnit.MILLISECONDS);
     }
 
     /** A non-blocking stub for one call that must end within {@code deadline}. */
@@ -91,6 +115,15 @@ final class DaemonLink implements AutoCloseable {
             return;
         }
         String label = label();
+        // A socket is checked before every attempt: the one that comes back may not be the daemon's.
+        if (target.target().address() instanceof ServerAddress.Unix unix) {
+            try {
+                SocketCheck.verify(unix.socket(), SocketPaths.currentUid());
+            } catch (TargetException refused) {
+                lost(refused.getMessage());
+                return;
+            }
+        }
         ui.post(m -> m.connecting(label));
         async(CALL_DEADLINE).getServerInfo(GetServerInfoRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
@@ -101,7 +134,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                lost(Rpc.describe(t));
+                lost(Rpc.describe(t, target.target()));
             }
 
             @Override
@@ -121,6 +154,8 @@ final class DaemonLink implements AutoCloseable {
             req.setFromSequence(sequence + 1).setJournalId(journalId);
         }
         String label = label();
+        lastHeard = System.nanoTime();
+        watching = true;
         asyncUnbounded().watchEvents(req.build(), new ClientResponseObserver<WatchEventsRequest, WatchEventsResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchEventsRequest> call) {
@@ -129,6 +164,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onNext(WatchEventsResponse m) {
+                lastHeard = System.nanoTime();
                 if (!streaming) {
                     streaming = true;
                     failures = 0;
@@ -143,7 +179,7 @@ final class DaemonLink implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                lost(Rpc.describe(t));
+                lost(Rpc.describe(t, target.target()));
             }
 
             @Override
@@ -153,6 +189,19 @@ final class DaemonLink implements AutoCloseable {
         });
         if (closed) {
             watch.cancel("closed", null);
+        }
+    }
+
+    /** Gives up a stream that has been silent longer than heartbeats allow; its onError then reconnects. */
+    private void checkSilence() {
+        ClientCallStreamObserver<WatchEventsRequest> w = watch;
+        if (closed || !watching || w == null) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastHeard;
+        if (quiet > silence.toNanos()) {
+            w.cancel("no word from the daemon for " + Math.max(1, Math.round(quiet / 1e9))
+                    + " s (its heartbeats stopped): the host or the network may be down", null);
         }
     }
 
@@ -175,6 +224,7 @@ final class DaemonLink implements AutoCloseable {
 
     private void lost(String why) {
         streaming = false;
+        watching = false;
         if (closed) {
             return;
         }
@@ -241,6 +291,10 @@ final class DaemonLink implements AutoCloseable {
         ScheduledFuture<?> poll = usagePoll;
         if (poll != null) {
             poll.cancel(false);
+        }
+        ScheduledFuture<?> dog = watchdog;
+        if (dog != null) {
+            dog.cancel(false);
         }
         ClientCallStreamObserver<WatchEventsRequest> w = watch;
         if (w != null) {

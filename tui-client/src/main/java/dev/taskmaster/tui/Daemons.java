@@ -138,7 +138,7 @@ final class Daemons implements Actions {
                         .getProgram(GetProgramRequest.newBuilder().setName(program).build()).getProgram();
                 lines = SpecLines.of(spec);
             } catch (StatusRuntimeException e) {
-                lines = List.of("  (not available: " + Rpc.describe(e) + ")");
+                lines = List.of("  (not available: " + Rpc.describe(e, links.get(key.daemon()).target.target()) + ")");
             }
             List<String> spec = lines;
             ui.post(m -> {
@@ -169,7 +169,7 @@ final class Daemons implements Actions {
             try {
                 o = call.apply(link.blocking(DEADLINE));
             } catch (StatusRuntimeException e) {
-                o = new Outcome(doing + ": " + Rpc.describe(e), true);
+                o = new Outcome(doing + ": " + Rpc.describe(e, link.target.target()), true);
             } catch (RuntimeException e) {
                 o = new Outcome(doing + ": " + e, true);
             }

@@ -139,7 +139,7 @@ final class Renderer {
     /** A column of the table: title, width, right-aligned or not. */
     private record Col(String title, int width, boolean right) {}
 
-    private enum Key { DAEMON, NAME, GROUP, STATE, PID, UPTIME, RESTARTS, EXIT, CPU, RSS }
+    private enum Key { HOST, NAME, GROUP, STATE, PID, UPTIME, RESTARTS, EXIT, CPU, RSS }
 
     private record Layout(List<Key> keys, List<Col> cols) {}
 
@@ -147,10 +147,10 @@ final class Renderer {
         List<Key> keys = new ArrayList<>(List.of(Key.NAME, Key.GROUP, Key.STATE, Key.PID, Key.UPTIME, Key.RESTARTS, Key.EXIT,
                 Key.CPU, Key.RSS));
         if (several) {
-            keys.addFirst(Key.DAEMON);
+            keys.addFirst(Key.HOST);
         }
         // Narrow terminals lose the columns that matter least first.
-        List<Key> dropOrder = List.of(Key.RSS, Key.CPU, Key.GROUP, Key.PID, Key.DAEMON, Key.UPTIME);
+        List<Key> dropOrder = List.of(Key.RSS, Key.CPU, Key.GROUP, Key.PID, Key.HOST, Key.UPTIME);
         for (Key drop : dropOrder) {
             if (minWidth(keys) <= w) {
                 break;
@@ -158,9 +158,9 @@ final class Renderer {
             keys.remove(drop);
         }
         int spare = Math.max(0, w - minWidth(keys));
-        // Spare columns go to the text columns: name first, then last exit, group, daemon.
+        // Spare columns go to the text columns: name first, then last exit, group, host.
         int[] extra = new int[Key.values().length];
-        int[][] weights = {{Key.NAME.ordinal(), 4}, {Key.EXIT.ordinal(), 3}, {Key.GROUP.ordinal(), 2}, {Key.DAEMON.ordinal(), 1}};
+        int[][] weights = {{Key.NAME.ordinal(), 4}, {Key.EXIT.ordinal(), 3}, {Key.GROUP.ordinal(), 2}, {Key.HOST.ordinal(), 1}};
         int weightSum = 0;
         for (int[] kw : weights) {
             if (keys.contains(Key.values()[kw[0]])) {
@@ -189,7 +189,7 @@ final class Renderer {
 
     private static int min(Key k) {
         return switch (k) {
-            case DAEMON -> 7;
+            case HOST -> 7;
             case NAME -> 10;
             case GROUP -> 6;
             case STATE -> 9;
@@ -204,7 +204,7 @@ final class Renderer {
 
     private static String title(Key k) {
         return switch (k) {
-            case DAEMON -> "DAEMON";
+            case HOST -> "HOST";
             case NAME -> "NAME";
             case GROUP -> "GROUP";
             case STATE -> "STATE";
@@ -253,7 +253,7 @@ final class Renderer {
         long failing = grp.members().stream().filter(Row::failing).count();
         boolean stale = grp.members().stream().anyMatch(Row::stale);
         String text = (grp.collapsed() ? "+ " : "- ") + grp.group() + " (" + grp.members().size() + "): " + running + " running"
-                + (failing > 0 ? ", " + failing + " failing" : "") + (layout.keys.contains(Key.DAEMON) ? "  [" + grp.daemon() + "]" : "");
+                + (failing > 0 ? ", " + failing + " failing" : "") + (layout.keys.contains(Key.HOST) ? "  [" + grp.daemon() + "]" : "");
         TextColor fg = stale ? GREY : failing > 0 ? TextColor.ANSI.RED : DEFAULT;
         SGR[] sgr = sel ? new SGR[] {SGR.BOLD, SGR.REVERSE} : new SGR[] {SGR.BOLD};
         put(g, 0, y, Fmt.fit(text, w), fg, DEFAULT, sgr);
@@ -267,7 +267,7 @@ final class Renderer {
             Key k = layout.keys.get(i);
             Col c = layout.cols.get(i);
             String text = switch (k) {
-                case DAEMON -> r.key.daemon();
+                case HOST -> r.key.daemon();
                 case NAME -> (p.grouped() ? "  " : "") + r.key.fullName();
                 case GROUP -> r.group();
                 case STATE -> ProcessText.state(r.state()) + (r.stale() ? "?" : "");

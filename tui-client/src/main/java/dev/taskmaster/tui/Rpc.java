@@ -1,11 +1,18 @@
 package dev.taskmaster.tui;
 
+import dev.taskmaster.client.ConnectFailure;
+import dev.taskmaster.client.DaemonTarget;
 import io.grpc.Status;
 
 /** gRPC failures as one human line. */
 final class Rpc {
 
     private Rpc() {}
+
+    /** As {@link #describe(Throwable)}, with a remote daemon's connection failures told precisely (TLS, refused, timed out). */
+    static String describe(Throwable t, DaemonTarget target) {
+        return ConnectFailure.of(Status.fromThrowable(t), target).map(ConnectFailure.Diagnosis::line).orElseGet(() -> describe(t));
+    }
 
     static String describe(Throwable t) {
         Status s = Status.fromThrowable(t);

@@ -103,6 +103,9 @@ final class ScreenModel {
     void disconnected(String label, String why, Instant retryAt) {
         DaemonView d = daemon(label);
         boolean was = d.link == DaemonView.Link.CONNECTED;
+        // A new reason is worth a line even for a daemon never reached (an untrusted certificate);
+        // the same reason again at each retry is not.
+        boolean news = was || !why.equals(d.error);
         d.link = DaemonView.Link.DISCONNECTED;
         d.error = why;
         d.retryAt = retryAt;
@@ -111,8 +114,8 @@ final class ScreenModel {
                 r.markStale();
             }
         }
-        if (was) {
-            ticker.add(new Ticker.Entry(now(), tag(label), "disconnected: " + why, Ticker.Severity.ERROR));
+        if (news) {
+            ticker.add(new Ticker.Entry(now(), tag(label), (was ? "disconnected: " : "cannot connect: ") + why, Ticker.Severity.ERROR));
         }
     }
 

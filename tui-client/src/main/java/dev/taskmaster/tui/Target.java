@@ -1,6 +1,6 @@
 package dev.taskmaster.tui;
 
-import java.nio.file.Path;
+import dev.taskmaster.client.DaemonTarget;
 
-/** A daemon to monitor: how the screen names it, and the socket it listens on. */
-record Target(String label, Path socket) {}
+/** A daemon to monitor: how the screen names it (its HOST column and header), and how to reach it. */
+record Target(String label, DaemonTarget target) {}

@@ -1,8 +1,14 @@
 package dev.taskmaster.tui;
 
 import com.googlecode.lanterna.screen.TerminalScreen;
+import dev.taskmaster.client.ClientSecurity;
+import dev.taskmaster.client.Context;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.DaemonTarget;
+import dev.taskmaster.client.ServerAddress;
 import dev.taskmaster.client.SocketPaths;
+import dev.taskmaster.client.TargetException;
+import dev.taskmaster.client.TargetResolver;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -31,15 +37,20 @@ import picocli.CommandLine.Option;
 /**
  * {@code taskmaster-tui}: the full-screen live monitor of one or more taskmasterd instances.
  *
- * <p>Several daemons share one table with a DAEMON column rather than one tab each: a FATAL
- * process on any of them is visible at a glance, and sort and filter work across all of them.
+ * <p>Several daemons (local instances, remote hosts over TLS) share one table with a HOST column
+ * rather than one tab each: a FATAL process on any of them is visible at a glance, and sort and
+ * filter work across all of them.
  */
 @Command(name = "taskmaster-tui", mixinStandardHelpOptions = true, versionProvider = TaskmasterTui.VersionProvider.class,
         description = {"Full-screen live monitor for taskmasterd: what runs, what died and why, what it printed,",
-                "and every action one key away (press ? for the keys). Several --instance / --socket options",
-                "monitor several daemons in one table."},
+                "and every action one key away (press ? for the keys). Several daemons (--context, --server,",
+                "--instance, --socket, all repeatable, or --all-contexts) share one table with a HOST column."},
+        footer = {"", "With no daemon named: TASKMASTER_CONTEXT, else the current context, else the local default instance.",
+                "Contexts and TLS: docs/remote.md."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:quit", "1:no terminal, or an internal error (the terminal is restored)", "2:bad usage"})
+        exitCodeList = {"0:quit", "1:no terminal, or an internal error (the terminal is restored)",
+                "2:bad usage: an unknown option, context or address, a credential file that cannot be used",
+                "7:refused: a socket not yours or root's, a key, token or contexts file others may read or write"})
 public final class TaskmasterTui implements Callable<Integer> {
 
     @Option(names = {"-i", "--instance"}, paramLabel = "NAME",
@@ -49,6 +60,31 @@ public final class TaskmasterTui implements Callable<Integer> {
     @Option(names = {"-s", "--socket"}, paramLabel = "PATH", description = "A daemon socket to monitor. Repeatable.")
     List<Path> sockets = new ArrayList<>();
 
+    @Option(names = "--server", paramLabel = "ADDRESS",
+            description = "A daemon to monitor: HOST:PORT or [IPV6]:PORT (TLS), unix:///PATH. Repeatable.")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--context", paramLabel = "NAME", description = "A context (taskmasterctl context add) to monitor. Repeatable.")
+    List<String> contexts = new ArrayList<>();
+
+    @Option(names = "--all-contexts", description = "Monitor every context of the contexts file.")
+    boolean allContexts;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "TLS: trust only the CAs of this PEM file (for TCP daemons).")
+    Path ca;
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "TLS: client certificate (PEM) for mutual TLS; needs --key.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "TLS: the client certificate's private key (PEM, PKCS#8), yours only.")
+    Path key;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Send the bearer token in FILE (yours only) with every call.")
+    Path tokenFile;
+
+    @Option(names = "--plaintext", description = "TCP without TLS, to loopback addresses only.")
+    boolean plaintext;
+
     /** JUL loggers are held weakly; a collected one forgets its level. */
     private static final Logger ROOT_LOG = Logger.getLogger("");
 
@@ -56,19 +92,71 @@ public final class TaskmasterTui implements Callable<Integer> {
         System.exit(new CommandLine(new TaskmasterTui()).execute(args));
     }
 
-    /** The daemons to monitor, in the order given; the default instance when none is. */
+    /**
+     * The daemons to monitor, in this order: contexts (all, then those named), servers,
+     * instances, sockets; when none is named, the one taskmasterctl would talk to
+     * (TASKMASTER_CONTEXT, the current context, the local default instance). The TLS and token
+     * options apply to every TCP daemon, overriding its context's settings; a token also to sockets.
+     *
+     * @throws TargetException for an unknown context, a bad address, an unreadable or unsafe contexts file
+     */
     List<Target> targets(Map<String, String> env, int uid) {
-        List<Target> out = new ArrayList<>();
+        TargetResolver resolver = new TargetResolver(env, uid);
+        ClientSecurity flags = new ClientSecurity(ca, cert, key, tokenFile, plaintext);
+        Map<String, Target> out = new LinkedHashMap<>();
         Set<String> labels = new HashSet<>();
-        List<String> names = instances.isEmpty() && sockets.isEmpty() ? List.of(SocketPaths.DEFAULT_INSTANCE) : instances;
-        for (String name : names) {
-            out.add(new Target(unique(name, labels), SocketPaths.resolve(null, name, env, uid)));
+        List<String> named = new ArrayList<>();
+        if (allContexts) {
+            named.addAll(resolver.contexts().names());
+        }
+        named.addAll(contexts);
+        for (String name : named) {
+            Context c = resolver.context(name, "--context");
+            out.putIfAbsent("context " + name, new Target(unique(name, labels), withFlags(c.target(ClientSecurity.NONE), flags)));
+        }
+        for (String server : servers) {
+            ServerAddress a = ServerAddress.parse(server);
+            out.putIfAbsent(a.toString(), new Target(unique(label(a), labels), withFlags(new DaemonTarget(a, ClientSecurity.NONE, null), flags)));
+        }
+        for (String name : instances) {
+            Path socket = socketOf(null, name, env, uid);
+            out.putIfAbsent(socket.toString(), new Target(unique(name, labels), withFlags(DaemonTarget.unix(socket), flags)));
         }
         for (Path socket : sockets) {
-            String file = socket.getFileName() == null ? socket.toString() : socket.getFileName().toString();
-            out.add(new Target(unique(file.endsWith(".sock") ? file.substring(0, file.length() - 5) : file, labels), socket));
+            DaemonTarget t = DaemonTarget.unix(socket);
+            out.putIfAbsent(t.address().toString(), new Target(unique(label(t.address()), labels), withFlags(t, flags)));
         }
-        return out;
+        if (out.isEmpty()) {
+            DaemonTarget only = resolver.resolve(new TargetResolver.Flags(null, null, null, null, ClientSecurity.NONE)).target();
+            DaemonTarget t = withFlags(only, flags);
+            out.put("default", new Target(only.context() != null ? only.context() : SocketPaths.DEFAULT_INSTANCE, t));
+        }
+        return List.copyOf(out.values());
+    }
+
+    private static Path socketOf(Path socket, String instance, Map<String, String> env, int uid) {
+        try {
+            return SocketPaths.resolve(socket, instance, env, uid);
+        } catch (IllegalArgumentException badInstance) {
+            throw new TargetException(TargetException.Kind.INVALID, badInstance.getMessage());
+        }
+    }
+
+    /** A TCP daemon's name, {@code web1:7443}; a socket's file name without {@code .sock}. */
+    private static String label(ServerAddress a) {
+        if (a instanceof ServerAddress.Unix u) {
+            Path f = u.socket().getFileName();
+            String file = f == null ? u.socket().toString() : f.toString();
+            return file.endsWith(".sock") ? file.substring(0, file.length() - 5) : file;
+        }
+        return a.toString();
+    }
+
+    /** The flags over {@code t}'s own settings: all of them for TCP, only the token for a socket (TLS options do not apply). */
+    private static DaemonTarget withFlags(DaemonTarget t, ClientSecurity flags) {
+        ClientSecurity applicable = t.address() instanceof ServerAddress.Unix
+                ? new ClientSecurity(null, null, null, flags.tokenFile(), false) : flags;
+        return new DaemonTarget(t.address(), t.security().overriddenBy(applicable), t.context());
     }
 
     private static String unique(String label, Set<String> taken) {
@@ -79,18 +167,34 @@ public final class TaskmasterTui implements Callable<Integer> {
         return l;
     }
 
+    /** Opens a channel per target, before the screen starts, so a refused one is one line on a normal terminal. */
+    private static Map<String, DaemonChannel> open(List<Target> targets) {
+        Map<String, DaemonChannel> channels = new LinkedHashMap<>();
+        try {
+            for (Target t : targets) {
+                channels.put(t.label(), DaemonChannel.open(t.target()));
+            }
+            return channels;
+        } catch (RuntimeException e) {
+            channels.values().forEach(DaemonChannel::close);
+            throw e;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         List<Target> targets;
+        Map<String, DaemonChannel> channels;
         try {
             targets = targets(System.getenv(), SocketPaths.currentUid());
-        } catch (IllegalArgumentException e) {
+            if (WinSize.query().isEmpty()) {
+                System.err.println("taskmaster-tui: needs a terminal (stdin and stdout are not one); use taskmasterctl status in scripts");
+                return 1;
+            }
+            channels = open(targets);
+        } catch (TargetException e) {
             System.err.println("taskmaster-tui: " + e.getMessage());
-            return 2;
-        }
-        if (WinSize.query().isEmpty()) {
-            System.err.println("taskmaster-tui: needs a terminal (stdin and stdout are not one); use taskmasterctl status in scripts");
-            return 1;
+            return e.kind() == TargetException.Kind.UNSAFE ? 7 : 2;
         }
         // Anything written to stderr while the screen is up would tear it: keep it, print it after.
         LogManager.getLogManager().reset();
@@ -99,7 +203,7 @@ public final class TaskmasterTui implements Callable<Integer> {
         ByteArrayOutputStream held = new ByteArrayOutputStream();
         System.setErr(new PrintStream(held, true));
         try {
-            return run(targets);
+            return run(targets, channels);
         } catch (Exception | Error e) {
             System.setErr(realErr);
             realErr.println("taskmaster-tui: internal error (the terminal was restored): " + e);
@@ -113,7 +217,7 @@ public final class TaskmasterTui implements Callable<Integer> {
         }
     }
 
-    private int run(List<Target> targets) throws IOException {
+    private int run(List<Target> targets, Map<String, DaemonChannel> channels) throws IOException {
         KeyPipe keys = new KeyPipe();
         PrintStream out = System.out;
         TtyTerminal terminal = new TtyTerminal(keys, out);
@@ -130,7 +234,6 @@ public final class TaskmasterTui implements Callable<Integer> {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("tui-timer").unstarted(r));
         ExecutorService worker = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tui-rpc-", 0).factory());
-        Map<String, DaemonChannel> channels = new LinkedHashMap<>();
         Map<String, DaemonLink> links = new LinkedHashMap<>();
         Object terminalLock = new Object();
         boolean[] restored = {false};
@@ -153,9 +256,7 @@ public final class TaskmasterTui implements Callable<Integer> {
         OutputFollower follower = new OutputFollower(app);
         try {
             for (Target t : targets) {
-                DaemonChannel c = DaemonChannel.open(t.socket());
-                channels.put(t.label(), c);
-                links.put(t.label(), new DaemonLink(t, c, app, timer));
+                links.put(t.label(), new DaemonLink(t, channels.get(t.label()), app, timer));
             }
             Console console = new Console(pump, out, new Console.Handover() {
                 private RawMode raw;

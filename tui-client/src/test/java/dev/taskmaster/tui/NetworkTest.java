@@ -43,8 +43,16 @@ class NetworkTest {
 
     /** The UI thread of the tests: one thread applying posted tasks to the model, in order. */
     static final class TestUi implements Ui {
-        final ScreenModel model = new ScreenModel(Clock.systemUTC(), List.of("default"));
+        final ScreenModel model;
         final ExecutorService thread = Executors.newSingleThreadExecutor();
+
+        TestUi() {
+            this(List.of("default"));
+        }
+
+        TestUi(List<String> daemons) {
+            model = new ScreenModel(Clock.systemUTC(), daemons);
+        }
 
         @Override
         public void post(java.util.function.Consumer<ScreenModel> task) {
@@ -78,7 +86,7 @@ class NetworkTest {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).addService(daemon).build().start();
         channel = DaemonChannel.of(InProcessChannelBuilder.forName(name).build(), "in-process:" + name);
-        link = new DaemonLink(new Target("default", Path.of("/unused")), channel, ui, timer);
+        link = new DaemonLink(new Target("default", dev.taskmaster.client.DaemonTarget.unix(Path.of("/unused"))), channel, ui, timer);
     }
 
     @AfterEach
@@ -175,13 +183,13 @@ class NetworkTest {
                 new OutputPane.Line(OutputStream.OUTPUT_STREAM_STDOUT, "web line"))));
     }
 
-    private static AttachOutputResponse chunk(OutputStream s, String text) {
+    static AttachOutputResponse chunk(OutputStream s, String text) {
         return AttachOutputResponse.newBuilder().setChunk(OutputChunk.newBuilder().setStream(s)
                 .setData(ByteString.copyFrom(text, StandardCharsets.UTF_8))).build();
     }
 
     /** A console on pipes: what the user types, what the terminal shows, and whether the screen was handed over. */
-    private final class ConsoleRig implements Console.Handover {
+    static final class ConsoleRig implements Console.Handover {
         final PipedOutputStream keyboard = new PipedOutputStream();
         final ByteArrayOutputStream terminal = new ByteArrayOutputStream();
         final StdinPump pump;
@@ -272,7 +280,7 @@ class NetworkTest {
         assertThat(rig.resumed).isEqualTo(1);
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
+    static void await(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!ok.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

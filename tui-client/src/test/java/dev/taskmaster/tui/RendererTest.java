@@ -152,7 +152,7 @@ class RendererTest {
     }
 
     @Test
-    void severalDaemonsShareTheTableWithADaemonColumn() throws Exception {
+    void severalDaemonsShareTheTableWithAHostColumn() throws Exception {
         ScreenModel m = new ScreenModel(P.CLOCK, List.of("alpha", "beta"));
         m.apply("alpha", snapshot("a", 1, running("web", 10)));
         m.apply("beta", snapshot("b", 1, running("web", 20)));
@@ -160,7 +160,7 @@ class RendererTest {
         start(m);
         List<String> g = grid();
         assertThat(g.get(0)).contains(" alpha: ").contains(" beta: ").contains("DISCONNECTED");
-        assertThat(g.get(2)).startsWith("DAEMON  NAME");
+        assertThat(g.get(2)).startsWith("HOST    NAME");
         assertThat(g.get(3)).matches("alpha +web +web +RUNNING +10 .*");
         assertThat(g.get(4)).matches("beta +web +web +RUNNING\\? +- .*");
     }

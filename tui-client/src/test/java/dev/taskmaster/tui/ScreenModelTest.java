@@ -87,6 +87,18 @@ class ScreenModelTest {
     }
 
     @Test
+    void aDaemonNeverReachedTellsEachNewReasonOnce() {
+        ScreenModel m = new ScreenModel(P.CLOCK, List.of("web1"));
+        m.disconnected("web1", "cannot trust taskmasterd at web1:7443: its certificate (CN=web1) expired on 2026-11-30 12:00:00 UTC", null);
+        m.connecting("web1");
+        m.disconnected("web1", "cannot trust taskmasterd at web1:7443: its certificate (CN=web1) expired on 2026-11-30 12:00:00 UTC", null);
+        m.disconnected("web1", "cannot reach taskmasterd at web1:7443 (connection refused: nothing listens on that port)", null);
+        assertThat(m.ticker.entries()).extracting(Ticker.Entry::text).containsExactly(
+                "cannot connect: cannot reach taskmasterd at web1:7443 (connection refused: nothing listens on that port)",
+                "cannot connect: cannot trust taskmasterd at web1:7443: its certificate (CN=web1) expired on 2026-11-30 12:00:00 UTC");
+    }
+
+    @Test
     void onlyTheDisconnectedDaemonGoesStale() {
         ScreenModel m = new ScreenModel(P.CLOCK, List.of("a", "b"));
         m.apply("a", snapshot("ja", 1, WEB));
