@@ -1,5 +1,6 @@
 package dev.taskmaster.config;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -9,7 +10,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ServerParser {
 
     static final Set<String> KEYS = Set.of("instance", "socket", "logfile", "loglevel", "logfile_maxbytes",
-            "logfile_backups", "pidfile", "logdir", "user");
+            "logfile_backups", "pidfile", "logdir", "user", "listen");
 
     private ServerParser() {
     }
@@ -34,9 +35,10 @@ final class ServerParser {
         var pidfile = r.optional("pidfile", path);
         var logdir = r.optional("logdir", path);
         Optional<String> user = r.optional("user", ProgramParser::userName);
+        var listen = r.take("listen").map(n -> ListenerParser.parse(src, n, r.pathOf("listen"))).orElse(List.of());
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
-                user);
+                user, listen);
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -1,6 +1,7 @@
 package dev.taskmaster.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param pidfile     file the daemon writes its pid to
  * @param logdir      directory for captured program output without an explicit file
  * @param user        user to drop to when started as root
+ * @param listen      TCP listeners serving the API beside the Unix socket; none by default
  */
 public record ServerSpec(
         String instance,
@@ -24,10 +26,15 @@ public record ServerSpec(
         LogRotation logRotation,
         Optional<Path> pidfile,
         Optional<Path> logdir,
-        Optional<String> user) {
+        Optional<String> user,
+        List<ListenerSpec> listen) {
+
+    public ServerSpec {
+        listen = List.copyOf(listen);
+    }
 
     public static final String DEFAULT_INSTANCE = "default";
 
     public static final ServerSpec DEFAULT = new ServerSpec(DEFAULT_INSTANCE, Optional.empty(), Optional.empty(),
-            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty());
+            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
 }

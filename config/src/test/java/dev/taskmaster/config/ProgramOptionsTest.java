@@ -316,7 +316,7 @@ class ProgramOptionsTest {
         assertThat(c.server()).isEqualTo(new ServerSpec("prod", Optional.of(Path.of("/run/tm/prod.sock")),
                 Optional.of(tmp.resolve("logs/daemon.log")), LogLevel.DEBUG, new LogRotation(10L << 20, 2),
                 Optional.of(Path.of("/run/tm/prod.pid")), Optional.of(Path.of("/var/log/tm")),
-                Optional.of("taskmaster")));
+                Optional.of("taskmaster"), List.of()));
     }
 
     /**
@@ -337,6 +337,7 @@ class ProgramOptionsTest {
         assertThat(s.pidfile()).isEmpty();
         assertThat(s.logdir()).isEmpty();
         assertThat(s.user()).isEmpty();
+        assertThat(s.listen()).isEmpty();
     }
 
     @Test
