@@ -130,7 +130,12 @@ public final class ApiServer implements AutoCloseable {
                 continue;
             }
             String address = i < tcpAddresses.size() ? tcpAddresses.get(i) : endpoint.spec().address();
-            for (ServerTls.Outcome outcome : endpoint.tls().get().reload()) {
+            List<ServerTls.Outcome> outcomes = endpoint.tls().get().reload();
+            if (outcomes.stream().allMatch(ServerTls.Outcome.Unchanged.class::isInstance)) {
+                log.info("TLS files of {} reloaded: unchanged", address);
+                continue;
+            }
+            for (ServerTls.Outcome outcome : outcomes) {
                 switch (outcome) {
                     case ServerTls.Outcome.Unchanged u -> log.info("TLS {} of {}: unchanged", u.part(), address);
                     case ServerTls.Outcome.Replaced r -> log.info("TLS {} of {} reloaded: {}", r.part(), address, r.what());

@@ -21,11 +21,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code taskmasterd tls client NAME --role ROLE}: a client certificate signed by the CA of {@code tls init}. */
-@Command(name = "client", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Issue a client certificate (NAME.crt, NAME.key) signed by the CA in DIR, with subject",
-            "CN=NAME, OU=ROLE: the daemon knows the client by NAME and gives it ROLE.",
-            "Existing files are never overwritten."})
+@Command(name = "client", sortOptions = false,
+        description = {"Issue a client certificate signed by the CA of tls init, for NAME with ROLE.",
+            "Writes NAME.crt (subject CN=NAME, OU=ROLE: the daemon knows the client by NAME and gives it",
+            "ROLE) and NAME.key (0600) in DIR; never overwrites a file."})
 public final class TlsClientCommand implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     static final List<String> ROLES = List.of("viewer", "operator", "admin");
 

@@ -3,6 +3,7 @@ package dev.taskmaster.server.transport.tls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -10,10 +11,13 @@ import picocli.CommandLine.Spec;
  * its subcommands: 0 done, 1 nothing was written (a file exists, the CA cannot be read, a write
  * failed), 2 bad usage.
  */
-@Command(name = "tls", mixinStandardHelpOptions = true,
+@Command(name = "tls",
         description = "Make a private CA and the certificates for mutual TLS (see docs/remote.md).",
         subcommands = {TlsInitCommand.class, TlsClientCommand.class})
 public final class TlsCommand implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     static final int EXIT_FAILED = 1;
 

@@ -20,11 +20,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code taskmasterd tls init DIR --host NAME…}: a new CA and a server certificate, and the config to use them. */
-@Command(name = "init", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Create a CA (ca.crt, ca.key) and a server certificate (server.crt, server.key) in DIR,",
-            "then print the server.listen configuration that serves mutual TLS with them.",
-            "Existing files are never overwritten."})
+@Command(name = "init", sortOptions = false,
+        description = {"Create a CA and a server certificate in DIR, and print the configuration to use them.",
+            "Writes ca.crt, ca.key, server.crt and server.key (keys 0600); never overwrites a file."})
 public final class TlsInitCommand implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Directory for the files; created (0700) if absent.")
     Path dir;
