@@ -18,6 +18,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class ReloadableTrustManager extends X509ExtendedTrustManager {
 
+    private final RefusalLog refusals = new RefusalLog();
     private volatile X509ExtendedTrustManager delegate;
     private volatile List<X509Certificate> authorities;
 
@@ -54,7 +55,12 @@ public final class ReloadableTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        delegate.checkClientTrusted(chain, authType, engine);
+        try {
+            delegate.checkClientTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            refusals.refused(chain, authorities, e);
+            throw e;
+        }
     }
 
     @Override
