@@ -218,6 +218,61 @@ class ApiServerTest {
         assertThat(info(open)).as("alice's connection from before").isEqualTo("test");
     }
 
+    /**
+     * Handshakes never pair one identity's certificate with another's key, however reloads and
+     * handshakes interleave: each of many handshakes during many reloads succeeds and shows one
+     * of the two certificates.
+     */
+    @Test
+    void handshakesDuringReloadsAlwaysGetAMatchingCertificateAndKey() throws Exception {
+        TestPki pki = new TestPki(tmp, "main");
+        Path[] server = pki.server("server", Duration.ZERO, Duration.ofDays(1));
+        Path[] alice = pki.client("alice", "operator");
+        Path[] a = {Files.copy(server[0], tmp.resolve("a.crt")), Files.copy(server[1], tmp.resolve("a.key"))};
+        Path[] b = pki.server("b", Duration.ZERO, Duration.ofDays(1));
+        start(List.of(new ListenerSpec("127.0.0.1", 0, Optional.of(new TlsSpec(server[0], server[1], Optional.empty())))),
+                List.of());
+        int port = port(api.tcpAddresses().getFirst());
+        java.util.Set<String> shown = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean reloading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+        Thread client = Thread.ofPlatform().start(() -> {
+            while (reloading.get()) {
+                try {
+                    shown.add(TestPki.serverCertificate(port, pki.caFile(), alice[0], alice[1])
+                            .getSubjectX500Principal().getName());
+                    handshakes.incrementAndGet();
+                } catch (Exception e) {
+                    failures.add(e);
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 200; i++) {
+                Path[] next = i % 2 == 0 ? b : a;
+                Files.copy(next[0], server[0], java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(next[1], server[1], java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                api.reloadCertificates();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (handshakes.get() < 50 && System.nanoTime() < deadline) {
+                for (int i = 0; i < 10; i++) {
+                    Path[] next = i % 2 == 0 ? b : a;
+                    Files.copy(next[0], server[0], java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(next[1], server[1], java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    api.reloadCertificates();
+                }
+            }
+        } finally {
+            reloading.set(false);
+            client.join();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(handshakes.get()).isGreaterThanOrEqualTo(50);
+        assertThat(shown).as("both identities were served").containsExactlyInAnyOrder("CN=server.test", "CN=b.test");
+    }
+
     @Test
     void aPortInUseIsOneLineBeforeAnythingStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
