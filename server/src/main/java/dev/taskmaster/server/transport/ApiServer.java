@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    static final long KEEPALIVE_SECONDS = 60;
+    static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
+    /** The shortest interval at which a client's keep-alive pings are welcome on a TCP listener. */
+    public static final long CLIENT_PING_SECONDS = 20;
 
     private final Path socket;
     private final List<TcpEndpoint> endpoints;
@@ -83,7 +87,16 @@ public final class ApiServer implements AutoCloseable {
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         for (TcpEndpoint endpoint : endpoints) {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(endpoint.bindTo())
-                    .channelType(EpollServerSocketChannel.class);
+                    .channelType(EpollServerSocketChannel.class)
+                    // Over a network a peer can vanish without a FIN (a laptop closed, a NAT
+                    // forgetting the flow): pings find out, so its streams and watchers end.
+                    .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+                    .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    // Clients may ping as often as every CLIENT_PING_SECONDS, even while idle, to
+                    // keep a long stream (events, attach) through a NAT; gRPC's default would
+                    // answer such pings with GOAWAY after a few.
+                    .permitKeepAliveTime(CLIENT_PING_SECONDS, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true);
             endpoint.tls().map(ServerTls::context).ifPresent(builder::sslContext);
             Server server = serve(builder, api).build();
             try {

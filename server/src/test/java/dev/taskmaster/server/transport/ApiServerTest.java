@@ -167,7 +167,9 @@ class ApiServerTest {
 
     @Test
     void interceptorsGuardEveryServiceOnEveryListener() throws Exception {
-        start(List.of(new ListenerSpec("127.0.0.1", 0, Optional.empty())), List.of(closed));
+        // A host name as the address: resolved at start, and reported as written, with the port bound.
+        start(List.of(new ListenerSpec("localhost", 0, Optional.empty())), List.of(closed));
+        assertThat(api.tcpAddresses()).singleElement().asString().matches("localhost:[1-9][0-9]*");
         for (ManagedChannel c : List.of(channel("unix://" + tmp.resolve("api.sock"), InsecureChannelCredentials.create()),
                 channel(api.tcpAddresses().getFirst(), InsecureChannelCredentials.create()))) {
             assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> info(c)).getStatus().getCode())
