@@ -109,6 +109,10 @@ public final class ApiServer implements AutoCloseable {
             String address = endpoint.address(port);
             tcpAddresses.add(address);
             log.info("listening on {} ({})", endpoint.where(port), endpoint.describe());
+            // Served all the same: the programs matter more than remote access, and a renewal plus SIGHUP fixes it.
+            endpoint.tls().flatMap(t -> t.identity().invalidAt(java.time.Instant.now())).ifPresent(why -> log.warn(
+                    "the TLS certificate of {}: {}; clients will refuse it until it is renewed (then send SIGHUP)",
+                    address, why));
         }
         health.setStatus("", ServingStatus.SERVING);
     }
