@@ -1,5 +1,6 @@
 package dev.taskmaster.config;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -9,7 +10,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ServerParser {
 
     static final Set<String> KEYS = Set.of("instance", "socket", "logfile", "loglevel", "logfile_maxbytes",
-            "logfile_backups", "pidfile", "logdir", "user", "access", "tokens_file");
+            "logfile_backups", "pidfile", "logdir", "user", "access", "tokens_file", "listen");
 
     private ServerParser() {
     }
@@ -34,12 +35,13 @@ final class ServerParser {
         var pidfile = r.optional("pidfile", path);
         var logdir = r.optional("logdir", path);
         Optional<String> user = r.optional("user", ProgramParser::userName);
-        java.util.List<AccessGrant> access = r.take("access")
-                .map(n -> AccessParser.parse(src, n, r.pathOf("access"))).orElse(java.util.List.of());
+        List<AccessGrant> access = r.take("access")
+                .map(n -> AccessParser.parse(src, n, r.pathOf("access"))).orElse(List.of());
         var tokensFile = r.optional("tokens_file", path);
+        var listen = r.take("listen").map(n -> ListenerParser.parse(src, n, r.pathOf("listen"))).orElse(List.of());
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
-                user, access, tokensFile);
+                user, access, tokensFile, listen);
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param access      roles granted to local users and groups (Unix socket) and to client
  *                    certificates (TLS), beyond root and the daemon's own user, who are admin
  * @param tokensFile  file of bearer tokens accepted over TCP ({@code NAME ROLE SHA256-HEX} lines)
+ * @param listen      TCP listeners serving the API beside the Unix socket; none by default
  */
 public record ServerSpec(
         String instance,
@@ -30,15 +31,17 @@ public record ServerSpec(
         Optional<Path> logdir,
         Optional<String> user,
         List<AccessGrant> access,
-        Optional<Path> tokensFile) {
+        Optional<Path> tokensFile,
+        List<ListenerSpec> listen) {
+
+    public ServerSpec {
+        access = List.copyOf(access);
+        listen = List.copyOf(listen);
+    }
 
     public static final String DEFAULT_INSTANCE = "default";
 
     public static final ServerSpec DEFAULT = new ServerSpec(DEFAULT_INSTANCE, Optional.empty(), Optional.empty(),
             LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
-            Optional.empty());
-
-    public ServerSpec {
-        access = List.copyOf(access);
-    }
+            Optional.empty(), List.of());
 }

@@ -316,7 +316,7 @@ class ProgramOptionsTest {
         assertThat(c.server()).isEqualTo(new ServerSpec("prod", Optional.of(Path.of("/run/tm/prod.sock")),
                 Optional.of(tmp.resolve("logs/daemon.log")), LogLevel.DEBUG, new LogRotation(10L << 20, 2),
                 Optional.of(Path.of("/run/tm/prod.pid")), Optional.of(Path.of("/var/log/tm")),
-                Optional.of("taskmaster"), List.of(), Optional.empty()));
+                Optional.of("taskmaster"), List.of(), Optional.empty(), List.of()));
     }
 
     /**
@@ -339,6 +339,7 @@ class ProgramOptionsTest {
         assertThat(s.user()).isEmpty();
         assertThat(s.access()).isEmpty();
         assertThat(s.tokensFile()).isEmpty();
+        assertThat(s.listen()).isEmpty();
     }
 
     @Test

@@ -317,8 +317,8 @@ class ValidationErrorsTest {
         assertThat(files.error("server:\n  sockett: /tmp/x\n"))
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
         assertThat(files.error("server:\n  frobnicate: 3\n")).isEqualTo("2:3: server.frobnicate: unknown key"
-                + " \"frobnicate\"; expected one of: access, instance, logdir, logfile, logfile_backups, logfile_maxbytes,"
-                + " loglevel, pidfile, socket, tokens_file, user");
+                + " \"frobnicate\"; expected one of: access, instance, listen, logdir, logfile, logfile_backups,"
+                + " logfile_maxbytes, loglevel, pidfile, socket, tokens_file, user");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("server:\n  user: \"\"\n"))

@@ -182,6 +182,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                     .setConfigPath(d.config().source().toString())
                     .setConfigLoadTime(Protos.timestamp(d.configTime()))
                     .setSocketPath(d.paths().socket().toString())
+                    .addAllTcpAddresses(d.tcpAddresses())
                     .setLogPath(d.paths().logfile().toString())
                     .setJournalId(journalId)
                     .setLatestSequence(engine.journal().lastSequence())

@@ -4,6 +4,7 @@ import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigException;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.config.ListenerSpec;
 import dev.taskmaster.server.api.DaemonControl;
 import dev.taskmaster.server.api.DaemonInfo;
 import dev.taskmaster.server.api.TaskmasterService;
@@ -35,6 +36,7 @@ import dev.taskmaster.server.spawn.ChildWatcher;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
 import dev.taskmaster.server.transport.ApiServer;
+import dev.taskmaster.server.transport.TcpEndpoint;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -43,6 +45,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -56,7 +59,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One running daemon instance, from start-up to exit: log, socket, pidfile, the engine and its
  * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
- * configuration, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
+ * configuration and the TLS certificates, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
  * and SIGINT stop every process and end the daemon with exit code 0.
  */
 final class Daemon implements DaemonControl {
@@ -85,6 +88,8 @@ final class Daemon implements DaemonControl {
     private Tokens tokens = Tokens.none();
     /** Who asked for the shutdown through the API, for the events; empty when a signal did. */
     private volatile String shutdownRequestedBy = "";
+    /** The API on the socket and the TCP listeners; set once at start. */
+    private volatile ApiServer api;
 
     private Daemon(Options options) {
         this.options = options;
@@ -128,6 +133,15 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, "server.tokens_file: " + String.join("; ", e.problems()));
         }
         SocketAccess socketAccess = SocketAccess.of(config.server().access());
+        // Before anything starts: a busy port or a bad key ends the start here, in one line.
+        List<TcpEndpoint> endpoints = new ArrayList<>();
+        try {
+            for (ListenerSpec listener : config.server().listen()) {
+                endpoints.add(TcpEndpoint.prepare(listener));
+            }
+        } catch (IOException e) {
+            return cannotStart(err, e.getMessage());
+        }
         info = new DaemonInfo(instance, paths, config, started, started);
         try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
                 EngineThread engineThread = new EngineThread()) {
@@ -140,22 +154,25 @@ final class Daemon implements DaemonControl {
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
-            ApiServer api = new ApiServer(paths.socket(), () -> {
+            ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
                 return service;
-            }, roles, socketAccess);
+            }, List.of(roles), socketAccess);
+            this.api = api;
             // Programs start before the API binds, unless privileges are to be dropped: then the
             // socket is bound as root first and handed over, and programs start as the new user.
             boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
             try {
                 if (dropping) {
                     api.start();
+                    info = info.listening(api.tcpAddresses());
                     writePidfile(paths.pidfile());
                     dropPrivileges(config, paths, socketAccess);
                 }
                 engine.startAutostart();
                 if (!dropping) {
                     api.start();
+                    info = info.listening(api.tcpAddresses());
                     // Last: a pidfile means the daemon is up and its socket answers.
                     writePidfile(paths.pidfile());
                 }
@@ -232,6 +249,11 @@ final class Daemon implements DaemonControl {
 
     @Override
     public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
+        if (!validateOnly && api != null) {
+            // Certificates are files like the configuration, renewed on their own schedule: a
+            // reload takes them too, whether or not the configuration is valid.
+            api.reloadCertificates();
+        }
         // Reading and validating the file is disk work: never on the engine thread.
         return CompletableFuture.supplyAsync(() -> {
             Path source = info.config().source();
@@ -265,7 +287,11 @@ final class Daemon implements DaemonControl {
     @Override
     public CompletableFuture<ConfigDiff> apply(Config next, ConfigChange change) {
         return engine.reload(next, change).thenApply(diff -> {
-            info = new DaemonInfo(info.instance(), info.paths(), next, Instant.now(), info.startTime());
+            if (!next.server().listen().equals(info.config().server().listen())) {
+                log.warn("server.listen changed: the listeners stay on {} until the daemon restarts",
+                        info.tcpAddresses().isEmpty() ? "the socket only" : String.join(", ", info.tcpAddresses()));
+            }
+            info = info.reloaded(next, Instant.now());
             return diff;
         });
     }

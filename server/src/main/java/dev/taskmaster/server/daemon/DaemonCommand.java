@@ -4,6 +4,7 @@ import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.ConfigException;
 import dev.taskmaster.config.ConfigLoader;
+import dev.taskmaster.server.transport.tls.TlsCommand;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +20,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * The command line of {@code taskmasterd}. Exit codes: 0 success, 1 invalid configuration,
- * 2 bad usage, 3 the daemon could not start (socket in use, unwritable log…).
+ * 2 bad usage, 3 the daemon could not start (socket or port in use, bad TLS files, unwritable
+ * log…). The subcommand {@code tls} makes certificates ({@link TlsCommand}).
  */
 @Command(name = "taskmasterd", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.VersionProvider.class,
         description = "Taskmaster daemon: runs the programs of a YAML configuration and keeps them alive.",
-        sortOptions = false)
+        sortOptions = false, subcommands = TlsCommand.class)
 public final class DaemonCommand implements Callable<Integer> {
 
     static final int EXIT_CONFIG = 1;

@@ -48,6 +48,10 @@ public final class DaemonLog {
         ctx.getLogger(AuditLog.LOGGER).setLevel(Level.INFO);
         // Netty warns on every Unix-socket connection that SO_KEEPALIVE does not apply; it is noise.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
+        // A TLS handshake refused (no client certificate, TLS 1.1, a scanner) ends at the tail of
+        // Netty's pipeline as a warning with a stack trace: one per attempt, by anyone who can
+        // connect. Refused client certificates get one line from transport.tls instead.
+        ctx.getLogger("io.grpc.netty.shaded.io.netty.channel.DefaultChannelPipeline").setLevel(Level.ERROR);
         root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));
         if (console != null) {
             OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();

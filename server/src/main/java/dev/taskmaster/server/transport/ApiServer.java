@@ -1,5 +1,6 @@
 package dev.taskmaster.server.transport;
 
+import dev.taskmaster.server.transport.tls.ServerTls;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -9,91 +10,193 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.server.security.UnixPeerCredentials;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC server on the instance's Unix socket, with health and reflection. Start and stop
- * from one thread; the server's own threads do the serving.
+ * The gRPC API on the instance's Unix socket and on every TCP listener of {@code server.listen}:
+ * one set of services (the API, health, reflection) behind one chain of interceptors, served
+ * by one gRPC server per listener (each has its own channel type and TLS). Start, reload and
+ * close from one thread; the servers' own threads do the serving.
  */
 public final class ApiServer implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    static final long KEEPALIVE_SECONDS = 60;
+    static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
+    /** The shortest interval at which a client's keep-alive pings are welcome on a TCP listener. */
+    public static final long CLIENT_PING_SECONDS = 20;
+
     private final Path socket;
+    private final List<TcpEndpoint> endpoints;
     private final Supplier<BindableService> service;
-    private final ServerInterceptor roles;
+    private final List<ServerInterceptor> interceptors;
     private final SocketAccess access;
     private EventLoopGroup loop;
-    private Server server;
+    private final List<Server> servers = new ArrayList<>();
+    private final List<String> tcpAddresses = new ArrayList<>();
     private HealthStatusManager health;
 
-    /** Nothing is built until {@link #start}: Netty's set-up is the slow part of the daemon's start. */
+    /** The Unix socket only, private to this user: no TCP listener, no interceptor. */
+    public ApiServer(Path socket, Supplier<BindableService> service) {
+        this(socket, List.of(), service, List.of(), SocketAccess.of(List.of()));
+    }
+
     /**
-     * @param roles  the interceptor every call of every service passes (identity, role, audit)
-     * @param access who may connect to the socket file at all (its mode and group)
+     * Nothing is built until {@link #start}: Netty's set-up is the slow part of the daemon's start.
+     *
+     * @param endpoints    the TCP listeners, prepared (see {@link TcpEndpoint#prepare})
+     * @param service      makes the API service, once
+     * @param interceptors run on every call of every service on every listener, the first of the
+     *                     list outermost (it sees the call first): identity, role, audit
+     * @param access       who may connect to the socket file at all (its mode and group)
      */
-    public ApiServer(Path socket, Supplier<BindableService> service, ServerInterceptor roles, SocketAccess access) {
+    public ApiServer(Path socket, List<TcpEndpoint> endpoints, Supplier<BindableService> service,
+            List<ServerInterceptor> interceptors, SocketAccess access) {
         this.socket = socket;
+        this.endpoints = List.copyOf(endpoints);
         this.service = service;
-        this.roles = roles;
+        this.interceptors = List.copyOf(interceptors);
         this.access = access;
     }
 
     /**
      * Binds the socket (prepared by {@code daemon.SocketGuard}), private to this user unless
-     * server.access opens it to others; each connection's peer credentials go with its calls.
+     * server.access opens it to others (each connection's peer credentials go with its calls),
+     * then every TCP listener. If one cannot bind, what was started is stopped and the exception
+     * says which address failed and why.
      */
     public void start() throws IOException {
         health = new HealthStatusManager();
         // Two threads accept and serve every client: the API is light next to the processes it controls.
         loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()), UnixPeerCredentials.create())
-                .channelType(EpollServerDomainSocketChannel.class)
-                .bossEventLoopGroup(loop)
-                .workerEventLoopGroup(loop)
-                .addService(service.get())
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .intercept(roles)
-                .build();
-        server.start();
+        BindableService api = service.get();
+        Server unix = serve(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()),
+                        UnixPeerCredentials.create())
+                .channelType(EpollServerDomainSocketChannel.class), api).build();
+        unix.start();
+        servers.add(unix);
         access.apply(socket);
         if (!access.group().isEmpty() || !access.mode().equals(PosixFilePermissions.fromString("rw-------"))) {
-            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiServer.class);
             log.info("socket {} is {} as server.access grants other local users a role", socket, access.describe());
             access.unreachable(socket).forEach(log::warn);
+        }
+        for (TcpEndpoint endpoint : endpoints) {
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(endpoint.bindTo())
+                    .channelType(EpollServerSocketChannel.class)
+                    // Over a network a peer can vanish without a FIN (a laptop closed, a NAT
+                    // forgetting the flow): pings find out, so its streams and watchers end.
+                    .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+                    .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    // Clients may ping as often as every CLIENT_PING_SECONDS, even while idle, to
+                    // keep a long stream (events, attach) through a NAT; gRPC's default would
+                    // answer such pings with GOAWAY after a few.
+                    .permitKeepAliveTime(CLIENT_PING_SECONDS, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true);
+            endpoint.tls().map(ServerTls::context).ifPresent(builder::sslContext);
+            Server server = serve(builder, api).build();
+            try {
+                server.start();
+            } catch (IOException e) {
+                throw TcpEndpoint.bindFailure(endpoint.spec().address(), e);
+            }
+            servers.add(server);
+            int port = ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+            String address = endpoint.address(port);
+            tcpAddresses.add(address);
+            log.info("listening on {} ({})", endpoint.where(port), endpoint.describe());
+            // Served all the same: the programs matter more than remote access, and a renewal plus SIGHUP fixes it.
+            endpoint.tls().flatMap(t -> t.identity().invalidAt(java.time.Instant.now())).ifPresent(why -> log.warn(
+                    "the TLS certificate of {}: {}; clients will refuse it until it is renewed (then send SIGHUP)",
+                    address, why));
         }
         health.setStatus("", ServingStatus.SERVING);
     }
 
+    /** The same services and interceptors for every listener, on the shared event loop. */
+    private NettyServerBuilder serve(NettyServerBuilder builder, BindableService api) {
+        builder.bossEventLoopGroup(loop).workerEventLoopGroup(loop)
+                .addService(api)
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance());
+        // A server runs the interceptor added last first; add them backwards so the list's first is outermost.
+        for (ServerInterceptor interceptor : interceptors.reversed()) {
+            builder.intercept(interceptor);
+        }
+        return builder;
+    }
+
+    /** The TCP addresses bound, {@code host:port} with the real port; empty before start. */
+    public List<String> tcpAddresses() {
+        return List.copyOf(tcpAddresses);
+    }
+
+    /**
+     * Reads every listener's certificate, key and client CAs again (SIGHUP). New connections
+     * get what was read; open connections and their streams go on. A file that cannot be used
+     * keeps what is served now, and the log says why.
+     */
+    public void reloadCertificates() {
+        for (int i = 0; i < endpoints.size(); i++) {
+            TcpEndpoint endpoint = endpoints.get(i);
+            if (endpoint.tls().isEmpty()) {
+                continue;
+            }
+            String address = i < tcpAddresses.size() ? tcpAddresses.get(i) : endpoint.spec().address();
+            List<ServerTls.Outcome> outcomes = endpoint.tls().get().reload();
+            if (outcomes.stream().allMatch(ServerTls.Outcome.Unchanged.class::isInstance)) {
+                log.info("TLS files of {} reloaded: unchanged", address);
+                continue;
+            }
+            for (ServerTls.Outcome outcome : outcomes) {
+                switch (outcome) {
+                    case ServerTls.Outcome.Unchanged u -> log.info("TLS {} of {}: unchanged", u.part(), address);
+                    case ServerTls.Outcome.Replaced r -> log.info("TLS {} of {} reloaded: {}", r.part(), address, r.what());
+                    case ServerTls.Outcome.Kept k -> log.warn("TLS {} of {} not reloaded, the current one stays: {}",
+                            k.part(), address, k.why());
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
-        if (server == null) {
+        if (health == null) {
             return; // never started
         }
         health.enterTerminalState();
-        server.shutdown();
+        servers.forEach(Server::shutdown);
         try {
-            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
-                server.shutdownNow().awaitTermination(1, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (Server server : servers) {
+                if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    server.shutdownNow().awaitTermination(1, TimeUnit.SECONDS);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            server.shutdownNow();
+            servers.forEach(Server::shutdownNow);
         }
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(ApiServer.class).warn("cannot remove socket {}: {}", socket, e.getMessage());
+            log.warn("cannot remove socket {}: {}", socket, e.getMessage());
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmaster.config.ServerSpec;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class RuntimePathsTest {
     void theConfigWins() {
         ServerSpec spec = new ServerSpec("x", Optional.of(Path.of("/s.sock")), Optional.of(Path.of("/l.log")),
                 ServerSpec.DEFAULT.loglevel(), ServerSpec.DEFAULT.logRotation(), Optional.of(Path.of("/p.pid")),
-                Optional.of(Path.of("/logs")), Optional.empty(), java.util.List.of(), Optional.empty());
+                Optional.of(Path.of("/logs")), Optional.empty(), List.of(), Optional.empty(), List.of());
         assertThat(RuntimePaths.resolve(spec, "x", Map.of(), 5))
                 .isEqualTo(new RuntimePaths(Path.of("/s.sock"), Path.of("/p.pid"), Path.of("/l.log"), Path.of("/logs")));
     }

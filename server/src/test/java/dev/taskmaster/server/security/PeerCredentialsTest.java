@@ -101,9 +101,9 @@ class PeerCredentialsTest {
     Path serve(List<AccessGrant> access) throws IOException {
         Path socket = shared.resolve("api-" + UUID.randomUUID().toString().substring(0, 6) + ".sock");
         int me = dev.taskmaster.server.os.Posix.geteuid();
-        server = new ApiServer(socket, TlsIdentityTest.WhoAmI::new, new RoleInterceptor(new Identities(
+        server = new ApiServer(socket, List.of(), TlsIdentityTest.WhoAmI::new, List.of(new RoleInterceptor(new Identities(
                 new LocalAccess(access, () -> me, LocalAccess.Accounts.SYSTEM), new CertificateRoles(access), Tokens.none(),
-                new FailedAttempts())), SocketAccess.of(access));
+                new FailedAttempts()))), SocketAccess.of(access));
         server.start();
         return socket;
     }
