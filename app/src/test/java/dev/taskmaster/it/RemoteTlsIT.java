@@ -190,7 +190,10 @@ class RemoteTlsIT {
 
     @Test
     void mutualTlsIsTheWayInAndEverythingElseIsRefused() throws Exception {
-        BinProcess daemon = startDaemon("server:\n  listen:\n"
+        Path tokens = tmp.resolve("tokens");
+        String token = run("bin/taskmasterd", "token", "add", "ci", "--role", "viewer", "--file", tokens.toString())
+                .out().strip();
+        BinProcess daemon = startDaemon("server:\n  tokens_file: " + tokens + "\n  listen:\n"
                 + "    - address: 127.0.0.1:0\n      tls: " + tls(true) + "\n"
                 + "    - address: \"[::1]:0\"\n      tls: " + tls(true) + "\n"
                 + "    - address: 127.0.0.1:0\n"
@@ -210,8 +213,18 @@ class RemoteTlsIT {
         assertThat(remote.getInstanceName()).isEqualTo("default");
         assertThat(remote.getTcpAddressesList()).isEqualTo(addresses);
         assertThat(info(channel(addresses.get(1), mtls(alice()))).getPid()).isEqualTo(remote.getPid());
-        // Plaintext on loopback.
-        assertThat(info(channel(addresses.get(2), InsecureChannelCredentials.create())).getPid()).isEqualTo(remote.getPid());
+        // Plaintext on loopback: any local user can reach it, so it grants nothing by itself…
+        StatusRuntimeException anonymous = catchThrowableOfType(StatusRuntimeException.class,
+                () -> info(channel(addresses.get(2), InsecureChannelCredentials.create())));
+        assertThat(anonymous.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(anonymous.getStatus().getDescription()).startsWith("no credentials");
+        // …but a bearer token is accepted on it.
+        io.grpc.Metadata bearer = new io.grpc.Metadata();
+        bearer.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        assertThat(TaskmasterServiceGrpc.newBlockingStub(channel(addresses.get(2), InsecureChannelCredentials.create()))
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer))
+                .withDeadlineAfter(10, TimeUnit.SECONDS).getServerInfo(GetServerInfoRequest.getDefaultInstance())
+                .getCallerIdentity()).isEqualTo("token ci");
 
         refused(channel(mutual, mtls(null)), "no client certificate");
         refused(channel(mutual, InsecureChannelCredentials.create()), "plaintext to a TLS listener");
