@@ -9,7 +9,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ServerParser {
 
     static final Set<String> KEYS = Set.of("instance", "socket", "logfile", "loglevel", "logfile_maxbytes",
-            "logfile_backups", "pidfile", "logdir", "user");
+            "logfile_backups", "pidfile", "logdir", "user", "logfile_mode");
 
     private ServerParser() {
     }
@@ -34,9 +34,10 @@ final class ServerParser {
         var pidfile = r.optional("pidfile", path);
         var logdir = r.optional("logdir", path);
         Optional<String> user = r.optional("user", ProgramParser::userName);
+        int logfileMode = r.get("logfile_mode", d.logfileMode(), Values::fileMode);
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
-                user);
+                user, logfileMode);
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param pidfile     file the daemon writes its pid to
  * @param logdir      directory for captured program output without an explicit file
  * @param user        user to drop to when started as root
+ * @param logfileMode permissions of the daemon log's files (e.g. {@code 0640})
  */
 public record ServerSpec(
         String instance,
@@ -24,10 +25,12 @@ public record ServerSpec(
         LogRotation logRotation,
         Optional<Path> pidfile,
         Optional<Path> logdir,
-        Optional<String> user) {
+        Optional<String> user,
+        int logfileMode) {
 
     public static final String DEFAULT_INSTANCE = "default";
 
     public static final ServerSpec DEFAULT = new ServerSpec(DEFAULT_INSTANCE, Optional.empty(), Optional.empty(),
-            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty());
+            LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty(),
+            ProgramSpec.DEFAULT_LOGFILE_MODE);
 }
