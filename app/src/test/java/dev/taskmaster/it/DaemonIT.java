@@ -260,9 +260,17 @@ class DaemonIT {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
 
+            // The same instance: its lock says who runs it, before anything else is touched.
             try (BinProcess second = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
                 assertThat(second.waitFor(LIMIT)).isEqualTo(3);
-                assertThat(second.stderr()).isEqualTo("taskmasterd: cannot start: another taskmasterd is already running on "
+                assertThat(second.stderr()).isEqualTo("taskmasterd: instance \"default\" is already running (pid "
+                        + daemon.pid() + ", lock " + tmp.resolve("run/taskmaster/default.lock") + ")\n");
+            }
+            // Another instance told to use the same socket: the live daemon answering there is noticed.
+            try (BinProcess third = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString(),
+                    "-i", "other", "--socket", socket.toString())) {
+                assertThat(third.waitFor(LIMIT)).isEqualTo(3);
+                assertThat(third.stderr()).isEqualTo("taskmasterd: cannot start: another taskmasterd is already running on "
                         + socket + "; stop it first, or start this one with another --instance\n");
             }
 

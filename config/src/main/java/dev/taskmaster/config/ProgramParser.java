@@ -20,7 +20,8 @@ final class ProgramParser {
     static final Set<String> KEYS = Set.of("cmd", "numprocs", "process_name", "autostart", "autorestart",
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
-            "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer");
+            "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
+            "logfile_mode");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
@@ -94,6 +95,7 @@ final class ProgramParser {
                 (s, n, p) -> Values.integer(s, n, p, 0, 1000));
         boolean timestamps = r.get("logfile_timestamps", false, Values::bool);
         long outputBuffer = r.get("output_buffer", ProgramSpec.DEFAULT_OUTPUT_BUFFER, ProgramParser::outputBuffer);
+        int logfileMode = r.get("logfile_mode", ProgramSpec.DEFAULT_LOGFILE_MODE, Values::fileMode);
         r.rejectUnknown(KEYS);
 
         if (redirectStderr && r.has("stderr")) {
@@ -119,7 +121,7 @@ final class ProgramParser {
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, stopasgroup, killasgroup, tty,
-                new LogRotation(maxBytes, backups), timestamps, outputBuffer));
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode));
     }
 
     private static boolean reject(Source src, Node node, String path, String message) {

@@ -41,6 +41,7 @@ import java.util.Set;
  * @param logRotation    size rotation of the captured output's log files
  * @param logfileTimestamps prefix every line written to the log files with the time it was read
  * @param outputBuffer   bytes of recent output kept in memory per instance, for tail and attach
+ * @param logfileMode    permissions of the log files the daemon creates for this program (e.g. {@code 0640})
  */
 public record ProgramSpec(
         String name,
@@ -70,7 +71,8 @@ public record ProgramSpec(
         boolean tty,
         LogRotation logRotation,
         boolean logfileTimestamps,
-        long outputBuffer) {
+        long outputBuffer,
+        int logfileMode) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -79,6 +81,11 @@ public record ProgramSpec(
     /** Limits of {@code output_buffer}: one page at least, and a bound on what one program can pin in memory. */
     public static final long MIN_OUTPUT_BUFFER = 4096;
     public static final long MAX_OUTPUT_BUFFER = 1024L * 1024 * 1024;
+    /**
+     * Default of {@code logfile_mode} (and of {@code server.logfile_mode}): the owner and its
+     * group may read, others may not; output often carries secrets.
+     */
+    public static final int DEFAULT_LOGFILE_MODE = 0640;
 
     public ProgramSpec {
         Objects.requireNonNull(name);
@@ -103,7 +110,8 @@ public record ProgramSpec(
     public ProgramSpec withNumprocs(int count, String namePattern) {
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
-                user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer);
+                user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
+                logfileMode);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

@@ -10,7 +10,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ServerParser {
 
     static final Set<String> KEYS = Set.of("instance", "socket", "logfile", "loglevel", "logfile_maxbytes",
-            "logfile_backups", "pidfile", "logdir", "user", "access", "tokens_file", "listen");
+            "logfile_backups", "pidfile", "logdir", "user", "access", "tokens_file", "listen", "logfile_mode");
 
     private ServerParser() {
     }
@@ -39,9 +39,10 @@ final class ServerParser {
                 .map(n -> AccessParser.parse(src, n, r.pathOf("access"))).orElse(List.of());
         var tokensFile = r.optional("tokens_file", path);
         var listen = r.take("listen").map(n -> ListenerParser.parse(src, n, r.pathOf("listen"))).orElse(List.of());
+        int logfileMode = r.get("logfile_mode", d.logfileMode(), Values::fileMode);
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
-                user, access, tokensFile, listen);
+                user, access, tokensFile, listen, logfileMode);
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  *                    certificates (TLS), beyond root and the daemon's own user, who are admin
  * @param tokensFile  file of bearer tokens accepted over TCP ({@code NAME ROLE SHA256-HEX} lines)
  * @param listen      TCP listeners serving the API beside the Unix socket; none by default
+ * @param logfileMode permissions of the daemon log's files (e.g. {@code 0640})
  */
 public record ServerSpec(
         String instance,
@@ -32,7 +33,8 @@ public record ServerSpec(
         Optional<String> user,
         List<AccessGrant> access,
         Optional<Path> tokensFile,
-        List<ListenerSpec> listen) {
+        List<ListenerSpec> listen,
+        int logfileMode) {
 
     public ServerSpec {
         access = List.copyOf(access);
@@ -43,5 +45,5 @@ public record ServerSpec(
 
     public static final ServerSpec DEFAULT = new ServerSpec(DEFAULT_INSTANCE, Optional.empty(), Optional.empty(),
             LogLevel.INFO, LogRotation.DEFAULT, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
-            Optional.empty(), List.of());
+            Optional.empty(), List.of(), ProgramSpec.DEFAULT_LOGFILE_MODE);
 }

@@ -196,7 +196,20 @@ final class Values {
 
     /** The digits as written, always octal: {@code 022}, {@code 22} and {@code 0o22} are all 18. */
     static Optional<Integer> umask(Source src, Node node, String path) {
-        String expected = "an octal umask from 000 to 777, like 022";
+        return octal(src, node, path, "an octal umask from 000 to 777, like 022", 0);
+    }
+
+    /**
+     * A log file's permissions, always octal like {@link #umask}. The owner keeps read and write:
+     * the daemon appends to its files and reads its own log back ({@code ReadDaemonLog}).
+     */
+    static Optional<Integer> fileMode(Source src, Node node, String path) {
+        return octal(src, node, path, "an octal file mode from 600 to 777 (the owner keeps read and write), like 640",
+                0600);
+    }
+
+    /** One to four octal digits (optionally after {@code 0o}) at most 0777, with every bit of {@code required} set. */
+    private static Optional<Integer> octal(Source src, Node node, String path, String expected, int required) {
         return text(src, node, path, expected).flatMap(t -> {
             String digits = t.strip();
             if (digits.startsWith("0o") || digits.startsWith("0O")) {
@@ -204,7 +217,7 @@ final class Values {
             }
             if (digits.matches("[0-7]{1,4}")) {
                 int v = Integer.parseInt(digits, 8);
-                if (v <= 0777) {
+                if (v <= 0777 && (v & required) == required) {
                     return Optional.of(v);
                 }
             }

@@ -56,6 +56,7 @@ class ProgramOptionsTest {
         assertThat(p.logRotation()).isEqualTo(new LogRotation(50L * 1024 * 1024, 10));
         assertThat(p.logfileTimestamps()).isFalse();
         assertThat(p.outputBuffer()).isEqualTo(1024L * 1024);
+        assertThat(p.logfileMode()).isEqualTo(0640);
         assertThat(p.instances()).extracting(InstanceSpec::name).containsExactly("app");
     }
 
@@ -150,6 +151,14 @@ class ProgramOptionsTest {
     @CsvSource({"022, 18", "0022, 18", "22, 18", "0o22, 18", "'\"022\"', 18", "077, 63", "0, 0", "777, 511"})
     void umaskIsAlwaysOctal(String written, int value) {
         assertThat(files.program("programs:\n  a:\n    cmd: x\n    umask: " + written + "\n").umask()).contains(value);
+    }
+
+    @ParameterizedTest(name = "logfile_mode {0} is octal {1}")
+    @CsvSource({"0640, 416", "640, 416", "0o600, 384", "'\"0644\"', 420", "600, 384", "777, 511", "0700, 448"})
+    void logfileModeIsAlwaysOctal(String written, int value) {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    logfile_mode: " + written + "\n").logfileMode())
+                .isEqualTo(value);
+        assertThat(files.load("server:\n  logfile_mode: " + written + "\n").server().logfileMode()).isEqualTo(value);
     }
 
     @ParameterizedTest(name = "{0} is {1} ms")
@@ -312,11 +321,12 @@ class ProgramOptionsTest {
                   pidfile: /run/tm/prod.pid
                   logdir: /var/log/tm
                   user: taskmaster
+                  logfile_mode: 0600
                 """);
         assertThat(c.server()).isEqualTo(new ServerSpec("prod", Optional.of(Path.of("/run/tm/prod.sock")),
                 Optional.of(tmp.resolve("logs/daemon.log")), LogLevel.DEBUG, new LogRotation(10L << 20, 2),
                 Optional.of(Path.of("/run/tm/prod.pid")), Optional.of(Path.of("/var/log/tm")),
-                Optional.of("taskmaster"), List.of(), Optional.empty(), List.of()));
+                Optional.of("taskmaster"), List.of(), Optional.empty(), List.of(), 0600));
     }
 
     /**
@@ -340,6 +350,7 @@ class ProgramOptionsTest {
         assertThat(s.access()).isEmpty();
         assertThat(s.tokensFile()).isEmpty();
         assertThat(s.listen()).isEmpty();
+        assertThat(s.logfileMode()).isEqualTo(0640);
     }
 
     @Test

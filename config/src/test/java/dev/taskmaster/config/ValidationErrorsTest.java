@@ -24,7 +24,8 @@ class ValidationErrorsTest {
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
     static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup,"
-            + " logfile_backups, logfile_maxbytes, logfile_timestamps, numprocs, output_buffer, priority, process_name,"
+            + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, output_buffer, priority,"
+            + " process_name,"
             + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
 
@@ -185,6 +186,17 @@ class ValidationErrorsTest {
                 .isEqualTo("4:12: programs.a.umask: expected an octal umask from 000 to 777, like 022, found " + found);
     }
 
+    /** A log must stay readable and writable by the daemon that owns it: 0600 at least, 0777 at most. */
+    @ParameterizedTest(name = "logfile_mode: {0}")
+    @CsvSource({"999, 999", "abc, '\"abc\"'", "01000, 01000", "'\"\"', '\"\"'", "0440, 0440", "400, 400", "0, 0",
+            "077, 077"})
+    void badLogfileMode(String written, String found) {
+        assertThat(withLine("logfile_mode: " + written)).isEqualTo("4:19: programs.a.logfile_mode: expected an octal"
+                + " file mode from 600 to 777 (the owner keeps read and write), like 640, found " + found);
+        assertThat(files.error("server:\n  logfile_mode: " + written + "\n")).isEqualTo("2:17: server.logfile_mode:"
+                + " expected an octal file mode from 600 to 777 (the owner keeps read and write), like 640, found " + found);
+    }
+
     @Test
     void invalidProgramNames() {
         assertThat(files.error("programs:\n  \"web:1\":\n    cmd: x\n")).isEqualTo("2:3: programs.web:1: invalid"
@@ -318,7 +330,7 @@ class ValidationErrorsTest {
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
         assertThat(files.error("server:\n  frobnicate: 3\n")).isEqualTo("2:3: server.frobnicate: unknown key"
                 + " \"frobnicate\"; expected one of: access, instance, listen, logdir, logfile, logfile_backups,"
-                + " logfile_maxbytes, loglevel, pidfile, socket, tokens_file, user");
+                + " logfile_maxbytes, logfile_mode, loglevel, pidfile, socket, tokens_file, user");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("server:\n  user: \"\"\n"))

@@ -19,10 +19,8 @@ import dev.taskmaster.server.log.ConsoleStreams;
 import dev.taskmaster.server.log.DaemonLog;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.Posix;
-import dev.taskmaster.server.os.Privileges;
 import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.UserInfo;
-import dev.taskmaster.server.os.Users;
 import dev.taskmaster.server.output.Outputs;
 import dev.taskmaster.server.security.CertificateRoles;
 import dev.taskmaster.server.security.FailedAttempts;
@@ -42,12 +40,12 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -57,9 +55,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running daemon instance, from start-up to exit: log, socket, pidfile, the engine and its
- * OS helpers. Runs on the main thread, which then serves signals: SIGHUP reloads the
- * configuration and the TLS certificates, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
+ * One running daemon instance, from start-up to exit: the instance's lock first (nothing is
+ * created or started without it), then log, socket, pidfile, the engine and its OS helpers;
+ * as root with {@code server.user}, the switch to that user before any program starts. Runs on
+ * the main thread, which then serves signals: SIGHUP reloads the configuration and the TLS
+ * certificates, SIGUSR2 reopens the programs' log files (for an external logrotate), SIGTERM
  * and SIGINT stop every process and end the daemon with exit code 0.
  */
 final class Daemon implements DaemonControl {
@@ -111,23 +111,67 @@ final class Daemon implements DaemonControl {
             return DaemonCommand.EXIT_CANNOT_START;
         }
         String instance = options.instance() != null ? options.instance() : config.server().instance();
-        RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, System.getenv(), Posix.geteuid());
+        Map<String, String> env = System.getenv();
+        int euid = Posix.geteuid();
+        RuntimePaths defaults = RuntimePaths.resolve(config.server(), instance, env, euid);
         RuntimePaths paths = options.socket() == null ? defaults
                 : new RuntimePaths(options.socket().toAbsolutePath(), defaults.pidfile(), defaults.logfile(), defaults.logdir());
+        Path runtimeDir = RuntimePaths.runtimeDir(env, euid);
+        List<String> notices = new ArrayList<>();
+        Optional<UserInfo> dropTo;
+        InstanceLock lock;
+        // Before anything else is created or started: the instance's lock, in a directory that is ours alone.
         try {
-            Files.createDirectories(paths.logfile().toAbsolutePath().getParent());
-            Files.createDirectories(paths.logdir());
+            dropTo = PrivilegeDrop.target(config);
+            RuntimeDirectory.prepare(runtimeDir, othersMayConnect(config)).ifPresent(notices::add);
+            lock = InstanceLock.acquire(instance, InstanceLock.file(runtimeDir, instance));
+        } catch (InstanceLock.Busy e) {
+            err.println("taskmasterd: " + e.getMessage());
+            err.flush();
+            return DaemonCommand.EXIT_CANNOT_START;
+        } catch (IOException | IllegalStateException e) {
+            return cannotStart(err, e.getMessage());
+        }
+        try (lock) {
+            return run(config, instance, paths, runtimeDir, dropTo, notices, started, err);
+        }
+    }
+
+    /** The rest of the daemon's life, holding the instance's lock. */
+    private int run(Config config, String instance, RuntimePaths paths, Path runtimeDir, Optional<UserInfo> dropTo,
+            List<String> notices, Instant started, PrintWriter err) {
+        boolean dropping = dropTo.isPresent();
+        Path logDir = paths.logfile().toAbsolutePath().normalize().getParent();
+        Path logdir = paths.logdir().toAbsolutePath().normalize();
+        List<Path> handOver = new ArrayList<>();
+        try {
+            Path pidDir = paths.pidfile().toAbsolutePath().getParent();
+            if (!pidDir.equals(runtimeDir)) {
+                Directories.prepare(pidDir, "pidfile");
+            }
+            Pidfile.removeStale(paths.pidfile()).ifPresent(notices::add);
+            SocketGuard.prepare(paths.socket(), paths.socket().toAbsolutePath().getParent().equals(runtimeDir),
+                    othersMayConnect(config)).ifPresent(notices::add);
+            // The daemon log's own directory and the logdir may go to server.user, but only if made now.
+            List<Path> made = new ArrayList<>(Directories.createMissing(logDir));
+            made.addAll(Directories.createMissing(logdir));
+            handOver.addAll(made.stream().filter(d -> d.equals(logDir) || d.equals(logdir)).toList());
+            if (Posix.geteuid() == 0 && !dropping) {
+                Directories.requireOwnedByRoot(logDir, "daemon log's directory");
+                Directories.requireOwnedByRoot(logdir, "logdir");
+            }
             shell = options.shell() != null ? options.shell().open(paths.socket(), System.err) : null;
-            OutputStream console = !options.logToStderr() ? null
-                    : shell != null ? ConsoleStreams.lines(shell::printAbove) : ConsoleStreams.stderr();
-            DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(), console);
-            SocketGuard.prepare(paths.socket());
+            if (!dropping) {
+                // Switching users, the log is opened only afterwards, as that user (PrivilegeDrop).
+                openLog(config, paths);
+                notices.forEach(log::info);
+            }
         } catch (IOException | IllegalStateException e) {
             return cannotStart(err, e.getMessage());
         }
         RoleInterceptor roles;
         try {
-            roles = roles(config);
+            roles = roles(config, dropTo);
         } catch (TokenFile.Invalid e) {
             e.problems().forEach(p -> log.error("{}", p));
             return cannotStart(err, "server.tokens_file: " + String.join("; ", e.problems()));
@@ -160,21 +204,21 @@ final class Daemon implements DaemonControl {
             }, List.of(roles), socketAccess);
             this.api = api;
             // Programs start before the API binds, unless privileges are to be dropped: then the
-            // socket is bound as root first and handed over, and programs start as the new user.
-            boolean dropping = Posix.geteuid() == 0 && config.server().user().isPresent();
+            // socket is bound and the pidfile written as root first (both stay root's, in root's
+            // runtime directory), and programs start as the new user.
             try {
                 if (dropping) {
                     api.start();
                     info = info.listening(api.tcpAddresses());
-                    writePidfile(paths.pidfile());
-                    dropPrivileges(config, paths, socketAccess);
+                    Pidfile.write(paths.pidfile());
+                    dropPrivileges(dropTo.get(), config, paths, logDir, handOver, notices);
                 }
                 engine.startAutostart();
                 if (!dropping) {
                     api.start();
                     info = info.listening(api.tcpAddresses());
                     // Last: a pidfile means the daemon is up and its socket answers.
-                    writePidfile(paths.pidfile());
+                    Pidfile.write(paths.pidfile());
                 }
             } catch (IOException e) {
                 log.error("cannot start: {}", e.getMessage());
@@ -201,10 +245,27 @@ final class Daemon implements DaemonControl {
             return finish(api, paths, 0);
         } catch (NativeException e) {
             log.error("cannot start supervision: {}", e.getMessage());
-            deleteQuietly(paths.pidfile());
+            Pidfile.remove(paths.pidfile());
             DaemonLog.close();
             return cannotStart(err, "cannot start supervision: " + e.getMessage());
         }
+    }
+
+    /** The daemon log, with the console of the foreground or the control shell. */
+    private void openLog(Config config, RuntimePaths paths) throws IOException {
+        OutputStream console = !options.logToStderr() ? null
+                : shell != null ? ConsoleStreams.lines(shell::printAbove) : ConsoleStreams.stderr();
+        DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(),
+                config.server().logfileMode(), console);
+    }
+
+    /**
+     * Whether other local users may connect to the socket: {@code server.access} grants a local
+     * user or group a role. The runtime directory is then 0711 (others may pass, not list), and
+     * the socket's own mode and group say who may connect (see {@link SocketAccess}).
+     */
+    private static boolean othersMayConnect(Config config) {
+        return !SocketAccess.of(config.server().access()).isPrivate();
     }
 
     /**
@@ -315,15 +376,8 @@ final class Daemon implements DaemonControl {
      * credentials grant. The tokens file may belong to root, to the daemon's user, or to the
      * user it is about to drop to.
      */
-    private RoleInterceptor roles(Config config) throws TokenFile.Invalid {
-        int runAs = Posix.geteuid();
-        if (runAs == 0 && config.server().user().isPresent()) {
-            try {
-                runAs = Users.lookup(config.server().user().get()).map(UserInfo::uid).orElse(runAs);
-            } catch (NativeException e) {
-                log.warn("cannot look up server.user {}: {}", config.server().user().get(), e.getMessage());
-            }
-        }
+    private RoleInterceptor roles(Config config, Optional<UserInfo> dropTo) throws TokenFile.Invalid {
+        int runAs = dropTo.map(UserInfo::uid).orElse(Posix.geteuid());
         int owner = runAs;
         tokens = Tokens.load(config.server().tokensFile(), () -> Posix.geteuid() == 0 ? owner : Posix.geteuid());
         config.server().tokensFile().ifPresent(f -> log.info("{} bearer token(s) accepted from {}", tokens.size(), f));
@@ -398,7 +452,7 @@ final class Daemon implements DaemonControl {
 
     private int finish(ApiServer api, RuntimePaths paths, int code) {
         api.close();
-        deleteQuietly(paths.pidfile());
+        Pidfile.remove(paths.pidfile());
         log.info("taskmasterd stopped");
         DaemonLog.close();
         return code;
@@ -416,46 +470,24 @@ final class Daemon implements DaemonControl {
         return Optional.empty();
     }
 
-    /** As root with server.user set: hand our files to that user, then become it. */
-    private static void dropPrivileges(Config config, RuntimePaths paths, SocketAccess socketAccess) throws IOException {
-        if (Posix.geteuid() != 0 || config.server().user().isEmpty()) {
-            return;
-        }
-        String name = config.server().user().get();
-        UserInfo user = Users.lookup(name).orElseThrow(() -> new IOException("server.user: unknown user \"" + name + "\""));
-        for (Path p : List.of(paths.socket().getParent(), paths.socket(), paths.pidfile(), paths.logfile().getParent(),
-                paths.logfile(), paths.logdir())) {
-            if (Files.exists(p)) {
-                Files.setAttribute(p, "unix:uid", user.uid());
-                // The socket keeps the group server.access opened it to.
-                if (!(p.equals(paths.socket()) && socketAccess.group().isPresent())) {
-                    Files.setAttribute(p, "unix:gid", user.gid());
-                }
-            }
-        }
-        Privileges.dropTo(user);
+    /**
+     * As root with server.user set: hand that user the log directories made by this start,
+     * become it, and only then open the logs (see {@link PrivilegeDrop}).
+     */
+    private void dropPrivileges(UserInfo user, Config config, RuntimePaths paths, Path logDir, List<Path> handOver,
+            List<String> notices) throws IOException {
+        PrivilegeDrop.handOver(user, handOver);
+        PrivilegeDrop.become(user);
+        PrivilegeDrop.requireWritable(user, logDir, "daemon log's directory");
+        PrivilegeDrop.requireWritable(user, paths.logdir(), "logdir");
+        openLog(config, paths);
         log.info("dropped privileges to user {} (uid {}, gid {})", user.name(), user.uid(), user.gid());
+        notices.forEach(log::info);
     }
 
     private static int cannotStart(PrintWriter err, String why) {
         err.println("taskmasterd: cannot start: " + why);
         err.flush();
         return DaemonCommand.EXIT_CANNOT_START;
-    }
-
-    /** Written to a temporary file and renamed, so a reader never sees a half-written pid. */
-    private static void writePidfile(Path pidfile) throws IOException {
-        Files.createDirectories(pidfile.toAbsolutePath().getParent());
-        Path tmp = pidfile.resolveSibling(pidfile.getFileName() + ".tmp");
-        Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
-        Files.move(tmp, pidfile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            log.warn("cannot remove {}: {}", file, e.getMessage());
-        }
     }
 }

@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * The log is the configuration's own {@code server.logfile} when the server section was read
  * without error, else the instance's default. Runs once, on the main thread, before anything
  * else logs.
+ *
+ * <p>It runs before any lock or privilege switch, so as root it writes only into a directory
+ * root owns: a log directory handed to {@code server.user} by an earlier start is that user's,
+ * who could have put a link where the log is, and is skipped (the errors are on standard error).
  */
 final class RejectedConfigLog {
 
@@ -42,9 +46,13 @@ final class RejectedConfigLog {
         Path logfile = logfile(e, instanceOption, System.getenv(), Posix.geteuid());
         ServerSpec server = e.server().orElse(ServerSpec.DEFAULT);
         try {
-            Files.createDirectories(logfile.toAbsolutePath().getParent());
+            Path dir = logfile.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            if (Posix.geteuid() == 0) {
+                Directories.requireOwnedByRoot(dir, "log directory");
+            }
             // Appended, never rotated: a daemon of this instance may be running and writing there.
-            DaemonLog.configure(logfile, server.loglevel(), new LogRotation(0, 0), null);
+            DaemonLog.configure(logfile, server.loglevel(), new LogRotation(0, 0), server.logfileMode(), null);
         } catch (IOException | RuntimeException cannot) {
             return;
         }

@@ -17,6 +17,8 @@ import ch.qos.logback.core.util.FileSize;
 import dev.taskmaster.config.LogLevel;
 import dev.taskmaster.server.security.AuditLog;
 import dev.taskmaster.config.LogRotation;
+import dev.taskmaster.server.os.FileModes;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * Sets up the daemon's own log: a local file with size rotation and numbered backups, and
  * standard error when running in the foreground. Called once at start-up, before any thread
  * logs; logback itself is thread-safe afterwards.
+ *
+ * <p>Every file of the log is created with {@code server.logfile_mode}'s permissions, the
+ * one at start-up and each one a rotation starts, and an existing log of ours is tightened to
+ * them ({@link FileModes}): logback would create them with whatever the umask allows.
  */
 public final class DaemonLog {
 
@@ -34,10 +40,16 @@ public final class DaemonLog {
     }
 
     /**
-     * @param console where log lines also go in the foreground: {@code System.err}, the control
-     *                shell's {@link ShellLogStream}, or null for the file only
+     * @param permissions the mode of the log's files, e.g. {@code 0640}
+     * @param console     where log lines also go in the foreground: {@code System.err}, the control
+     *                    shell's {@link ConsoleStreams} line stream, or null for the file only
+     * @throws IOException when the log file cannot be opened (nothing is configured then)
      */
-    public static void configure(Path logfile, LogLevel level, LogRotation rotation, OutputStream console) {
+    public static void configure(Path logfile, LogLevel level, LogRotation rotation, int permissions,
+            OutputStream console) throws IOException {
+        // Opened here first, so that a log that cannot be written is an error the caller sees,
+        // not a status message inside logback while the daemon runs on without a log.
+        FileModes.prepare(logfile, permissions);
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -52,7 +64,7 @@ public final class DaemonLog {
         // Netty's pipeline as a warning with a stack trace: one per attempt, by anyone who can
         // connect. Refused client certificates get one line from transport.tls instead.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.channel.DefaultChannelPipeline").setLevel(Level.ERROR);
-        root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation)));
+        root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation, permissions)));
         if (console != null) {
             OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
             appender.setContext(ctx);
@@ -85,10 +97,11 @@ public final class DaemonLog {
         return async;
     }
 
-    private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation) {
+    private static FileAppender<ILoggingEvent> fileAppender(LoggerContext ctx, Path logfile, LogRotation rotation,
+            int permissions) {
         FileAppender<ILoggingEvent> appender;
         if (rotation.maxBytes() > 0) {
-            RollingFileAppender<ILoggingEvent> rolling = new RollingFileAppender<>();
+            RollingFileAppender<ILoggingEvent> rolling = new ModedRollingFileAppender(permissions);
             rolling.setContext(ctx);
             // Before the policies: logback reports an error for a file set after them.
             rolling.setFile(logfile.toString());
@@ -117,7 +130,7 @@ public final class DaemonLog {
             trigger.start();
             appender = rolling;
         } else {
-            appender = new FileAppender<>();
+            appender = new ModedFileAppender(permissions);
             appender.setContext(ctx);
             appender.setFile(logfile.toString());
         }
@@ -125,6 +138,36 @@ public final class DaemonLog {
         appender.setEncoder(encoder(ctx));
         appender.start();
         return appender;
+    }
+
+    /** A file appender whose file is created with {@code permissions} (or tightened to them) before logback opens it. */
+    private static final class ModedFileAppender extends FileAppender<ILoggingEvent> {
+        private final int permissions;
+
+        ModedFileAppender(int permissions) {
+            this.permissions = permissions;
+        }
+
+        @Override
+        public void openFile(String file) throws IOException {
+            FileModes.prepare(Path.of(file), permissions);
+            super.openFile(file);
+        }
+    }
+
+    /** The same for the rolling appender, which opens its file again after every rotation. */
+    private static final class ModedRollingFileAppender extends RollingFileAppender<ILoggingEvent> {
+        private final int permissions;
+
+        ModedRollingFileAppender(int permissions) {
+            this.permissions = permissions;
+        }
+
+        @Override
+        public void openFile(String file) throws IOException {
+            FileModes.prepare(Path.of(file), permissions);
+            super.openFile(file);
+        }
     }
 
     private static PatternLayoutEncoder encoder(LoggerContext ctx) {

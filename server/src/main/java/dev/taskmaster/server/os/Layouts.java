@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
@@ -15,10 +16,11 @@ import java.util.Locale;
  * Every C struct layout and opaque size the native layer relies on, in one place, chosen once
  * from {@code os.arch}. Supported: x86-64 and aarch64 (64-bit Linux, glibc).
  *
- * <p>Only {@code struct epoll_event} actually differs between the two: the kernel declares it
- * {@code __attribute__((packed))} on x86-64 (12 bytes, data at 4) and naturally aligned
- * elsewhere (16 bytes, data at 8). The others are here so that a new architecture means
- * reviewing one file. Offsets were checked against glibc 2.36 headers with {@code offsetof}.
+ * <p>Only {@code struct epoll_event} and a few {@code open} flags actually differ between the
+ * two: the kernel declares the struct {@code __attribute__((packed))} on x86-64 (12 bytes, data
+ * at 4) and naturally aligned elsewhere (16 bytes, data at 8); arm64 numbers O_DIRECTORY,
+ * O_NOFOLLOW, O_DIRECT and O_LARGEFILE differently. The others are here so that a new
+ * architecture means reviewing one file. Offsets were checked against glibc 2.36 headers with {@code offsetof}.
  *
  * <p>Threading: immutable constants.
  */
@@ -32,6 +34,25 @@ final class Layouts {
     static final StructLayout EPOLL_EVENT = epollEvent(ARCH);
     static final long EPOLL_EVENT_EVENTS = offset(EPOLL_EVENT, "events");
     static final long EPOLL_EVENT_DATA = offset(EPOLL_EVENT, "data");
+
+    /** {@code open(2)}: fail with ELOOP rather than follow a symbolic link at the last component. */
+    static final int O_NOFOLLOW = oNofollow(ARCH);
+
+    // --- struct flock { short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid; }
+    // (LP64: the same on x86-64 and aarch64; off_t is 64 bits, hence the pad at 4 and the tail pad)
+    static final StructLayout FLOCK = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("l_type"),
+            JAVA_SHORT.withName("l_whence"),
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("l_start"),
+            JAVA_LONG.withName("l_len"),
+            JAVA_INT.withName("l_pid"),
+            MemoryLayout.paddingLayout(4)).withName("flock");
+    static final long L_TYPE = offset(FLOCK, "l_type");
+    static final long L_WHENCE = offset(FLOCK, "l_whence");
+    static final long L_START = offset(FLOCK, "l_start");
+    static final long L_LEN = offset(FLOCK, "l_len");
+    static final long L_PID = offset(FLOCK, "l_pid");
 
     // --- siginfo_t as filled by waitid for SIGCHLD-style results (same on x86-64 and aarch64).
     // The union after si_code is 8-aligned because it holds pointers, hence the pad at 12.
@@ -106,6 +127,13 @@ final class Layouts {
             case "aarch64", "arm64" -> Arch.AARCH64;
             default -> throw new UnsupportedOperationException(
                     "Taskmaster's native layer supports x86-64 and aarch64 Linux, not " + osArch);
+        };
+    }
+
+    static int oNofollow(Arch arch) {
+        return switch (arch) {
+            case X86_64 -> 0400000;
+            case AARCH64 -> 0100000;
         };
     }
 

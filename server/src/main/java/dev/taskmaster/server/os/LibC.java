@@ -49,6 +49,14 @@ final class LibC {
     static final int F_SETFL = 4;
     static final int FD_CLOEXEC = 1;
     static final int O_NOCTTY = 0400;
+    static final int O_EXCL = 0200;
+    // O_NOFOLLOW differs on aarch64: see Layouts.O_NOFOLLOW.
+    // fcntl record locks (asm-generic, 64-bit: struct flock is Layouts.FLOCK)
+    static final int F_GETLK = 5;
+    static final int F_SETLK = 6;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    static final short SEEK_SET = 0;
 
     // poll.h
     static final short POLLIN = 0x1;
@@ -98,6 +106,11 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle FCNTL = withErrno("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    /** {@code fcntl} with a pointer argument ({@code F_GETLK}, {@code F_SETLK} and a struct flock). */
+    private static final MethodHandle FCNTL_PTR = withErrno("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCHMOD = withErrno("fchmod", INT_INT_INT);
+    private static final MethodHandle FTRUNCATE = withErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
 
     private static final MethodHandle POLL = withErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
@@ -227,6 +240,16 @@ final class LibC {
 
     static int fcntl(int fd, int cmd, int arg) {
         try { return (int) FCNTL.invokeExact(CAPTURED.get(), fd, cmd, arg); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int fcntl(int fd, int cmd, MemorySegment arg) {
+        try { return (int) FCNTL_PTR.invokeExact(CAPTURED.get(), fd, cmd, arg); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int fchmod(int fd, int mode) { return callIntInt(FCHMOD, fd, mode); }
+
+    static int ftruncate(int fd, long length) {
+        try { return (int) FTRUNCATE.invokeExact(CAPTURED.get(), fd, length); } catch (Throwable t) { throw unexpected(t); }
     }
 
     static int poll(MemorySegment fds, long nfds, int timeoutMillis) {

@@ -57,7 +57,7 @@ public final class LogFiles {
         }
     }
 
-    private RotatingLogFile share(Entry e, RotatingLogFile.Settings settings) {
+    private RotatingLogFile share(Entry e, RotatingLogFile.Settings settings) throws IOException {
         e.file.settings(settings);
         e.users++;
         return e.file;

@@ -62,7 +62,7 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
         // A terminal carries both streams into stdout; redirect_stderr does the same with a pipe.
         Path stderr = p.tty() || p.redirectStderr() ? null : file(p.stderr(), instance.name(), "stderr");
         out.configure(stdout, stderr, new RotatingLogFile.Settings(p.logRotation().maxBytes(), p.logRotation().backups(),
-                p.logfileTimestamps()), (int) p.outputBuffer());
+                p.logfileTimestamps(), p.logfileMode()), (int) p.outputBuffer());
         return out;
     }
 

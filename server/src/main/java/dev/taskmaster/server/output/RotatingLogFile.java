@@ -1,5 +1,7 @@
 package dev.taskmaster.server.output;
 
+import dev.taskmaster.config.ProgramSpec;
+import dev.taskmaster.server.os.FileModes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,14 +40,29 @@ import java.util.Objects;
  * which bytes could go astray shrinks to the stat-to-write gap. {@link #reopen} (SIGUSR2) does
  * the same on request, for logrotate's postrotate scripts.
  *
+ * <p>Permissions: every file this class creates gets exactly {@link Settings#permissions}; an
+ * existing file this user owns loses any permission beyond them each time it is opened (start,
+ * reopen, a changed setting), and is never widened ({@link FileModes}). Backups keep the mode of
+ * the file they were.
+ *
  * <p>Threading: thread-safe (one lock). Writes come from the output pump thread, {@link #reopen}
  * from the signal thread, {@link #clear} from gRPC threads; a slow disk makes the writer wait,
  * which is how the program is slowed rather than its output dropped.
  */
 public final class RotatingLogFile implements AutoCloseable {
 
-    /** How the file is rotated and written. */
-    public record Settings(long maxBytes, int backups, boolean timestamps) {
+    /**
+     * How the file is rotated and written.
+     *
+     * @param permissions the mode of every file this class creates (the log and each new one
+     *                    after a rotation); an existing file of ours is tightened to it when opened
+     */
+    public record Settings(long maxBytes, int backups, boolean timestamps, int permissions) {
+
+        /** With the default permissions, {@code logfile_mode}'s default. */
+        public Settings(long maxBytes, int backups, boolean timestamps) {
+            this(maxBytes, backups, timestamps, ProgramSpec.DEFAULT_LOGFILE_MODE);
+        }
     }
 
     /** Ends a file whose last line was cut because it is longer than {@code logfile_maxbytes}. */
@@ -78,8 +94,13 @@ public final class RotatingLogFile implements AutoCloseable {
         return path;
     }
 
-    public synchronized void settings(Settings next) {
+    /** New settings; changed permissions apply to the open file at once (opening it again tightens it). */
+    public synchronized void settings(Settings next) throws IOException {
+        boolean newMode = next.permissions() != settings.permissions();
         this.settings = Objects.requireNonNull(next);
+        if (newMode && !closed) {
+            reopen();
+        }
     }
 
     public synchronized Settings settings() {
@@ -237,7 +258,7 @@ public final class RotatingLogFile implements AutoCloseable {
         if (!Files.isDirectory(path.getParent())) {
             Files.createDirectories(path.getParent());
         }
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        channel = FileModes.openAppend(path, settings.permissions());
         size = channel.size();
         // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.
         lineLen = 0;

@@ -45,6 +45,11 @@ public record SocketAccess(Set<PosixFilePermission> mode, Optional<String> group
         return new SocketAccess(PosixFilePermissions.fromString("rw-rw-rw-"), Optional.empty());
     }
 
+    /** Whether only the daemon's own user (and root) may connect: no local user or group is granted a role. */
+    public boolean isPrivate() {
+        return group.isEmpty() && mode.equals(PosixFilePermissions.fromString("rw-------"));
+    }
+
     /**
      * Gives the socket its group, then its mode (in that order, so it is never open to a group it
      * was not meant for). Changing the group needs the daemon to be root or a member of it.

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +91,7 @@ public final class ApiServer implements AutoCloseable {
         unix.start();
         servers.add(unix);
         access.apply(socket);
-        if (!access.group().isEmpty() || !access.mode().equals(PosixFilePermissions.fromString("rw-------"))) {
+        if (!access.isPrivate()) {
             log.info("socket {} is {} as server.access grants other local users a role", socket, access.describe());
             access.unreachable(socket).forEach(log::warn);
         }

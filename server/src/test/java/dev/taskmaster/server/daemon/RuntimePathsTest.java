@@ -34,7 +34,7 @@ class RuntimePathsTest {
     void theConfigWins() {
         ServerSpec spec = new ServerSpec("x", Optional.of(Path.of("/s.sock")), Optional.of(Path.of("/l.log")),
                 ServerSpec.DEFAULT.loglevel(), ServerSpec.DEFAULT.logRotation(), Optional.of(Path.of("/p.pid")),
-                Optional.of(Path.of("/logs")), Optional.empty(), List.of(), Optional.empty(), List.of());
+                Optional.of(Path.of("/logs")), Optional.empty(), List.of(), Optional.empty(), List.of(), 0640);
         assertThat(RuntimePaths.resolve(spec, "x", Map.of(), 5))
                 .isEqualTo(new RuntimePaths(Path.of("/s.sock"), Path.of("/p.pid"), Path.of("/l.log"), Path.of("/logs")));
     }

@@ -86,4 +86,22 @@ class LayoutsTest {
         assertThat(PidFd.status(3, 11)).isEqualTo(new WaitStatus.Killed(11, true));
         assertThatThrownBy(() -> PidFd.status(5, 19)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void flockAsGlibcDeclaresIt() {
+        // offsetof on glibc 2.36 x86-64 (aarch64 is the same: LP64, 64-bit off_t).
+        assertThat(Layouts.FLOCK.byteSize()).isEqualTo(32);
+        assertThat(Layouts.L_TYPE).isZero();
+        assertThat(Layouts.L_WHENCE).isEqualTo(2);
+        assertThat(Layouts.L_START).isEqualTo(8);
+        assertThat(Layouts.L_LEN).isEqualTo(16);
+        assertThat(Layouts.L_PID).isEqualTo(24);
+    }
+
+    @Test
+    void oNofollowDiffersOnAarch64() {
+        assertThat(Layouts.oNofollow(Layouts.Arch.X86_64)).isEqualTo(0400000);
+        assertThat(Layouts.oNofollow(Layouts.Arch.AARCH64)).isEqualTo(0100000);
+        assertThat(Layouts.O_NOFOLLOW).isEqualTo(Layouts.oNofollow(Layouts.ARCH));
+    }
 }

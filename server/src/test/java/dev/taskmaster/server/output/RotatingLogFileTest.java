@@ -195,4 +195,39 @@ public class RotatingLogFileTest {
         assertThat(Files.readString(log)).isEqualTo("third\n");
         assertThat(Files.readString(log.resolveSibling("clear.log.1"))).isEqualTo("first....\n");
     }
+
+    private static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    /** 0660, not 0640: the umask (022 here) would make 0640 of it if the mode were only asked for at creation. */
+    @Test
+    void everyFileItCreatesHasExactlyItsModeRotationsIncluded() throws IOException {
+        Path log = tmp.resolve("modes/out.log");
+        try (RotatingLogFile f = new RotatingLogFile(log, new RotatingLogFile.Settings(10, 2, false, 0660))) {
+            for (int i = 0; i < 5; i++) {
+                f.write(bytes("line " + i + "\n"));
+            }
+        }
+        assertThat(files(log)).hasSize(3);
+        for (Path file : files(log)) {
+            assertThat(mode(file)).as(file.toString()).isEqualTo("rw-rw----");
+        }
+    }
+
+    @Test
+    void anExistingFileIsTightenedWhenOpenedAndWhenTheModeChanges() throws IOException {
+        Path log = Files.writeString(tmp.resolve("old.log"), "before\n");
+        Files.setPosixFilePermissions(log, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        try (RotatingLogFile f = new RotatingLogFile(log, new RotatingLogFile.Settings(0, 0, false))) {
+            assertThat(mode(log)).isEqualTo("rw-r-----");
+            Files.setPosixFilePermissions(log, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            f.reopen(); // SIGUSR2
+            assertThat(mode(log)).isEqualTo("rw-r-----");
+            f.settings(new RotatingLogFile.Settings(0, 0, false, 0600)); // a reload with a new logfile_mode
+            assertThat(mode(log)).isEqualTo("rw-------");
+            f.write(bytes("after\n"));
+        }
+        assertThat(Files.readString(log)).isEqualTo("before\nafter\n");
+    }
 }
