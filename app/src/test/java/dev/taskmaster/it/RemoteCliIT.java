@@ -235,11 +235,15 @@ class RemoteCliIT {
             tmux.press("C-]");
             tmux.awaitScreen("the detach", s -> s.contains("[attach exited with 0]"));
         }
-        // A viewer may not type: told so, with the way to watch instead.
-        BinProcess.Result typing = ctl("--context", "vera", "attach", "console");
-        assertThat(typing.code()).isNotZero();
         try (Tmux tmux = new Tmux("remote-watch", clientEnv())) {
             String ctl = "'" + BinProcess.REPO.resolve("bin/taskmasterctl") + "'";
+            // A viewer may not type: told so (on standard error, kept in a file), with the way to watch instead.
+            Path refusal = tmp.resolve("refusal.txt");
+            tmux.start(ctl + " --context vera attach console 2>'" + refusal + "'; echo \"[attach exited with $?]\"", 100, 30);
+            tmux.awaitScreen("the refusal", s -> s.contains("[attach exited with 7]"));
+            assertThat(Files.readString(refusal)).isEqualTo("taskmasterctl: AttachOutput with input needs the operator role;"
+                    + " cert CN=vera is viewer; attach read-only to watch\n");
+            tmux.run("kill-session", "-t", "remote-watch");
             tmux.start(ctl + " --context vera attach --read-only console; echo \"[attach exited with $?]\"", 100, 30);
             String screen = tmux.awaitScreen("the scrollback of the operator's session",
                     s -> s.contains("hello over tls"));
