@@ -130,4 +130,53 @@ class AccessIT {
             assertThat(audit).doesNotContain("ListProcesses ->"); // reading is not audited
         }
     }
+
+    /**
+     * With a group granted a role, the default runtime directory is opened to 0711 (pass, not
+     * list) and the socket to 0660 with that group: a member reaches it there, by its path; once
+     * the grant is gone, the next start closes the directory again.
+     */
+    @Test
+    void aGroupGrantOpensTheDefaultRuntimeDirectoryJustEnoughToReachTheSocket() throws Exception {
+        String group = USER;  // useradd made the user's own group
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path run = Files.createDirectory(tmp.resolve("run"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx--x--x"));
+        Path runtime = run.resolve("taskmaster");
+        Path socket = runtime.resolve("default.sock");
+        Path config = tmp.resolve("t.yaml");
+        String programs = "programs:\n  sleeper:\n    cmd: sleep 1000\n    starttime: 0\n";
+        Files.writeString(config, "server:\n  access:\n    - {group: " + group + ", role: operator}\n" + programs);
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
+                "-c", config.toString())) {
+            BinProcess.await("the socket to answer", LIMIT, () -> {
+                try {
+                    return asRoot(socket, "status").code() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(Files.getPosixFilePermissions(runtime)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
+            assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+            assertThat(Files.getAttribute(socket, "posix:group").toString()).isEqualTo(group);
+            BinProcess.Result stop = asUser(socket, "stop", "sleeper");
+            assertThat(stop.code()).as(stop.err()).isZero();
+            BinProcess.shutdown(daemon, tmp, env(), LIMIT);
+        }
+        Files.writeString(config, programs);
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
+                "-c", config.toString())) {
+            BinProcess.await("the socket to answer", LIMIT, () -> {
+                try {
+                    return asRoot(socket, "status").code() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(Files.getPosixFilePermissions(runtime)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            BinProcess.Result refused = asUser(socket, "status");
+            assertThat(refused.code()).isNotZero();
+            BinProcess.shutdown(daemon, tmp, env(), LIMIT);
+        }
+    }
 }

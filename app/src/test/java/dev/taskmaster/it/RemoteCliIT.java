@@ -225,13 +225,7 @@ class RemoteCliIT {
             tmux.type("echo hel''lo over tls");
             tmux.press("Enter");
             tmux.awaitScreen("the shell's answer", s -> s.contains("hello over tls"));
-            tmux.type("stty size");
-            tmux.press("Enter");
-            tmux.awaitScreen("the window size passed through", s -> s.lines().anyMatch(l -> l.strip().equals("30 100")));
-            tmux.resize(90, 25);
-            tmux.type("stty size");
-            tmux.press("Enter");
-            tmux.awaitScreen("the new window size", s -> s.lines().anyMatch(l -> l.strip().equals("25 90")));
+            tmux.checkWindowSizeFollows();
             tmux.press("C-]");
             tmux.awaitScreen("the detach", s -> s.contains("[attach exited with 0]"));
         }

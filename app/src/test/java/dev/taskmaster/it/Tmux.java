@@ -114,6 +114,20 @@ final class Tmux implements AutoCloseable {
         });
     }
 
+    /**
+     * In a shell attached through a console (a window of 100×30), checks that the shell sees
+     * the window's size and a resize to 90×25, as {@code stty size} reports them.
+     */
+    void checkWindowSizeFollows() throws Exception {
+        type("stty size");
+        press("Enter");
+        awaitScreen("the window size passed through", s -> s.lines().anyMatch(l -> l.strip().equals("30 100")));
+        resize(90, 25);
+        type("stty size");
+        press("Enter");
+        awaitScreen("the new window size", s -> s.lines().anyMatch(l -> l.strip().equals("25 90")));
+    }
+
     /** Types {@code text} literally. */
     void type(String text) throws Exception {
         assertThat(run("send-keys", "-t", session, "-l", text).code()).isZero();
