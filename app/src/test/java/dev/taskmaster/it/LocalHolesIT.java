@@ -72,7 +72,7 @@ class LocalHolesIT {
                 assertOwnerAndMode(shared, 0, "rwxrwxrwx");
                 assertThat(Files.getAttribute(shared, "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(041777);
                 assertOwnerAndMode(tmp.resolve("state/taskmaster"), 0, "rwxr-xr-x");
-                assertOwnerAndMode(runtime.resolve("default.lock"), 0, "rw-r--r--");
+                assertOwnerAndMode(runtime.resolve("default.lock"), 0, "rw-------");
                 assertOwnerAndMode(runtime.resolve("default.pid"), 0, "rw-r--r--");
                 assertOwnerAndMode(runtime.resolve("other.sock"), 0, "rw-------");
                 assertOwnerAndMode(runtime.resolve("default.sock"), 0, "rw-------");

@@ -450,4 +450,44 @@ class RemoteTlsIT {
         throw new AssertionError("round " + round + ": the stream opened before the reload saw no " + process + " "
                 + state);
     }
+
+    /**
+     * Replacing the client CA (in place, then SIGHUP) cuts off a client of the old CA at its next
+     * call even on a connection opened before, whose handshake the old CA passed: each call's
+     * certificate is checked again against what its listener trusts now. A new connection with
+     * it is refused in the handshake; a client of the new CA gets in.
+     */
+    @Test
+    void aReplacedClientCaCutsOffTheOldCasClientsEvenOnTheirOpenConnections() throws Exception {
+        Path clientCa = Files.copy(pki.resolve("ca.crt"), tmp.resolve("clients-ca.crt"));
+        BinProcess daemon = startDaemon("server:\n  listen:\n    - address: 127.0.0.1:0\n      tls: {cert: "
+                + pki.resolve("server.crt") + ", key: " + pki.resolve("server.key") + ", client_ca: " + clientCa + "}\n"
+                + "programs:\n  idle:\n    cmd: sleep 1000\n    starttime: 0\n");
+        String address = info(local()).getTcpAddressesList().getFirst();
+        ManagedChannel open = channel(address, mtls(alice()));
+        assertThat(info(open).getCallerIdentity()).isEqualTo("cert CN=alice");
+
+        Path next = tmp.resolve("next-pki");
+        run("bin/taskmasterd", "tls", "init", next.toString(), "--host", "127.0.0.1");
+        run("bin/taskmasterd", "tls", "client", "bob", "--role", "viewer", "--dir", next.toString());
+        Path staged = Files.copy(next.resolve("ca.crt"), tmp.resolve("clients-ca.crt.new"));
+        Files.move(staged, clientCa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        sighup(daemon);
+
+        BinProcess.await("the old CA's client refused on its open connection", LIMIT, () -> {
+            try {
+                info(open);
+                return false;
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(e.getStatus().getDescription()).startsWith("the client certificate CN=alice,OU=operator is no"
+                        + " longer trusted by this listener (");
+                return true;
+            }
+        });
+        refused(channel(address, mtls(alice())), "the old CA's client on a new connection");
+        TlsChannelCredentials.Builder bob = TlsChannelCredentials.newBuilder().trustManager(pki.resolve("ca.crt").toFile());
+        bob.keyManager(next.resolve("bob.crt").toFile(), next.resolve("bob.key").toFile());
+        assertThat(info(channel(address, bob.build())).getCallerIdentity()).isEqualTo("cert CN=bob");
+    }
 }

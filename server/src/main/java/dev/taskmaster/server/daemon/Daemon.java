@@ -208,10 +208,13 @@ final class Daemon implements DaemonControl {
             // runtime directory), and programs start as the new user.
             try {
                 if (dropping) {
+                    // Served as root until the switch: nothing that starts or changes a program until then.
+                    roles.hold("taskmasterd is switching to server.user " + dropTo.get().name());
                     api.start();
                     info = info.listening(api.tcpAddresses());
                     Pidfile.write(paths.pidfile());
                     dropPrivileges(dropTo.get(), config, paths, logDir, handOver, notices);
+                    roles.release();
                 }
                 engine.startAutostart();
                 if (!dropping) {
@@ -314,6 +317,7 @@ final class Daemon implements DaemonControl {
             // Certificates are files like the configuration, renewed on their own schedule: a
             // reload takes them too, whether or not the configuration is valid.
             api.reloadCertificates();
+            reloadTokens();
         }
         // Reading and validating the file is disk work: never on the engine thread.
         return CompletableFuture.supplyAsync(() -> {
@@ -332,7 +336,6 @@ final class Daemon implements DaemonControl {
                 return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
                         Optional.of(ConfigDiff.between(info.config(), next)), source));
             }
-            reloadTokens();
             return apply(next, ConfigChange.reload(requestedBy))
                     .thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
         }).exceptionallyCompose(error -> {
@@ -383,7 +386,8 @@ final class Daemon implements DaemonControl {
         config.server().tokensFile().ifPresent(f -> log.info("{} bearer token(s) accepted from {}", tokens.size(), f));
         return new RoleInterceptor(new Identities(
                 new LocalAccess(config.server().access(), Posix::geteuid, LocalAccess.Accounts.SYSTEM),
-                new CertificateRoles(config.server().access()), tokens, new FailedAttempts()));
+                new CertificateRoles(config.server().access()), tokens, new FailedAttempts(),
+                local -> api == null ? Optional.empty() : api.clientTrust(local)));
     }
 
     /** A reload reads the tokens file again; an invalid one changes nothing, as an invalid configuration does. */

@@ -41,7 +41,7 @@ final class InstanceLock implements AutoCloseable {
      * @throws IOException when the lock file cannot be opened (a link, another user's file…)
      */
     static InstanceLock acquire(String instance, Path file) throws Busy, IOException {
-        return switch (ExclusiveLock.tryAcquire(file, 0644)) {
+        return switch (ExclusiveLock.tryAcquire(file, 0600)) {
             case ExclusiveLock.Acquired a -> {
                 a.lock().write(ProcessHandle.current().pid() + "\n");
                 yield new InstanceLock(a.lock());

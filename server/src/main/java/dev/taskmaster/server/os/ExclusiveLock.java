@@ -75,6 +75,11 @@ public final class ExclusiveLock implements AutoCloseable {
             if (s.uid() != euid) {
                 throw new IOException(path + " is owned by uid " + s.uid() + ", not by this user (" + euid + ")");
             }
+            // Whoever may open the file may take a read lock on it, and so keep the holder out:
+            // no more than the permissions asked for, whatever an older file had.
+            if ((s.permissions() & ~permissions) != 0) {
+                OpenFile.fchmod(fd, s.permissions() & permissions, path);
+            }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment lock = arena.allocate(Layouts.FLOCK);
                 for (int i = 0; i < ATTEMPTS; i++) {

@@ -33,6 +33,12 @@ public final class RoleInterceptor implements ServerInterceptor {
     private final Authenticator authenticator;
     private final MethodRoles roles;
     private final AuditLog audit;
+    /**
+     * Why calls that change something are turned away for now, or null. Set while a daemon
+     * started as root serves before it has switched to server.user: a start or an added program
+     * then would run as root.
+     */
+    private volatile String holding;
 
     public RoleInterceptor(Authenticator authenticator) {
         this(authenticator, MethodRoles.taskmaster(), new AuditLog());
@@ -42,6 +48,16 @@ public final class RoleInterceptor implements ServerInterceptor {
         this.authenticator = authenticator;
         this.roles = roles;
         this.audit = audit;
+    }
+
+    /** Turns away every call that needs more than viewing, saying {@code why}, until {@link #release}. Any thread. */
+    public void hold(String why) {
+        holding = why;
+    }
+
+    /** Lets every call through to its role check again. Any thread. */
+    public void release() {
+        holding = null;
     }
 
     @Override
@@ -64,6 +80,10 @@ public final class RoleInterceptor implements ServerInterceptor {
         if (!caller.has(needed.get())) {
             return refuse(call, caller, rpc, Status.PERMISSION_DENIED.withDescription(rpc + " needs the "
                     + Caller.name(needed.get()) + " role; " + caller.identity() + " is " + Caller.name(caller.role())));
+        }
+        String held = holding;
+        if (held != null && MethodRoles.mutating(needed.get())) {
+            return refuse(call, caller, rpc, Status.UNAVAILABLE.withDescription(held + "; try again in a moment"));
         }
         Context context = caller.in(Context.current());
         if (!MethodRoles.mutating(needed.get()) && !method.equals(ATTACH)) {

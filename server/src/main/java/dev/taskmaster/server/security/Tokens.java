@@ -44,10 +44,17 @@ public final class Tokens {
      * file changes nothing (as an invalid configuration does on reload): the problems are thrown
      * for the daemon to log and report.
      *
+     * A file that is gone accepts no token any more: deleting it is how all of them are revoked
+     * at once, and keeping them would fail open.
+     *
      * @return how many tokens are accepted now
      */
     public int reload() throws TokenFile.Invalid {
         if (file.isEmpty()) {
+            return 0;
+        }
+        if (java.nio.file.Files.notExists(file.get(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            tokens = List.of();
             return 0;
         }
         List<Token> read = TokenFile.read(file.get(), daemonUid.getAsInt());

@@ -18,12 +18,17 @@ import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.server.security.UnixPeerCredentials;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +54,8 @@ public final class ApiServer implements AutoCloseable {
     private EventLoopGroup loop;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> tcpAddresses = new ArrayList<>();
+    /** The TLS of each bound TCP listener, by port: written by {@link #start}, read by callers' threads. */
+    private final Map<Integer, ServerTls> tlsByPort = new ConcurrentHashMap<>();
     private HealthStatusManager health;
 
     /** The Unix socket only, private to this user: no TCP listener, no interceptor. */
@@ -116,6 +123,7 @@ public final class ApiServer implements AutoCloseable {
             }
             servers.add(server);
             int port = ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+            endpoint.tls().ifPresent(tls -> tlsByPort.put(port, tls));
             String address = endpoint.address(port);
             tcpAddresses.add(address);
             log.info("listening on {} ({})", endpoint.where(port), endpoint.describe());
@@ -138,6 +146,19 @@ public final class ApiServer implements AutoCloseable {
             builder.intercept(interceptor);
         }
         return builder;
+    }
+
+    /**
+     * The client CAs, as they are now, of the TCP listener a call came in on ({@code local} is
+     * the call's {@code Grpc.TRANSPORT_ATTR_LOCAL_ADDR}); empty when it asks for no client
+     * certificate. Any thread.
+     */
+    public Optional<X509TrustManager> clientTrust(SocketAddress local) {
+        if (!(local instanceof InetSocketAddress inet)) {
+            return Optional.empty();
+        }
+        ServerTls tls = tlsByPort.get(inet.getPort());
+        return tls == null ? Optional.empty() : tls.clientTrust().map(X509TrustManager.class::cast);
     }
 
     /** The TCP addresses bound, {@code host:port} with the real port; empty before start. */

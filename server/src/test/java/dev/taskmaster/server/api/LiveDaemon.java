@@ -50,6 +50,8 @@ final class LiveDaemon implements AutoCloseable {
     final TaskmasterService service;
     final Server server;
     final ManagedChannel channel;
+    /** The daemon's one interceptor, every call passes it. */
+    final RoleInterceptor roles;
 
     LiveDaemon(Path dir, String yaml) throws Exception {
         this(dir, yaml, (transport, headers) -> ADMIN);
@@ -84,8 +86,8 @@ final class LiveDaemon implements AutoCloseable {
         }, outputs);
         String name = InProcessServerBuilder.generateName();
         // Every call as an admin, through the daemon's one interceptor, as on the real socket.
-        server = InProcessServerBuilder.forName(name).addService(service)
-                .intercept(new RoleInterceptor(callers)).build().start();
+        roles = new RoleInterceptor(callers);
+        server = InProcessServerBuilder.forName(name).addService(service).intercept(roles).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         try {
             engine.startAutostart().get(10, TimeUnit.SECONDS);

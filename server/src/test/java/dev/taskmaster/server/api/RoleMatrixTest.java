@@ -138,6 +138,34 @@ class RoleMatrixTest {
         return (Message) ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller()).getMessagePrototype();
     }
 
+    /**
+     * While held (a daemon started as root, serving before its switch to server.user), only
+     * viewing passes: a start or an added program then would run as root.
+     */
+    @Test
+    void whileHeldOnlyViewingPassesEvenForAnAdmin() throws Exception {
+        daemon.roles.hold("taskmasterd is switching to server.user nobody");
+        try {
+            for (MethodDescriptor<Message, Message> method : methods()) {
+                String rpc = method.getBareMethodName();
+                Status status = call(method, defaultRequest(method), Role.ROLE_ADMIN);
+                if (NEEDS.get(rpc) == Role.ROLE_VIEWER) {
+                    assertThat(status.getCode()).as(rpc).isNotIn(Status.Code.UNAVAILABLE, Status.Code.PERMISSION_DENIED);
+                } else {
+                    assertThat(status.getCode()).as(rpc).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(status.getDescription()).as(rpc)
+                            .isEqualTo("taskmasterd is switching to server.user nobody; try again in a moment");
+                }
+            }
+        } finally {
+            daemon.roles.release();
+        }
+        MethodDescriptor<Message, Message> stop = methods().stream()
+                .filter(m -> m.getBareMethodName().equals("StopProcesses")).findFirst().orElseThrow();
+        assertThat(call(stop, defaultRequest(stop), Role.ROLE_ADMIN).getCode()).as("released")
+                .isNotIn(Status.Code.UNAVAILABLE, Status.Code.PERMISSION_DENIED);
+    }
+
     @Test
     void everyRpcAsEveryRole() throws Exception {
         assertThat(methods()).extracting(MethodDescriptor::getBareMethodName).containsExactlyInAnyOrderElementsOf(NEEDS.keySet());

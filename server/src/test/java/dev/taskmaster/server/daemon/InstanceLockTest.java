@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,23 @@ class InstanceLockTest {
         } finally {
             holder.destroyForcibly();
             holder.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Anyone who may open the lock file may take a read lock on it and so keep every daemon of
+     * the instance from starting: the file is the daemon's alone, and an older 0644 one is tightened.
+     */
+    @Test
+    void onlyTheDaemonsUserMayOpenTheLockFile() throws Exception {
+        Path fresh = InstanceLock.file(tmp, "fresh");
+        try (InstanceLock lock = InstanceLock.acquire("fresh", fresh)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rw-------");
+        }
+        Path old = Files.writeString(InstanceLock.file(tmp, "old"), "42\n");
+        Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rw-r--r--"));
+        try (InstanceLock lock = InstanceLock.acquire("old", old)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(old))).isEqualTo("rw-------");
         }
     }
 }

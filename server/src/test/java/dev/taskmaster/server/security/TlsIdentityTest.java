@@ -218,5 +218,9 @@ class TlsIdentityTest {
         Status limited = refused(() -> client(null, pki, "Bearer " + TOKEN).getServerInfo(GetServerInfoRequest.getDefaultInstance()));
         assertThat(limited.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(limited.getDescription()).matches("too many failed attempts from 127\\.0\\.0\\.1; try again in \\d+ s");
+        // A certificate the handshake verified is not a guess: others' failures from the same
+        // address (a NAT, a tunnel, a local user) do not lock it out.
+        var ops = client(pki.client("CN=ops-laptop,OU=operator"), pki, null);
+        assertThat(who(ops.getServerInfo(GetServerInfoRequest.getDefaultInstance()))).isEqualTo("cert CN=ops-laptop operator");
     }
 }

@@ -127,5 +127,9 @@ class TokenFileTest {
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         assertThat(catchThrowableOfType(TokenFile.Invalid.class, tokens::reload)).isNotNull();
         assertThat(tokens.check(BOT)).isPresent();
+        // Deleting the file revokes every token: keeping them would fail open.
+        Files.delete(f);
+        assertThat(tokens.reload()).isZero();
+        assertThat(tokens.check(BOT)).as("revoked with the file").isEmpty();
     }
 }

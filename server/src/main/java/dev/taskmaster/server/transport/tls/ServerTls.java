@@ -75,6 +75,11 @@ public final class ServerTls {
         return clients.isPresent();
     }
 
+    /** The client CAs as they are now (reloaded by SIGHUP); empty without {@code client_ca}. */
+    public Optional<? extends javax.net.ssl.X509TrustManager> clientTrust() {
+        return clients;
+    }
+
     public ServerIdentity identity() {
         return keys.identity();
     }
