@@ -1,13 +1,17 @@
 package dev.taskmaster.server.daemon;
 
+import dev.taskmaster.server.os.ExclusiveLock;
 import dev.taskmaster.server.os.Posix;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -84,9 +88,32 @@ final class RuntimeDirectory {
         if (mode == wanted) {
             return Optional.empty();
         }
+        if (mode == PASSABLE && wanted == PRIVATE) {
+            List<String> sharing = instancesRunningIn(dir);
+            if (!sharing.isEmpty()) {
+                // Closing it would cut off the users another instance's server.access lets in.
+                return Optional.of("runtime directory " + dir + " stays " + Modes.octal(mode) + ": "
+                        + String.join(", ", sharing) + " running there may grant other users access");
+            }
+        }
         chmod(dir, wanted);
         return Optional.of("runtime directory " + dir + " had mode " + Modes.octal(mode) + "; set it to "
                 + Modes.octal(wanted));
+    }
+
+    /** The instances whose daemon holds its lock in {@code dir} now (read before this one takes its own). */
+    private static List<String> instancesRunningIn(Path dir) throws IOException {
+        List<String> running = new ArrayList<>();
+        try (DirectoryStream<Path> locks = Files.newDirectoryStream(dir, "*.lock")) {
+            for (Path lock : locks) {
+                if (ExclusiveLock.held(lock)) {
+                    String file = lock.getFileName().toString();
+                    running.add("instance \"" + file.substring(0, file.length() - ".lock".length()) + "\"");
+                }
+            }
+        }
+        running.sort(null);
+        return running;
     }
 
     /** Through the link-refusing view: the JDK opens the directory with O_NOFOLLOW and changes it by descriptor. */

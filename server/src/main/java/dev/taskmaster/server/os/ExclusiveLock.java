@@ -109,6 +109,35 @@ public final class ExclusiveLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a live process holds the lock of {@code path}, asked without taking it (so a daemon
+     * starting at the same moment is never kept out by the question). Never ask about a file this
+     * process has locked: closing the descriptor opened to ask would release that lock.
+     *
+     * @return false when the file does not exist, or is not a regular file
+     */
+    public static boolean held(Path path) throws IOException {
+        int fd = OpenFile.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOCTTY | Layouts.O_NOFOLLOW, 0);
+        if (fd < 0) {
+            int errno = LibC.errno();
+            if (errno == Errno.ENOENT || errno == Errno.ELOOP) {
+                return false;
+            }
+            throw OpenFile.failure(path, errno);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            if (!OpenFile.status(fd).regular()) {
+                return false;
+            }
+            MemorySegment lock = arena.allocate(Layouts.FLOCK);
+            wholeFile(lock, LibC.F_WRLCK);
+            LibC.check("fcntl(F_GETLK) on " + path, LibC.fcntl(fd, LibC.F_GETLK, lock));
+            return lock.get(JAVA_SHORT, Layouts.L_TYPE) != LibC.F_UNLCK;
+        } finally {
+            Fds.closeQuietly(fd);
+        }
+    }
+
     private static void wholeFile(MemorySegment lock, short type) {
         lock.fill((byte) 0);
         lock.set(JAVA_SHORT, Layouts.L_TYPE, type);

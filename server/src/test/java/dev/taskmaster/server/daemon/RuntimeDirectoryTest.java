@@ -49,6 +49,35 @@ class RuntimeDirectoryTest {
         assertThat(RuntimeDirectory.prepare(dir, true)).isEmpty();
     }
 
+    /**
+     * An instance that grants other users access opened the directory to 0711; another instance
+     * starting without such grants must not close it under the first one's users, only once no
+     * instance runs there.
+     */
+    @Test
+    void aPassableOneStaysPassableWhileAnotherInstanceRunsThere() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("taskmaster"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Path lock = dir.resolve("shared.lock");
+        Process holder = new ProcessBuilder("python3", "-c", "import fcntl, sys, time\n"
+                + "f = open(sys.argv[1], 'a')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
+                lock.toString()).redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine())
+                    .isEqualTo("locked");
+            Files.writeString(dir.resolve("stopped.lock"), "1\n"); // an instance that is not running
+            assertThat(RuntimeDirectory.prepare(dir, false)).isEqualTo(Optional.of("runtime directory " + dir
+                    + " stays 0711: instance \"shared\" running there may grant other users access"));
+            assertThat(mode(dir)).isEqualTo("rwx--x--x");
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(RuntimeDirectory.prepare(dir, false))
+                .isEqualTo(Optional.of("runtime directory " + dir + " had mode 0711; set it to 0700"));
+        assertThat(mode(dir)).isEqualTo("rwx------");
+    }
+
     @Test
     void oneWritableByOthersIsRefusedNotRepaired() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("taskmaster"));
