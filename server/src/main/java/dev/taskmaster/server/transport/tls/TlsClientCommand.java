@@ -43,6 +43,10 @@ public final class TlsClientCommand implements Callable<Integer> {
             description = "Directory of the CA (ca.crt, ca.key, from tls init); the new files go there too (default: the current directory).")
     Path dir;
 
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7443",
+            description = "The port of the daemon's listener, for the printed command line (default: ${DEFAULT-VALUE}).")
+    int port;
+
     @Option(names = "--days", paramLabel = "N", defaultValue = "" + CertificateIssuer.CLIENT_DAYS,
             description = "How long the certificate is valid, in days (default: ${DEFAULT-VALUE}).")
     int days;
@@ -106,17 +110,17 @@ public final class TlsClientCommand implements Callable<Integer> {
         out.println("Created " + crt + " (CN=" + name + ", OU=" + r + ", valid until " + TlsInitCommand.day(until) + ")");
         out.println("    and " + key + " (0600).");
         out.println("Give the client these three files (the key over a private channel), then on its machine:");
-        out.println("  taskmasterctl --server " + serverAddress(d) + " --ca " + d.resolve("ca.crt") + " --cert " + crt
+        out.println("  taskmasterctl --server " + serverAddress(d, port) + " --ca " + d.resolve("ca.crt") + " --cert " + crt
                 + " --key " + key + " status");
         out.flush();
         return 0;
     }
 
-    /** The first name of the server certificate beside the CA, at the port tls init suggests; else a placeholder. */
-    private static String serverAddress(Path d) {
+    /** The first name of the server certificate beside the CA, at {@code port}; else a placeholder. */
+    private static String serverAddress(Path d, int port) {
         Path server = d.resolve("server.crt");
         if (!Files.isRegularFile(server)) {
-            return "HOST:7443";
+            return "HOST:" + port;
         }
         try {
             X509Certificate cert = PemFiles.certificates(server).getFirst();
@@ -124,13 +128,13 @@ public final class TlsClientCommand implements Callable<Integer> {
             if (names != null) {
                 for (List<?> entry : names) {
                     if (entry.size() == 2 && entry.get(1) instanceof String host) {
-                        return dev.taskmaster.config.ListenerSpec.hostPort(host, 7443);
+                        return dev.taskmaster.config.ListenerSpec.hostPort(host, port);
                     }
                 }
             }
         } catch (TlsFileException | CertificateParsingException e) {
             // only a hint: fall back to the placeholder
         }
-        return "HOST:7443";
+        return "HOST:" + port;
     }
 }

@@ -198,6 +198,10 @@ class TlsCommandsTest {
         assertThat(run.out()).contains("taskmasterctl --server web1.example.org:7443 --ca " + dir.resolve("ca.crt")
                 + " --cert " + dir.resolve("ops-laptop.crt") + " --key " + key + " status");
 
+        // The printed command line takes the listener's port when it is not the default.
+        assertThat(taskmasterd("tls", "client", "ci", "--role", "viewer", "--dir", dir.toString(), "--port", "17443").out())
+                .contains("taskmasterctl --server web1.example.org:17443 --ca ");
+
         // Each role, and the default validity of a year.
         for (String role : List.of("viewer", "admin")) {
             assertThat(taskmasterd("tls", "client", role + "-user", "--role", role, "--dir", dir.toString()).code()).isZero();
