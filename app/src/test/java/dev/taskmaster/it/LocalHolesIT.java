@@ -123,8 +123,15 @@ class LocalHolesIT {
                 BinProcess.await("the new pidfile", LIMIT, () -> !again.isAlive()
                         || readOrEmpty(runtime.resolve("default.pid")).strip().equals(String.valueOf(again.pid())));
                 assertThat(again.isAlive()).as(again.stderr()).isTrue();
-                BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status", "sleeper");
-                assertThat(status.code()).as(status.err()).isZero();
+                // The pidfile is written before the switch of user, so before the programs start:
+                // sleeper is STARTING for its starttime (1 s) first.
+                BinProcess.await("sleeper RUNNING under the new daemon", LIMIT, () -> {
+                    try {
+                        return BinProcess.ctl(tmp, env, LIMIT, "status", "sleeper").code() == 0;
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 assertThat(daemonLog(shared)).contains(
                         "removed the stale pidfile " + runtime.resolve("default.pid"),
                         "removed the stale socket " + runtime.resolve("default.sock"));
