@@ -259,6 +259,16 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * A connection of its own to {@code target}, not kept by the session: the caller closes it.
+     * For commands that talk to several daemons at once ({@link Fleet}).
+     *
+     * @throws dev.taskmaster.client.TargetException if the target's settings cannot or must not be used
+     */
+    public DaemonChannel open(DaemonTarget target) {
+        return opener.open(target);
+    }
+
+    /**
      * Forgets the connection if it has failed (the daemon was gone at the last attempt), so the
      * next call dials afresh instead of failing fast during gRPC's reconnect back-off. A connection
      * that merely lost its daemon goes idle and redials by itself on the next call.
