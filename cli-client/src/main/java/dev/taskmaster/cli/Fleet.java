@@ -115,15 +115,13 @@ final class Fleet {
                                     Function<TaskmasterServiceFutureStub, ListenableFuture<R>> call) {
         root.checkTimeout();
         Duration timeout = root.timeout();
-        List<DaemonChannel> channels = new ArrayList<>(hosts.size());
         List<ListenableFuture<R>> futures = new ArrayList<>(hosts.size());
         List<Answer<R>> answers = new ArrayList<>(hosts.size());
-        try {
+        try (Session.ChannelGroup channels = root.session().group()) {
             // Every call is under way before the first answer is awaited.
             for (Host h : hosts) {
                 try {
-                    DaemonChannel channel = root.session().open(h.endpoint().target());
-                    channels.add(channel);
+                    DaemonChannel channel = channels.open(h.endpoint().target());
                     futures.add(call.apply(TaskmasterServiceGrpc.newFutureStub(channel.channel())
                             .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)));
                     answers.add(null);
@@ -142,8 +140,6 @@ final class Fleet {
             // Ctrl-C in the shell: every call still running is cancelled as the channels close.
             Thread.currentThread().interrupt();
             throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-        } finally {
-            close(channels);
         }
     }
 
@@ -157,16 +153,6 @@ final class Fleet {
 
     private static <R> Answer<R> failed(Host h, Throwable cause, String verb) {
         return new Answer<>(h, null, ExitCodes.failure(cause, verb, h.endpoint()));
-    }
-
-    /** All of them at once: each waits for its own shutdown, so one by one would add up. */
-    private static void close(List<DaemonChannel> channels) {
-        for (DaemonChannel c : channels) {
-            c.channel().shutdownNow();
-        }
-        for (DaemonChannel c : channels) {
-            c.close();
-        }
     }
 
     /** One line on stderr per host that gave no answer: {@code taskmasterctl: HOST: <the line taskmasterctl prints for it>}. */

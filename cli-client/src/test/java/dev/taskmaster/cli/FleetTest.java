@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
-import dev.taskmaster.client.DaemonChannel;
 import dev.taskmaster.client.testing.TestPki;
 import dev.taskmaster.client.testing.TlsFakeDaemon;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
@@ -57,9 +56,10 @@ class FleetTest extends CtlTest {
         client = pki.client("ops", "viewer");
     }
 
+    /** The connections taskmasterctl makes: several daemons share an event loop and a TLS context. */
     @BeforeEach
     void realConnections() {
-        opener = DaemonChannel::open;
+        opener = new Session.RealChannels();
     }
 
     @AfterEach
