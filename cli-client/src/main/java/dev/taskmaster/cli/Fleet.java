@@ -199,9 +199,9 @@ final class Fleet {
         }
     }
 
-    /** The width of the HOST column: its longest name, at least the header's. */
-    static int hostWidth(List<? extends Answer<?>> answers) {
-        int w = "HOST".length();
+    /** The width of the host names, to align what follows them. */
+    static int nameWidth(List<? extends Answer<?>> answers) {
+        int w = 0;
         for (Answer<?> a : answers) {
             w = Math.max(w, a.host().name().length());
         }

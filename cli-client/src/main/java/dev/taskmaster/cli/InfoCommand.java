@@ -38,7 +38,7 @@ final class InfoCommand extends Verb {
         if (json) {
             Fleet.printJson(out(), answers);
         } else {
-            int width = Fleet.hostWidth(answers);
+            int width = Fleet.nameWidth(answers);
             for (Fleet.Answer<GetServerInfoResponse> a : answers) {
                 if (a.response() != null) {
                     String host = a.host().name() + " ".repeat(width - a.host().name().length()) + "  ";
