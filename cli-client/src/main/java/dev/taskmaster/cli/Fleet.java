@@ -38,9 +38,6 @@ import picocli.CommandLine.ParseResult;
  */
 final class Fleet {
 
-    /** The verbs that may name several daemons; every other one is refused by {@link Check}. */
-    static final Set<String> VERBS = Set.of("status", "info");
-
     /**
      * One daemon: its context's name (the HOST column) and where it is.
      *
@@ -213,6 +210,10 @@ final class Fleet {
      * a {@code stop} or an {@code attach} on every host at once is not something to do by accident.
      */
     static final class Check implements IExecutionStrategy {
+
+        /** The verbs that may name several daemons. Here, not in {@link Fleet}: every command runs this check. */
+        static final Set<String> VERBS = Set.of("status", "info");
+
         @Override
         public int execute(ParseResult parsed) {
             if (parsed.commandSpec().userObject() instanceof TaskmasterCtl root && root.fanOut() && !helpAsked(parsed)) {
