@@ -1,5 +1,8 @@
 import com.google.protobuf.ByteString;
+import dev.taskmaster.client.ClientSecurity;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.DaemonTarget;
+import dev.taskmaster.client.ServerAddress;
 import dev.taskmaster.proto.v1.AttachOutputRequest;
 import dev.taskmaster.proto.v1.AttachOutputResponse;
 import dev.taskmaster.proto.v1.InputMode;
@@ -26,8 +29,12 @@ import java.util.concurrent.TimeUnit;
  * running {@code stty raw -echo; exec cat}, so the echo goes through the program, as with a
  * shell's line editor).
  *
- * <p>Usage: AttachLatency SOCKET PROCESS KEYSTROKES WARMUP. Prints exactly one line on stdout,
- * read by bench/lib/output.py:
+ * <p>Usage: AttachLatency TARGET PROCESS KEYSTROKES WARMUP [--ca FILE] [--cert FILE --key FILE]
+ * [--token-file FILE] [--plaintext]. TARGET is the daemon as taskmasterctl's {@code --server}
+ * takes it: a socket path (anything with a {@code /}), {@code unix:///PATH}, or {@code HOST:PORT}
+ * (TCP with TLS, mutual with {@code --cert}/{@code --key}; bench/fleet compares the two). The
+ * channel is the real client's ({@link DaemonChannel#open(DaemonTarget)}). Prints exactly one
+ * line on stdout, read by bench/lib/output.py and bench/lib/fleet.py:
  * <pre>
  *   RESULT median_ms p99_ms min_ms max_ms n tty
  *   NA reason
@@ -44,11 +51,27 @@ public final class AttachLatency {
     }
 
     public static void main(String[] args) throws Exception {
-        Path socket = Path.of(args[0]);
+        ServerAddress address = ServerAddress.parse(args[0]);
         String name = args[1];
         int keystrokes = Integer.parseInt(args[2]);
         int warmup = Integer.parseInt(args[3]);
-        try (DaemonChannel channel = DaemonChannel.open(socket)) {
+        Path ca = null;
+        Path cert = null;
+        Path key = null;
+        Path token = null;
+        boolean plaintext = false;
+        for (int i = 4; i < args.length; i++) {
+            switch (args[i]) {
+                case "--ca" -> ca = Path.of(args[++i]);
+                case "--cert" -> cert = Path.of(args[++i]);
+                case "--key" -> key = Path.of(args[++i]);
+                case "--token-file" -> token = Path.of(args[++i]);
+                case "--plaintext" -> plaintext = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        DaemonTarget target = new DaemonTarget(address, new ClientSecurity(ca, cert, key, token, plaintext), null);
+        try (DaemonChannel channel = DaemonChannel.open(target)) {
             System.out.println(run(channel, name, keystrokes, warmup));
         }
     }

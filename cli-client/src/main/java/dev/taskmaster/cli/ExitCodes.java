@@ -48,12 +48,18 @@ public final class ExitCodes {
      */
     public static final int PERMISSION_DENIED = 7;
 
-    private static final String PREFIX = "taskmasterctl: ";
+    static final String PREFIX = "taskmasterctl: ";
 
     private ExitCodes() {}
 
     /** The exit code and the line to print for a failure of {@code verb}. */
-    record Failure(int exitCode, String message) {}
+    record Failure(int exitCode, String message) {
+
+        /** The line without the leading {@code taskmasterctl: }. */
+        String reason() {
+            return message.startsWith(PREFIX) ? message.substring(PREFIX.length()) : message;
+        }
+    }
 
     /**
      * Maps what a command threw.

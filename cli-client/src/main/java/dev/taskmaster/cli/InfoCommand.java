@@ -10,19 +10,48 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "info", description = "Describe the daemon: version, pid, uptime, files, counts, and your role.")
+@Command(name = "info", description = {"Describe the daemon: version, pid, uptime, files, counts, and your role.",
+        "With --all-contexts or several --context: every daemon at once, each line after its HOST."})
 final class InfoCommand extends Verb {
 
-    @Option(names = "--json", description = "Print the GetServerInfo response as JSON.")
+    @Option(names = "--json", description = "Print the GetServerInfo response as JSON (several daemons: one object per host and line).")
     boolean json;
 
     @Override
     public Integer call() {
+        if (root.fanOut()) {
+            return fanOut();
+        }
         GetServerInfoResponse i = rpc().getServerInfo(GetServerInfoRequest.getDefaultInstance());
         if (json) {
             Json.print(out(), i);
             return ExitCodes.OK;
         }
+        lines(i).forEach(out()::println);
+        return ExitCodes.OK;
+    }
+
+    /** Each host's lines after its name (so {@code grep version} compares them), hosts that gave no answer on stderr. */
+    private int fanOut() {
+        List<Fleet.Answer<GetServerInfoResponse>> answers = Fleet.call(root, Fleet.hosts(root), "info",
+                stub -> stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()));
+        if (json) {
+            Fleet.printJson(out(), answers);
+        } else {
+            int width = Fleet.nameWidth(answers);
+            for (Fleet.Answer<GetServerInfoResponse> a : answers) {
+                if (a.response() != null) {
+                    String host = a.host().name() + " ".repeat(width - a.host().name().length()) + "  ";
+                    lines(a.response()).forEach(line -> out().println(host + line));
+                }
+            }
+        }
+        out().flush();
+        Fleet.reportFailures(err(), answers);
+        return Fleet.exitCode(answers, response -> ExitCodes.OK);
+    }
+
+    private List<String> lines(GetServerInfoResponse i) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"version", i.getVersion()});
         rows.add(new String[] {"instance", i.getInstanceName()});
@@ -40,10 +69,11 @@ final class InfoCommand extends Verb {
         rows.add(new String[] {"journal", (i.getJournalId().isEmpty() ? "-" : i.getJournalId()) + ", latest event #" + i.getLatestSequence()});
         rows.add(new String[] {"you", i.getCallerRole().name().replace("ROLE_", "").toLowerCase(Locale.ROOT)
                 + (i.getCallerIdentity().isEmpty() ? "" : " (" + i.getCallerIdentity() + ")")});
+        List<String> lines = new ArrayList<>(rows.size());
         for (String[] row : rows) {
-            out().println(String.format("%-10s %s", row[0] + ":", row[1]).stripTrailing());
+            lines.add(String.format("%-10s %s", row[0] + ":", row[1]).stripTrailing());
         }
-        return ExitCodes.OK;
+        return lines;
     }
 
     private static String orNone(String s) {

@@ -1,6 +1,7 @@
 package dev.taskmaster.cli;
 
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.client.DaemonChannels;
 import dev.taskmaster.client.DaemonTarget;
 import dev.taskmaster.client.ServerAddress;
 import dev.taskmaster.client.SocketPaths;
@@ -14,6 +15,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,6 +38,77 @@ public final class Session implements AutoCloseable {
     @FunctionalInterface
     public interface ChannelOpener {
         DaemonChannel open(DaemonTarget target);
+
+        /**
+         * Connections to several daemons made together ({@link Fleet}); by default each opened
+         * alone with {@link #open}.
+         */
+        default ChannelGroup group() {
+            return new OneByOne(this);
+        }
+    }
+
+    /** The connections of one command to several daemons, closed together. Used on one thread. */
+    public interface ChannelGroup extends AutoCloseable {
+        /** @throws dev.taskmaster.client.TargetException if the target's settings cannot or must not be used */
+        DaemonChannel open(DaemonTarget target);
+
+        /** Closes every connection opened (all asked to stop before any is waited for). */
+        @Override
+        void close();
+    }
+
+    /**
+     * The real connections: {@link DaemonChannel#open(DaemonTarget)} for one daemon, and for
+     * several a {@link DaemonChannels} (one event loop, one TLS context per set of credentials).
+     * A class rather than a lambda in a static field: see {@link TaskmasterCtl}'s verbs.
+     */
+    public static final class RealChannels implements ChannelOpener {
+        @Override
+        public DaemonChannel open(DaemonTarget target) {
+            return DaemonChannel.open(target);
+        }
+
+        @Override
+        public ChannelGroup group() {
+            DaemonChannels channels = new DaemonChannels(Runtime.getRuntime().availableProcessors());
+            return new ChannelGroup() {
+                @Override
+                public DaemonChannel open(DaemonTarget target) {
+                    return channels.open(target);
+                }
+
+                @Override
+                public void close() {
+                    channels.close();
+                }
+            };
+        }
+    }
+
+    /** A group of connections each opened alone. */
+    private static final class OneByOne implements ChannelGroup {
+        private final ChannelOpener opener;
+        private final List<DaemonChannel> channels = new ArrayList<>();
+
+        OneByOne(ChannelOpener opener) {
+            this.opener = opener;
+        }
+
+        @Override
+        public DaemonChannel open(DaemonTarget target) {
+            DaemonChannel c = opener.open(target);
+            channels.add(c);
+            return c;
+        }
+
+        @Override
+        public void close() {
+            for (DaemonChannel c : channels) {
+                c.channel().shutdownNow();
+            }
+            channels.forEach(DaemonChannel::close);
+        }
     }
 
     /** Asks the user for a missing value, if there is a user at a terminal to ask. */
@@ -117,7 +191,8 @@ public final class Session implements AutoCloseable {
                 return console.readLine("%s", prompt);
             }
         };
-        return new Session(System.in, writer(System.out), writer(System.err), System.getenv(), SocketPaths.currentUid(), terminal, prompter, DaemonChannel::open, ZoneId.systemDefault());
+        return new Session(System.in, writer(System.out), writer(System.err), System.getenv(), SocketPaths.currentUid(), terminal, prompter,
+                new RealChannels(), ZoneId.systemDefault());
     }
 
     /** Autoflush: {@code events --follow} must show each line as it comes. */
@@ -256,6 +331,14 @@ public final class Session implements AutoCloseable {
             channel = opener.open(where.target());
         }
         return channel;
+    }
+
+    /**
+     * Connections of their own, not kept by the session, for a command that talks to several
+     * daemons at once ({@link Fleet}); the caller closes the group.
+     */
+    public ChannelGroup group() {
+        return opener.group();
     }
 
     /**

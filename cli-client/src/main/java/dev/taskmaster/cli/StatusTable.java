@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The process table of {@code status}: NAME, STATE, PID, UPTIME, RESTARTS, DESCRIPTION, columns
- * aligned on the plain text so colour codes never shift them.
+ * The process table of {@code status}: NAME, STATE, PID, UPTIME, RESTARTS, DESCRIPTION (after
+ * HOST when several daemons answer), columns aligned on the plain text so colour codes never
+ * shift them. Stateless.
  */
 final class StatusTable {
 
@@ -19,32 +20,69 @@ final class StatusTable {
     private StatusTable() {}
 
     static List<String> render(List<ProcessInfo> processes, boolean colour) {
-        List<List<String>> rows = new ArrayList<>();
-        rows.add(HEADER);
+        List<Row> rows = new ArrayList<>(processes.size());
         for (ProcessInfo p : processes) {
-            rows.add(List.of(p.getFullName(), ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
-                    p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
+            rows.add(new Row(null, p));
         }
-        int[] width = new int[HEADER.size()];
-        for (List<String> row : rows) {
+        return render(rows, false, colour);
+    }
+
+    /**
+     * One process of one host, or (with {@code process} null) a host that has none, which gets a
+     * row of its own saying so rather than vanishing from the table.
+     *
+     * @param host the HOST column, or null when there is none
+     */
+    record Row(String host, ProcessInfo process) {}
+
+    /** The table of several hosts: HOST first, then the columns of {@link #render(List, boolean)}. */
+    static List<String> renderHosts(List<Row> rows, boolean colour) {
+        return render(rows, true, colour);
+    }
+
+    private static List<String> render(List<Row> rows, boolean hostColumn, boolean colour) {
+        int first = hostColumn ? 1 : 0;
+        List<List<String>> cells = new ArrayList<>();
+        List<String> header = new ArrayList<>(HEADER);
+        if (hostColumn) {
+            header.addFirst("HOST");
+        }
+        cells.add(header);
+        for (Row row : rows) {
+            List<String> line = new ArrayList<>(header.size());
+            if (hostColumn) {
+                line.add(row.host());
+            }
+            ProcessInfo p = row.process();
+            if (p == null) {
+                line.addAll(List.of("-", "-", "-", "-", "-", "no processes"));
+            } else {
+                line.addAll(List.of(p.getFullName(), ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
+                        p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
+            }
+            cells.add(line);
+        }
+        int[] width = new int[header.size()];
+        for (List<String> line : cells) {
             for (int c = 0; c < width.length; c++) {
-                width[c] = Math.max(width[c], row.get(c).length());
+                width[c] = Math.max(width[c], line.get(c).length());
             }
         }
-        List<String> lines = new ArrayList<>(rows.size());
-        for (int r = 0; r < rows.size(); r++) {
-            List<String> row = rows.get(r);
-            StringBuilder line = new StringBuilder();
+        List<String> lines = new ArrayList<>(cells.size());
+        for (int r = 0; r < cells.size(); r++) {
+            List<String> line = cells.get(r);
+            ProcessInfo p = r > 0 ? rows.get(r - 1).process() : null;
+            StringBuilder text = new StringBuilder();
             for (int c = 0; c < width.length; c++) {
-                String cell = row.get(c);
+                String cell = line.get(c);
                 boolean last = c == width.length - 1;
-                String shown = colour && r > 0 && c == 1 ? paint(processes.get(r - 1), cell) : cell;
-                line.append(shown);
+                String shown = colour && p != null && c == first + 1 ? paint(p, cell) : cell;
+                text.append(shown);
                 if (!last) {
-                    line.append(" ".repeat(width[c] - cell.length())).append(GAP);
+                    text.append(" ".repeat(width[c] - cell.length())).append(GAP);
                 }
             }
-            lines.add(line.toString().stripTrailing());
+            lines.add(text.toString().stripTrailing());
         }
         return lines;
     }

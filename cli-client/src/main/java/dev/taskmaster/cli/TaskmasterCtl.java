@@ -91,8 +91,13 @@ public final class TaskmasterCtl implements Callable<Integer> {
     String server;
 
     @Option(names = "--context", paramLabel = "CONTEXT", scope = ScopeType.INHERIT,
-            description = "A context kept by 'taskmasterctl context add' (default: TASKMASTER_CONTEXT, else the current one).")
-    String context;
+            description = {"A context kept by 'taskmasterctl context add' (default: TASKMASTER_CONTEXT, else the current one).",
+                    "Repeatable for status and info: every context named, one HOST column."})
+    List<String> contexts;
+
+    @Option(names = "--all-contexts", scope = ScopeType.INHERIT,
+            description = "status and info: every context of the contexts file, called at once, one HOST column.")
+    boolean allContexts;
 
     @Option(names = "--ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "TLS: trust only the CA certificates of this PEM file (default: the JDK's trust store).")
@@ -185,6 +190,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(new ExitCodes.Reporter(session));
         cl.setParameterExceptionHandler(new ExitCodes.UsageReporter());
+        cl.setExecutionStrategy(new Fleet.Check());
         return cl;
     }
 
@@ -200,19 +206,42 @@ public final class TaskmasterCtl implements Callable<Integer> {
 
     /** The connection to the daemon these options point at. */
     DaemonChannel daemon() {
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new CtlException(ExitCodes.USAGE, "--timeout must be positive, got " + timeout);
-        }
+        checkTimeout();
         return session.connect(session.endpoint(targetFlags()));
     }
 
-    /** The target options as typed (for {@link dev.taskmaster.client.TargetResolver}). */
+    /**
+     * The target options as typed (for {@link dev.taskmaster.client.TargetResolver}): one daemon.
+     * {@link FleetCheck} has refused several contexts for every verb but those that fan out.
+     */
     TargetResolver.Flags targetFlags() {
-        return new TargetResolver.Flags(server, socket, instance, context, new ClientSecurity(ca, cert, key, tokenFile, plaintext));
+        return new TargetResolver.Flags(server, socket, instance, contexts == null || contexts.isEmpty() ? null : contexts.getFirst(),
+                security());
+    }
+
+    /** The TLS and token options as typed. */
+    ClientSecurity security() {
+        return new ClientSecurity(ca, cert, key, tokenFile, plaintext);
+    }
+
+    /** True if the command line names several daemons ({@code --all-contexts}, {@code --context} twice or more). */
+    boolean fanOut() {
+        return allContexts || (contexts != null && contexts.size() > 1);
+    }
+
+    /** Whether an address option ({@code --server}, {@code --socket}, {@code --instance}) was given. */
+    String addressOption() {
+        return server != null ? "--server" : socket != null ? "--socket" : instance != null ? "--instance" : null;
     }
 
     Duration timeout() {
         return timeout;
+    }
+
+    void checkTimeout() {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new CtlException(ExitCodes.USAGE, "--timeout must be positive, got " + timeout);
+        }
     }
 
     /** The version from the jar's manifest ({@code dev} when run from classes). */

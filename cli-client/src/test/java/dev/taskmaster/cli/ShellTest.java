@@ -105,6 +105,25 @@ class ShellTest extends CtlTest {
     }
 
     @Test
+    void aLineMayAskEveryContextForItsStatusButNotStopThemAll() {
+        terminal = false;
+        assertThat(run("context", "add", "east", "--server", "127.0.0.1:7001", "--plaintext").exit()).isZero();
+        assertThat(run("context", "add", "west", "--server", "127.0.0.1:7002", "--plaintext").exit()).isZero();
+        targetsOpened.clear();
+        keys.type("status --all-contexts\nstop web --all-contexts\nstatus\nexit\n");
+
+        Result r = run();
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("HOST  NAME      STATE", "east  web       RUNNING  77", "west  worker:0  RUNNING  78");
+        assertThat(r.err()).isEqualTo("taskmasterctl: stop talks to one daemon: --all-contexts and a repeated --context work with"
+                + " status and info only\nTry 'taskmasterctl stop --help' for more information.\n");
+        assertThat(daemon.requests(StopProcessesRequest.class)).isEmpty();
+        // Two hosts for the first line, then the shell's own daemon for the last.
+        assertThat(targetsOpened).extracting(t -> t.context() == null ? "local" : t.context()).containsExactly("east", "west", "local");
+    }
+
+    @Test
     void ctrlCDropsTheLineBeingTyped() throws Exception {
         keys.type("stop web").type(Keys.CTRL_C).type("status\nexit\n");
 

@@ -10,10 +10,12 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -68,20 +70,33 @@ public final class DaemonChannel implements AutoCloseable {
      * @throws TargetException if the target's settings cannot or must not be used (see its kind)
      */
     public static DaemonChannel open(DaemonTarget target) {
-        ClientSecurity security = target.security();
-        security.checkFor(target.address());
         BOOTSTRAP_LOG.setLevel(Level.SEVERE);
+        target.security().checkFor(target.address());
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
-            // instanceof, not a pattern switch: its bootstrap costs a one-shot client's start-up a few milliseconds.
-            ManagedChannel channel = target.address() instanceof ServerAddress.Unix unix
-                    ? unix(unix.socket(), security, loop)
-                    : TcpChannels.build((ServerAddress.Tcp) target.address(), security, loop, MAX_INBOUND_BYTES);
-            return new DaemonChannel(channel, loop, target.address().toString());
+            return new DaemonChannel(build(target, loop, null), loop, target.address().toString());
         } catch (RuntimeException | Error e) {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /**
+     * A connection on an event loop that others share ({@link DaemonChannels}), which
+     * {@link #close} leaves running, with its TLS context from {@code tls}.
+     */
+    static DaemonChannel open(DaemonTarget target, EventLoopGroup sharedLoop, Function<ClientSecurity, SslContext> tls) {
+        BOOTSTRAP_LOG.setLevel(Level.SEVERE);
+        target.security().checkFor(target.address());
+        return new DaemonChannel(build(target, sharedLoop, tls), null, target.address().toString());
+    }
+
+    /** @param tls the TLS context for a TCP target's settings; null: made for this channel alone (no TLS class loads for a socket) */
+    private static ManagedChannel build(DaemonTarget target, EventLoopGroup loop, Function<ClientSecurity, SslContext> tls) {
+        // instanceof, not a pattern switch: its bootstrap costs a one-shot client's start-up a few milliseconds.
+        return target.address() instanceof ServerAddress.Unix unix
+                ? unix(unix.socket(), target.security(), loop)
+                : TcpChannels.build((ServerAddress.Tcp) target.address(), target.security(), loop, MAX_INBOUND_BYTES, tls);
     }
 
     private static ManagedChannel unix(Path socket, ClientSecurity security, EventLoopGroup loop) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +72,13 @@ final class TableLines {
     }
 
     private static Comparator<Row> comparator(ScreenModel.Sort sort, Instant now, List<String> daemonOrder) {
-        Comparator<Row> byName = Comparator.<Row>comparingInt(r -> daemonOrder.indexOf(r.key.daemon()))
+        // Each daemon's place looked up once, not searched for in every comparison: with 50 hosts
+        // and 1,000 rows, List.indexOf here was 40 % of the monitor's CPU (bench/fleet).
+        Map<String, Integer> place = new HashMap<>();
+        for (String d : daemonOrder) {
+            place.putIfAbsent(d, place.size());
+        }
+        Comparator<Row> byName = Comparator.<Row>comparingInt(r -> place.getOrDefault(r.key.daemon(), -1))
                 .thenComparing(r -> r.key.fullName());
         Comparator<Row> key = switch (sort) {
             case NAME -> (a, b) -> 0;
