@@ -164,6 +164,24 @@ class FleetTest extends CtlTest {
     }
 
     @Test
+    void aHostThatNeverAnswersIsGivenUpAtTheTimeoutAndTheOthersAreShown() throws Exception {
+        host("alpha", "127.0.0.2", serving("a"));
+        // Accepts connections (the kernel does) but never speaks: no TLS handshake ever completes.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.3"))) {
+            String address = "127.0.0.3:" + silent.getLocalPort();
+            assertThat(run("context", "add", "beta", "--server", address, "--ca", pki.caFile().toString(),
+                    "--cert", client.certFile().toString(), "--key", client.keyFile().toString()).exit()).isZero();
+
+            Result r = run("--timeout", "700ms", "--all-contexts", "status");
+
+            assertThat(r.exit()).isEqualTo(ExitCodes.UNREACHABLE);
+            assertThat(r.outLines()).hasSize(2).last().asString().startsWith("alpha  web");
+            assertThat(r.err()).startsWith("taskmasterctl: beta: cannot reach taskmasterd at " + address
+                    + " (no connection within the deadline").hasLineCount(1);
+        }
+    }
+
+    @Test
     void aProcessNotRunningOnAnyHostIs3() throws Exception {
         host("alpha", "127.0.0.2", serving("a"));
         host("beta", "127.0.0.3", serving("b", Fixtures.fatal("web", "/bin/web: no such file", 3)));
