@@ -79,6 +79,17 @@ class AccessIT {
         }
     }
 
+    /** Until the daemon answers root on {@code socket} with every program RUNNING. */
+    void awaitAnswer(Path socket) throws InterruptedException {
+        BinProcess.await("the socket to answer", LIMIT, () -> {
+            try {
+                return asRoot(socket, "status").code() == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     @Test
     void rootIsAdminAUserWithAnEntryIsAViewerAndEveryChangeIsAudited() throws Exception {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -91,13 +102,7 @@ class AccessIT {
                 + ", role: viewer}\nprograms:\n  sleeper:\n    cmd: sleep 1000\n    starttime: 0\n");
         int uid = Integer.parseInt(new String(new ProcessBuilder("id", "-u", USER).start().getInputStream().readAllBytes()).strip());
         try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log", "-c", config.toString())) {
-            BinProcess.await("the socket to answer", LIMIT, () -> {
-                try {
-                    return asRoot(socket, "status").code() == 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitAnswer(socket);
             assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw-rw-"));
             assertThat(asRoot(socket, "info").out()).contains("admin (root (uid 0))");
 
@@ -149,13 +154,7 @@ class AccessIT {
         Files.writeString(config, "server:\n  access:\n    - {group: " + group + ", role: operator}\n" + programs);
         try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
                 "-c", config.toString())) {
-            BinProcess.await("the socket to answer", LIMIT, () -> {
-                try {
-                    return asRoot(socket, "status").code() == 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitAnswer(socket);
             assertThat(Files.getPosixFilePermissions(runtime)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
             assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
             assertThat(Files.getAttribute(socket, "posix:group").toString()).isEqualTo(group);
@@ -166,13 +165,7 @@ class AccessIT {
         Files.writeString(config, programs);
         try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log",
                 "-c", config.toString())) {
-            BinProcess.await("the socket to answer", LIMIT, () -> {
-                try {
-                    return asRoot(socket, "status").code() == 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitAnswer(socket);
             assertThat(Files.getPosixFilePermissions(runtime)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
             BinProcess.Result refused = asUser(socket, "status");
             assertThat(refused.code()).isNotZero();
