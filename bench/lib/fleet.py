@@ -575,7 +575,7 @@ programs:
         head = (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `bench/fleet {' '.join(sys.argv[1:])}`\n\n"
                 f"Host: {os.cpu_count()} CPUs, Linux {platform.release()}, load average {load_start[0]:.2f} / "
                 f"{load_start[1]:.2f} / {load_start[2]:.2f} at the start, {load_end[0]:.2f} / {load_end[1]:.2f} / "
-                f"{load_end[2]:.2f} after the last measurement (the run's own 51 daemons count in it); commit {self.commit()}; {a.hosts} daemons × {a.programs} programs "
+                f"{load_end[2]:.2f} after the last measurement (the run's own {a.hosts + 1} daemons count in it); commit {self.commit()}; {a.hosts} daemons × {a.programs} programs "
                 f"(+1 for the TLS comparison), mutual TLS.\n\n")
         print(head + table, end="")
         for note in self.notes:
