@@ -565,18 +565,17 @@ programs:
         if left:
             log(f"could not kill {left}")
 
-    def report(self, started, load_start):
+    def report(self, started, load_start, load_end):
         a = self.args
         lines = ["| metric | measured | target |", "|---|---|---|"]
         for metric, value, target, met in self.rows:
             verdict = "" if met is None else (" — met" if met else " — **not met**")
             lines.append(f"| {metric} | {value}{verdict} | {target} |")
         table = "\n".join(lines) + "\n"
-        load_end = os.getloadavg()
         head = (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `bench/fleet {' '.join(sys.argv[1:])}`\n\n"
                 f"Host: {os.cpu_count()} CPUs, Linux {platform.release()}, load average {load_start[0]:.2f} / "
                 f"{load_start[1]:.2f} / {load_start[2]:.2f} at the start, {load_end[0]:.2f} / {load_end[1]:.2f} / "
-                f"{load_end[2]:.2f} at the end; commit {self.commit()}; {a.hosts} daemons × {a.programs} programs "
+                f"{load_end[2]:.2f} after the last measurement (the run's own {a.hosts + 1} daemons count in it); commit {self.commit()}; {a.hosts} daemons × {a.programs} programs "
                 f"(+1 for the TLS comparison), mutual TLS.\n\n")
         print(head + table, end="")
         for note in self.notes:
@@ -648,8 +647,9 @@ def main():
     except KeyboardInterrupt:
         f.stop()
         return 130
+    load_end = os.getloadavg()  # before the stop: 51 JVMs shutting down would count in it
     f.stop()
-    f.report(started, load_start)
+    f.report(started, load_start, load_end)
     return 0
 
 
