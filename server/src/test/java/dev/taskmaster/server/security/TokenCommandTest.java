@@ -1,11 +1,10 @@
 package dev.taskmaster.server.security;
 
+import static dev.taskmaster.server.daemon.DaemonCommandRun.taskmasterd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmaster.proto.v1.Role;
-import dev.taskmaster.server.daemon.DaemonCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.taskmaster.server.daemon.DaemonCommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,19 +23,6 @@ class TokenCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run taskmasterd(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = DaemonCommand.commandLine(null);
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     int me() throws Exception {
         return (Integer) Files.getAttribute(tmp, "unix:uid");
     }
@@ -44,7 +30,7 @@ class TokenCommandTest {
     @Test
     void addPrintsTheTokenOnceAndStoresOnlyItsHashInAPrivateFile() throws Exception {
         Path file = tmp.resolve("etc/tokens");
-        Run r = taskmasterd("token", "add", "deploy-bot", "--role", "operator", "--file", file.toString());
+        DaemonCommandRun r = taskmasterd("token", "add", "deploy-bot", "--role", "operator", "--file", file.toString());
         assertThat(r.code()).isZero();
         String token = r.out().strip();
         assertThat(token).matches("tm_[A-Za-z0-9_-]{43}");
@@ -56,7 +42,7 @@ class TokenCommandTest {
         Tokens tokens = Tokens.load(Optional.of(file), () -> me);
         assertThat(tokens.check(token)).map(Token::role).contains(Role.ROLE_OPERATOR);
 
-        Run second = taskmasterd("token", "add", "alice", "--role", "admin", "--file", file.toString());
+        DaemonCommandRun second = taskmasterd("token", "add", "alice", "--role", "admin", "--file", file.toString());
         assertThat(second.code()).isZero();
         assertThat(Files.readAllLines(file)).hasSize(2);
         assertThat(Tokens.load(Optional.of(file), () -> me).check(second.out().strip())).map(Token::name).contains("alice");
@@ -68,18 +54,18 @@ class TokenCommandTest {
         Path file = tmp.resolve("tokens");
         assertThat(taskmasterd("token", "add", "bot", "--role", "viewer", "--file", file.toString()).code()).isZero();
         String before = Files.readString(file);
-        Run taken = taskmasterd("token", "add", "bot", "--role", "admin", "--file", file.toString());
+        DaemonCommandRun taken = taskmasterd("token", "add", "bot", "--role", "admin", "--file", file.toString());
         assertThat(taken.code()).isEqualTo(TokenCommand.EXIT_FILE);
         assertThat(taken.out()).isEmpty();
         assertThat(taken.err()).contains(file + ": a token named \"bot\" exists already; remove its line first to replace it")
                 .contains("taskmasterd: token not added");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        Run open = taskmasterd("token", "add", "other", "--role", "admin", "--file", file.toString());
+        DaemonCommandRun open = taskmasterd("token", "add", "other", "--role", "admin", "--file", file.toString());
         assertThat(open.code()).isEqualTo(TokenCommand.EXIT_FILE);
         assertThat(open.err()).contains("the tokens file is open to group or others (mode 0644)");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(file, "garbage\n", java.nio.file.StandardOpenOption.APPEND);
-        Run broken = taskmasterd("token", "add", "other", "--role", "admin", "--file", file.toString());
+        DaemonCommandRun broken = taskmasterd("token", "add", "other", "--role", "admin", "--file", file.toString());
         assertThat(broken.code()).isEqualTo(TokenCommand.EXIT_FILE);
         assertThat(broken.err()).contains(file + ":2:1: expected NAME ROLE SHA256-HEX (3 fields), found 1 field");
         assertThat(Files.readString(file)).isEqualTo(before + "garbage\n");
@@ -87,10 +73,10 @@ class TokenCommandTest {
 
     @Test
     void badUsageIsExitTwoWithTheReason() {
-        Run role = taskmasterd("token", "add", "bot", "--role", "root", "--file", tmp.resolve("t").toString());
+        DaemonCommandRun role = taskmasterd("token", "add", "bot", "--role", "root", "--file", tmp.resolve("t").toString());
         assertThat(role.code()).isEqualTo(2);
         assertThat(role.err()).contains("invalid role \"root\"; expected viewer, operator or admin");
-        Run name = taskmasterd("token", "add", "bad name!", "--role", "viewer", "--file", tmp.resolve("t").toString());
+        DaemonCommandRun name = taskmasterd("token", "add", "bad name!", "--role", "viewer", "--file", tmp.resolve("t").toString());
         assertThat(name.code()).isEqualTo(2);
         assertThat(name.err()).contains("invalid token name \"bad name!\"");
         assertThat(taskmasterd("token", "add", "bot", "--role", "viewer").code()).isEqualTo(2);
@@ -108,7 +94,7 @@ class TokenCommandTest {
             int n = t;
             running.add(Thread.ofPlatform().start(() -> {
                 for (int i = 0; i < 5; i++) {
-                    Run r = taskmasterd("token", "add", "bot-" + n + "-" + i, "--role", "viewer", "--file", file.toString());
+                    DaemonCommandRun r = taskmasterd("token", "add", "bot-" + n + "-" + i, "--role", "viewer", "--file", file.toString());
                     if (r.code() == 0) {
                         printed.add(r.out().strip());
                     } else {

@@ -1,14 +1,13 @@
 package dev.taskmaster.server.transport.tls;
 
+import static dev.taskmaster.server.daemon.DaemonCommandRun.taskmasterd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.config.ListenerSpec;
-import dev.taskmaster.server.daemon.DaemonCommand;
+import dev.taskmaster.server.daemon.DaemonCommandRun;
 import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,7 +24,6 @@ import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code taskmasterd tls init} and {@code tls client}, run through the daemon's command line; what
@@ -38,19 +36,6 @@ class TlsCommandsTest {
 
     @TempDir
     Path tmp;
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run taskmasterd(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = DaemonCommand.commandLine(null);
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     static X509Certificate read(Path file) throws Exception {
         Collection<? extends java.security.cert.Certificate> all = CertificateFactory.getInstance("X.509")
@@ -76,7 +61,7 @@ class TlsCommandsTest {
     void initMakesACaAndAServerCertificateForEveryNameAndAddress() throws Exception {
         Path dir = tmp.resolve("tls");
         Instant before = Instant.now();
-        Run run = taskmasterd("tls", "init", dir.toString(), "--host", "web1.example.org", "--host", "10.1.2.3,::1",
+        DaemonCommandRun run = taskmasterd("tls", "init", dir.toString(), "--host", "web1.example.org", "--host", "10.1.2.3,::1",
                 "--host", "localhost");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.err()).isEmpty();
@@ -128,7 +113,7 @@ class TlsCommandsTest {
     @Test
     void thePrintedSnippetIsAConfigurationThatLoads() throws Exception {
         Path dir = tmp.resolve("tls");
-        Run run = taskmasterd("tls", "init", dir.toString(), "--host", "127.0.0.1", "--port", "8443");
+        DaemonCommandRun run = taskmasterd("tls", "init", dir.toString(), "--host", "127.0.0.1", "--port", "8443");
         assertThat(run.code()).as(run.err()).isZero();
         String yaml = run.out().substring(run.out().indexOf("server:\n"), run.out().indexOf("\nThen make"));
         Config config = ConfigLoader.load(Files.writeString(tmp.resolve("taskmaster.yaml"), yaml), Map.of());
@@ -143,7 +128,7 @@ class TlsCommandsTest {
     void initNeverOverwritesAFile() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("tls"));
         Path planted = Files.writeString(dir.resolve("server.key"), "mine\n");
-        Run run = taskmasterd("tls", "init", dir.toString(), "--host", "a.example");
+        DaemonCommandRun run = taskmasterd("tls", "init", dir.toString(), "--host", "a.example");
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("taskmasterd: " + planted + " already exists; tls init never overwrites a file"
                 + " (remove the old files, or choose another directory)\n");
@@ -165,10 +150,10 @@ class TlsCommandsTest {
     @Test
     void initRefusesBadUsageWithOneLine() {
         Path dir = tmp.resolve("tls");
-        Run bad = taskmasterd("tls", "init", dir.toString(), "--host", "no_underscores.example");
+        DaemonCommandRun bad = taskmasterd("tls", "init", dir.toString(), "--host", "no_underscores.example");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).isEqualTo("taskmasterd: --host \"no_underscores.example\" is neither a host name nor an IP address\n");
-        Run days = taskmasterd("tls", "init", dir.toString(), "--host", "a.example", "--days", "4000");
+        DaemonCommandRun days = taskmasterd("tls", "init", dir.toString(), "--host", "a.example", "--days", "4000");
         assertThat(days.code()).isEqualTo(2);
         assertThat(days.err()).isEqualTo("taskmasterd: --days 4000: expected 1 to 3650 (the CA's own lifetime)\n");
         assertThat(taskmasterd("tls", "init", dir.toString()).code()).as("--host is required").isEqualTo(2);
@@ -180,7 +165,7 @@ class TlsCommandsTest {
         Path dir = tmp.resolve("tls");
         assertThat(taskmasterd("tls", "init", dir.toString(), "--host", "web1.example.org").code()).isZero();
         Instant before = Instant.now();
-        Run run = taskmasterd("tls", "client", "ops-laptop", "--role", "Operator", "--dir", dir.toString(), "--days", "30");
+        DaemonCommandRun run = taskmasterd("tls", "client", "ops-laptop", "--role", "Operator", "--dir", dir.toString(), "--days", "30");
         assertThat(run.code()).as(run.err()).isZero();
         X509Certificate ca = read(dir.resolve("ca.crt"));
         X509Certificate client = read(dir.resolve("ops-laptop.crt"));
@@ -214,22 +199,22 @@ class TlsCommandsTest {
     @Test
     void clientRefusesWhatItCannotDoWell() throws Exception {
         Path dir = tmp.resolve("tls");
-        Run noCa = taskmasterd("tls", "client", "alice", "--role", "viewer", "--dir", dir.toString());
+        DaemonCommandRun noCa = taskmasterd("tls", "client", "alice", "--role", "viewer", "--dir", dir.toString());
         assertThat(noCa.code()).isEqualTo(1);
         assertThat(noCa.err()).isEqualTo("taskmasterd: cannot read the CA: " + dir.resolve("ca.crt")
                 + ": no such file (make one with: taskmasterd tls init DIR --host NAME)\n");
         assertThat(taskmasterd("tls", "init", dir.toString(), "--host", "a.example").code()).isZero();
-        Run role = taskmasterd("tls", "client", "alice", "--role", "root", "--dir", dir.toString());
+        DaemonCommandRun role = taskmasterd("tls", "client", "alice", "--role", "root", "--dir", dir.toString());
         assertThat(role.code()).isEqualTo(2);
         assertThat(role.err()).isEqualTo("taskmasterd: --role \"root\": expected viewer, operator or admin\n");
-        Run name = taskmasterd("tls", "client", "../alice", "--role", "viewer", "--dir", dir.toString());
+        DaemonCommandRun name = taskmasterd("tls", "client", "../alice", "--role", "viewer", "--dir", dir.toString());
         assertThat(name.code()).isEqualTo(2);
         assertThat(name.err()).startsWith("taskmasterd: client name \"../alice\": expected up to 64 letters");
-        Run outlive = taskmasterd("tls", "client", "alice", "--role", "viewer", "--dir", dir.toString(), "--days", "4000");
+        DaemonCommandRun outlive = taskmasterd("tls", "client", "alice", "--role", "viewer", "--dir", dir.toString(), "--days", "4000");
         assertThat(outlive.code()).isEqualTo(2);
         assertThat(outlive.err()).startsWith("taskmasterd: --days 4000: the certificate would outlive the CA, which expires on ");
         assertThat(taskmasterd("tls", "client", "alice", "--role", "viewer", "--dir", dir.toString()).code()).isZero();
-        Run again = taskmasterd("tls", "client", "alice", "--role", "admin", "--dir", dir.toString());
+        DaemonCommandRun again = taskmasterd("tls", "client", "alice", "--role", "admin", "--dir", dir.toString());
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).isEqualTo("taskmasterd: " + dir.resolve("alice.crt")
                 + " already exists; tls client never overwrites a file (remove it, or choose another name)\n");
@@ -238,7 +223,7 @@ class TlsCommandsTest {
         Path notCa = Files.createDirectories(tmp.resolve("not-ca"));
         Files.copy(dir.resolve("server.crt"), notCa.resolve("ca.crt"));
         Files.copy(dir.resolve("server.key"), notCa.resolve("ca.key"));
-        Run fake = taskmasterd("tls", "client", "bob", "--role", "viewer", "--dir", notCa.toString());
+        DaemonCommandRun fake = taskmasterd("tls", "client", "bob", "--role", "viewer", "--dir", notCa.toString());
         assertThat(fake.code()).isEqualTo(1);
         assertThat(fake.err()).isEqualTo("taskmasterd: " + notCa.resolve("ca.key") + " and " + notCa.resolve("ca.crt")
                 + " are not a CA certificate and its key\n");
