@@ -23,9 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
@@ -54,8 +53,16 @@ public final class ApiServer implements AutoCloseable {
     private EventLoopGroup loop;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> tcpAddresses = new ArrayList<>();
-    /** The TLS of each bound TCP listener, by port: written by {@link #start}, read by callers' threads. */
-    private final Map<Integer, ServerTls> tlsByPort = new ConcurrentHashMap<>();
+    /** A bound TCP listener with TLS: the address it is bound to (perhaps a wildcard) and its TLS. */
+    private record BoundTls(InetSocketAddress bound, ServerTls tls) {
+        boolean serves(InetSocketAddress local) {
+            return bound.getPort() == local.getPort()
+                    && (bound.getAddress().isAnyLocalAddress() || bound.getAddress().equals(local.getAddress()));
+        }
+    }
+
+    /** Written by {@link #start}, read by callers' threads. */
+    private final List<BoundTls> boundTls = new CopyOnWriteArrayList<>();
     private HealthStatusManager health;
 
     /** The Unix socket only, private to this user: no TCP listener, no interceptor. */
@@ -122,8 +129,9 @@ public final class ApiServer implements AutoCloseable {
                 throw TcpEndpoint.bindFailure(endpoint.spec().address(), e);
             }
             servers.add(server);
-            int port = ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
-            endpoint.tls().ifPresent(tls -> tlsByPort.put(port, tls));
+            InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().getFirst();
+            int port = bound.getPort();
+            endpoint.tls().ifPresent(tls -> boundTls.add(new BoundTls(bound, tls)));
             String address = endpoint.address(port);
             tcpAddresses.add(address);
             log.info("listening on {} ({})", endpoint.where(port), endpoint.describe());
@@ -157,8 +165,10 @@ public final class ApiServer implements AutoCloseable {
         if (!(local instanceof InetSocketAddress inet)) {
             return Optional.empty();
         }
-        ServerTls tls = tlsByPort.get(inet.getPort());
-        return tls == null ? Optional.empty() : tls.clientTrust().map(X509TrustManager.class::cast);
+        // Two listeners may share a port on different addresses (127.0.0.1:7443 and [::1]:7443),
+        // each with its own client CA: the call's own local address picks the one it came in on.
+        return boundTls.stream().filter(b -> b.serves(inet)).findFirst()
+                .flatMap(b -> b.tls().clientTrust().map(X509TrustManager.class::cast));
     }
 
     /** The TCP addresses bound, {@code host:port} with the real port; empty before start. */
