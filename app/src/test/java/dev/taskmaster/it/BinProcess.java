@@ -1,5 +1,7 @@
 package dev.taskmaster.it;
 
+import dev.taskmaster.testkit.Poll;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -126,13 +128,7 @@ final class BinProcess implements AutoCloseable {
 
     /** Polls {@code condition} until it holds or {@code limit} passes. */
     static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + limit + " waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Poll.until(what, limit, condition);
     }
 
     @Override

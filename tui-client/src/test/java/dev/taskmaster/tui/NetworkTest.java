@@ -1,5 +1,7 @@
 package dev.taskmaster.tui;
 
+import dev.taskmaster.testkit.Poll;
+
 import static dev.taskmaster.tui.P.running;
 import static dev.taskmaster.tui.P.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -281,12 +283,6 @@ class NetworkTest {
     }
 
     static void await(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+        Poll.until(what, java.time.Duration.ofSeconds(10), ok);
     }
 }

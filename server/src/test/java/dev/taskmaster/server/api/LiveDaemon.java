@@ -1,5 +1,7 @@
 package dev.taskmaster.server.api;
 
+import dev.taskmaster.testkit.Poll;
+
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
@@ -110,13 +112,7 @@ final class LiveDaemon implements AutoCloseable {
     }
 
     static void until(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+        Poll.until(what, java.time.Duration.ofMillis(timeoutMillis), condition);
     }
 
     @Override

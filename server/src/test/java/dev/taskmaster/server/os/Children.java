@@ -1,5 +1,7 @@
 package dev.taskmaster.server.os;
 
+import dev.taskmaster.testkit.Poll;
+
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -99,13 +101,7 @@ final class Children {
 
     /** Polls until {@code condition} holds, failing after {@link #DEADLINE}. */
     static void await(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        Poll.until(what, DEADLINE, condition);
     }
 
     /** Fields of /proc/PID/stat after the command name: [0] state, [1] ppid, [2] pgrp, [3] session. */

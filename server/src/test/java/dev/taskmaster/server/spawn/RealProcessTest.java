@@ -1,5 +1,7 @@
 package dev.taskmaster.server.spawn;
 
+import dev.taskmaster.testkit.Poll;
+
 import static dev.taskmaster.server.engine.ProcessState.BACKOFF;
 import static dev.taskmaster.server.engine.ProcessState.EXITED;
 import static dev.taskmaster.server.engine.ProcessState.FATAL;
@@ -484,12 +486,6 @@ class RealProcessTest {
     }
 
     static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + RealEngine.LIMIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+        Poll.until(what, RealEngine.LIMIT, condition);
     }
 }
