@@ -19,6 +19,7 @@ import dev.taskmaster.server.log.ConsoleStreams;
 import dev.taskmaster.server.log.DaemonLog;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.Posix;
+import dev.taskmaster.server.os.ResourceLimits;
 import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.UserInfo;
 import dev.taskmaster.server.output.Outputs;
@@ -31,6 +32,7 @@ import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.server.security.TokenFile;
 import dev.taskmaster.server.security.Tokens;
 import dev.taskmaster.server.spawn.ChildWatcher;
+import dev.taskmaster.server.spawn.DescriptorBudget;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
 import dev.taskmaster.server.transport.ApiServer;
@@ -47,6 +49,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +94,8 @@ final class Daemon implements DaemonControl {
     private volatile String shutdownRequestedBy = "";
     /** The API on the socket and the TCP listeners; set once at start. */
     private volatile ApiServer api;
+    /** Why the start of the programs failed on the engine thread, if it did; the daemon then ends with exit code 3. */
+    private volatile String startError;
 
     private Daemon(Options options) {
         this.options = options;
@@ -110,6 +116,8 @@ final class Daemon implements DaemonControl {
             err.flush();
             return DaemonCommand.EXIT_CANNOT_START;
         }
+        List<String> notices = new ArrayList<>();
+        OptionalLong childOpenFiles = raiseOpenFiles(notices);
         String instance = options.instance() != null ? options.instance() : config.server().instance();
         Map<String, String> env = System.getenv();
         int euid = Posix.geteuid();
@@ -117,7 +125,6 @@ final class Daemon implements DaemonControl {
         RuntimePaths paths = options.socket() == null ? defaults
                 : new RuntimePaths(options.socket().toAbsolutePath(), defaults.pidfile(), defaults.logfile(), defaults.logdir());
         Path runtimeDir = RuntimePaths.runtimeDir(env, euid);
-        List<String> notices = new ArrayList<>();
         Optional<UserInfo> dropTo;
         InstanceLock lock;
         // Before anything else is created or started: the instance's lock, in a directory that is ours alone.
@@ -133,13 +140,34 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, e.getMessage());
         }
         try (lock) {
-            return run(config, instance, paths, runtimeDir, dropTo, notices, started, err);
+            return run(config, instance, paths, runtimeDir, dropTo, notices, childOpenFiles, started, err);
+        }
+    }
+
+    /**
+     * Raises the soft limit on open files to the hard one: the daemon holds several descriptors
+     * per program. Programs start with the soft limit the daemon was given, as under systemd
+     * (returned, when it differs from the daemon's own now).
+     */
+    private static OptionalLong raiseOpenFiles(List<String> notices) {
+        try {
+            ResourceLimits.Raise raise = ResourceLimits.raiseOpenFiles();
+            if (!raise.raised()) {
+                notices.add("open files: limit " + raise.after().describe());
+                return OptionalLong.empty();
+            }
+            notices.add("open files: limit raised from " + raise.before().soft() + " to " + raise.after().describe()
+                    + " (the hard limit); programs start with " + raise.before().soft());
+            return OptionalLong.of(raise.before().soft());
+        } catch (NativeException e) {
+            notices.add("open files: the limit stays as it is: " + e.getMessage());
+            return OptionalLong.empty();
         }
     }
 
     /** The rest of the daemon's life, holding the instance's lock. */
     private int run(Config config, String instance, RuntimePaths paths, Path runtimeDir, Optional<UserInfo> dropTo,
-            List<String> notices, Instant started, PrintWriter err) {
+            List<String> notices, OptionalLong childOpenFiles, Instant started, PrintWriter err) {
         boolean dropping = dropTo.isPresent();
         Path logDir = paths.logfile().toAbsolutePath().normalize().getParent();
         Path logdir = paths.logdir().toAbsolutePath().normalize();
@@ -194,7 +222,9 @@ final class Daemon implements DaemonControl {
             Outputs outputs = new Outputs(paths.logdir());
             this.outputs = outputs;
             journal.addListener(outputs);
-            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs);
+            DescriptorBudget budget = DescriptorBudget.ofProcess();
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
+                    childOpenFiles);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
@@ -203,55 +233,135 @@ final class Daemon implements DaemonControl {
                 return service;
             }, List.of(roles), socketAccess);
             this.api = api;
-            // Programs start before the API binds, unless privileges are to be dropped: then the
-            // socket is bound and the pidfile written as root first (both stay root's, in root's
-            // runtime directory), and programs start as the new user.
+            // The API before any program: a daemon that cannot answer for its programs must not run
+            // them. Dropping privileges, the socket is bound and the pidfile written as root first
+            // (both stay root's, in root's runtime directory), and programs start as the new user.
+            // Until the programs' start is queued on the engine, calls may look but not act: a start
+            // then would come before the autostart (and, as root, run as root).
+            roles.hold(dropping ? "taskmasterd is switching to server.user " + dropTo.get().name()
+                    : "taskmasterd is starting");
             try {
+                startApi(api, budget);
                 if (dropping) {
-                    // Served as root until the switch: nothing that starts or changes a program until then.
-                    roles.hold("taskmasterd is switching to server.user " + dropTo.get().name());
-                    api.start();
-                    info = info.listening(api.tcpAddresses());
                     Pidfile.write(paths.pidfile());
                     dropPrivileges(dropTo.get(), config, paths, logDir, handOver, notices);
-                    roles.release();
                 }
-                engine.startAutostart();
+            } catch (IOException | RuntimeException e) {
+                return startFailed(err, null, pump, paths, reason(e));
+            }
+            Optional<String> misfit = budget.misfit(config.instances());
+            misfit.ifPresent(warning -> log.warn("{}", warning));
+            // From here on, programs run: a start-up that fails stops every one of them.
+            try {
+                engine.startAutostart().whenComplete((done, error) -> {
+                    if (error != null) {
+                        startError = reason(error instanceof CompletionException ? error.getCause() : error);
+                        log.error("cannot start: {}", startError);
+                        signals.request("start-up failed");
+                    }
+                });
+                roles.release();
                 if (!dropping) {
-                    api.start();
-                    info = info.listening(api.tcpAddresses());
                     // Last: a pidfile means the daemon is up and its socket answers.
                     Pidfile.write(paths.pidfile());
                 }
-            } catch (IOException e) {
-                log.error("cannot start: {}", e.getMessage());
-                shutdown(engine, "start-up failed");
+            } catch (IOException | RuntimeException e) {
+                return startFailed(err, engine, pump, paths, reason(e));
+            }
+            log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}{}", Version.current(), instance,
+                    ProcessHandle.current().pid(), config.source(), paths.socket(), misfit.isPresent()
+                            ? "; the open-files limit is too low for the configuration (see the warning above)" : "");
+            try {
+                return serve(engine, pump, paths, err);
+            } catch (RuntimeException | Error e) {
+                // A bug: the programs must not outlive the daemon that lost track of them.
+                log.error("taskmasterd failed; stopping every process", e);
+                try {
+                    shutdown(engine, "internal error");
+                } catch (RuntimeException again) {
+                    killEverything(engine);
+                }
+                outputs.close();
                 finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
-                return cannotStart(err, e.getMessage());
+                err.println("taskmasterd: stopped on an internal error (every process was stopped): " + reason(e));
+                err.flush();
+                return DaemonCommand.EXIT_CANNOT_START;
             }
-            log.info("taskmasterd {} started: instance {}, pid {}, config {}, socket {}", Version.current(), instance,
-                    ProcessHandle.current().pid(), config.source(), paths.socket());
-            if (shell != null) {
-                startShell();
-            }
-            String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
-            if (shell != null) {
-                // First, so the terminal is itself again while the stopping is logged.
-                shell.end(SHELL_END_MILLIS);
-            }
-            shutdown(engine, reason);
-            awaitOutput(pump);
-            if (service != null) {
-                service.endStreams();
-            }
-            outputs.close();
-            return finish(api, paths, 0);
         } catch (NativeException e) {
             log.error("cannot start supervision: {}", e.getMessage());
             Pidfile.remove(paths.pidfile());
             DaemonLog.close();
             return cannotStart(err, "cannot start supervision: " + e.getMessage());
         }
+    }
+
+    /** Serves signals (and the control shell) until the daemon is to stop; stops every process; returns the exit code. */
+    private int serve(Engine engine, OutputPump pump, RuntimePaths paths, PrintWriter err) {
+        if (shell != null) {
+            startShell();
+        }
+        String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
+        if (shell != null) {
+            // First, so the terminal is itself again while the stopping is logged.
+            shell.end(SHELL_END_MILLIS);
+        }
+        shutdown(engine, reason);
+        awaitOutput(pump);
+        if (service != null) {
+            service.endStreams();
+        }
+        outputs.close();
+        if (startError != null) {
+            finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+            return cannotStart(err, startError);
+        }
+        return finish(api, paths, 0);
+    }
+
+    /**
+     * Binds the socket and the TCP listeners, once it is sure the daemon keeps the descriptors it
+     * needs for itself (a limit too low for that would let no program start anyway).
+     */
+    private void startApi(ApiServer api, DescriptorBudget budget) throws IOException {
+        Optional<String> shortfall = budget.shortfall();
+        if (shortfall.isPresent()) {
+            throw new IOException(shortfall.get());
+        }
+        api.start();
+        info = info.listening(api.tcpAddresses());
+    }
+
+    /**
+     * A start-up that cannot go on: every program it started is stopped (none is left running
+     * without a supervisor), the API closed, and the daemon ends with {@link DaemonCommand#EXIT_CANNOT_START}
+     * and one line on stderr and in the log.
+     *
+     * @param engine the engine whose programs to stop; null when none was started yet
+     */
+    private int startFailed(PrintWriter err, Engine engine, OutputPump pump, RuntimePaths paths, String why) {
+        log.error("cannot start: {}", why);
+        if (engine != null) {
+            shutdown(engine, "start-up failed");
+            awaitOutput(pump);
+        }
+        outputs.close();
+        finish(api, paths, DaemonCommand.EXIT_CANNOT_START);
+        return cannotStart(err, why);
+    }
+
+    /** One line for a failure: the message, with the exception's type when the message alone says too little. */
+    private static String reason(Throwable e) {
+        if (e instanceof IOException && e.getMessage() != null) {
+            return e.getMessage();
+        }
+        // Netty's failures wrap the system call's error: "failed to create a child event loop" says nothing.
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return root == e ? message : message + ": " + (root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getMessage());
     }
 
     /** The daemon log, with the console of the foreground or the control shell. */

@@ -13,15 +13,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The command line of {@code taskmasterd}. Exit codes: 0 success, 1 invalid configuration,
- * 2 bad usage, 3 the daemon could not start (socket or port in use, bad TLS files, unwritable
- * log…). The subcommand {@code tls} makes certificates ({@link TlsCommand}).
+ * The command line of {@code taskmasterd}. Exit codes: 0 success, 1 invalid configuration
+ * (and nothing else: nothing was started), 2 bad usage, 3 the daemon could not start (socket or
+ * port in use, bad TLS files, unwritable log, too few descriptors, the API failing…) or, rarely,
+ * had to stop on an internal error; in both cases no program it started is left running. The
+ * subcommand {@code tls} makes certificates ({@link TlsCommand}).
  */
 @Command(name = "taskmasterd", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.VersionProvider.class,
         description = "Taskmaster daemon: runs the programs of a YAML configuration and keeps them alive.",
@@ -106,8 +109,16 @@ public final class DaemonCommand implements Callable<Integer> {
             RejectedConfigLog.write(file.get(), e, instance);
             return EXIT_CONFIG;
         }
-        return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart,
-                shell ? consoles : null), err);
+        try {
+            return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart,
+                    shell ? consoles : null), err);
+        } catch (RuntimeException | Error e) {
+            // A bug. Left to picocli it would end with 1, which says the configuration is invalid.
+            LoggerFactory.getLogger(DaemonCommand.class).error("taskmasterd failed", e);
+            err.println("taskmasterd: cannot start: internal error: " + e);
+            err.flush();
+            return EXIT_CANNOT_START;
+        }
     }
 
     private static int check(Path file, PrintWriter out, PrintWriter err) {

@@ -71,6 +71,18 @@ final class Layouts {
     static final long SI_UID = offset(SIGINFO, "si_uid");
     static final long SI_STATUS = offset(SIGINFO, "si_status");
 
+    // --- struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } (rlim_t: unsigned long on LP64)
+    static final StructLayout RLIMIT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("rlim_cur"),
+            JAVA_LONG.withName("rlim_max")).withName("rlimit");
+    static final long RLIM_CUR = offset(RLIMIT, "rlim_cur");
+    static final long RLIM_MAX = offset(RLIMIT, "rlim_max");
+
+    // --- struct linux_dirent64 { u64 d_ino; s64 d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; }
+    // (the kernel's own layout, the same on every architecture): records are walked by d_reclen.
+    static final long DIRENT64_RECLEN = 16;
+    static final long DIRENT64_NAME = 19;
+
     // --- struct passwd (LP64: same on x86-64 and aarch64)
     static final StructLayout PASSWD = MemoryLayout.structLayout(
             ADDRESS.withName("pw_name"),

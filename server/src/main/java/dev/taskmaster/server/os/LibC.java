@@ -80,6 +80,11 @@ final class LibC {
     static final int CLD_KILLED = 2;
     static final int CLD_DUMPED = 3;
 
+    // sys/resource.h (asm-generic numbering: x86-64 and aarch64 alike; alpha, mips and sparc differ)
+    static final int RLIMIT_NOFILE = 7;
+    /** RLIM_INFINITY, all bits set in an unsigned 64-bit rlim_t. */
+    static final long RLIM_INFINITY = -1L;
+
     // Syscall numbers from the unified table (>= 403), the same on every Linux architecture.
     static final long SYS_PIDFD_SEND_SIGNAL = 424;
     static final long SYS_PIDFD_OPEN = 434;
@@ -110,6 +115,9 @@ final class LibC {
     private static final MethodHandle FCNTL_PTR = withErrno("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle FCHMOD = withErrno("fchmod", INT_INT_INT);
+    /** {@code ssize_t getdents64(int fd, void *dirp, size_t count)} (glibc >= 2.30); see {@link Layouts#DIRENT64_RECLEN}. */
+    private static final MethodHandle GETDENTS64 = withErrno("getdents64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle FTRUNCATE = withErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
 
     private static final MethodHandle POLL = withErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -173,6 +181,9 @@ final class LibC {
     private static final MethodHandle EVENTFD = withErrno("eventfd", INT_INT_INT);
 
     // --- process-wide state and users
+    /** {@code getrlimit(resource, struct rlimit *)} and {@code setrlimit}; see {@link Layouts#RLIMIT}. */
+    private static final MethodHandle GETRLIMIT = withErrno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETRLIMIT = withErrno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle UMASK = plain("umask", INT_INT);
     private static final MethodHandle GETUID = plain("getuid", INT_VOID);
     private static final MethodHandle GETEUID = plain("geteuid", INT_VOID);
@@ -247,6 +258,10 @@ final class LibC {
     }
 
     static int fchmod(int fd, int mode) { return callIntInt(FCHMOD, fd, mode); }
+
+    static long getdents64(int fd, MemorySegment buf, long len) {
+        try { return (long) GETDENTS64.invokeExact(CAPTURED.get(), fd, buf, len); } catch (Throwable t) { throw unexpected(t); }
+    }
 
     static int ftruncate(int fd, long length) {
         try { return (int) FTRUNCATE.invokeExact(CAPTURED.get(), fd, length); } catch (Throwable t) { throw unexpected(t); }
@@ -377,6 +392,14 @@ final class LibC {
     }
 
     static int eventfd(int initval, int flags) { return callIntInt(EVENTFD, initval, flags); }
+
+    static int getrlimit(int resource, MemorySegment rlimit) {
+        try { return (int) GETRLIMIT.invokeExact(CAPTURED.get(), resource, rlimit); } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    static int setrlimit(int resource, MemorySegment rlimit) {
+        try { return (int) SETRLIMIT.invokeExact(CAPTURED.get(), resource, rlimit); } catch (Throwable t) { throw unexpected(t); }
+    }
 
     static int umask(int mask) {
         try { return (int) UMASK.invokeExact(mask); } catch (Throwable t) { throw unexpected(t); }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * write to, stdout/stderr into pipes the {@link OutputPump} drains into the instance's
  * {@link ProcessOutput} (or, with {@code tty}, all three on a pseudo-terminal that becomes the
  * child's controlling terminal), and exits reported by the {@link ChildWatcher}.
- * posix_spawn cannot set a umask or switch users, so those go through {@code sh -c 'umask …'}
- * and {@code setpriv}, added to the command line only when configured.
+ * posix_spawn cannot set a umask, a resource limit or switch users, so those go through
+ * {@code sh -c 'umask … && ulimit -S -n …'} and {@code setpriv}, added to the command line only
+ * when needed. A spawn that would take descriptors the daemon keeps for itself is refused
+ * ({@link DescriptorBudget}).
  *
  * <p>Threading: {@link #launch} and {@link #launchAll} are called by the engine thread;
  * {@link #launchAll} runs launches of different instances on spawner threads at once.
@@ -61,13 +64,28 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private final Map<String, String> daemonEnv;
     private final Outputs outputs;
     private final LaunchPool pool;
+    private final DescriptorBudget budget;
+    /** The soft limit on open files programs start with, when it is not the daemon's own; else empty. */
+    private final OptionalLong childOpenFiles;
 
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs) {
+        this(watcher, pump, daemonEnv, outputs, DescriptorBudget.ofProcess(), OptionalLong.empty());
+    }
+
+    /**
+     * @param budget         refuses a spawn that would leave the daemon too few descriptors
+     * @param childOpenFiles the soft limit on open files each program starts with, when it is to
+     *                       differ from the daemon's (which raised its own at start-up)
+     */
+    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs,
+            DescriptorBudget budget, OptionalLong childOpenFiles) {
         this.watcher = watcher;
         this.pump = pump;
         this.daemonEnv = Map.copyOf(daemonEnv);
         this.outputs = outputs;
         this.pool = new LaunchPool(SPAWNER_THREADS);
+        this.budget = budget;
+        this.childOpenFiles = childOpenFiles;
     }
 
     /** A launcher with an output registry of its own, logging under {@code logdir}. */
@@ -92,6 +110,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
         ProgramSpec p = instance.program();
+        // First: every step below may need a descriptor, and the daemon's own must stay free.
+        budget.claim(p);
         Map<String, String> env = environment(instance);
         if (p.tty() && !env.containsKey("TERM")) {
             // Whoever attaches later brings a real terminal; this is what nearly all of them understand.
@@ -105,10 +125,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
         List<String> argv = new ArrayList<>(p.argv());
         argv.set(0, exe.toString());
         Path program = exe;
-        if (p.umask().isPresent()) {
+        List<String> prelude = new ArrayList<>();
+        p.umask().ifPresent(mask -> prelude.add(String.format(Locale.ROOT, "umask %03o", mask)));
+        // As systemd does: the daemon raised its own soft limit, programs keep the one it was given
+        // (1024 is what select() can handle; a program wanting more raises its own).
+        childOpenFiles.ifPresent(n -> prelude.add("ulimit -S -n " + n));
+        if (!prelude.isEmpty()) {
             // $0 and "$@" carry the real command untouched: no quoting of user text is involved.
             List<String> wrapped = new ArrayList<>(List.of(SH.toString(), "-c",
-                    String.format(Locale.ROOT, "umask %03o && exec \"$0\" \"$@\"", p.umask().get())));
+                    String.join(" && ", prelude) + " && exec \"$0\" \"$@\""));
             wrapped.addAll(argv);
             argv = wrapped;
             program = SH;
@@ -151,7 +176,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
         try {
             output = outputs.configure(instance);
         } catch (IOException e) {
-            throw new SpawnException("cannot open the output log: " + e.getMessage());
+            throw new SpawnException(budget.shortage(e).orElse("cannot open the output log: " + e.getMessage()));
         }
         ProcessOutput.Run run = output.beginRun(p.tty());
         Plumbing fds = new Plumbing();
@@ -221,7 +246,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
             fds.closeAll();
             run.abandon();
             if (e instanceof NativeException n) {
-                throw new SpawnException(describe(program, n));
+                throw new SpawnException(budget.shortage(n).orElseGet(() -> describe(program, n)));
             }
             // A bug, not a property of the program; whatever was spawned has been killed above.
             log.error("{}: launch failed", instance.name(), e);
@@ -257,7 +282,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
         try {
             user = Users.lookup(name);
         } catch (NativeException e) {
-            throw new SpawnException("cannot look up user \"" + name + "\": " + e.getMessage());
+            throw new SpawnException(budget.shortage(e).orElse("cannot look up user \"" + name + "\": " + e.getMessage()));
         }
         if (user.isEmpty()) {
             throw new SpawnException("unknown user \"" + name + "\"");

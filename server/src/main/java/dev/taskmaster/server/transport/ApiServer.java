@@ -95,9 +95,10 @@ public final class ApiServer implements AutoCloseable {
      * says which address failed and why.
      */
     public void start() throws IOException {
-        health = new HealthStatusManager();
         // Two threads accept and serve every client: the API is light next to the processes it controls.
+        // First: without descriptors for its epoll and eventfd it fails, and the server stays unstarted.
         loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        health = new HealthStatusManager();
         BindableService api = service.get();
         Server unix = serve(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()),
                         UnixPeerCredentials.create())

@@ -47,6 +47,16 @@ class LayoutsTest {
     }
 
     @Test
+    void rlimitAndDirent64() {
+        assertThat(Layouts.RLIMIT.byteSize()).isEqualTo(16);
+        assertThat(Layouts.RLIM_CUR).isZero();
+        assertThat(Layouts.RLIM_MAX).isEqualTo(8);
+        // struct linux_dirent64: d_ino 0, d_off 8, d_reclen 16, d_type 18, d_name 19.
+        assertThat(Layouts.DIRENT64_RECLEN).isEqualTo(16);
+        assertThat(Layouts.DIRENT64_NAME).isEqualTo(19);
+    }
+
+    @Test
     void passwd() {
         assertThat(Layouts.PASSWD.byteSize()).isEqualTo(48);
         assertThat(Layouts.PW_NAME).isZero();

@@ -1,0 +1,151 @@
+package dev.taskmaster.server.spawn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskmaster.config.Config;
+import dev.taskmaster.config.ProgramSpec;
+import dev.taskmaster.server.engine.ProcessLauncher.SpawnException;
+import dev.taskmaster.server.os.Errno;
+import dev.taskmaster.server.os.NativeException;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fd budget with made-up numbers: what a program holds, when a spawn is refused, and what it says. */
+class DescriptorBudgetTest {
+
+    @TempDir
+    Path dir;
+
+    /** A probe with a fixed limit, table size and count; counts how often it was asked to count. */
+    private static final class Numbers implements DescriptorBudget.Probe {
+        long limit;
+        int bound;
+        int inUse;
+        IOException countFails;
+        final AtomicInteger counted = new AtomicInteger();
+
+        Numbers(long limit, int bound, int inUse) {
+            this.limit = limit;
+            this.bound = bound;
+            this.inUse = inUse;
+        }
+
+        @Override
+        public long limit() {
+            return limit;
+        }
+
+        @Override
+        public int bound() throws IOException {
+            if (countFails != null) {
+                throw countFails;
+            }
+            return bound;
+        }
+
+        @Override
+        public int count() throws IOException {
+            counted.incrementAndGet();
+            if (countFails != null) {
+                throw countFails;
+            }
+            return inUse;
+        }
+    }
+
+    private ProgramSpec program(String settings) throws Exception {
+        Config c = RealEngine.config(dir, "programs:\n  p:\n    cmd: sleep 1\n" + settings);
+        return c.programs().getFirst();
+    }
+
+    @Test
+    void whatOneRunningProcessHolds() throws Exception {
+        // stdin's write end, the pidfd, and a pipe's read end plus a log file per captured stream.
+        assertThat(DescriptorBudget.held(program(""))).isEqualTo(6);
+        assertThat(DescriptorBudget.held(program("    redirect_stderr: true\n"))).isEqualTo(4);
+        assertThat(DescriptorBudget.held(program("    stdout: none\n    stderr: none\n"))).isEqualTo(2);
+        assertThat(DescriptorBudget.held(program("    stderr: none\n"))).isEqualTo(4);
+        // The terminal's master, its duplicate for input, the pidfd, one log.
+        assertThat(DescriptorBudget.held(program("    tty: true\n"))).isEqualTo(4);
+        assertThat(DescriptorBudget.held(program("    tty: true\n    stdout: none\n"))).isEqualTo(3);
+        // While it is spawned: the child's ends of the pipes, and a lookup or two.
+        assertThat(DescriptorBudget.needed(program(""))).isEqualTo(6 + 3 + 2);
+        assertThat(DescriptorBudget.needed(program("    tty: true\n"))).isEqualTo(4 + 2);
+    }
+
+    @Test
+    void aTableFarBelowTheLimitIsEnoughWithoutCounting() throws Exception {
+        Numbers n = new Numbers(10_000, 1024, 900);
+        new DescriptorBudget(64, n).claim(program(""));
+        assertThat(n.counted).hasValue(0);
+    }
+
+    @Test
+    void nearTheLimitTheDescriptorsAreCountedAndTheReserveKept() throws Exception {
+        ProgramSpec p = program("");
+        // 256 - 64 kept - 11 needed: 181 in use is the most that still lets it start.
+        Numbers n = new Numbers(256, 256, 181);
+        DescriptorBudget budget = new DescriptorBudget(64, n);
+        budget.claim(p);
+        assertThat(n.counted).hasValue(1);
+
+        n.inUse = 182;
+        assertThatThrownBy(() -> budget.claim(p)).isInstanceOf(SpawnException.class)
+                .hasMessage("too many open files: 182 of 256 in use, 11 needed, 64 kept for the daemon;"
+                        + " raise LimitNOFILE / ulimit -n");
+
+        // The limit is read each time: raised on the running daemon, the next start succeeds.
+        n.limit = 4096;
+        budget.claim(p);
+    }
+
+    @Test
+    void aCountThatFailsForWantOfADescriptorIsTheAnswer() throws Exception {
+        Numbers n = new Numbers(256, 256, 0);
+        n.countFails = new FileSystemException("/proc/self/status", null, "Too many open files");
+        assertThatThrownBy(() -> new DescriptorBudget(64, n).claim(program(""))).isInstanceOf(SpawnException.class)
+                .hasMessage("too many open files (/proc/self/status: Too many open files): all of 256 in use,"
+                        + " 64 kept for the daemon; raise LimitNOFILE / ulimit -n");
+    }
+
+    @Test
+    void emfileAndEnfileInASpawnSayWhichLimitToRaise() {
+        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 256, 250));
+        assertThat(budget.shortage(new NativeException("pipe2", Errno.EMFILE))).hasValue(
+                "too many open files (pipe2: EMFILE): 250 of 256 in use, 64 kept for the daemon; raise LimitNOFILE / ulimit -n");
+        assertThat(budget.shortage(new NativeException("pidfd_open", Errno.ENFILE))).hasValue(
+                "the system's open-file table is full (pidfd_open: ENFILE); raise fs.file-max (sysctl)");
+        // The JDK's own exceptions carry strerror's text only.
+        assertThat(budget.shortage(new IOException("/var/log/p.stdout.log: Too many open files in system")))
+                .hasValueSatisfying(m -> assertThat(m).startsWith("the system's open-file table is full"));
+        assertThat(budget.shortage(new IOException("/var/log/p.stdout.log: Too many open files")))
+                .hasValueSatisfying(m -> assertThat(m).startsWith("too many open files (/var/log/p.stdout.log: "));
+        assertThat(budget.shortage(new NativeException("pipe2", Errno.EACCES))).isEmpty();
+        assertThat(budget.shortage(new IOException("/var/log/p.stdout.log: Permission denied (EACCES)"))).isEmpty();
+    }
+
+    @Test
+    void atStartUpTheReserveMustBeThere() {
+        assertThat(new DescriptorBudget(64, new Numbers(256, 256, 60)).shortfall()).isEmpty();
+        assertThat(new DescriptorBudget(64, new Numbers(100, 128, 50)).shortfall()).hasValue(
+                "too many open files: 50 of 100 in use before the API started, 64 kept for the daemon;"
+                        + " raise LimitNOFILE / ulimit -n");
+    }
+
+    @Test
+    void warnsWhenTheConfiguredProcessesCannotAllRun() throws Exception {
+        Config c = RealEngine.config(dir, "programs:\n  web:\n    cmd: sleep 1\n    numprocs: 100\n"
+                + "  quiet:\n    cmd: sleep 1\n    stdout: none\n    stderr: none\n    numprocs: 10\n");
+        // 100 × 6 + 10 × 2 = 620 held, 60 in use, 64 kept: 744.
+        assertThat(new DescriptorBudget(64, new Numbers(744, 1024, 60)).misfit(c.instances())).isEmpty();
+        assertThat(new DescriptorBudget(64, new Numbers(743, 1024, 60)).misfit(c.instances())).hasValue(
+                "the open-files limit 743 is too low for the configuration: its 110 processes hold about 620"
+                        + " descriptors, 60 are in use and 64 are kept for the daemon; processes that do not fit will"
+                        + " be FATAL (\"too many open files\"); raise LimitNOFILE / ulimit -n to at least 744");
+    }
+}
