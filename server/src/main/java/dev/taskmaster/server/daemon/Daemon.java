@@ -243,7 +243,7 @@ final class Daemon implements DaemonControl {
             try {
                 startApi(api, budget);
                 if (dropping) {
-                    Pidfile.write(paths.pidfile());
+                    writePidfile(paths.pidfile());
                     dropPrivileges(dropTo.get(), config, paths, logDir, handOver, notices);
                 }
             } catch (IOException | RuntimeException e) {
@@ -263,7 +263,7 @@ final class Daemon implements DaemonControl {
                 roles.release();
                 if (!dropping) {
                     // Last: a pidfile means the daemon is up and its socket answers.
-                    Pidfile.write(paths.pidfile());
+                    writePidfile(paths.pidfile());
                 }
             } catch (IOException | RuntimeException e) {
                 return startFailed(err, engine, pump, paths, reason(e));
@@ -362,6 +362,15 @@ final class Daemon implements DaemonControl {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return root == e ? message : message + ": " + (root.getMessage() == null ? root.getClass().getSimpleName()
                 : root.getMessage());
+    }
+
+    private static void writePidfile(Path pidfile) throws IOException {
+        try {
+            Pidfile.write(pidfile);
+        } catch (IOException e) {
+            // The JDK's message may be the errno's text alone ("No space left on device").
+            throw new IOException("cannot write the pidfile " + pidfile + ": " + e.getMessage(), e);
+        }
     }
 
     /** The daemon log, with the console of the foreground or the control shell. */
