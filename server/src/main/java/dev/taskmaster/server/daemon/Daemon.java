@@ -94,6 +94,8 @@ final class Daemon implements DaemonControl {
     private volatile String shutdownRequestedBy = "";
     /** The API on the socket and the TCP listeners; set once at start. */
     private volatile ApiServer api;
+    /** What the start did to the limit on open files; empty if it could not be read. Main thread. */
+    private Optional<ResourceLimits.Raise> openFiles = Optional.empty();
     /** Why the start of the programs failed on the engine thread, if it did; the daemon then ends with exit code 3. */
     private volatile String startError;
 
@@ -117,7 +119,7 @@ final class Daemon implements DaemonControl {
             return DaemonCommand.EXIT_CANNOT_START;
         }
         List<String> notices = new ArrayList<>();
-        OptionalLong childOpenFiles = raiseOpenFiles(notices);
+        raiseOpenFiles();
         String instance = options.instance() != null ? options.instance() : config.server().instance();
         Map<String, String> env = System.getenv();
         int euid = Posix.geteuid();
@@ -140,34 +142,45 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, e.getMessage());
         }
         try (lock) {
-            return run(config, instance, paths, runtimeDir, dropTo, notices, childOpenFiles, started, err);
+            return run(config, instance, paths, runtimeDir, dropTo, notices, started, err);
         }
     }
 
     /**
      * Raises the soft limit on open files to the hard one: the daemon holds several descriptors
-     * per program. Programs start with the soft limit the daemon was given, as under systemd
-     * (returned, when it differs from the daemon's own now).
+     * per program. Said in the log once the start can no longer fail for reasons of its own
+     * ({@link #openFilesNotice}): a start that fails says one line on stderr, no more.
      */
-    private static OptionalLong raiseOpenFiles(List<String> notices) {
+    private void raiseOpenFiles() {
         try {
-            ResourceLimits.Raise raise = ResourceLimits.raiseOpenFiles();
-            if (!raise.raised()) {
-                notices.add("open files: limit " + raise.after().describe());
-                return OptionalLong.empty();
-            }
-            notices.add("open files: limit raised from " + raise.before().soft() + " to " + raise.after().describe()
-                    + " (the hard limit); programs start with " + raise.before().soft());
-            return OptionalLong.of(raise.before().soft());
+            openFiles = Optional.of(ResourceLimits.raiseOpenFiles());
         } catch (NativeException e) {
-            notices.add("open files: the limit stays as it is: " + e.getMessage());
-            return OptionalLong.empty();
+            openFiles = Optional.empty();
+            log.warn("open files: the limit stays as it is: {}", e.getMessage());
         }
+    }
+
+    /** What the start did to the limit on open files, for the log. */
+    private String openFilesNotice() {
+        return openFiles.map(raise -> raise.raised()
+                ? "open files: limit raised from " + raise.before().soft() + " to " + raise.after().describe()
+                        + " (the hard limit); programs start with " + raise.before().soft()
+                : "open files: limit " + raise.after().describe()).orElse("open files: limit unknown");
+    }
+
+    /**
+     * The soft limit programs start with when it differs from the daemon's own: the one the daemon
+     * was given, as under systemd (1024 is what select() can handle; a program wanting more raises
+     * its own). Empty when the daemon did not raise its limit.
+     */
+    private OptionalLong childOpenFiles() {
+        return openFiles.filter(ResourceLimits.Raise::raised).map(r -> OptionalLong.of(r.before().soft()))
+                .orElse(OptionalLong.empty());
     }
 
     /** The rest of the daemon's life, holding the instance's lock. */
     private int run(Config config, String instance, RuntimePaths paths, Path runtimeDir, Optional<UserInfo> dropTo,
-            List<String> notices, OptionalLong childOpenFiles, Instant started, PrintWriter err) {
+            List<String> notices, Instant started, PrintWriter err) {
         boolean dropping = dropTo.isPresent();
         Path logDir = paths.logfile().toAbsolutePath().normalize().getParent();
         Path logdir = paths.logdir().toAbsolutePath().normalize();
@@ -224,7 +237,7 @@ final class Daemon implements DaemonControl {
             journal.addListener(outputs);
             DescriptorBudget budget = DescriptorBudget.ofProcess();
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
-                    childOpenFiles);
+                    childOpenFiles());
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
@@ -240,6 +253,8 @@ final class Daemon implements DaemonControl {
             // then would come before the autostart (and, as root, run as root).
             roles.hold(dropping ? "taskmasterd is switching to server.user " + dropTo.get().name()
                     : "taskmasterd is starting");
+            // Counted now, as the reserve is: the API's own descriptors come out of the reserve.
+            Optional<String> misfit = budget.misfit(config.instances());
             try {
                 startApi(api, budget);
                 if (dropping) {
@@ -249,7 +264,7 @@ final class Daemon implements DaemonControl {
             } catch (IOException | RuntimeException e) {
                 return startFailed(err, null, pump, paths, reason(e));
             }
-            Optional<String> misfit = budget.misfit(config.instances());
+            log.info("{}", openFilesNotice());
             misfit.ifPresent(warning -> log.warn("{}", warning));
             // From here on, programs run: a start-up that fails stops every one of them.
             try {

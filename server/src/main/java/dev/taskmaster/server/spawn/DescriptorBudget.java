@@ -23,8 +23,8 @@ import java.util.Optional;
  * <p>The limit is read at each check, so raising it on a running daemon ({@code prlimit --pid})
  * lets the next start succeed.
  *
- * <p>Threading: any thread. Spawner threads check at the same moment and may all pass: the
- * reserve is large enough to absorb a few launches taken together.
+ * <p>Threading: any thread; checks are serialised, and each spawn under way holds a claim on
+ * what it needs until it is over.
  */
 public final class DescriptorBudget {
 
@@ -66,6 +66,8 @@ public final class DescriptorBudget {
 
     private final int reserve;
     private final Probe probe;
+    /** Descriptors claimed by spawns under way, not all open yet. Guarded by this. */
+    private int inFlight;
 
     DescriptorBudget(int reserve, Probe probe) {
         this.reserve = reserve;
@@ -99,24 +101,42 @@ public final class DescriptorBudget {
         return held(p) + childEnds + 2;
     }
 
-    /** Refuses a spawn of {@code p} that would leave fewer than the reserve free. */
-    void claim(ProgramSpec p) throws SpawnException {
+    /**
+     * Refuses a spawn of {@code p} that would leave fewer than the reserve free; else claims what
+     * it needs until the returned claim is closed, once the spawn is over (its descriptors are
+     * then open, and counted). Claims of spawns in flight count as in use, so that spawner threads
+     * checking at the same moment cannot each take the last free descriptors.
+     */
+    Claim claim(ProgramSpec p) throws SpawnException {
         int needed = needed(p);
-        try {
-            long limit = probe.limit();
-            // Nearly always enough: a table far below the limit holds far fewer descriptors.
-            if ((long) probe.bound() + needed + reserve <= limit) {
-                return;
+        synchronized (this) {
+            try {
+                long limit = probe.limit();
+                // Nearly always enough: a table far below the limit holds far fewer descriptors.
+                if ((long) probe.bound() + inFlight + needed + reserve > limit) {
+                    int inUse = probe.count() + inFlight;
+                    if (inUse + needed + reserve > limit) {
+                        throw new SpawnException("too many open files: " + inUse + " of " + limit + " in use, " + needed
+                                + " needed, " + reserve + " kept for the daemon; " + ADVICE);
+                    }
+                }
+            } catch (IOException e) {
+                // Reading /proc takes a descriptor too: failing for want of one is the answer.
+                throw new SpawnException(shortage(e).orElse("cannot count the open descriptors: " + e.getMessage()));
             }
-            int inUse = probe.count();
-            if (inUse + needed + reserve > limit) {
-                throw new SpawnException("too many open files: " + inUse + " of " + limit + " in use, " + needed
-                        + " needed, " + reserve + " kept for the daemon; " + ADVICE);
-            }
-        } catch (IOException e) {
-            // Reading /proc takes a descriptor too: failing for want of one is the answer.
-            throw new SpawnException(shortage(e).orElse("cannot count the open descriptors: " + e.getMessage()));
+            inFlight += needed;
         }
+        return () -> release(needed);
+    }
+
+    private synchronized void release(int claimed) {
+        inFlight -= claimed;
+    }
+
+    /** What a spawn claimed; closing it gives it back. */
+    interface Claim extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /**

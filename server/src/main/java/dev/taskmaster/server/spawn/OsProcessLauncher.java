@@ -109,9 +109,18 @@ public final class OsProcessLauncher implements ProcessLauncher {
 
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
-        ProgramSpec p = instance.program();
         // First: every step below may need a descriptor, and the daemon's own must stay free.
-        budget.claim(p);
+        DescriptorBudget.Claim claim = budget.claim(instance.program());
+        try {
+            return prepare(instance, onExit);
+        } finally {
+            claim.close();
+        }
+    }
+
+    /** The command line, environment and directory of a launch, as the program's settings say. */
+    private LaunchedProcess prepare(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
+        ProgramSpec p = instance.program();
         Map<String, String> env = environment(instance);
         if (p.tty() && !env.containsKey("TERM")) {
             // Whoever attaches later brings a real terminal; this is what nearly all of them understand.

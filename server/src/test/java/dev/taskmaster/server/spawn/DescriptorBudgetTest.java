@@ -81,7 +81,7 @@ class DescriptorBudgetTest {
     @Test
     void aTableFarBelowTheLimitIsEnoughWithoutCounting() throws Exception {
         Numbers n = new Numbers(10_000, 1024, 900);
-        new DescriptorBudget(64, n).claim(program(""));
+        new DescriptorBudget(64, n).claim(program("")).close();
         assertThat(n.counted).hasValue(0);
     }
 
@@ -91,7 +91,7 @@ class DescriptorBudgetTest {
         // 256 - 64 kept - 11 needed: 181 in use is the most that still lets it start.
         Numbers n = new Numbers(256, 256, 181);
         DescriptorBudget budget = new DescriptorBudget(64, n);
-        budget.claim(p);
+        budget.claim(p).close();
         assertThat(n.counted).hasValue(1);
 
         n.inUse = 182;
@@ -101,7 +101,27 @@ class DescriptorBudgetTest {
 
         // The limit is read each time: raised on the running daemon, the next start succeeds.
         n.limit = 4096;
-        budget.claim(p);
+        budget.claim(p).close();
+    }
+
+    @Test
+    void startsUnderWayCountAsInUseUntilTheyAreOver() throws Exception {
+        ProgramSpec p = program("");
+        // 170 open; each start claims 11 until it is over; 64 kept.
+        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 256, 170));
+        DescriptorBudget.Claim first = budget.claim(p);
+        DescriptorBudget.Claim second = budget.claim(p);
+        assertThatThrownBy(() -> budget.claim(p)).isInstanceOf(SpawnException.class)
+                .hasMessageStartingWith("too many open files: 192 of 256 in use, 11 needed,");
+        first.close();
+        DescriptorBudget.Claim third = budget.claim(p);
+        second.close();
+        third.close();
+        // All given back: as many fit at once as before.
+        budget.claim(p).close();
+        try (DescriptorBudget.Claim a = budget.claim(p); DescriptorBudget.Claim b = budget.claim(p)) {
+            assertThat(a).isNotSameAs(b);
+        }
     }
 
     @Test
