@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * How many descriptors this process holds, read from {@code /proc/self}. Both readings open a
- * descriptor of their own for a moment, so with none left they fail (EMFILE): callers take that
- * as "none free".
+ * How many descriptors this process holds, read from {@code /proc/self/fd}. The reading opens a
+ * descriptor of its own for a moment, so with none left it fails (EMFILE): callers take that as
+ * "none free".
  *
  * <p>Threading: any thread. Other threads open and close descriptors all the time: a reading is
  * true of one moment only.
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 public final class OpenDescriptors {
 
     private static final Path FD_DIR = Path.of("/proc/self/fd");
-    private static final Path STATUS = Path.of("/proc/self/status");
     /** Room for some 1,300 entries per call. */
     private static final long BUFFER = 32 * 1024;
 
@@ -63,19 +61,5 @@ public final class OpenDescriptors {
         } finally {
             Fds.closeQuietly(dir);
         }
-    }
-
-    /**
-     * The size of the descriptor table ({@code FDSize} in {@code /proc/self/status}): every open
-     * descriptor's number is below it, so no more than this many are open. One small read,
-     * whatever their number; the kernel grows the table in powers of two and never shrinks it.
-     */
-    public static int tableSize() throws IOException {
-        for (String line : Files.readAllLines(STATUS)) {
-            if (line.startsWith("FDSize:")) {
-                return Integer.parseInt(line.substring("FDSize:".length()).strip());
-            }
-        }
-        throw new IOException(STATUS + " has no FDSize line");
     }
 }

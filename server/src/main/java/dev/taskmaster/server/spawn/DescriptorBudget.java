@@ -11,6 +11,8 @@ import dev.taskmaster.server.os.ResourceLimits;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps descriptors for the daemon's own needs. Programs take several descriptors each (pipes, a
@@ -29,19 +31,24 @@ import java.util.Optional;
 public final class DescriptorBudget {
 
     /**
-     * Descriptors kept for the daemon: a few dozen API clients at once, log rotation and reopening,
-     * a configuration reload with its includes, and the pidfd and pipes of a spawn in flight.
+     * Descriptors kept for the daemon: the API's event loops and a few dozen clients at once, log
+     * rotation and reopening, a configuration reload with its includes.
      */
     public static final int RESERVE = 64;
+    /**
+     * A count reads /proc (some 0.1 ms, more with thousands of descriptors open), under the lock
+     * every spawner thread takes: too much for each of a thousand spawns in a row. A count is used
+     * again for up to this long while the limit is far off, ...
+     */
+    static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** ... farther than this many descriptors, which others (clients, log files) may open meanwhile. */
+    static final int SLACK = 256;
     static final String ADVICE = "raise LimitNOFILE / ulimit -n";
 
     /** Where the numbers come from: the process itself, or a test's. */
     interface Probe {
         /** The soft limit on open descriptors now. */
         long limit() throws NativeException;
-
-        /** A cheap upper bound of the descriptors open ({@link OpenDescriptors#tableSize}). */
-        int bound() throws IOException;
 
         /** The descriptors open now, counted. */
         int count() throws IOException;
@@ -54,11 +61,6 @@ public final class DescriptorBudget {
         }
 
         @Override
-        public int bound() throws IOException {
-            return OpenDescriptors.tableSize();
-        }
-
-        @Override
         public int count() throws IOException {
             return OpenDescriptors.count();
         }
@@ -66,12 +68,23 @@ public final class DescriptorBudget {
 
     private final int reserve;
     private final Probe probe;
-    /** Descriptors claimed by spawns under way, not all open yet. Guarded by this. */
+    private final LongSupplier nanoTime;
+    // Guarded by this.
+    /** Descriptors claimed by spawns under way, not all open yet. */
     private int inFlight;
+    /** The descriptors open at the last count, -1 before the first; when it was; what was claimed since. */
+    private int counted = -1;
+    private long countedAt;
+    private int claimedSince;
 
-    DescriptorBudget(int reserve, Probe probe) {
+    DescriptorBudget(int reserve, Probe probe, LongSupplier nanoTime) {
         this.reserve = reserve;
         this.probe = probe;
+        this.nanoTime = nanoTime;
+    }
+
+    DescriptorBudget(int reserve, Probe probe) {
+        this(reserve, probe, System::nanoTime);
     }
 
     /** This process's descriptors, keeping {@link #RESERVE}. */
@@ -112,9 +125,13 @@ public final class DescriptorBudget {
         synchronized (this) {
             try {
                 long limit = probe.limit();
-                // Nearly always enough: a table far below the limit holds far fewer descriptors.
-                if ((long) probe.bound() + inFlight + needed + reserve > limit) {
-                    int inUse = probe.count() + inFlight;
+                long now = nanoTime.getAsLong();
+                boolean recent = counted >= 0 && now - countedAt < RECOUNT_NANOS;
+                if (!recent || (long) counted + claimedSince + needed + reserve + SLACK > limit) {
+                    counted = probe.count();
+                    countedAt = now;
+                    claimedSince = 0;
+                    int inUse = counted + inFlight;
                     if (inUse + needed + reserve > limit) {
                         throw new SpawnException("too many open files: " + inUse + " of " + limit + " in use, " + needed
                                 + " needed, " + reserve + " kept for the daemon; " + ADVICE);
@@ -125,6 +142,7 @@ public final class DescriptorBudget {
                 throw new SpawnException(shortage(e).orElse("cannot count the open descriptors: " + e.getMessage()));
             }
             inFlight += needed;
+            claimedSince += needed;
         }
         return () -> release(needed);
     }

@@ -49,24 +49,4 @@ class OpenDescriptorsTest {
         int counted = OpenDescriptors.count();
         assertThat(counted).isPositive().isLessThan(listed);
     }
-
-    @Test
-    void theTableHoldsEveryOpenDescriptor() throws Exception {
-        List<Pipe> pipes = new ArrayList<>();
-        try {
-            for (int i = 0; i < 200; i++) {
-                pipes.add(Pipe.create());
-            }
-            int table = OpenDescriptors.tableSize();
-            assertThat(table).isGreaterThanOrEqualTo(OpenDescriptors.count());
-            // Its size is a power of two, at least the highest descriptor number plus one.
-            assertThat(Integer.bitCount(table)).isEqualTo(1);
-            assertThat(table).isGreaterThan(pipes.getLast().writeFd());
-        } finally {
-            for (Pipe p : pipes) {
-                Fds.close(p.readFd());
-                Fds.close(p.writeFd());
-            }
-        }
-    }
 }

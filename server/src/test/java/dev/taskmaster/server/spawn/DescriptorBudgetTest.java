@@ -21,31 +21,21 @@ class DescriptorBudgetTest {
     @TempDir
     Path dir;
 
-    /** A probe with a fixed limit, table size and count; counts how often it was asked to count. */
+    /** A probe with a fixed limit and count; counts how often it was asked to count. */
     private static final class Numbers implements DescriptorBudget.Probe {
         long limit;
-        int bound;
         int inUse;
         IOException countFails;
         final AtomicInteger counted = new AtomicInteger();
 
-        Numbers(long limit, int bound, int inUse) {
+        Numbers(long limit, int inUse) {
             this.limit = limit;
-            this.bound = bound;
             this.inUse = inUse;
         }
 
         @Override
         public long limit() {
             return limit;
-        }
-
-        @Override
-        public int bound() throws IOException {
-            if (countFails != null) {
-                throw countFails;
-            }
-            return bound;
         }
 
         @Override
@@ -79,20 +69,41 @@ class DescriptorBudgetTest {
     }
 
     @Test
-    void aTableFarBelowTheLimitIsEnoughWithoutCounting() throws Exception {
-        Numbers n = new Numbers(10_000, 1024, 900);
-        new DescriptorBudget(64, n).claim(program("")).close();
-        assertThat(n.counted).hasValue(0);
+    void farFromTheLimitACountServesForASecond() throws Exception {
+        ProgramSpec p = program("");
+        Numbers n = new Numbers(10_000, 900);
+        long[] now = {0};
+        DescriptorBudget budget = new DescriptorBudget(64, n, () -> now[0]);
+        budget.claim(p).close();
+        assertThat(n.counted).hasValue(1);
+        // 900 counted + 11 claimed since + 11 needed + 64 kept + 256 slack, far below 10,000.
+        for (int i = 0; i < 100; i++) {
+            budget.claim(p).close();
+        }
+        assertThat(n.counted).hasValue(1);
+        now[0] += DescriptorBudget.RECOUNT_NANOS;
+        budget.claim(p).close();
+        assertThat(n.counted).hasValue(2);
+        // What was claimed since the count brings the limit near: counted again.
+        n.limit = 900 + 64 + DescriptorBudget.SLACK + 11 * 5;
+        for (int i = 0; i < 4; i++) {
+            budget.claim(p).close();
+        }
+        assertThat(n.counted).hasValue(2);
+        budget.claim(p).close();
+        assertThat(n.counted).hasValue(3);
     }
 
     @Test
     void nearTheLimitTheDescriptorsAreCountedAndTheReserveKept() throws Exception {
         ProgramSpec p = program("");
         // 256 - 64 kept - 11 needed: 181 in use is the most that still lets it start.
-        Numbers n = new Numbers(256, 256, 181);
+        Numbers n = new Numbers(256, 181);
+        // Near the limit, every start counts again.
         DescriptorBudget budget = new DescriptorBudget(64, n);
         budget.claim(p).close();
-        assertThat(n.counted).hasValue(1);
+        budget.claim(p).close();
+        assertThat(n.counted).hasValue(2);
 
         n.inUse = 182;
         assertThatThrownBy(() -> budget.claim(p)).isInstanceOf(SpawnException.class)
@@ -108,7 +119,7 @@ class DescriptorBudgetTest {
     void startsUnderWayCountAsInUseUntilTheyAreOver() throws Exception {
         ProgramSpec p = program("");
         // 170 open; each start claims 11 until it is over; 64 kept.
-        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 256, 170));
+        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 170));
         DescriptorBudget.Claim first = budget.claim(p);
         DescriptorBudget.Claim second = budget.claim(p);
         assertThatThrownBy(() -> budget.claim(p)).isInstanceOf(SpawnException.class)
@@ -126,7 +137,7 @@ class DescriptorBudgetTest {
 
     @Test
     void aCountThatFailsForWantOfADescriptorIsTheAnswer() throws Exception {
-        Numbers n = new Numbers(256, 256, 0);
+        Numbers n = new Numbers(256, 0);
         n.countFails = new FileSystemException("/proc/self/status", null, "Too many open files");
         assertThatThrownBy(() -> new DescriptorBudget(64, n).claim(program(""))).isInstanceOf(SpawnException.class)
                 .hasMessage("too many open files (/proc/self/status: Too many open files): all of 256 in use,"
@@ -135,7 +146,7 @@ class DescriptorBudgetTest {
 
     @Test
     void emfileAndEnfileInASpawnSayWhichLimitToRaise() {
-        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 256, 250));
+        DescriptorBudget budget = new DescriptorBudget(64, new Numbers(256, 250));
         assertThat(budget.shortage(new NativeException("pipe2", Errno.EMFILE))).hasValue(
                 "too many open files (pipe2: EMFILE): 250 of 256 in use, 64 kept for the daemon; raise LimitNOFILE / ulimit -n");
         assertThat(budget.shortage(new NativeException("pidfd_open", Errno.ENFILE))).hasValue(
@@ -151,8 +162,8 @@ class DescriptorBudgetTest {
 
     @Test
     void atStartUpTheReserveMustBeThere() {
-        assertThat(new DescriptorBudget(64, new Numbers(256, 256, 60)).shortfall()).isEmpty();
-        assertThat(new DescriptorBudget(64, new Numbers(100, 128, 50)).shortfall()).hasValue(
+        assertThat(new DescriptorBudget(64, new Numbers(256, 60)).shortfall()).isEmpty();
+        assertThat(new DescriptorBudget(64, new Numbers(100, 50)).shortfall()).hasValue(
                 "too many open files: 50 of 100 in use before the API started, 64 kept for the daemon;"
                         + " raise LimitNOFILE / ulimit -n");
     }
@@ -162,8 +173,8 @@ class DescriptorBudgetTest {
         Config c = RealEngine.config(dir, "programs:\n  web:\n    cmd: sleep 1\n    numprocs: 100\n"
                 + "  quiet:\n    cmd: sleep 1\n    stdout: none\n    stderr: none\n    numprocs: 10\n");
         // 100 × 6 + 10 × 2 = 620 held, 60 in use, 64 kept: 744.
-        assertThat(new DescriptorBudget(64, new Numbers(744, 1024, 60)).misfit(c.instances())).isEmpty();
-        assertThat(new DescriptorBudget(64, new Numbers(743, 1024, 60)).misfit(c.instances())).hasValue(
+        assertThat(new DescriptorBudget(64, new Numbers(744, 60)).misfit(c.instances())).isEmpty();
+        assertThat(new DescriptorBudget(64, new Numbers(743, 60)).misfit(c.instances())).hasValue(
                 "the open-files limit 743 is too low for the configuration: its 110 processes hold about 620"
                         + " descriptors, 60 are in use and 64 are kept for the daemon; processes that do not fit will"
                         + " be FATAL (\"too many open files\"); raise LimitNOFILE / ulimit -n to at least 744");
