@@ -327,6 +327,11 @@ public final class ConfigLoader {
             src.error(node, path, "cannot read included file " + file + ": " + FileBytes.reason(e));
             return;
         }
+        if (including.size() >= Limits.INCLUDE_DEPTH) {
+            src.error(node, path, "cannot read included file " + file + ": it would be file " + (including.size() + 1)
+                    + " in a chain of includes, more than the limit of " + Limits.INCLUDE_DEPTH);
+            return;
+        }
         if (files.size() >= Limits.FILES) {
             if (!tooManyFiles) {
                 tooManyFiles = true;

@@ -14,6 +14,8 @@ public final class Limits {
     public static final long TOTAL_BYTES = 16L << 20;
     /** Files in one configuration: the main file and every file it includes, directly or not. */
     public static final int FILES = 1000;
+    /** Files in one chain of includes: the main file including a file that includes a file… (20 in all). */
+    public static final int INCLUDE_DEPTH = 20;
     /** Mappings and lists inside one another, the top-level mapping included. */
     public static final int NESTING = 50;
     /**

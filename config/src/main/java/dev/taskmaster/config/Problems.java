@@ -43,8 +43,8 @@ final class Problems {
         if (!fileOrder.contains(error.file())) {
             fileOrder.add(error.file());
         }
-        errors.add(new ConfigError(error.file(), error.line(), error.column(), clip(error.keyPath(), MESSAGE_CHARS / 4),
-                clip(error.message(), MESSAGE_CHARS)));
+        errors.add(new ConfigError(error.file(), error.line(), error.column(),
+                clip(printable(error.keyPath()), MESSAGE_CHARS / 4), clip(printable(error.message()), MESSAGE_CHARS)));
     }
 
     /** Every problem found, listed or not. */
@@ -71,6 +71,30 @@ final class Problems {
         return sorted;
     }
 
+    /**
+     * {@code text} with every control character written as an escape: an error is one line, and
+     * what it quotes (a value with {@code "\x1b[2J"} in it, say) must not drive the terminal.
+     */
+    static String printable(String text) {
+        if (text.chars().noneMatch(Problems::isControl)) {
+            return text;
+        }
+        StringBuilder b = new StringBuilder(text.length() + 16);
+        text.chars().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(isControl(c) ? String.format(java.util.Locale.ROOT, "\\u%04X", c) : String.valueOf((char) c));
+            }
+        });
+        return b.toString();
+    }
+
+    private static boolean isControl(int c) {
+        return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
+    }
+
     /** {@code text}, or its start and end with how much is left out between them. */
     static String clip(String text, int max) {
         if (text.length() <= max) {
@@ -78,6 +102,12 @@ final class Problems {
         }
         int head = max * 2 / 3;
         int tail = max / 4;
+        if (Character.isLowSurrogate(text.charAt(head))) {
+            head--; // never split a character in two
+        }
+        if (Character.isLowSurrogate(text.charAt(text.length() - tail))) {
+            tail--;
+        }
         return text.substring(0, head) + "…[" + (text.length() - head - tail) + " characters]…"
                 + text.substring(text.length() - tail);
     }

@@ -254,6 +254,26 @@ class PoisonedInputTest {
                 + " after it are not read");
     }
 
+    /** Each file of a chain of includes takes stack: a chain of a thousand overflowed a daemon thread's 512 KiB. */
+    @Test
+    void includesNestTwentyDeepAtMost() throws Exception {
+        for (int i = 1; i < 30; i++) {
+            files.write("chain/" + i + ".yaml", "programs: {p" + i + ": {cmd: x}}\ninclude: " + (i + 1) + ".yaml\n");
+        }
+        files.write("chain/30.yaml", "programs: {p30: {cmd: x}}\n");
+        Path main = files.write("chain/1.yaml", "programs: {p1: {cmd: x}}\ninclude: 2.yaml\n");
+        Thread small = Thread.ofPlatform().stackSize(512 << 10).unstarted(() -> assertThat(located(main)).containsExactly(
+                tmp.resolve("chain/20.yaml") + ":2:10: include: cannot read included file " + tmp.resolve("chain/21.yaml")
+                        + ": it would be file 21 in a chain of includes, more than the limit of 20"));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        small.setUncaughtExceptionHandler((t, e) -> failed.set(e));
+        small.start();
+        small.join();
+        assertThat(failed.get()).isNull();
+        files.write("chain/20.yaml", "programs: {p20: {cmd: x}}\n");
+        assertThat(ConfigLoader.load(main, ConfigFiles.ENV).programs()).hasSize(20);
+    }
+
     @Test
     void aThousandErrorsAreListedAndTheRestCounted() {
         StringBuilder yaml = new StringBuilder("programs:\n  a:\n    cmd: x\n");
