@@ -42,9 +42,9 @@ final class YamlTree {
         BoundedParser parser = new BoundedParser(new ParserImpl(new WholeTextReader(text), options), budget);
         try {
             Node root = new Composer(parser, new Resolver(), options).getSingleNode();
-            // An empty document is a null at the start, where "found nothing" is to be reported.
-            Mark start = located(null);
-            return Optional.of(root != null ? root : new ScalarNode(Tag.NULL, "", start, start, DumperOptions.ScalarStyle.PLAIN));
+            // An empty document is a null with no position: in a file it is an empty mapping, and a
+            // request to the API that says nothing is wrong as a whole ("found nothing"), not at a place.
+            return Optional.of(root != null ? root : new ScalarNode(Tag.NULL, "", null, null, DumperOptions.ScalarStyle.PLAIN));
         } catch (MarkedYAMLException e) {
             Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             problems.at(file, at != null ? at : located(parser.lastMark()), "",

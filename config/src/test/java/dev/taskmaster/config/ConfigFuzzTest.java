@@ -134,6 +134,10 @@ class ConfigFuzzTest {
                 ConfigLoader.loadProgramDefinition(text, "<AddProgram>", tmp, ConfigFiles.ENV);
             } catch (ConfigException e) {
                 for (ConfigError error : e.errors()) {
+                    // A request that says nothing at all is wrong as a whole, not at a place (SingleProgramTest).
+                    if (error.message().endsWith("found nothing") && error.line() == 0) {
+                        continue;
+                    }
                     assertThat(error.line()).as("line of %s", error).isPositive();
                     assertThat(error.column()).as("column of %s", error).isPositive();
                 }

@@ -297,6 +297,25 @@ class PoisonedInputTest {
                 .startsWith("4:7: programs.a.kkk").contains("characters]").hasSizeLessThan(3000);
     }
 
+    /** The "Limits" section of docs/configuration.md states the values in force. */
+    @Test
+    void theLimitsAreDocumentedAsTheyAre() throws IOException {
+        List<String> doc = DocumentationTest.docLines();
+        int start = doc.indexOf("## Limits");
+        assertThat(start).as("a \"## Limits\" section").isPositive();
+        String section = String.join("\n", doc.subList(start, doc.subList(start + 1, doc.size()).stream()
+                .filter(l -> l.startsWith("## ")).findFirst().map(l -> doc.indexOf(l)).orElse(doc.size())));
+        assertThat(section).contains(
+                "| " + (Limits.FILE_BYTES >> 20) + " MiB (" + Limits.FILE_BYTES + " bytes) |",
+                "| " + (Limits.TOTAL_BYTES >> 20) + " MiB |",
+                "(the main file and every include) | " + Limits.FILES + " |",
+                "one chain of includes | " + Limits.INCLUDE_DEPTH + " |",
+                "(nesting) | " + Limits.NESTING + " |",
+                "| " + String.format(java.util.Locale.ROOT, "%,d", Limits.NODES) + " |",
+                "(" + Limits.EXPANDED_CHARS + ")",
+                "Errors listed for one configuration | " + Limits.ERRORS + " |");
+    }
+
     static Path mkfifo(Path path) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
         assertThat(p.waitFor()).as("mkfifo").isZero();

@@ -114,6 +114,15 @@ class ConfigReaderTest {
                 + ": not a regular file (a FIFO)\ntaskmasterd: 2 errors in the configuration; nothing was started\n");
     }
 
+    @Test
+    void theDeadlineIsDocumented() throws IOException {
+        String seconds = ConfigReader.DEADLINE.toSeconds() + " s";
+        assertThat(Files.readString(Path.of("../docs/configuration.md"))).contains("did not end within " + seconds,
+                "within\n" + ConfigReader.DEADLINE.toSeconds() + " seconds");
+        assertThat(Files.readString(Path.of("../docs/taskmasterd.md"))).contains("within " + ConfigReader.DEADLINE.toSeconds()
+                + " seconds fails the reload", "never takes more than " + ConfigReader.DEADLINE.toSeconds() + " seconds");
+    }
+
     static Path mkfifo(Path path) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
         assertThat(p.waitFor()).as("mkfifo").isZero();
