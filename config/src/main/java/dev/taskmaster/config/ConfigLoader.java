@@ -1,14 +1,9 @@
 package dev.taskmaster.config;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,10 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -45,6 +36,11 @@ public final class ConfigLoader {
     private final Map<Path, Path> readFrom = new HashMap<>();
     private final Map<String, ProgramSpec> programs = new LinkedHashMap<>();
     private final Map<String, ConfigError> definedAt = new HashMap<>();
+    private final BoundedParser.Budget budget = new BoundedParser.Budget();
+    /** Bytes of every file read so far, for {@link Limits#TOTAL_BYTES}. */
+    private long bytesRead;
+    /** Set once the limit of files is reported, so that it is reported once. */
+    private boolean tooManyFiles;
     private ServerSpec server = ServerSpec.DEFAULT;
 
     private ConfigLoader(Map<String, String> env) {
@@ -142,7 +138,7 @@ public final class ConfigLoader {
     }
 
     private Config loadMain(Path file) throws ConfigException {
-        readFile(file, true);
+        readFile(file, null);
         checkInstanceNames();
         if (!problems.isEmpty()) {
             List<ConfigError> errors = problems.sorted();
@@ -153,79 +149,96 @@ public final class ConfigLoader {
         return new Config(file, files, server, List.copyOf(programs.values()));
     }
 
-    private void readFile(Path file, boolean main) {
+    /**
+     * Where an included file was named, to report there what keeps it from being read: the
+     * problem is in the including file's line as much as in the file.
+     */
+    private record IncludeSite(Source src, Node node, String path) {
+        void error(String message) {
+            src.error(node, path, message);
+        }
+    }
+
+    /** Reads the main file ({@code site} null) or an included one. */
+    private void readFile(Path file, IncludeSite site) {
         Path real;
         try {
             real = file.toRealPath();
         } catch (IOException e) {
-            problems.add(new ConfigError(file, 0, 0, "", "cannot read: " + reason(e)));
+            unreadable(file, site, FileBytes.reason(e));
             return;
         }
         files.add(file);
         including.push(real);
         readFrom.put(real, file);
         try {
-            readText(file).flatMap(text -> parseYaml(file, text)).ifPresent(root -> readRoot(file, root, main));
+            readText(file, site).flatMap(text -> YamlTree.parse(file, text, budget, problems))
+                    .ifPresent(root -> readRoot(file, root, site == null));
         } finally {
             including.pop();
         }
     }
 
-    private Optional<String> readText(Path file) {
+    private void unreadable(Path file, IncludeSite site, String reason) {
+        if (site == null) {
+            problems.add(new ConfigError(file, 0, 0, "", "cannot read: " + reason));
+        } else {
+            site.error("cannot read included file " + file + ": " + reason);
+        }
+    }
+
+    /** The file's text: only a regular file, within the limits of size, and UTF-8 text YAML may hold. */
+    private Optional<String> readText(Path file, IncludeSite site) {
+        byte[] bytes;
         try {
-            if (Files.isDirectory(file)) {
-                problems.add(new ConfigError(file, 0, 0, "", "cannot read: it is a directory, not a file"));
-                return Optional.empty();
+            bytes = FileBytes.read(file, Limits.FILE_BYTES);
+        } catch (FileBytes.Unreadable e) {
+            unreadable(file, site, e.reason());
+            return Optional.empty();
+        }
+        if (bytes.length > Limits.FILE_BYTES) {
+            // Located where the limit is crossed, so that an editor shows what made the file so long.
+            YamlText.Position at = YamlText.positionOfByte(bytes, Limits.FILE_BYTES);
+            problems.add(new ConfigError(file, at.line(), at.column(), "", "the file goes on past "
+                    + Limits.bytes(Limits.FILE_BYTES) + " here, the limit for one file" + sizeOf(file)));
+            return Optional.empty();
+        }
+        bytesRead += bytes.length;
+        if (bytesRead > Limits.TOTAL_BYTES) {
+            String message = "with this file (" + bytes.length + " bytes) the configuration's files are "
+                    + bytesRead + " bytes together, more than the limit of " + Limits.bytes(Limits.TOTAL_BYTES);
+            if (site != null) {
+                site.error(message);
+            } else {
+                problems.add(new ConfigError(file, 1, 1, "", message));
             }
-            return Optional.of(Files.readString(file));
-        } catch (CharacterCodingException e) {
-            problems.add(new ConfigError(file, 0, 0, "", "cannot read: it is not UTF-8 text"));
-        } catch (IOException e) {
-            problems.add(new ConfigError(file, 0, 0, "", "cannot read: " + reason(e)));
+            return Optional.empty();
         }
-        return Optional.empty();
-    }
-
-    private static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        // Its message repeats the path the caller already printed; the reason alone is what is new.
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage();
-    }
-
-    /** The YAML node tree (with positions), or empty with the syntax error reported. An empty file is an empty mapping. */
-    private Optional<Node> parseYaml(Path file, String text) {
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(true); // MapReader reports duplicates itself, with both lines
         try {
-            Node root = new Yaml(options).compose(new StringReader(text));
-            return Optional.of(root != null ? root : new ScalarNode(org.yaml.snakeyaml.nodes.Tag.NULL, "", null,
-                    null, org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN));
-        } catch (MarkedYAMLException e) {
-            problems.at(file, e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark(), "",
-                    "invalid YAML: " + yamlProblem(e.getContext(), e.getProblem()));
-        } catch (YAMLException e) {
-            problems.add(new ConfigError(file, 0, 0, "", "invalid YAML: " + e.getMessage()));
+            return Optional.of(YamlText.decode(bytes));
+        } catch (YamlText.Rejected e) {
+            problems.add(new ConfigError(file, e.line(), e.column(), "", e.getMessage()));
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
-    /** snakeyaml says "expected X" as context and "but found Y" as problem; put them in reading order. */
-    private static String yamlProblem(String context, String problem) {
-        if (context == null) {
-            return problem;
+    /** {@code " (it is 10485760 bytes)"}, when the file's size can still be read. */
+    private static String sizeOf(Path file) {
+        try {
+            return " (it is " + Files.size(file) + " bytes)";
+        } catch (IOException e) {
+            return "";
         }
-        return problem.startsWith("but ") ? context + ", " + problem : problem + " (" + context + ")";
+    }
+
+    /** The YAML node tree of text given directly (not read from a file), within the same limits. */
+    private Optional<Node> parseYaml(Path file, String text) {
+        if (text.length() > Limits.FILE_BYTES) {
+            problems.add(new ConfigError(file, 1, 1, "", "the text is " + text.length()
+                    + " characters, more than the limit of " + Limits.FILE_BYTES));
+            return Optional.empty();
+        }
+        return YamlTree.parse(file, text, budget, problems);
     }
 
     private void readRoot(Path file, Node root, boolean main) {
@@ -300,7 +313,7 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             return; // like a shell glob: a pattern in a missing directory matches nothing
         } catch (IOException e) {
-            src.error(node, path, "cannot list " + pattern.getParent() + ": " + reason(e));
+            src.error(node, path, "cannot list " + pattern.getParent() + ": " + FileBytes.reason(e));
             return;
         }
         matches.stream().sorted().forEach(p -> includeFile(src, node, path, p));
@@ -311,7 +324,20 @@ public final class ConfigLoader {
         try {
             real = file.toRealPath();
         } catch (IOException e) {
-            src.error(node, path, "cannot read included file " + file + ": " + reason(e));
+            src.error(node, path, "cannot read included file " + file + ": " + FileBytes.reason(e));
+            return;
+        }
+        if (including.size() >= Limits.INCLUDE_DEPTH) {
+            src.error(node, path, "cannot read included file " + file + ": it would be file " + (including.size() + 1)
+                    + " in a chain of includes, more than the limit of " + Limits.INCLUDE_DEPTH);
+            return;
+        }
+        if (files.size() >= Limits.FILES) {
+            if (!tooManyFiles) {
+                tooManyFiles = true;
+                src.error(node, path, "cannot read included file " + file + ": the configuration already has "
+                        + Limits.FILES + " files, the limit; this one and any after it are not read");
+            }
             return;
         }
         if (including.contains(real)) {
@@ -322,7 +348,7 @@ public final class ConfigLoader {
         } else if (readFrom.containsKey(real)) {
             src.error(node, path, "file " + file + " is already included; include each file once");
         } else {
-            readFile(file, false);
+            readFile(file, new IncludeSite(src, node, path));
         }
     }
 

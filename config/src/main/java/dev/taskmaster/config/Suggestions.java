@@ -20,6 +20,9 @@ public final class Suggestions {
             Map.entry("working_dir", "workingdir"), Map.entry("workdir", "workingdir"),
             Map.entry("cwd", "workingdir"), Map.entry("environ", "env"));
 
+    /** The most edits a typo may have; a word that differs in length by more is another word. */
+    private static final int MAX_EDITS = 3;
+
     private Suggestions() {
     }
 
@@ -29,6 +32,9 @@ public final class Suggestions {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
+            if (Math.abs(candidate.length() - lower.length()) > MAX_EDITS) {
+                continue; // too far apart to be a typo; and a key of megabytes must not cost megabytes of table
+            }
             int d = distance(lower, candidate.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = candidate;
@@ -37,6 +43,9 @@ public final class Suggestions {
         }
         // A misspelt supervisord name ("comand") is as likely as a misspelt one of ours.
         for (Map.Entry<String, String> e : SUPERVISORD_NAMES.entrySet()) {
+            if (Math.abs(e.getKey().length() - lower.length()) > MAX_EDITS) {
+                continue;
+            }
             int d = distance(lower, e.getKey());
             if (candidates.contains(e.getValue()) && d < bestDistance) {
                 best = e.getValue();
@@ -44,7 +53,7 @@ public final class Suggestions {
             }
         }
         // One edit in three characters is a typo; more is a different word.
-        int allowed = Math.max(1, Math.min(3, word.length() / 3));
+        int allowed = Math.max(1, Math.min(MAX_EDITS, word.length() / 3));
         return bestDistance <= allowed ? Optional.of(best) : Optional.empty();
     }
 

@@ -3,9 +3,7 @@ package dev.taskmaster.config;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.cert.CertificateException;
@@ -85,22 +83,20 @@ final class TlsFiles {
         });
     }
 
-    /** The path as written, which must name a readable regular file. */
+    /**
+     * The path as written, which must name a readable regular file within the size of any file
+     * of the configuration: a FIFO or a device there would block or never end, as in an include.
+     */
     private static Optional<Path> file(Source src, Node node, String path) {
         return Values.text(src, node, path, "a path").flatMap(t -> src.path(node, path, t)).filter(file -> {
-            if (Files.isDirectory(file)) {
-                src.error(node, path, "cannot read " + file + ": it is a directory, not a file");
-                return false;
-            }
             try {
-                Files.readAllBytes(file);
-                return true;
-            } catch (NoSuchFileException e) {
-                src.error(node, path, "cannot read " + file + ": no such file");
-            } catch (AccessDeniedException e) {
-                src.error(node, path, "cannot read " + file + ": permission denied");
-            } catch (IOException e) {
-                src.error(node, path, "cannot read " + file + ": " + e.getMessage());
+                if (FileBytes.read(file, Limits.FILE_BYTES).length <= Limits.FILE_BYTES) {
+                    return true;
+                }
+                src.error(node, path, "cannot read " + file + ": it is longer than " + Limits.bytes(Limits.FILE_BYTES)
+                        + ", the limit for one file of the configuration");
+            } catch (FileBytes.Unreadable e) {
+                src.error(node, path, "cannot read " + file + ": " + e.reason());
             }
             return false;
         });
@@ -108,8 +104,8 @@ final class TlsFiles {
 
     private static byte[] read(Path file) {
         try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
+            return FileBytes.read(file, Limits.FILE_BYTES);
+        } catch (FileBytes.Unreadable e) {
             return new byte[0]; // readable a moment ago; then it simply holds nothing
         }
     }

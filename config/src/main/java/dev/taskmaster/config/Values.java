@@ -36,8 +36,8 @@ final class Values {
             if (s.getTag().equals(Tag.NULL)) {
                 return "nothing";
             }
-            return s.getScalarStyle() == ScalarStyle.PLAIN && !s.getTag().equals(Tag.STR)
-                    ? s.getValue() : "\"" + s.getValue() + "\"";
+            String value = quotable(s.getValue());
+            return s.getScalarStyle() == ScalarStyle.PLAIN && !s.getTag().equals(Tag.STR) ? value : "\"" + value + "\"";
         }
         if (node instanceof SequenceNode) {
             return "a list";
@@ -46,6 +46,19 @@ final class Values {
             return "a mapping";
         }
         return "a " + node.getNodeId();
+    }
+
+    /**
+     * A value as it may appear in a message: whole when short, else its start, its end and its
+     * length, since a value may be megabytes long and quoted in every error about it.
+     */
+    static String quotable(String value) {
+        if (value.length() <= Limits.QUOTED_CHARS) {
+            return value;
+        }
+        int part = Limits.QUOTED_CHARS / 2;
+        return value.substring(0, part) + "…" + value.substring(value.length() - part / 2)
+                + " (" + value.length() + " characters)";
     }
 
     /** {@link #describe} of a size, with its bytes when it was written with a unit: {@code "1KB" (1024 bytes)}. */

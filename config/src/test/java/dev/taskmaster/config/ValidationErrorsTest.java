@@ -393,7 +393,9 @@ class ValidationErrorsTest {
         Path latin1 = java.nio.file.Files.write(tmp.resolve("latin1.yaml"),
                 "programs:\n  caf\u00e9:\n    cmd: x\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertThat(files.errorsOf(latin1)).extracting(ConfigError::toString)
-                .containsExactly(latin1 + ": cannot read: it is not UTF-8 text");
+                .containsExactly(latin1 + ":2:6: expected UTF-8 text, found the byte 0xE9 (byte offset 15), which is not"
+                        + " UTF-8; the file looks like Latin-1, where it is \"\u00e9\": convert it to UTF-8, for example"
+                        + " with iconv -f LATIN1 -t UTF-8");
     }
 
     @Test

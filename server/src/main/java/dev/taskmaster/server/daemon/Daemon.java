@@ -50,8 +50,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,6 +98,8 @@ final class Daemon implements DaemonControl {
     private Optional<ResourceLimits.Raise> openFiles = Optional.empty();
     /** Why the start of the programs failed on the engine thread, if it did; the daemon then ends with exit code 3. */
     private volatile String startError;
+    /** Reads the configuration for reloads, off every thread the API and the engine need. */
+    private final ConfigReader reader = new ConfigReader();
 
     private Daemon(Options options) {
         this.options = options;
@@ -447,37 +449,35 @@ final class Daemon implements DaemonControl {
 
     @Override
     public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
-        if (!validateOnly && api != null) {
-            // Certificates are files like the configuration, renewed on their own schedule: a
-            // reload takes them too, whether or not the configuration is valid.
-            api.reloadCertificates();
-            reloadTokens();
-        }
-        // Reading and validating the file is disk work: never on the engine thread.
-        return CompletableFuture.supplyAsync(() -> {
-            Path source = info.config().source();
-            try {
-                return ConfigLoader.load(source);
-            } catch (ConfigException e) {
-                if (!validateOnly) {
-                    engine.reloadRejected(e.errors());
-                }
-                throw new java.util.concurrent.CompletionException(e);
+        Path source = info.config().source();
+        // Reading files is disk work that may block: on the reader's own thread, never on the
+        // engine's, a gRPC one or the signal loop, so that the API answers throughout.
+        CompletableFuture<Config> read = reader.read(source, () -> {
+            if (!validateOnly && api != null) {
+                // Certificates are files like the configuration, renewed on their own schedule: a
+                // reload takes them too, whether or not the configuration is valid.
+                api.reloadCertificates();
+                reloadTokens();
             }
-        }).thenCompose(next -> {
-            Path source = next.source();
+            return ConfigLoader.load(source);
+        });
+        return read.thenCompose(next -> {
             if (validateOnly) {
                 return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
-                        Optional.of(ConfigDiff.between(info.config(), next)), source));
+                        Optional.of(ConfigDiff.between(info.config(), next)), next.source()));
             }
             return apply(next, ConfigChange.reload(requestedBy))
-                    .thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), source));
+                    .thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), next.source()));
         }).exceptionallyCompose(error -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof ConfigException ce) {
-                return CompletableFuture.completedFuture(new ReloadOutcome(false, ce.errors(), Optional.empty(),
-                        info.config().source()));
+                if (!validateOnly) {
+                    engine.reloadRejected(ce.errors());
+                }
+                return CompletableFuture.completedFuture(new ReloadOutcome(false, ce.errors(), Optional.empty(), source));
             }
+            // Said here, since a reload on SIGHUP has no caller to tell.
+            log.error("reloading {} failed: {}", source, cause.toString());
             return CompletableFuture.failedFuture(cause);
         });
     }

@@ -3,7 +3,6 @@ package dev.taskmaster.server.daemon;
 import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.ConfigException;
-import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.server.transport.tls.TlsCommand;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -103,7 +102,7 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         Config loaded;
         try {
-            loaded = ConfigLoader.load(file.get());
+            loaded = new ConfigReader().loadNow(file.get());
         } catch (ConfigException e) {
             printErrors(e, err);
             RejectedConfigLog.write(file.get(), e, instance);
@@ -123,7 +122,8 @@ public final class DaemonCommand implements Callable<Integer> {
 
     private static int check(Path file, PrintWriter out, PrintWriter err) {
         try {
-            ConfigLoader.load(file);
+            // Within the deadline of a reload: a file that blocks makes an error, not a hang.
+            new ConfigReader().loadNow(file);
             out.println("ok");
             return 0;
         } catch (ConfigException e) {
