@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procutil  # noqa: E402
 import report  # noqa: E402
 from output import OutputBenches  # noqa: E402
+from streams import StreamBenches  # noqa: E402
 from peers import PEERS, ROOT, BENCH  # noqa: E402
 
 NA_ENGINE = "n/a (engine not available)"
@@ -107,9 +108,10 @@ def stamp_live_pids(peer, stamp):
 
 CONTROL_BENCHES = ["respawn", "spawn1000", "stopall", "status"]
 OUTPUT_BENCHES = ["throughput", "integrity", "attach"]
+STREAM_BENCHES = ["stalled-viewers", "shutdown-streams"]
 
 
-class Bench(OutputBenches):
+class Bench(OutputBenches, StreamBenches):
     log = staticmethod(log)
 
     def __init__(self, args, rundir):
@@ -126,14 +128,16 @@ class Bench(OutputBenches):
 
     # -- set-up --------------------------------------------------------------------------------
     def benches(self):
-        return {"all": CONTROL_BENCHES, "output": OUTPUT_BENCHES}.get(self.args.bench, [self.args.bench])
+        return {"all": CONTROL_BENCHES, "output": OUTPUT_BENCHES, "streams": STREAM_BENCHES}.get(self.args.bench,
+                                                                                               [self.args.bench])
 
     def needed_peers(self):
         """The peers the selected benchmarks compare: PM2 only takes part in the output
         benchmarks, and attach is Taskmaster's alone (no peer has a console attach)."""
         names = set()
         for b in self.benches():
-            names |= {"attach": {"taskmaster"}, "throughput": {"taskmaster", "supervisord", "pm2"},
+            names |= {"attach": {"taskmaster"}, "stalled-viewers": {"taskmaster"}, "shutdown-streams": {"taskmaster"},
+                      "throughput": {"taskmaster", "supervisord", "pm2"},
                       "integrity": {"taskmaster", "supervisord", "pm2"}}.get(b, {"taskmaster", "supervisord"})
         return [n for n in ("supervisord", "pm2", "taskmaster") if n in names and self.args.only in (None, n)]
 
@@ -486,7 +490,7 @@ class Bench(OutputBenches):
             log(f"warning: load average is {self.load_start:.2f}: other work on this machine will skew the figures")
         self.setup_peers()
         for b in self.benches():
-            getattr(self, "bench_" + b)()
+            getattr(self, "bench_" + b.replace("-", "_"))()
 
 
 def size(text):
@@ -505,8 +509,9 @@ def size(text):
 def main():
     ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord (and PM2) benchmarks.")
     ap.add_argument("bench", nargs="?", default="all",
-                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES],
-                    help="all = respawn, spawn1000, stopall, status; output = throughput, integrity, attach")
+                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES, "streams", *STREAM_BENCHES],
+                    help="all = respawn, spawn1000, stopall, status; output = throughput, integrity, attach; "
+                         "streams = stalled-viewers, shutdown-streams (Taskmaster only)")
     ap.add_argument("--only", choices=["supervisord", "taskmaster", "pm2"])
     ap.add_argument("--respawns", type=int, default=200, help="respawns measured for taskmaster and the bash baseline (200)")
     ap.add_argument("--sd-respawns", type=int, default=20, help="respawns measured for supervisord (20; ~2 s each)")
@@ -529,6 +534,12 @@ def main():
                      help="after the writer's exit, a log that has not grown for this many seconds is final (3)")
     out.add_argument("--keystrokes", type=int, default=200, help="keystrokes timed through attach (200)")
     out.add_argument("--keystroke-warmup", type=int, default=20, help="untimed keystrokes first (20)")
+    streams = ap.add_argument_group("stream benchmarks")
+    streams.add_argument("--viewers", type=int, default=20, help="viewers that never read, in stalled-viewers (20)")
+    streams.add_argument("--viewer-runs", type=int, default=3,
+                         help="stalled-viewers runs with and without the viewers; the medians are used (3)")
+    streams.add_argument("--shutdown-runs", type=int, default=5,
+                         help="shutdown-streams runs with 0 and with 2 followers; the medians are used (5)")
     ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     args = ap.parse_args()

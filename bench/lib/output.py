@@ -464,7 +464,9 @@ class OutputBenches:
         c = subprocess.run([os.path.join(home, "bin", "javac"), "-nowarn", "-d", classes, "-cp", cp,
                             os.path.join(BENCH, "src", "AttachLatency.java"),
                             os.path.join(BENCH, "src", "StatusLatency.java"),
-                            os.path.join(BENCH, "src", "StopAll.java")],
+                            os.path.join(BENCH, "src", "StopAll.java"),
+                            os.path.join(BENCH, "src", "StalledViewers.java"),
+                            os.path.join(BENCH, "src", "ShutdownTiming.java")],
                            capture_output=True, text=True, timeout=300, env=dict(os.environ, BENCH_RUN=self.dir))
         if c.returncode != 0:
             raise NotAvailableError("the Java clients do not compile: " + c.stderr.strip()[-300:])

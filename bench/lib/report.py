@@ -23,6 +23,8 @@ def fmt(value, unit):
         return f"{value:.3f} %"
     if unit == "x":
         return f"{value:.2f}×"
+    if unit == "MiB/s":
+        return f"{value:,.0f} MiB/s"
     if unit == "cpu":
         return f"{value:.3f} CPU-s/GiB"
     if unit == "lines":
@@ -48,7 +50,9 @@ def order_key(bench_obj):
             [("stopall", m) for m, _, _ in bench_obj.STOP_METRICS] + \
             [("throughput", m[0]) for m in bench_obj.THROUGHPUT_METRICS] + \
             [("integrity", m[0]) for m in bench_obj.INTEGRITY_METRICS] + \
-            [("attach", m[0]) for m in bench_obj.ATTACH_METRICS]
+            [("attach", m[0]) for m in bench_obj.ATTACH_METRICS] + \
+            [("stalled-viewers", m[0]) for m in bench_obj.VIEWER_METRICS] + \
+            [("shutdown-streams", m[0]) for m in bench_obj.SHUTDOWN_METRICS]
     return lambda k: known.index(k) if k in known else len(known)
 
 

@@ -39,6 +39,11 @@ import java.util.function.Consumer;
  * offset they belong at, so a notice that the process exited comes after the last output of
  * that process.
  *
+ * <p>A client that stops reading costs nothing until it reads again: once gRPC says the stream
+ * is not ready, the session is {@link #stalled} and the pump's {@link #wake} is one volatile read
+ * that schedules nothing, reads no ring and allocates nothing; gRPC's ready handler (the client
+ * read again) resumes it, and the drain then says what it missed with one {@code OutputSkipped}.
+ *
  * <p>Threading: the pump thread calls {@link #wake}, the engine thread {@link #accept}, gRPC
  * threads the ready and cancel handlers; sending happens in {@link #drain}, one at a time, on
  * the drain executor, never on the pump or engine thread.
@@ -71,6 +76,14 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
     private final java.util.List<Long> barriers = new java.util.ArrayList<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean pending;
+    /**
+     * gRPC said the client cannot take more: nothing is worth doing until its ready handler runs.
+     * Set by the drain when it stops on a full stream; cleared by the ready handler and at the
+     * start of each drain.
+     */
+    private volatile boolean stalled;
+    /** Drains run so far, for tests: a stalled session runs none until its client reads. */
+    private final java.util.concurrent.atomic.AtomicLong drains = new java.util.concurrent.atomic.AtomicLong();
     /** Serialises notices, so an exit waiting for the last output is not overtaken by the next start. */
     private CompletableFuture<Void> notices = CompletableFuture.completedFuture(null);
     private long cursor;
@@ -92,7 +105,7 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         this.clock = clock;
         this.logdir = logdir;
         this.onClose = onClose;
-        out.setOnReadyHandler(this::wake);
+        out.setOnReadyHandler(this::ready);
         out.setOnCancelHandler(this::cancelled);
     }
 
@@ -220,18 +233,45 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         wake();
     }
 
-    /** Something new to send (output, a message, or room in the client's window). Returns at once. */
+    /**
+     * Something new to send (output or a message). Returns at once; while the client does not
+     * read, it does nothing at all: what came meanwhile is found when it reads again.
+     */
     @Override
     public void wake() {
+        if (stalled) {
+            return;
+        }
+        schedule();
+    }
+
+    /** gRPC's ready handler: the client read, there is room in its window again. */
+    private void ready() {
+        stalled = false;
+        schedule();
+    }
+
+    private void schedule() {
         pending = true;
         if (scheduled.compareAndSet(false, true)) {
             executor.execute(this::drainLoop);
         }
     }
 
+    /** Whether the session waits for its client to read (for tests). */
+    boolean stalled() {
+        return stalled;
+    }
+
+    /** How many times the session has drained (for tests). */
+    long drains() {
+        return drains.get();
+    }
+
     private void drainLoop() {
         do {
             pending = false;
+            drains.incrementAndGet();
             Status end;
             try {
                 end = drain();
@@ -259,7 +299,17 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
             return null;
         }
         OutputRing ring = output.ring();
-        while (!closed && out.isReady()) {
+        // Whatever ran this drain, the stream is looked at afresh: a drain that ends caught up
+        // must leave the session awake, or the next output would wait for a ready handler that
+        // never comes (the stream is ready).
+        stalled = false;
+        while (!closed) {
+            if (!out.isReady()) {
+                // Wakes cost nothing from now on. If the ready handler ran since isReady said no,
+                // it set pending too, so the drain loop comes back here and finds it ready.
+                stalled = true;
+                return null;
+            }
             Control c = control.peek();
             if (c != null && c.at() <= cursor) {
                 control.poll();
@@ -311,7 +361,7 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
     /** Ends the stream with {@code status} from any thread: the drain sends it, whether or not the client reads. */
     void abort(Status status) {
         abort = status;
-        wake();
+        schedule();
     }
 
     /** Ends the stream; on the draining thread only, so it never races a message being sent. */

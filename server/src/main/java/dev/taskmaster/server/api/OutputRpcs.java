@@ -70,6 +70,8 @@ final class OutputRpcs {
     private final Outputs outputs;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<AttachSession> sessions = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #endSessions}: a session that starts later ends at once. */
+    private volatile Status ending;
 
     OutputRpcs(Supplier<DaemonInfo> info, Clock clock, Engine engine, Outputs outputs) {
         this.info = info;
@@ -78,13 +80,19 @@ final class OutputRpcs {
         this.outputs = outputs;
     }
 
-    /** Ends every attach stream with UNAVAILABLE: the daemon is going away. */
-    void endSessions() {
-        sessions.forEach(s -> s.abort(Status.UNAVAILABLE.withDescription("the daemon is shutting down")));
+    /** Ends every attach stream with {@code status} (UNAVAILABLE: the daemon is going away), whether or not its client reads. */
+    void endSessions(Status status) {
+        ending = status;
+        sessions.forEach(s -> s.abort(status));
     }
 
     int sessionCount() {
         return sessions.size();
+    }
+
+    /** The open attach sessions (for tests). */
+    Set<AttachSession> sessions() {
+        return Set.copyOf(sessions);
     }
 
     // ---- TailOutput ------------------------------------------------------------------------
@@ -160,6 +168,9 @@ final class OutputRpcs {
                 });
         holder[0] = session;
         sessions.add(session);
+        if (ending != null) {
+            session.abort(ending); // endSessions ran while this call came in
+        }
         // Listening and the snapshot in one engine step: no notice can fall between them.
         engine.listen(Long.MAX_VALUE, session).whenComplete((at, error) -> {
             if (session.isClosed()) {

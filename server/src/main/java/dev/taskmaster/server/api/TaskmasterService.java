@@ -75,6 +75,12 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final OutputRpcs output;
     private final String journalId = UUID.randomUUID().toString();
     private final UsageSampler usage = new UsageSampler();
+    /** The status every stream ends with when the daemon shuts down (clients know its code and words). */
+    static final Status SHUTTING_DOWN = Status.UNAVAILABLE.withDescription("taskmasterd is shutting down");
+    /** Open WatchEvents streams, ended by {@link #endStreams}. */
+    private final java.util.Set<WatchSession> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Set by {@link #endStreams}: new streams end at once with it. */
+    private volatile Status ending;
     private final String hostname = hostname();
 
     public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control) {
@@ -301,8 +307,19 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                     + MIN_HEARTBEAT.toMillis() + " ms").asRuntimeException());
             return;
         }
+        if (ending != null) {
+            response.onError(ending.asRuntimeException());
+            return;
+        }
+        WatchSession[] self = new WatchSession[1];
         WatchSession session = new WatchSession(engine, (ServerCallStreamObserver<WatchEventsResponse>) response, journalId,
-                clock, info.get().paths().logdir(), () -> info.get().config().source().toString());
+                clock, info.get().paths().logdir(), () -> info.get().config().source().toString(), () -> watches.remove(self[0]));
+        self[0] = session;
+        watches.add(session);
+        if (ending != null) {
+            session.end(ending); // endStreams ran between the check above and the add
+            return;
+        }
         engine.config().whenComplete((config, error) -> {
             try {
                 if (error != null) {
@@ -328,6 +345,10 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void attachOutput(dev.taskmaster.proto.v1.AttachOutputRequest r,
             StreamObserver<dev.taskmaster.proto.v1.AttachOutputResponse> response) {
+        if (ending != null) {
+            response.onError(ending.asRuntimeException());
+            return;
+        }
         try {
             requireInputRole(r.getInputMode());
             output.attach(r, response);
@@ -380,9 +401,27 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         return Caller.current().identity();
     }
 
-    /** Ends every AttachOutput stream with UNAVAILABLE (the daemon is about to exit). */
+    /**
+     * Ends every stream, WatchEvents and AttachOutput, with UNAVAILABLE ("taskmasterd is shutting
+     * down"), and any that starts from now on at once: the daemon is about to exit, and a stream
+     * left open would hold the API server's shutdown for its whole grace period and then end
+     * with a reset the client cannot tell from a crash. A watch gets what is queued for it (the
+     * shutdown event) first. Any thread; returns at once.
+     */
     public void endStreams() {
-        output.endSessions();
+        ending = SHUTTING_DOWN;
+        watches.forEach(w -> w.end(SHUTTING_DOWN));
+        output.endSessions(SHUTTING_DOWN);
+    }
+
+    /** The open WatchEvents streams (for tests). */
+    java.util.Set<WatchSession> watchSessions() {
+        return java.util.Set.copyOf(watches);
+    }
+
+    /** The output RPCs, whose attach sessions tests look into. */
+    OutputRpcs outputRpcs() {
+        return output;
     }
 
     /** Answers a call computed on the calling thread; a status exception becomes the call's status. */

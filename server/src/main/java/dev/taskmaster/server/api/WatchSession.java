@@ -23,13 +23,24 @@ import java.util.function.Consumer;
 /**
  * One {@code WatchEvents} stream. The engine thread hands it events (as a journal listener);
  * they wait in a bounded buffer until gRPC says the client can take more (isReady), so a slow
- * client never slows the engine or other clients. A client too slow for the buffer gets
- * {@code EventsMissed} and a fresh snapshot instead of the events it missed. Cancelling the
- * stream removes the listener. Thread-safe: the engine thread and gRPC's threads both call in.
+ * client never slows the engine or other clients. Events are made into messages only when they
+ * are sent, so what a client does not read costs the engine a filter and a queue slot.
+ *
+ * <p>A client too slow for the buffer gets {@code EventsMissed} and a fresh snapshot instead of
+ * the events it missed, when it reads again: from the overflow until then each event costs one
+ * volatile read, and the snapshot is taken (once) only when gRPC's ready handler says the client
+ * reads. Cancelling the stream removes the listener; {@link #end} ends it (daemon shutdown) after
+ * what is queued.
+ *
+ * <p>Thread-safe: the engine thread, the heartbeat timer and gRPC's threads all call in.
  */
 final class WatchSession implements Consumer<EngineEvent> {
 
     static final int BUFFER = 4096;
+
+    /** What waits to go out: an engine event, made into a message when sent, or a message made already. */
+    private record Outgoing(EngineEvent event, WatchEventsResponse message) {
+    }
 
     private final Engine engine;
     private final ServerCallStreamObserver<WatchEventsResponse> out;
@@ -38,21 +49,39 @@ final class WatchSession implements Consumer<EngineEvent> {
     private final Clock clock;
     private final Path logdir;
     private final java.util.function.Supplier<String> configPath;
-    private final ArrayDeque<WatchEventsResponse> buffer = new ArrayDeque<>();
-    private boolean resyncing;
+    private final Runnable onClose;
+    private final ArrayDeque<Outgoing> buffer = new ArrayDeque<>();
+    /** gRPC said the client cannot take more; cleared by its ready handler and at each drain. */
+    private volatile boolean stalled;
+    /** The buffer overflowed: every event is dropped until the client reads again and is resynchronised. */
+    private volatile boolean overflowed;
+    /** A snapshot was asked for after an overflow: events wait, the ones it covers are dropped when it comes. */
+    private boolean awaitingSnapshot;
+    /** Counts overflows, so that a snapshot asked for before the latest one is not used. */
+    private int overflows;
+    /** The sequence of the last event or snapshot sent: where the client was when it missed events. */
+    private long sent;
+    private boolean started;
     private boolean closed;
+    /** {@link #close} has let go of the journal and told the owner. */
+    private boolean released;
     private java.util.concurrent.ScheduledFuture<?> heartbeats;
 
-    /** Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then. */
+    /**
+     * Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then.
+     *
+     * @param onClose run once when the stream ends, however it ends
+     */
     WatchSession(Engine engine, ServerCallStreamObserver<WatchEventsResponse> out, String journalId, Clock clock,
-            Path logdir, java.util.function.Supplier<String> configPath) {
+            Path logdir, java.util.function.Supplier<String> configPath, Runnable onClose) {
         this.configPath = configPath;
         this.engine = engine;
         this.out = out;
         this.journalId = journalId;
         this.clock = clock;
         this.logdir = logdir;
-        out.setOnReadyHandler(this::drain);
+        this.onClose = onClose;
+        out.setOnReadyHandler(this::ready);
         out.setOnCancelHandler(this::close);
     }
 
@@ -69,17 +98,24 @@ final class WatchSession implements Consumer<EngineEvent> {
                 return;
             }
             synchronized (this) {
+                sent = from;
                 if (from == 0) {
-                    buffer.add(snapshot(at.sequence(), at.processes()));
+                    buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
                 } else if (!clientJournal.isEmpty() && !clientJournal.equals(journalId)) {
-                    buffer.add(missed(EventsMissedReason.EVENTS_MISSED_REASON_DAEMON_RESTARTED, from, at.oldest()));
-                    buffer.add(snapshot(at.sequence(), at.processes()));
+                    buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
+                    buffer.addFirst(new Outgoing(null, missed(EventsMissedReason.EVENTS_MISSED_REASON_DAEMON_RESTARTED, from,
+                            at.oldest())));
                 } else if (from + 1 < at.oldest()) {
-                    buffer.add(missed(EventsMissedReason.EVENTS_MISSED_REASON_HISTORY_TRUNCATED, from, at.oldest()));
-                    buffer.add(snapshot(at.sequence(), at.processes()));
+                    buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
+                    buffer.addFirst(new Outgoing(null, missed(EventsMissedReason.EVENTS_MISSED_REASON_HISTORY_TRUNCATED, from,
+                            at.oldest())));
                 } else {
-                    at.history().forEach(e -> toProto(e).ifPresent(buffer::add));
+                    List<Outgoing> replay = at.history().stream().filter(this::wanted).map(e -> new Outgoing(e, null)).toList();
+                    replay.reversed().forEach(buffer::addFirst);
                 }
+                // Live events may have come (on the engine thread, once listening) before this ran
+                // elsewhere: they stay after the snapshot or the replay, and nothing went out before.
+                started = true;
             }
             drain();
         });
@@ -90,72 +126,190 @@ final class WatchSession implements Consumer<EngineEvent> {
      * a client can tell a quiet stream from a dead one (and that a replay is over).
      */
     void heartbeats(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
-        heartbeats = timer.scheduleAtFixedRate(() -> {
+        java.util.concurrent.ScheduledFuture<?> beats = timer.scheduleAtFixedRate(() -> {
             synchronized (this) {
-                if (!closed && buffer.isEmpty()) {
-                    buffer.add(WatchEventsResponse.newBuilder().setHeartbeat(dev.taskmaster.proto.v1.Heartbeat.newBuilder()
-                            .setLatestSequence(engine.journal().lastSequence()).setTime(Protos.timestamp(clock.instant())))
-                            .build());
+                if (closed || !buffer.isEmpty() || overflowed || awaitingSnapshot) {
+                    return;
                 }
+                buffer.add(new Outgoing(null, WatchEventsResponse.newBuilder().setHeartbeat(
+                        dev.taskmaster.proto.v1.Heartbeat.newBuilder().setLatestSequence(engine.journal().lastSequence())
+                                .setTime(Protos.timestamp(clock.instant()))).build()));
             }
-            drain();
+            if (!stalled) {
+                drain();
+            }
         }, interval.toNanos(), interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        synchronized (this) {
+            heartbeats = beats;
+            if (closed) {
+                beats.cancel(false);
+            }
+        }
     }
 
     /** Called on the engine thread for every new event. */
     @Override
     public void accept(EngineEvent event) {
-        java.util.Optional<WatchEventsResponse> message = toProto(event);
-        if (message.isEmpty()) {
-            return;
+        if (overflowed || !wanted(event)) {
+            return; // the client will get a snapshot that has this event in it
         }
-        boolean overflow;
         synchronized (this) {
-            if (closed || resyncing) {
+            if (closed || overflowed) {
                 return;
             }
-            overflow = buffer.size() >= BUFFER;
-            if (overflow) {
+            if (buffer.size() >= BUFFER) {
+                // Nothing more is kept or made for this client until it reads again (see ready).
                 buffer.clear();
-                resyncing = true;
-            } else {
-                buffer.add(message.get());
+                overflowed = true;
+                awaitingSnapshot = false;
+                overflows++;
+                return;
             }
+            buffer.add(new Outgoing(event, null));
         }
-        if (overflow) {
-            // We are on the engine thread: the snapshot taken now is consistent with the events to come.
-            resync(event.sequence());
-        } else {
+        if (!stalled) {
             drain();
         }
     }
 
-    /** Events dropped until the snapshot is taken are part of it: its sequence says where the stream resumes. */
-    private void resync(long lastSeen) {
-        engine.snapshotAt().thenAccept(at -> {
+    /** gRPC's ready handler: the client read, there is room again. */
+    private void ready() {
+        stalled = false;
+        drain();
+    }
+
+    /** After an overflow, once the client reads: a snapshot taken now, and the events from it on. */
+    private void resync(int overflow) {
+        engine.snapshotAt().whenComplete((at, error) -> {
+            boolean failed = false;
             synchronized (this) {
-                buffer.add(missed(EventsMissedReason.EVENTS_MISSED_REASON_WATCHER_TOO_SLOW, lastSeen, at.oldest()));
-                buffer.add(snapshot(at.sequence(), at.processes()));
-                resyncing = false;
+                if (closed) {
+                    return;
+                }
+                if (overflow != overflows) {
+                    // Overflowed again meanwhile: this one is too old, the drain below asks for a newer one.
+                } else if (error != null) {
+                    failed = true;
+                } else {
+                    // Events queued since the snapshot was asked for and already in it are not sent twice.
+                    buffer.removeIf(o -> o.event() != null && o.event().sequence() <= at.sequence());
+                    buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
+                    buffer.addFirst(new Outgoing(null, missed(EventsMissedReason.EVENTS_MISSED_REASON_WATCHER_TOO_SLOW, sent,
+                            at.oldest())));
+                    awaitingSnapshot = false;
+                }
             }
-            drain();
+            if (failed) {
+                endNow(io.grpc.Status.UNAVAILABLE.withDescription("cannot take a snapshot: " + error.getMessage()));
+            } else {
+                drain();
+            }
         });
     }
 
-    /** Sends what the client can take now. gRPC calls it again when the client is ready for more. */
-    private synchronized void drain() {
-        while (!closed && !buffer.isEmpty() && out.isReady()) {
-            out.onNext(buffer.poll());
+    /** Sends what the client can take now. gRPC's ready handler calls it again when the client can take more. */
+    private void drain() {
+        int resync = -1;
+        synchronized (this) {
+            stalled = false; // a drain that finds the stream ready must leave the session awake
+            while (!closed && started) {
+                if (!out.isReady()) {
+                    // Events queue (cheaply) until the ready handler; if it ran since isReady said
+                    // no, it drains again right after this one.
+                    stalled = true;
+                    break;
+                }
+                if (overflowed) {
+                    overflowed = false;
+                    awaitingSnapshot = true;
+                    resync = overflows;
+                    break;
+                }
+                if (awaitingSnapshot) {
+                    break;
+                }
+                Outgoing o = buffer.poll();
+                if (o == null) {
+                    break;
+                }
+                send(o);
+            }
+        }
+        if (resync >= 0) {
+            resync(resync);
         }
     }
 
-    private java.util.Optional<WatchEventsResponse> toProto(EngineEvent e) {
+    /** With this session's lock held. */
+    private void send(Outgoing o) {
+        if (o.event() != null) {
+            sent = o.event().sequence();
+            out.onNext(WatchEventsResponse.newBuilder().setEvent(toProto(o.event())).build());
+        } else {
+            if (o.message().hasSnapshot()) {
+                sent = o.message().getSnapshot().getSequence();
+            }
+            out.onNext(o.message());
+        }
+    }
+
+    /**
+     * Ends the stream with {@code status} (the daemon shuts down) after what is queued for it: those
+     * go out whether or not the client reads (at most {@link #BUFFER}, and gRPC sends them as it
+     * can), so that a client sees the shutdown event before the end.
+     */
+    void end(io.grpc.Status status) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (started && !overflowed && !awaitingSnapshot) {
+                for (Outgoing o; (o = buffer.poll()) != null; ) {
+                    send(o);
+                }
+            }
+        }
+        endNow(status);
+    }
+
+    private void endNow(io.grpc.Status status) {
+        close();
+        synchronized (this) {
+            try {
+                if (status.isOk()) {
+                    out.onCompleted();
+                } else {
+                    out.onError(status.asRuntimeException());
+                }
+            } catch (IllegalStateException alreadyOver) {
+                // the client cancelled at the same moment
+            }
+        }
+    }
+
+    /** Whether the session waits for its client to read (for tests). */
+    boolean stalled() {
+        return stalled;
+    }
+
+    /** Whether events are being dropped until the client reads again (for tests). */
+    boolean overflowed() {
+        return overflowed;
+    }
+
+    /** Events that are reported to this client at all: its targets' and every daemon-wide one. */
+    private boolean wanted(EngineEvent e) {
+        return switch (e) {
+            case EngineEvent.StateChanged c -> only.isEmpty() || only.contains(c.process());
+            case EngineEvent.ConfigRejected r -> false; // no change to report; the daemon log has the errors
+            default -> true;
+        };
+    }
+
+    private Event toProto(EngineEvent e) {
         Event.Builder b = Event.newBuilder().setSequence(e.sequence()).setTime(Protos.timestamp(e.time()));
         switch (e) {
             case EngineEvent.StateChanged c -> {
-                if (!only.isEmpty() && !only.contains(c.process())) {
-                    return java.util.Optional.empty();
-                }
                 ProcessStateChanged.Builder p = ProcessStateChanged.newBuilder().setFromState(Protos.state(c.from()))
                         .setToState(Protos.state(c.to())).setReason(c.reason()).setRequestedBy(c.requestedBy())
                         .setProcess(Protos.process(c.after(), c.time(), logdir));
@@ -168,11 +322,9 @@ final class WatchSession implements Consumer<EngineEvent> {
                     .setConfigPath(configPath.get()));
             case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason())
                     .setRequestedBy(s.requestedBy()));
-            case EngineEvent.ConfigRejected r -> {
-                return java.util.Optional.empty(); // no change to report; the daemon log has the errors
-            }
+            case EngineEvent.ConfigRejected r -> throw new IllegalStateException("not wanted: " + r);
         }
-        return java.util.Optional.of(WatchEventsResponse.newBuilder().setEvent(b).build());
+        return b.build();
     }
 
     /** A reload of the file, or a program added, updated or removed through the API: each has its own event. */
@@ -208,19 +360,13 @@ final class WatchSession implements Consumer<EngineEvent> {
 
     /** Ends the stream with {@code error} (a bad request found after the call returned). */
     void fail(Throwable error) {
-        if (error instanceof io.grpc.StatusRuntimeException s) {
-            close();
-            synchronized (this) {
-                out.onError(s);
-            }
-            return;
-        }
-        close();
-        synchronized (this) {
-            out.onError(io.grpc.Status.INTERNAL.withDescription("cannot watch events: " + error.getMessage()).asRuntimeException());
-        }
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        endNow(cause instanceof io.grpc.StatusRuntimeException s ? s.getStatus()
+                : io.grpc.Status.INTERNAL.withDescription("cannot watch events: " + cause.getMessage()));
     }
 
+    /** Stops sending and lets go of the journal; the first call only runs {@code onClose}. */
     private void close() {
         synchronized (this) {
             closed = true;
@@ -228,8 +374,13 @@ final class WatchSession implements Consumer<EngineEvent> {
             if (heartbeats != null) {
                 heartbeats.cancel(false);
             }
+            if (released) {
+                return;
+            }
+            released = true;
         }
         engine.journal().removeListener(this);
+        onClose.run();
     }
 
 }

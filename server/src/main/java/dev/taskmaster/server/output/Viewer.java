@@ -8,7 +8,9 @@ package dev.taskmaster.server.output;
  *
  * <p>Threading: {@link #wake} is called on the output pump thread for every batch of output
  * and must return at once (set a flag, schedule work elsewhere); {@link #runBegins} likewise on
- * the engine thread.
+ * the engine thread. A viewer whose client cannot take more must not even schedule work: it
+ * returns after one read of a flag and looks at the ring again only when its client reads, or
+ * the viewers nobody reads would tax every batch the program writes.
  */
 public interface Viewer {
     void wake();

@@ -44,6 +44,11 @@ public final class ApiServer implements AutoCloseable {
     static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
     /** The shortest interval at which a client's keep-alive pings are welcome on a TCP listener. */
     public static final long CLIENT_PING_SECONDS = 20;
+    /**
+     * How long {@link #close} lets calls still in progress end by themselves (a unary call that
+     * came in as the daemon stopped) before it cuts them.
+     */
+    static final long GRACE_MILLIS = 500;
 
     private final Path socket;
     private final List<TcpEndpoint> endpoints;
@@ -64,6 +69,9 @@ public final class ApiServer implements AutoCloseable {
     /** Written by {@link #start}, read by callers' threads. */
     private final List<BoundTls> boundTls = new CopyOnWriteArrayList<>();
     private HealthStatusManager health;
+    /** Outermost on every call: {@link #close} waits for none to be left, not for the clients. */
+    private final CallsInProgress calls = new CallsInProgress();
+    private long graceMillis = GRACE_MILLIS;
 
     /** The Unix socket only, private to this user: no TCP listener, no interceptor. */
     public ApiServer(Path socket, Supplier<BindableService> service) {
@@ -154,7 +162,7 @@ public final class ApiServer implements AutoCloseable {
         for (ServerInterceptor interceptor : interceptors.reversed()) {
             builder.intercept(interceptor);
         }
-        return builder;
+        return builder.intercept(calls); // outside them all: a call they refuse is counted and ended too
     }
 
     /**
@@ -170,6 +178,12 @@ public final class ApiServer implements AutoCloseable {
         // each with its own client CA: the call's own local address picks the one it came in on.
         return boundTls.stream().filter(b -> b.serves(inet)).findFirst()
                 .flatMap(b -> b.tls().clientTrust().map(X509TrustManager.class::cast));
+    }
+
+    /** Sets how long {@link #close} lets calls in progress end (tests make it long, to see it is not waited out). */
+    ApiServer grace(java.time.Duration grace) {
+        this.graceMillis = grace.toMillis();
+        return this;
     }
 
     /** The TCP addresses bound, {@code host:port} with the real port; empty before start. */
@@ -205,25 +219,39 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops serving: new calls are refused; calls in progress get {@link #GRACE_MILLIS} to end,
+     * and then every connection is cut, without waiting for its client to let go. Call it after
+     * the streams have been ended (the API service's {@code endStreams}), so that normally no call
+     * is left and nothing is waited for: what the daemon had to say (the last messages, the
+     * status) is written by then, and a client that reads gets it all before its connection
+     * closes, while one that does not (its last messages wait behind its full flow-control
+     * window) or a frozen one would otherwise hold the daemon's exit for as long as it likes.
+     * Netty's event loop then stops with no quiet period: nothing more is coming.
+     */
     @Override
     public void close() {
         if (health == null) {
             return; // never started
         }
+        long t0 = System.nanoTime();
         health.enterTerminalState();
         servers.forEach(Server::shutdown);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            if (!calls.awaitNone(graceMillis)) {
+                log.info("{} API call(s) still in progress after {} ms at shutdown: cut", calls.count(), graceMillis);
+            }
+            servers.forEach(Server::shutdownNow);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             for (Server server : servers) {
-                if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    server.shutdownNow().awaitTermination(1, TimeUnit.SECONDS);
-                }
+                server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             servers.forEach(Server::shutdownNow);
         }
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        log.debug("API stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -137,6 +137,7 @@ class TaskmasterServiceTest {
     EngineThread thread;
     Engine engine;
     Server server;
+    TaskmasterService service;
     ManagedChannel channel;
     TaskmasterServiceGrpc.TaskmasterServiceBlockingStub stub;
     Config config;
@@ -157,7 +158,7 @@ class TaskmasterServiceTest {
         info.set(new DaemonInfo("blue", paths, config, Instant.now(), Instant.now().minusSeconds(65)));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new TaskmasterService(info::get, Clock.systemUTC(), engine, control))
+                .addService(service = new TaskmasterService(info::get, Clock.systemUTC(), engine, control))
                 .intercept(new RoleInterceptor((transport, headers) -> LiveDaemon.ADMIN)).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         stub = TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -507,6 +508,41 @@ class TaskmasterServiceTest {
         assertThat(fresh.hasSnapshot()).isTrue();
         assertThat(fresh.getSnapshot().getProcessesList()).extracting(ProcessInfo::getFullName).contains("db");
         call.get().cancel("done", null);
+    }
+
+    @Test
+    void aWatcherThatStopsReadingCostsNoSnapshotsUntilItReadsThenGetsOneResyncAndEveryEventAfterIt() throws Exception {
+        Watched w = Watched.watch(TaskmasterServiceGrpc.newStub(channel), WatchEventsRequest.getDefaultInstance(), true);
+        long first = w.awaitSnapshot().getSnapshot().getSequence();
+        WatchSession session = service.watchSessions().iterator().next();
+        LiveDaemon.until("the session to stall on its client", 10_000, session::stalled);
+        // Three times what its buffer holds: it overflows once and then drops every event with one read.
+        while (journal.lastSequence() - first < 3 * WatchSession.BUFFER) {
+            engine.stop(List.of("db")).get(5, TimeUnit.SECONDS);
+            engine.awaitState("db", dev.taskmaster.server.engine.ProcessState::isDown).get(5, TimeUnit.SECONDS);
+            engine.start(List.of("db")).get(5, TimeUnit.SECONDS);
+        }
+        assertThat(session.overflowed()).isTrue();
+        assertThat(w.messages).hasSize(1);
+
+        w.request(Integer.MAX_VALUE);
+        LiveDaemon.until("the resync", 10_000, () -> w.messages.size() >= 3);
+        assertThat(w.messages.get(1).getEventsMissed().getReason()).isEqualTo(EventsMissedReason.EVENTS_MISSED_REASON_WATCHER_TOO_SLOW);
+        assertThat(w.messages.get(1).getEventsMissed().getRequestedSequence()).as("where the client was").isEqualTo(first);
+        WatchEventsResponse.KindCase kind = w.messages.get(2).getKindCase();
+        assertThat(kind).isEqualTo(WatchEventsResponse.KindCase.SNAPSHOT);
+        long resynced = w.messages.get(2).getSnapshot().getSequence();
+        assertThat(resynced).isGreaterThanOrEqualTo(first + 3 * WatchSession.BUFFER);
+        assertThat(session.overflowed()).isFalse();
+
+        // Awake again: every later event, in order, none twice, and no second resync.
+        stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
+        long last = journal.lastSequence();
+        LiveDaemon.until("the live events", 10_000, () -> w.messages.getLast().hasEvent()
+                && w.messages.getLast().getEvent().getSequence() == last);
+        List<Long> after = w.messages.subList(3, w.messages.size()).stream().map(m -> m.getEvent().getSequence()).toList();
+        assertThat(after).isEqualTo(java.util.stream.LongStream.rangeClosed(resynced + 1, last).boxed().toList());
+        w.cancel();
     }
 
     @Test

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.taskmaster.config.ListenerSpec;
 import dev.taskmaster.config.TlsSpec;
+import dev.taskmaster.proto.v1.GetProcessRequest;
+import dev.taskmaster.proto.v1.GetProcessResponse;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
+import dev.taskmaster.proto.v1.Snapshot;
+import dev.taskmaster.proto.v1.WatchEventsRequest;
+import dev.taskmaster.proto.v1.WatchEventsResponse;
 import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.proto.v1.GetServerInfoResponse;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
@@ -82,10 +87,82 @@ class ApiServerTest {
     };
 
     static final class Info extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
+        /** Each WatchEvents stream sends this much (16 KiB messages) as fast as its client takes it. */
+        static final int STREAM_BYTES = 4 << 20;
+        static final int MESSAGE_BYTES = 16 << 10;
+        /** The open WatchEvents streams, for {@link #endStreams}. */
+        final List<io.grpc.stub.ServerCallStreamObserver<WatchEventsResponse>> streams = new CopyOnWriteArrayList<>();
+        /** GetProcess calls, which are never answered: a call still in progress at shutdown. */
+        final java.util.concurrent.CountDownLatch hanging = new java.util.concurrent.CountDownLatch(1);
+
         @Override
         public void getServerInfo(GetServerInfoRequest request, StreamObserver<GetServerInfoResponse> response) {
             response.onNext(GetServerInfoResponse.newBuilder().setInstanceName("test").build());
             response.onCompleted();
+        }
+
+        @Override
+        public void getProcess(GetProcessRequest request, StreamObserver<GetProcessResponse> response) {
+            hanging.countDown();
+        }
+
+        @Override
+        public void watchEvents(WatchEventsRequest request, StreamObserver<WatchEventsResponse> response) {
+            var out = (io.grpc.stub.ServerCallStreamObserver<WatchEventsResponse>) response;
+            WatchEventsResponse message = WatchEventsResponse.newBuilder().setSnapshot(Snapshot.newBuilder()
+                    .setJournalId("x".repeat(MESSAGE_BYTES))).build();
+            int[] sent = {0};
+            // Sends while gRPC says the client can take more, and goes on when it says so again.
+            out.setOnReadyHandler(() -> {
+                synchronized (sent) {
+                    while (sent[0] < STREAM_BYTES / MESSAGE_BYTES && out.isReady()) {
+                        out.onNext(message);
+                        sent[0]++;
+                    }
+                }
+            });
+            streams.add(out);
+        }
+
+        /** Ends every stream as the daemon does at shutdown, whether or not its client reads. */
+        void endStreams() {
+            streams.forEach(s -> s.onError(Status.UNAVAILABLE.withDescription("taskmasterd is shutting down").asRuntimeException()));
+        }
+    }
+
+    /** A WatchEvents client that reads everything, or, stalled, nothing after the first message. */
+    static final class Follower implements io.grpc.stub.ClientResponseObserver<WatchEventsRequest, WatchEventsResponse> {
+        final java.util.concurrent.CompletableFuture<Status> ended = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicLong messages = new java.util.concurrent.atomic.AtomicLong();
+        private final boolean stalled;
+        private volatile io.grpc.stub.ClientCallStreamObserver<WatchEventsRequest> call;
+
+        Follower(ManagedChannel channel, boolean stalled) {
+            this.stalled = stalled;
+            TaskmasterServiceGrpc.newStub(channel).watchEvents(WatchEventsRequest.getDefaultInstance(), this);
+        }
+
+        @Override
+        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchEventsRequest> call) {
+            this.call = call;
+            if (stalled) {
+                call.disableAutoRequestWithInitial(1);
+            }
+        }
+
+        @Override
+        public void onNext(WatchEventsResponse value) {
+            messages.incrementAndGet();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.complete(Status.OK);
         }
     }
 
@@ -120,13 +197,83 @@ class ApiServerTest {
     }
 
     private ApiServer start(List<ListenerSpec> listeners, List<ServerInterceptor> interceptors) throws IOException {
+        return start(listeners, interceptors, new Info());
+    }
+
+    private ApiServer start(List<ListenerSpec> listeners, List<ServerInterceptor> interceptors, Info service) throws IOException {
         List<TcpEndpoint> endpoints = new java.util.ArrayList<>();
         for (ListenerSpec l : listeners) {
             endpoints.add(TcpEndpoint.prepare(l));
         }
-        api = new ApiServer(tmp.resolve("api.sock"), endpoints, Info::new, interceptors, SocketAccess.of(List.of()));
+        api = new ApiServer(tmp.resolve("api.sock"), endpoints, () -> service, interceptors, SocketAccess.of(List.of()));
         api.start();
         return api;
+    }
+
+    /**
+     * At shutdown, once the service has ended its streams, close() waits for no client: one that
+     * reads gets every message and the status; one that does not read (its last messages wait
+     * behind its full flow-control window) has its connection cut instead of holding the close
+     * for the whole grace (here a minute, so that waiting it out would fail the test).
+     */
+    @org.junit.jupiter.api.RepeatedTest(3)
+    void closeWaitsForNoClientOnceTheStreamsAreEndedAndAReadingClientGetsItsStatus() throws Exception {
+        Info service = new Info();
+        start(List.of(new ListenerSpec("127.0.0.1", 0, Optional.empty())), List.of(recorder), service)
+                .grace(Duration.ofMinutes(1));
+        List<ManagedChannel> over = List.of(channel("unix://" + tmp.resolve("api.sock"), InsecureChannelCredentials.create()),
+                channel(api.tcpAddresses().getFirst(), InsecureChannelCredentials.create()));
+        List<Follower> reading = over.stream().map(c -> new Follower(c, false)).toList();
+        List<Follower> stalled = over.stream().map(c -> new Follower(c, true)).toList();
+        long all = Info.STREAM_BYTES / Info.MESSAGE_BYTES;
+        dev.taskmaster.testkit.Poll.until("the readers to get everything and the stalled ones their first message",
+                Duration.ofSeconds(30), () -> reading.stream().allMatch(f -> f.messages.get() == all)
+                        && stalled.stream().allMatch(f -> f.messages.get() == 1) && service.streams.size() == 4);
+
+        service.endStreams();
+        closeWithin(Duration.ofSeconds(30));
+        for (Follower f : reading) {
+            Status end = f.ended.get(10, TimeUnit.SECONDS);
+            assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(end.getDescription()).isEqualTo("taskmasterd is shutting down");
+            assertThat(f.messages.get()).isEqualTo(all);
+        }
+        // A stalled client hears of the end only once it reads what it was sent before: it was cut short.
+        for (Follower f : stalled) {
+            f.call.request(Integer.MAX_VALUE);
+            assertThat(f.ended.get(10, TimeUnit.SECONDS).isOk()).isFalse();
+            assertThat(f.messages.get()).as("messages a stalled client got before it was cut").isLessThan(all);
+        }
+    }
+
+    /** Closes the API on a thread of its own; fails if that takes longer than {@code limit}. */
+    private void closeWithin(Duration limit) throws Exception {
+        ApiServer closing = api;
+        api = null;
+        Thread t = Thread.ofPlatform().start(closing::close);
+        t.join(limit);
+        assertThat(t.isAlive()).as("close() still running after %s", limit).isFalse();
+    }
+
+    /** A call the service never answers is cut once the grace is over, and close() returns. */
+    @Test
+    void aCallStillInProgressAtCloseIsCutAfterTheGrace() throws Exception {
+        Info service = new Info();
+        start(List.of(), List.of(), service).grace(Duration.ofMillis(200));
+        ManagedChannel c = channel("unix://" + tmp.resolve("api.sock"), InsecureChannelCredentials.create());
+        java.util.concurrent.CompletableFuture<Status> ended = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                TaskmasterServiceGrpc.newBlockingStub(c).withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .getProcess(GetProcessRequest.getDefaultInstance());
+                ended.complete(Status.OK);
+            } catch (StatusRuntimeException e) {
+                ended.complete(e.getStatus());
+            }
+        });
+        assertThat(service.hanging.await(10, TimeUnit.SECONDS)).isTrue();
+        closeWithin(Duration.ofSeconds(30));
+        assertThat(ended.get(10, TimeUnit.SECONDS).getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
     }
 
     @Test
