@@ -171,6 +171,12 @@ final class WatchSession implements Consumer<EngineEvent> {
             case EngineEvent.ConfigRejected r -> {
                 return java.util.Optional.empty(); // no change to report; the daemon log has the errors
             }
+            case EngineEvent.LogWriting w -> {
+                if (!only.isEmpty() && !only.contains(w.process())) {
+                    return java.util.Optional.empty();
+                }
+                Protos.logWriting(b, w);
+            }
         }
         return java.util.Optional.of(WatchEventsResponse.newBuilder().setEvent(b).build());
     }

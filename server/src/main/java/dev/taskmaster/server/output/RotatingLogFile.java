@@ -45,9 +45,20 @@ import java.util.Objects;
  * reopen, a changed setting), and is never widened ({@link FileModes}). Backups keep the mode of
  * the file they were.
  *
- * <p>Threading: thread-safe (one lock). Writes come from the output pump thread, {@link #reopen}
- * from the signal thread, {@link #clear} from gRPC threads; a slow disk makes the writer wait,
- * which is how the program is slowed rather than its output dropped.
+ * <p>A write that fails (a full disk, a quota, an I/O error) leaves whole lines: the unfinished
+ * line it was writing is cut back out of the file, and {@link WriteFailed} says exactly which
+ * bytes are not in the file: the rest of the input, after what it gave back of the writer's
+ * own earlier, unfinished line. The caller holds them back or drops them (its
+ * {@code on_log_full}) and, when the file can be written again, puts a {@link #writeMarker
+ * marker} at the gap. A line is not cut back when that cannot be done exactly: when it is
+ * longer than {@link #CARRY_LIMIT} (its start is no longer in memory), when it mixes bytes of
+ * several writers of a shared file, when it began in an earlier file (a split line), or when
+ * the truncation itself fails. The file then ends inside that line, and the marker ends it.
+ *
+ * <p>Threading: thread-safe (one lock). Writes come from the output pump thread (and retry
+ * threads of a full disk), {@link #reopen} from the signal thread, {@link #clear} from gRPC
+ * threads; a slow disk makes the writer wait, which is how the program is slowed rather than
+ * its output dropped.
  */
 public final class RotatingLogFile implements AutoCloseable {
 
@@ -65,6 +76,14 @@ public final class RotatingLogFile implements AutoCloseable {
         }
     }
 
+    /**
+     * The longest unfinished line kept in memory, so that a failed write can take it back out of
+     * the file and the caller write it again whole: pipes deliver lines in arbitrary pieces, and
+     * the start of a line is usually in an earlier write than its end.
+     */
+    public static final int CARRY_LIMIT = 64 * 1024;
+    private static final byte[] NONE = new byte[0];
+
     /** Ends a file whose last line was cut because it is longer than {@code logfile_maxbytes}. */
     public static final String SPLIT_MARK = "\n[taskmaster: line longer than logfile_maxbytes, continued in the next file]\n";
     private static final byte[] SPLIT_MARK_BYTES = SPLIT_MARK.getBytes(StandardCharsets.US_ASCII);
@@ -78,6 +97,16 @@ public final class RotatingLogFile implements AutoCloseable {
     private long size;
     /** Bytes of the current, unfinished line already in this file; 0 at a line start. */
     private long lineLen;
+    /** Whether that unfinished line began in an earlier file (a line longer than the limit, split). */
+    private boolean lineSplit;
+    /** The raw bytes (no timestamp) of that unfinished line, while {@link #carryKept}. */
+    private byte[] carry = new byte[256];
+    private int carryLen;
+    /** Whether {@link #carry} holds the whole unfinished line, all of it by {@link #carryWriter}. */
+    private boolean carryKept = true;
+    private Object carryWriter;
+    /** Length of the timestamps put before lines (fixed, but measured). */
+    private int stampLength;
     /** Whether the next byte starts a line, for timestamps (kept across rotations: a split line gets none). */
     private boolean stampNext = true;
     private byte[] scratch = new byte[0];
@@ -108,15 +137,158 @@ public final class RotatingLogFile implements AutoCloseable {
     }
 
     /** Writes the remaining bytes of {@code bytes} (consuming them), rotating as needed. */
-    public synchronized void write(ByteBuffer bytes) throws IOException {
+    public void write(ByteBuffer bytes) throws IOException {
+        write(bytes, null);
+    }
+
+    /**
+     * Writes the remaining bytes of {@code bytes} for {@code writer} (one stream of one process),
+     * consuming them, rotating as needed.
+     *
+     * @throws WriteFailed when not every byte went into the file: it says which did, and the file
+     *         then ends at a line start (unless {@link WriteFailed#midLine()})
+     * @throws IOException when the file is closed (nothing was written)
+     */
+    public synchronized void write(ByteBuffer bytes, Object writer) throws IOException {
+        if (closed) {
+            throw new IOException(path + " is closed");
+        }
+        int rawFrom = bytes.position();
+        int rawTo = bytes.limit();
+        boolean stampFirst = stampNext;
+        ByteBuffer b = bytes;
+        int from = rawFrom;
+        try {
+            ensureOpenAndCurrent();
+            if (settings.timestamps()) {
+                b = stamp(bytes);
+                from = b.position();
+            }
+            writeLines(b);
+        } catch (IOException e) {
+            throw failed(e, bytes, rawFrom, b == bytes ? b.position() - from : rawCount(b, from, b.position() - from, stampFirst),
+                    stampFirst, writer);
+        }
+        keepUnfinishedLine(bytes, rawFrom, rawTo, writer);
+    }
+
+    /**
+     * Writes {@code line} as a line of its own, without a timestamp, after ending the line the
+     * file holds the start of, if any. All or nothing: a marker that cannot be written whole is
+     * cut back out of the file.
+     */
+    public synchronized void writeMarker(String line) throws IOException {
         if (closed) {
             throw new IOException(path + " is closed");
         }
         ensureOpenAndCurrent();
-        if (settings.timestamps()) {
-            bytes = stamp(bytes);
+        byte[] marker = ((lineLen > 0 ? "\n" : "") + line + "\n").getBytes(StandardCharsets.UTF_8);
+        FileChannel before = channel;
+        long sizeBefore = size;
+        long lineBefore = lineLen;
+        boolean splitBefore = lineSplit;
+        try {
+            writeLines(ByteBuffer.wrap(marker));
+        } catch (IOException e) {
+            try {
+                if (channel != null && channel == before) {
+                    channel.truncate(sizeBefore);
+                    size = sizeBefore;
+                    lineLen = lineBefore;
+                    lineSplit = splitBefore;
+                } else if (channel != null) {
+                    // The marker began a new file (a rotation) and stopped in it.
+                    channel.truncate(0);
+                    size = 0;
+                    lineLen = 0;
+                }
+            } catch (IOException ignored) {
+                // It stays partly written; the next marker begins by ending that line.
+            }
+            throw e;
         }
-        writeLines(bytes);
+        carryLen = 0;
+        carryKept = true;
+        stampNext = true;
+    }
+
+    /**
+     * What a failed write leaves: the unfinished line cut back out of the file when it can be
+     * exactly, and an account of which bytes are not in the file. {@code written} counts the
+     * input bytes that reached the file.
+     */
+    private WriteFailed failed(IOException cause, ByteBuffer raw, int rawFrom, int written, boolean stampFirst,
+            Object writer) {
+        int lastNl = lastNewline(raw, rawFrom, rawFrom + written);
+        byte[] retracted = NONE;
+        boolean midLine = false;
+        if (channel != null && lineLen > 0) {
+            // The unfinished line is this write's own tail, or an earlier unfinished line of this writer continued.
+            boolean exact = !lineSplit && (lastNl >= 0 || carryKept && (carryLen == 0 || carryWriter == writer));
+            if (exact) {
+                try {
+                    channel.truncate(size - lineLen);
+                    size -= lineLen;
+                    lineLen = 0;
+                    if (lastNl >= 0) {
+                        written = lastNl + 1 - rawFrom;
+                    } else {
+                        retracted = java.util.Arrays.copyOf(carry, carryLen);
+                        written = 0;
+                    }
+                } catch (IOException e) {
+                    exact = false;
+                }
+            }
+            midLine = !exact;
+        }
+        carryLen = 0;
+        carryKept = !midLine;
+        stampNext = lineLen == 0 || (written == 0 ? stampFirst : raw.get(rawFrom + written - 1) == '\n');
+        raw.position(rawFrom + written);
+        return new WriteFailed(cause, written, retracted, midLine);
+    }
+
+    /** Raw bytes among the first {@code n} bytes of the stamped {@code b}: its timestamps taken out. */
+    private int rawCount(ByteBuffer b, int from, int n, boolean stampFirst) {
+        int raw = 0;
+        boolean lineStart = stampFirst;
+        for (int i = 0; i < n; ) {
+            if (lineStart) {
+                i += stampLength; // a timestamp partly written holds no byte of the input
+                lineStart = false;
+                continue;
+            }
+            lineStart = b.get(from + i) == '\n';
+            raw++;
+            i++;
+        }
+        return raw;
+    }
+
+    /** After a write that went through: remembers the unfinished line it leaves, while it is short and one writer's. */
+    private void keepUnfinishedLine(ByteBuffer raw, int from, int to, Object writer) {
+        int nl = lastNewline(raw, from, to);
+        int start = nl >= 0 ? nl + 1 : from;
+        if (nl >= 0) {
+            carryLen = 0;
+            carryKept = true;
+        }
+        int n = to - start;
+        if (n == 0 || !carryKept) {
+            return;
+        }
+        if (lineSplit || (carryLen > 0 && carryWriter != writer) || carryLen + n > CARRY_LIMIT) {
+            carryLen = 0;
+            carryKept = false;
+            return;
+        }
+        if (carry.length < carryLen + n) {
+            carry = java.util.Arrays.copyOf(carry, Math.min(CARRY_LIMIT, Math.max(carryLen + n, carry.length * 2)));
+        }
+        raw.get(start, carry, carryLen, n);
+        carryLen += n;
+        carryWriter = writer;
     }
 
     private void writeLines(ByteBuffer b) throws IOException {
@@ -125,10 +297,6 @@ public final class RotatingLogFile implements AutoCloseable {
             int pos = b.position();
             int rem = b.remaining();
             if (max <= 0 || size + rem <= max) {
-                if (max > 0) {
-                    int nl = lastNewline(b, pos, pos + rem);
-                    lineLen = nl >= 0 ? pos + rem - (nl + 1) : lineLen + rem;
-                }
                 writeFully(b, rem);
                 return;
             }
@@ -138,7 +306,6 @@ public final class RotatingLogFile implements AutoCloseable {
                 int rest = nl >= 0 ? nl + 1 - pos : rem;
                 if (lineLen + rest <= max) {
                     writeFully(b, rest);
-                    lineLen = nl >= 0 ? 0 : lineLen + rest;
                 } else {
                     writeFully(b, (int) Math.max(0, max - lineLen));
                     split();
@@ -162,15 +329,34 @@ public final class RotatingLogFile implements AutoCloseable {
     private void split() throws IOException {
         writeFully(ByteBuffer.wrap(SPLIT_MARK_BYTES), SPLIT_MARK_BYTES.length);
         rotate();
+        lineSplit = true;
     }
 
+    /**
+     * Writes the next {@code n} bytes of {@code b}, consuming them. Whatever reached the file is
+     * accounted for (size, the unfinished line) even when it fails part-way.
+     */
     private void writeFully(ByteBuffer b, int n) throws IOException {
-        ByteBuffer part = b.slice(b.position(), n);
-        while (part.hasRemaining()) {
-            channel.write(part);
+        int start = b.position();
+        ByteBuffer part = b.slice(start, n);
+        try {
+            while (part.hasRemaining()) {
+                channel.write(part);
+            }
+        } finally {
+            int done = part.position();
+            if (done > 0) {
+                b.position(start + done);
+                size += done;
+                int nl = lastNewline(b, start, start + done);
+                if (nl >= 0) {
+                    lineLen = start + done - (nl + 1);
+                    lineSplit = false;
+                } else {
+                    lineLen += done;
+                }
+            }
         }
-        b.position(b.position() + n);
-        size += n;
     }
 
     private static int lastNewline(ByteBuffer b, int from, int to) {
@@ -205,6 +391,7 @@ public final class RotatingLogFile implements AutoCloseable {
             }
         }
         byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
+        stampLength = prefix.length;
         int need = n + (lines + 1) * prefix.length;
         if (stampedScratch.length < need) {
             stampedScratch = new byte[need];
@@ -262,6 +449,9 @@ public final class RotatingLogFile implements AutoCloseable {
         size = channel.size();
         // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.
         lineLen = 0;
+        lineSplit = false;
+        carryLen = 0;
+        carryKept = true;
         fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
     }
 
@@ -305,6 +495,48 @@ public final class RotatingLogFile implements AutoCloseable {
         channel.truncate(0);
         size = 0;
         lineLen = 0;
+        lineSplit = false;
+        carryLen = 0;
+        carryKept = true;
+    }
+
+    /**
+     * A write that did not go through whole. The file holds the first {@link #written} bytes of
+     * the input and, unless {@link #midLine}, ends at a line start: the bytes not in the file are
+     * {@link #retracted} followed by the rest of the input, in that order.
+     */
+    public static final class WriteFailed extends IOException {
+        private final int written;
+        private final byte[] retracted;
+        private final boolean midLine;
+
+        WriteFailed(IOException cause, int written, byte[] retracted, boolean midLine) {
+            super(cause.getMessage(), cause);
+            this.written = written;
+            this.retracted = retracted;
+            this.midLine = midLine;
+        }
+
+        /** Bytes of the input, from its first, that are in the file. */
+        public int written() {
+            return written;
+        }
+
+        /**
+         * The writer's own unfinished line of earlier writes, cut back out of the file: to be
+         * written again before the rest of the input. Empty when nothing was cut back.
+         */
+        public byte[] retracted() {
+            return retracted;
+        }
+
+        /**
+         * Whether the file still ends inside a line, which could not be cut back exactly: the
+         * next {@link #writeMarker marker} ends it first.
+         */
+        public boolean midLine() {
+            return midLine;
+        }
     }
 
     @Override
