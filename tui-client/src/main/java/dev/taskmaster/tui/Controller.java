@@ -278,6 +278,12 @@ final class Controller {
         if (!p.getStderrLogPath().isEmpty()) {
             out.add("stderr log:   " + p.getStderrLogPath());
         }
+        if (p.hasLogWriting() && (p.getLogWriting().getStopped() || p.getLogWriting().getStalls() > 0)) {
+            var w = p.getLogWriting();
+            out.add("log writing:  " + (w.getStopped() ? "STOPPED (" + w.getReason() + ")" : "ok") + ", " + w.getStalls()
+                    + " stops, " + w.getLinesDropped() + " lines (" + w.getBytesDropped() + " bytes) lost, held back "
+                    + ProcessText.shortDuration(w.getTimeBlocked()));
+        }
         out.add("last exits (newest first):");
         if (row.exits().isEmpty()) {
             out.add("  none seen");
