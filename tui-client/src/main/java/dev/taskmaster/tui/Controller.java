@@ -278,11 +278,8 @@ final class Controller {
         if (!p.getStderrLogPath().isEmpty()) {
             out.add("stderr log:   " + p.getStderrLogPath());
         }
-        if (p.hasLogWriting() && (p.getLogWriting().getStopped() || p.getLogWriting().getStalls() > 0)) {
-            var w = p.getLogWriting();
-            out.add("log writing:  " + (w.getStopped() ? "STOPPED (" + w.getReason() + ")" : "ok") + ", " + w.getStalls()
-                    + " stops, " + w.getLinesDropped() + " lines (" + w.getBytesDropped() + " bytes) lost, held back "
-                    + ProcessText.shortDuration(w.getTimeBlocked()));
+        if (row.logWriting() != null) {
+            out.add("log writing:  " + row.logWriting());
         }
         out.add("last exits (newest first):");
         if (row.exits().isEmpty()) {

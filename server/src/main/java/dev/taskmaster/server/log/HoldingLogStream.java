@@ -1,10 +1,10 @@
 package dev.taskmaster.server.log;
 
 import dev.taskmaster.server.os.FileModes;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * retry, writes the held lines first, after a gap notice. Logback's own stream would instead
  * drop the lines of a failing file without a word, or stop the appender for good.
  *
+ * <p>A {@link FileOutputStream} in append mode, not a {@code FileChannel}: logback interrupts its
+ * appender thread when it stops, and an interrupt closes a channel in the middle of the last lines.
+ *
  * <p>Threading: every write locks the hold; logback writes from its appender thread, the
  * hold's retry thread flushes.
  */
@@ -24,7 +27,9 @@ final class HoldingLogStream extends OutputStream {
     private final Path path;
     private final int permissions;
     private final DaemonLogHold hold;
-    private FileChannel channel;
+    private FileOutputStream out;
+    /** The file's size as this stream wrote it: where a failed write began. */
+    private long size;
     private boolean closed;
     /** Why the last write failed: the reason a line held without a write attempt of its own gives. */
     private Exception lastFailure = new IOException("cannot write");
@@ -42,7 +47,9 @@ final class HoldingLogStream extends OutputStream {
         if (dir != null && !Files.isDirectory(dir)) {
             Files.createDirectories(dir);
         }
-        channel = FileModes.openAppend(path, permissions);
+        FileModes.prepare(path, permissions); // created with exactly these permissions, or tightened to them
+        out = new FileOutputStream(path.toFile(), true);
+        size = Files.size(path);
     }
 
     @Override
@@ -76,28 +83,29 @@ final class HoldingLogStream extends OutputStream {
         if (closed) {
             return lastFailure = new IOException(path + " is closed");
         }
-        int written = 0;
         try {
-            if (channel == null) {
+            if (out == null) {
                 open(); // a rotation could not open its new file, or a failure closed it
             }
-            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            while (buf.hasRemaining()) {
-                written += channel.write(buf);
-            }
+            out.write(b, off, len);
+            size += len;
             return null;
         } catch (IOException e) {
-            if (written > 0) {
-                try {
-                    channel.truncate(channel.size() - written);
-                } catch (IOException ignored) {
-                    // It stays cut: the next line starts after it. Rare: truncating frees space.
-                }
-            }
-            if (channel != null && !channel.isOpen()) {
-                channel = null;
-            }
+            cutBack();
             return lastFailure = e;
+        }
+    }
+
+    /** After a failed write: the file as it was before it, so that no line is left in part. */
+    private void cutBack() {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            long now = file.length();
+            if (now > size) {
+                file.setLength(size);
+            }
+            size = Math.min(now, size);
+        } catch (IOException ignored) {
+            // It stays in part: rare, since cutting back frees space. The next line starts after it.
         }
     }
 
@@ -114,9 +122,9 @@ final class HoldingLogStream extends OutputStream {
             }
             flushHeld(); // what it cannot write waits for the next file (a rotation) or is reported at exit
             closed = true;
-            if (channel != null) {
+            if (out != null) {
                 try {
-                    channel.close();
+                    out.close();
                 } catch (IOException ignored) {
                     // nothing is buffered
                 }

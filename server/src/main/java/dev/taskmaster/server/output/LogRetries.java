@@ -48,6 +48,7 @@ final class LogRetries implements AutoCloseable {
         if (executor == null) {
             executor = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name("log-retry").daemon().unstarted(r));
             executor.setRemoveOnCancelPolicy(true);
+            executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         }
         executor.schedule(() -> {
             try {
@@ -62,7 +63,8 @@ final class LogRetries implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         if (executor != null) {
-            executor.shutdownNow();
+            // Not shutdownNow: an interrupt would close the channel of a log file a retry is writing.
+            executor.shutdown();
         }
     }
 }

@@ -12,9 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 
 /**
@@ -30,8 +27,8 @@ import java.util.Objects;
  * one line. Concatenating the backups (oldest first) and the file gives back every byte, in
  * order, with only the split marks added.
  *
- * <p>Timestamps (optional): every line starts with the UTC time its first byte was read,
- * {@code 2026-11-05T12:03:01.123Z }.
+ * <p>Timestamps (optional, {@link LineStamps}): every line starts with the UTC time its first byte
+ * was read, {@code 2026-11-05T12:03:01.123Z }.
  *
  * <p>A deleted, moved or replaced file is noticed before each write (one {@code stat} of the
  * path, compared with the open file's device and inode) and opened again by name, so output
@@ -76,19 +73,13 @@ public final class RotatingLogFile implements AutoCloseable {
         }
     }
 
-    /**
-     * The longest unfinished line kept in memory, so that a failed write can take it back out of
-     * the file and the caller write it again whole: pipes deliver lines in arbitrary pieces, and
-     * the start of a line is usually in an earlier write than its end.
-     */
-    public static final int CARRY_LIMIT = 64 * 1024;
+    /** The longest unfinished line a failed write can cut back out of the file ({@link UnfinishedLine}). */
+    public static final int CARRY_LIMIT = UnfinishedLine.LIMIT;
     private static final byte[] NONE = new byte[0];
 
     /** Ends a file whose last line was cut because it is longer than {@code logfile_maxbytes}. */
     public static final String SPLIT_MARK = "\n[taskmaster: line longer than logfile_maxbytes, continued in the next file]\n";
     private static final byte[] SPLIT_MARK_BYTES = SPLIT_MARK.getBytes(StandardCharsets.US_ASCII);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ")
-            .withZone(ZoneOffset.UTC);
 
     private final Path path;
     private Settings settings;
@@ -99,18 +90,9 @@ public final class RotatingLogFile implements AutoCloseable {
     private long lineLen;
     /** Whether that unfinished line began in an earlier file (a line longer than the limit, split). */
     private boolean lineSplit;
-    /** The raw bytes (no timestamp) of that unfinished line, while {@link #carryKept}. */
-    private byte[] carry = new byte[256];
-    private int carryLen;
-    /** Whether {@link #carry} holds the whole unfinished line, all of it by {@link #carryWriter}. */
-    private boolean carryKept = true;
-    private Object carryWriter;
-    /** Length of the timestamps put before lines (fixed, but measured). */
-    private int stampLength;
-    /** Whether the next byte starts a line, for timestamps (kept across rotations: a split line gets none). */
-    private boolean stampNext = true;
-    private byte[] scratch = new byte[0];
-    private byte[] stampedScratch = new byte[0];
+    /** Its raw bytes, while they can be known. */
+    private final UnfinishedLine unfinished = new UnfinishedLine();
+    private final LineStamps stamps = new LineStamps();
     private boolean closed;
 
     public RotatingLogFile(Path path, Settings settings) throws IOException {
@@ -155,21 +137,21 @@ public final class RotatingLogFile implements AutoCloseable {
         }
         int rawFrom = bytes.position();
         int rawTo = bytes.limit();
-        boolean stampFirst = stampNext;
+        boolean stampFirst = stamps.atLineStart;
         ByteBuffer b = bytes;
         int from = rawFrom;
         try {
             ensureOpenAndCurrent();
             if (settings.timestamps()) {
-                b = stamp(bytes);
+                b = stamps.stamp(bytes);
                 from = b.position();
             }
             writeLines(b);
         } catch (IOException e) {
-            throw failed(e, bytes, rawFrom, b == bytes ? b.position() - from : rawCount(b, from, b.position() - from, stampFirst),
-                    stampFirst, writer);
+            int written = b == bytes ? b.position() - from : stamps.inputBytes(b, from, b.position() - from, stampFirst);
+            throw failed(e, bytes, rawFrom, written, stampFirst, writer);
         }
-        keepUnfinishedLine(bytes, rawFrom, rawTo, writer);
+        unfinished.wrote(bytes, rawFrom, rawTo, writer, lineSplit);
     }
 
     /**
@@ -207,9 +189,8 @@ public final class RotatingLogFile implements AutoCloseable {
             }
             throw e;
         }
-        carryLen = 0;
-        carryKept = true;
-        stampNext = true;
+        unfinished.atLineStart();
+        stamps.atLineStart = true;
     }
 
     /**
@@ -224,7 +205,7 @@ public final class RotatingLogFile implements AutoCloseable {
         boolean midLine = false;
         if (channel != null && lineLen > 0) {
             // The unfinished line is this write's own tail, or an earlier unfinished line of this writer continued.
-            boolean exact = !lineSplit && (lastNl >= 0 || carryKept && (carryLen == 0 || carryWriter == writer));
+            boolean exact = !lineSplit && (lastNl >= 0 || unfinished.wholeFor(writer));
             if (exact) {
                 try {
                     channel.truncate(size - lineLen);
@@ -233,7 +214,7 @@ public final class RotatingLogFile implements AutoCloseable {
                     if (lastNl >= 0) {
                         written = lastNl + 1 - rawFrom;
                     } else {
-                        retracted = java.util.Arrays.copyOf(carry, carryLen);
+                        retracted = unfinished.take();
                         written = 0;
                     }
                 } catch (IOException e) {
@@ -242,53 +223,14 @@ public final class RotatingLogFile implements AutoCloseable {
             }
             midLine = !exact;
         }
-        carryLen = 0;
-        carryKept = !midLine;
-        stampNext = lineLen == 0 || (written == 0 ? stampFirst : raw.get(rawFrom + written - 1) == '\n');
+        if (midLine) {
+            unfinished.unknown();
+        } else {
+            unfinished.atLineStart();
+        }
+        stamps.atLineStart = lineLen == 0 || (written == 0 ? stampFirst : raw.get(rawFrom + written - 1) == '\n');
         raw.position(rawFrom + written);
         return new WriteFailed(cause, written, retracted, midLine);
-    }
-
-    /** Raw bytes among the first {@code n} bytes of the stamped {@code b}: its timestamps taken out. */
-    private int rawCount(ByteBuffer b, int from, int n, boolean stampFirst) {
-        int raw = 0;
-        boolean lineStart = stampFirst;
-        for (int i = 0; i < n; ) {
-            if (lineStart) {
-                i += stampLength; // a timestamp partly written holds no byte of the input
-                lineStart = false;
-                continue;
-            }
-            lineStart = b.get(from + i) == '\n';
-            raw++;
-            i++;
-        }
-        return raw;
-    }
-
-    /** After a write that went through: remembers the unfinished line it leaves, while it is short and one writer's. */
-    private void keepUnfinishedLine(ByteBuffer raw, int from, int to, Object writer) {
-        int nl = lastNewline(raw, from, to);
-        int start = nl >= 0 ? nl + 1 : from;
-        if (nl >= 0) {
-            carryLen = 0;
-            carryKept = true;
-        }
-        int n = to - start;
-        if (n == 0 || !carryKept) {
-            return;
-        }
-        if (lineSplit || (carryLen > 0 && carryWriter != writer) || carryLen + n > CARRY_LIMIT) {
-            carryLen = 0;
-            carryKept = false;
-            return;
-        }
-        if (carry.length < carryLen + n) {
-            carry = java.util.Arrays.copyOf(carry, Math.min(CARRY_LIMIT, Math.max(carryLen + n, carry.length * 2)));
-        }
-        raw.get(start, carry, carryLen, n);
-        carryLen += n;
-        carryWriter = writer;
     }
 
     private void writeLines(ByteBuffer b) throws IOException {
@@ -377,45 +319,6 @@ public final class RotatingLogFile implements AutoCloseable {
         return -1;
     }
 
-    /** The bytes with a timestamp before each line start; one time for the whole batch (it was read at once). */
-    private ByteBuffer stamp(ByteBuffer in) {
-        int n = in.remaining();
-        if (scratch.length < n) {
-            scratch = new byte[n];
-        }
-        in.get(scratch, 0, n);
-        int lines = 0;
-        for (int i = 0; i < n; i++) {
-            if (scratch[i] == '\n') {
-                lines++;
-            }
-        }
-        byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
-        stampLength = prefix.length;
-        int need = n + (lines + 1) * prefix.length;
-        if (stampedScratch.length < need) {
-            stampedScratch = new byte[need];
-        }
-        int o = 0;
-        for (int i = 0; i < n; ) {
-            if (stampNext) {
-                System.arraycopy(prefix, 0, stampedScratch, o, prefix.length);
-                o += prefix.length;
-                stampNext = false;
-            }
-            int j = i;
-            while (j < n && scratch[j] != '\n') {
-                j++;
-            }
-            int end = j < n ? j + 1 : n;
-            System.arraycopy(scratch, i, stampedScratch, o, end - i);
-            o += end - i;
-            stampNext = j < n;
-            i = end;
-        }
-        return ByteBuffer.wrap(stampedScratch, 0, o);
-    }
-
     private void rotate() throws IOException {
         channel.close();
         channel = null;
@@ -450,8 +353,7 @@ public final class RotatingLogFile implements AutoCloseable {
         // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.
         lineLen = 0;
         lineSplit = false;
-        carryLen = 0;
-        carryKept = true;
+        unfinished.atLineStart();
         fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
     }
 
@@ -496,8 +398,7 @@ public final class RotatingLogFile implements AutoCloseable {
         size = 0;
         lineLen = 0;
         lineSplit = false;
-        carryLen = 0;
-        carryKept = true;
+        unfinished.atLineStart();
     }
 
     /**

@@ -94,6 +94,20 @@ class HoldingLogStreamTest {
         assertThat(hold.lostLines()).isZero();
     }
 
+    /** Logback interrupts its appender thread when it stops, while the last lines are written. */
+    @Test
+    void anInterruptedWriterStillWritesAndTheFileStaysOpen() throws Exception {
+        Thread.currentThread().interrupt();
+        try {
+            entry("while interrupted");
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is left for logback to see").isTrue();
+        }
+        entry("after");
+        assertThat(hold.holding()).isFalse();
+        assertThat(Files.readAllLines(log)).containsExactly("while interrupted", "after");
+    }
+
     @Test
     void aQuietLogIsWrittenByTheRetryOnceThereIsRoom() throws Exception {
         entry("before");
