@@ -68,6 +68,19 @@ final class EventLines {
                 yield o.getProcessName() + " lost " + o.getBytesLost() + " bytes of " + o.getStream().name().replace("OUTPUT_STREAM_", "")
                         + ": " + o.getReason();
             }
+            case LOG_WRITING_STOPPED -> {
+                var s = e.getLogWritingStopped();
+                yield s.getProcessName() + " " + stream(s.getStream()) + " cannot be written to " + s.getPath() + ": " + s.getReason()
+                        + "; " + switch (s.getPolicy()) {
+                            case LOG_FULL_POLICY_DROP -> "dropping its output (on_log_full: drop)";
+                            default -> "holding the program back (on_log_full: block)";
+                        };
+            }
+            case LOG_WRITING_RESUMED -> {
+                var r = e.getLogWritingResumed();
+                yield r.getProcessName() + " " + stream(r.getStream()) + " written to " + r.getPath() + " again after "
+                        + ProcessText.shortDuration(r.getStoppedFor()) + ": " + lost(r.getLinesLost(), r.getBytesLost());
+            }
             case CONFIG_RELOADED -> "configuration reloaded from " + e.getConfigReloaded().getConfigPath() + ": "
                     + summary(e.getConfigReloaded().getDiff()) + by(e.getConfigReloaded().getRequestedBy());
             case PROGRAM_ADDED -> "program " + e.getProgramAdded().getProgram().getName() + " added" + by(e.getProgramAdded().getRequestedBy());
@@ -80,6 +93,16 @@ final class EventLines {
                     + by(e.getDaemonShuttingDown().getRequestedBy());
             case PAYLOAD_NOT_SET -> "(an event this client does not know)";
         };
+    }
+
+    private static String stream(dev.taskmaster.proto.v1.OutputStream s) {
+        return s.name().replace("OUTPUT_STREAM_", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** {@code nothing lost}, or {@code 3 lines (120 bytes) lost}. */
+    static String lost(long lines, long bytes) {
+        return lines == 0 && bytes == 0 ? "nothing lost"
+                : lines + (lines == 1 ? " line (" : " lines (") + bytes + (bytes == 1 ? " byte) lost" : " bytes) lost");
     }
 
     private static String by(String who) {

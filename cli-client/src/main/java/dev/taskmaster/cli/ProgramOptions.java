@@ -89,10 +89,16 @@ final class ProgramOptions {
     @Option(names = "--tty", negatable = true, description = "Give the process a pseudo-terminal.")
     Boolean tty;
 
+    enum OnLogFull { block, drop }
+
+    @Option(names = "--on-log-full", paramLabel = "POLICY",
+            description = "When its log cannot be written: block (hold the program back) or drop (lose output, counted).")
+    OnLogFull onLogFull;
+
     boolean anyGiven() {
         return Stream.of(cmd, numprocs, processName, autostart, autorestart, exitcodes, starttime, startretries, stopsignal,
                 stoptime, stdout, stderr, redirectStderr, env, workingdir, umask, user, priority, group, stopasgroup,
-                killasgroup, tty).anyMatch(o -> o != null);
+                killasgroup, tty, onLogFull).anyMatch(o -> o != null);
     }
 
     /**
@@ -178,6 +184,9 @@ final class ProgramOptions {
         }
         if (killasgroup != null) {
             spec.setKillasgroup(killasgroup);
+        }
+        if (onLogFull != null) {
+            spec.setOnLogFull(dev.taskmaster.proto.v1.LogFullPolicy.valueOf("LOG_FULL_POLICY_" + onLogFull.name().toUpperCase(Locale.ROOT)));
         }
     }
 

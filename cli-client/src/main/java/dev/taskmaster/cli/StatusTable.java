@@ -87,15 +87,20 @@ final class StatusTable {
         return lines;
     }
 
-    /** What to say about a process: its spawn error if the last start failed to spawn, else the daemon's description. */
+    /**
+     * What to say about a process: its spawn error if the last start failed to spawn, else the
+     * daemon's description; and, while its log cannot be written, why.
+     */
     static String detail(ProcessInfo p) {
+        String logTrouble = p.hasLogWriting() && p.getLogWriting().getStopped()
+                ? "; log cannot be written: " + p.getLogWriting().getReason() : "";
         if (!p.getSpawnError().isEmpty()) {
-            return "spawn error: " + p.getSpawnError();
+            return "spawn error: " + p.getSpawnError() + logTrouble;
         }
         if (!p.getDescription().isEmpty()) {
-            return p.getDescription();
+            return p.getDescription() + logTrouble;
         }
-        return p.hasLastExit() ? ProcessText.exit(p.getLastExit()) : "";
+        return (p.hasLastExit() ? ProcessText.exit(p.getLastExit()) : "") + logTrouble;
     }
 
     /** Green when all is well, yellow in transition, red when something failed. */

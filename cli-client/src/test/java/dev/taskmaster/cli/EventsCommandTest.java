@@ -43,6 +43,29 @@ class EventsCommandTest extends CtlTest {
                     .setProcess(Fixtures.fatal("web:0", "", 0))));
 
     @Test
+    void aLogThatCannotBeWrittenIsOneLineWhenItStopsAndOneWhenItResumes() {
+        daemon.answer("GetServerInfo", GetServerInfoResponse.newBuilder().setLatestSequence(5).build());
+        daemon.answer("WatchEvents", new FakeDaemon.Watch(List.of(
+                event(4, Event.newBuilder().setLogWritingStopped(dev.taskmaster.proto.v1.LogWritingStopped.newBuilder()
+                        .setProcessName("web:0").setStream(dev.taskmaster.proto.v1.OutputStream.OUTPUT_STREAM_STDOUT)
+                        .setPath("/var/log/web.log").setReason("no space left on device (ENOSPC)")
+                        .setPolicy(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP))),
+                event(5, Event.newBuilder().setLogWritingResumed(dev.taskmaster.proto.v1.LogWritingResumed.newBuilder()
+                        .setProcessName("web:0").setStream(dev.taskmaster.proto.v1.OutputStream.OUTPUT_STREAM_STDOUT)
+                        .setPath("/var/log/web.log").setReason("no space left on device (ENOSPC)")
+                        .setPolicy(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP)
+                        .setStoppedFor(Durations.fromMillis(3500)).setLinesLost(1204).setBytesLost(56789)))), null));
+
+        Result r = run("events", "--since", "3");
+
+        assertThat(r.outLines()).containsExactly(
+                "#4 2026-11-18 11:06:40 web:0 stdout cannot be written to /var/log/web.log: no space left on device (ENOSPC);"
+                        + " dropping its output (on_log_full: drop)",
+                "#5 2026-11-18 11:06:40 web:0 stdout written to /var/log/web.log again after 3.5s: 1204 lines (56789 bytes) lost");
+        assertThat(r.exit()).isZero();
+    }
+
+    @Test
     void withoutFollowPrintsTheSnapshotAndStops() {
         daemon.answer("GetServerInfo", GetServerInfoResponse.newBuilder().setLatestSequence(7).build());
         daemon.answer("WatchEvents", new FakeDaemon.Watch(List.of(WatchEventsResponse.newBuilder().setSnapshot(Snapshot.newBuilder()

@@ -38,6 +38,19 @@ class StatusCommandTest extends CtlTest {
     }
 
     @Test
+    void aLogThatCannotBeWrittenIsSaidInTheDescription() {
+        daemon.answer("ListProcesses", ListProcessesResponse.newBuilder().addProcesses(running("web", 7, 5).toBuilder()
+                .setLogWriting(dev.taskmaster.proto.v1.LogWriting.newBuilder().setStopped(true)
+                        .setReason("no space left on device (ENOSPC)").setStalls(1))).build());
+
+        Result r = run("status");
+
+        assertThat(r.outLines()).containsExactly(
+                "NAME  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
+                "web   RUNNING  7    0:00:05  0         pid 7, uptime 0:00:05; log cannot be written: no space left on device (ENOSPC)");
+    }
+
+    @Test
     void exitsZeroWhenEveryProcessRuns() {
         daemon.answer("ListProcesses", ListProcessesResponse.newBuilder().addProcesses(running("web", 7, 5)).build());
 

@@ -21,7 +21,7 @@ final class ProgramParser {
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
-            "logfile_mode");
+            "logfile_mode", "on_log_full");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
@@ -96,6 +96,7 @@ final class ProgramParser {
         boolean timestamps = r.get("logfile_timestamps", false, Values::bool);
         long outputBuffer = r.get("output_buffer", ProgramSpec.DEFAULT_OUTPUT_BUFFER, ProgramParser::outputBuffer);
         int logfileMode = r.get("logfile_mode", ProgramSpec.DEFAULT_LOGFILE_MODE, Values::fileMode);
+        LogFullPolicy onLogFull = r.get("on_log_full", LogFullPolicy.BLOCK, ProgramParser::logFullPolicy);
         r.rejectUnknown(KEYS);
 
         if (redirectStderr && r.has("stderr")) {
@@ -121,7 +122,7 @@ final class ProgramParser {
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, stopasgroup, killasgroup, tty,
-                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode));
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull));
     }
 
     private static boolean reject(Source src, Node node, String path, String message) {
@@ -181,6 +182,18 @@ final class ProgramParser {
             case "always", "true" -> Optional.of(RestartPolicy.ALWAYS);
             case "never", "false" -> Optional.of(RestartPolicy.NEVER);
             case "unexpected" -> Optional.of(RestartPolicy.UNEXPECTED);
+            default -> {
+                src.error(node, path, "expected " + expected + ", found " + Values.describe(node));
+                yield Optional.empty();
+            }
+        });
+    }
+
+    private static Optional<LogFullPolicy> logFullPolicy(Source src, Node node, String path) {
+        String expected = "block or drop";
+        return Values.text(src, node, path, expected).flatMap(t -> switch (t.strip().toLowerCase(Locale.ROOT)) {
+            case "block" -> Optional.of(LogFullPolicy.BLOCK);
+            case "drop" -> Optional.of(LogFullPolicy.DROP);
             default -> {
                 src.error(node, path, "expected " + expected + ", found " + Values.describe(node));
                 yield Optional.empty();

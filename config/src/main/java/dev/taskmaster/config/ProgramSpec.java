@@ -42,6 +42,7 @@ import java.util.Set;
  * @param logfileTimestamps prefix every line written to the log files with the time it was read
  * @param outputBuffer   bytes of recent output kept in memory per instance, for tail and attach
  * @param logfileMode    permissions of the log files the daemon creates for this program (e.g. {@code 0640})
+ * @param onLogFull      what happens to the output while its log file cannot be written (a full disk)
  */
 public record ProgramSpec(
         String name,
@@ -72,7 +73,8 @@ public record ProgramSpec(
         LogRotation logRotation,
         boolean logfileTimestamps,
         long outputBuffer,
-        int logfileMode) {
+        int logfileMode,
+        LogFullPolicy onLogFull) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -90,6 +92,7 @@ public record ProgramSpec(
     public ProgramSpec {
         Objects.requireNonNull(name);
         argv = List.copyOf(argv);
+        Objects.requireNonNull(onLogFull);
         exitcodes = Set.copyOf(exitcodes);
         env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
         if (numprocs < 1) {
@@ -111,7 +114,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode);
+                logfileMode, onLogFull);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

@@ -85,12 +85,18 @@ class ConfigDiffTest {
         for (String line : new String[] {"autorestart: always", "autostart: false", "exitcodes: [0, 1]",
                 "starttime: 9", "startretries: 7", "backoff: {max: 5m}", "stopsignal: INT", "stoptime: 1",
                 "priority: 1", "group: g", "stopasgroup: true", "killasgroup: true", "logfile_backups: 1",
-                "logfile_mode: 0600"}) {
+                "logfile_mode: 0600", "on_log_full: drop"}) {
             ConfigDiff d = diff(base, base + "    " + line + "\n");
             assertThat(d.programNames(UPDATED)).as(line).containsExactly("a");
             assertThat(d.instanceNames(UPDATED)).as(line).containsExactly("a");
             assertThat(d.isEmpty()).as(line).isFalse();
         }
+    }
+
+    @Test
+    void onLogFullIsNamedByItsConfigKey() {
+        ConfigDiff d = diff("programs:\n  a:\n    cmd: x\n", "programs:\n  a:\n    cmd: x\n    on_log_full: drop\n");
+        assertThat(d.programs()).singleElement().satisfies(c -> assertThat(c.changedKeys()).containsExactly("on_log_full"));
     }
 
     @Test

@@ -57,6 +57,7 @@ class ProgramOptionsTest {
         assertThat(p.logfileTimestamps()).isFalse();
         assertThat(p.outputBuffer()).isEqualTo(1024L * 1024);
         assertThat(p.logfileMode()).isEqualTo(0640);
+        assertThat(p.onLogFull()).isEqualTo(LogFullPolicy.BLOCK);
         assertThat(p.instances()).extracting(InstanceSpec::name).containsExactly("app");
     }
 
@@ -91,6 +92,7 @@ class ProgramOptionsTest {
                     logfile_backups: 3
                     logfile_timestamps: true
                     output_buffer: 64KB
+                    on_log_full: drop
                 """);
         assertThat(p.argv()).containsExactly("/usr/sbin/nginx", "-g", "daemon off;");
         assertThat(p.numprocs()).isEqualTo(2);
@@ -119,6 +121,14 @@ class ProgramOptionsTest {
         assertThat(p.logRotation()).isEqualTo(new LogRotation(1024 * 1024, 3));
         assertThat(p.logfileTimestamps()).isTrue();
         assertThat(p.outputBuffer()).isEqualTo(64L * 1024);
+        assertThat(p.onLogFull()).isEqualTo(LogFullPolicy.DROP);
+    }
+
+    @ParameterizedTest(name = "on_log_full {0}")
+    @CsvSource({"block, BLOCK", "drop, DROP", "DROP, DROP", "' Block', BLOCK"})
+    void onLogFullIsBlockOrDropInAnyCase(String written, LogFullPolicy value) {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    on_log_full: " + written + "\n").onLogFull())
+                .isEqualTo(value);
     }
 
     @Test

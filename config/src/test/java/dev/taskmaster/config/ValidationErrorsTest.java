@@ -24,8 +24,8 @@ class ValidationErrorsTest {
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
     static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup,"
-            + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, output_buffer, priority,"
-            + " process_name,"
+            + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, on_log_full, output_buffer,"
+            + " priority, process_name,"
             + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
 
@@ -320,6 +320,13 @@ class ValidationErrorsTest {
     void outputBufferOutOfRange(String written, String found) {
         assertThat(withLine("output_buffer: " + written))
                 .isEqualTo("4:20: programs.a.output_buffer: expected a size from 4KB to 1GB, found " + found);
+    }
+
+    @ParameterizedTest(name = "on_log_full: {0}")
+    @CsvSource(delimiter = '|', value = {"wait|'\"wait\"'", "5|5", "'\"\"'|'\"\"'", "true|true"})
+    void onLogFullIsBlockOrDrop(String written, String found) {
+        assertThat(withLine("on_log_full: " + written))
+                .isEqualTo("4:18: programs.a.on_log_full: expected block or drop, found " + found);
     }
 
     @Test

@@ -278,6 +278,9 @@ final class Controller {
         if (!p.getStderrLogPath().isEmpty()) {
             out.add("stderr log:   " + p.getStderrLogPath());
         }
+        if (row.logWriting() != null) {
+            out.add("log writing:  " + row.logWriting());
+        }
         out.add("last exits (newest first):");
         if (row.exits().isEmpty()) {
             out.add("  none seen");

@@ -36,6 +36,19 @@ final class EventText {
                 var o = e.getOutputLost();
                 yield new Text(o.getProcessName() + " lost " + o.getBytesLost() + " bytes of output: " + o.getReason(), Ticker.Severity.ERROR);
             }
+            case LOG_WRITING_STOPPED -> {
+                var s = e.getLogWritingStopped();
+                boolean drop = s.getPolicy() == dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP;
+                yield new Text(s.getProcessName() + " log cannot be written (" + s.getReason() + "): "
+                        + (drop ? "dropping output" : "program held back"), Ticker.Severity.ERROR);
+            }
+            case LOG_WRITING_RESUMED -> {
+                var r = e.getLogWritingResumed();
+                String lost = r.getBytesLost() == 0 && r.getLinesLost() == 0 ? "nothing lost"
+                        : r.getLinesLost() + " lines (" + r.getBytesLost() + " bytes) lost";
+                yield new Text(r.getProcessName() + " log written again after " + ProcessText.shortDuration(r.getStoppedFor())
+                        + ": " + lost, r.getBytesLost() > 0 ? Ticker.Severity.WARN : Ticker.Severity.INFO);
+            }
             case CONFIG_RELOADED -> new Text("configuration reloaded: " + summary(e.getConfigReloaded().getDiff())
                     + by(e.getConfigReloaded().getRequestedBy()), Ticker.Severity.INFO);
             case PROGRAM_ADDED -> new Text("program " + e.getProgramAdded().getProgram().getName() + " added"

@@ -17,7 +17,7 @@ final class Keys {
             new Binding("p", "pause it, or resume it when paused"),
             new Binding("K", "send a signal, picked from a list"),
             new Binding("a / Enter", "attach full-screen to its console (" + DETACH_KEY + " detaches)"),
-            new Binding("d", "details: the program's spec, last exits, health"),
+            new Binding("d", "details: the program's spec, last exits, health, log writing"),
             new Binding("Space", "collapse / expand the group"),
             new Binding("/", "filter by name, group, state or daemon (Enter keeps, Esc clears)"),
             new Binding("o, O", "next sort column, reverse the order"),

@@ -24,6 +24,8 @@ final class Row {
     private ResourceUsage usage;
     private final Deque<ExitInfo> exits = new ArrayDeque<>();
     private boolean stale;
+    /** The last word on its log writing, from the events: stopped (and why), or resumed (and what was lost); null if none. */
+    private String logWriting;
 
     Row(ProcKey key, ProcessInfo info) {
         this.key = key;
@@ -68,6 +70,15 @@ final class Row {
     /** The latest usage sample, or null when none (not running, or the daemon does not sample). */
     ResourceUsage usage() {
         return usage;
+    }
+
+    void logWriting(String state) {
+        this.logWriting = state;
+    }
+
+    /** What the events last said about its log file being written; null when they said nothing. */
+    String logWriting() {
+        return logWriting;
     }
 
     /** Newest first. */

@@ -185,6 +185,23 @@ final class ScreenModel {
             case CONFIG_RELOADED -> removeProcesses(d.label, e.getConfigReloaded().getDiff());
             case PROGRAM_REMOVED -> removeProcesses(d.label, e.getProgramRemoved().getDiff());
             case PROGRAM_UPDATED -> removeProcesses(d.label, e.getProgramUpdated().getDiff());
+            case LOG_WRITING_STOPPED -> {
+                var s = e.getLogWritingStopped();
+                Row r = rows.get(new ProcKey(d.label, s.getProcessName()));
+                if (r != null) {
+                    r.logWriting("STOPPED since " + dev.taskmaster.client.ProcessText.dateTime(e.getTime(), java.time.ZoneId.systemDefault()) + ": " + s.getReason() + " (on_log_full: "
+                            + s.getPolicy().name().replace("LOG_FULL_POLICY_", "").toLowerCase(java.util.Locale.ROOT) + ")");
+                }
+            }
+            case LOG_WRITING_RESUMED -> {
+                var w = e.getLogWritingResumed();
+                Row r = rows.get(new ProcKey(d.label, w.getProcessName()));
+                if (r != null) {
+                    r.logWriting("resumed at " + dev.taskmaster.client.ProcessText.dateTime(e.getTime(), java.time.ZoneId.systemDefault()) + " after "
+                            + dev.taskmaster.client.ProcessText.shortDuration(w.getStoppedFor()) + " (" + w.getReason() + "); "
+                            + w.getLinesLost() + " lines (" + w.getBytesLost() + " bytes) lost");
+                }
+            }
             default -> { }
         }
         EventText.Text t = EventText.of(e);

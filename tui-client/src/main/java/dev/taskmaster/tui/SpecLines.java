@@ -45,6 +45,11 @@ final class SpecLines {
             add(out, "logfile_maxbytes", Fmt.bytes(s.getLogRotation().getMaxBytes()));
             add(out, "logfile_backups", Integer.toString(s.getLogRotation().getBackups()));
         }
+        add(out, "on_log_full", switch (s.getOnLogFull()) {
+            case LOG_FULL_POLICY_DROP -> "drop";
+            case LOG_FULL_POLICY_BLOCK -> "block";
+            default -> "";
+        });
         if (s.hasHealthCheck()) {
             add(out, "health_check", s.getHealthCheck().getProbeCase().name().toLowerCase(java.util.Locale.ROOT)
                     + ", every " + dur(s.getHealthCheck().getInterval()));

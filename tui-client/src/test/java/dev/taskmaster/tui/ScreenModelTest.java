@@ -56,6 +56,25 @@ class ScreenModelTest {
     }
 
     @Test
+    void aLogThatCannotBeWrittenIsRememberedOnItsRowForTheDetails() {
+        ScreenModel m = model(snapshot("j1", 10, WEB, W0));
+        m.apply("default", WatchEventsResponse.newBuilder().setEvent(Event.newBuilder().setSequence(11).setTime(P.ts(P.NOW))
+                .setLogWritingStopped(dev.taskmaster.proto.v1.LogWritingStopped.newBuilder().setProcessName("web")
+                        .setReason("no space left on device (ENOSPC)")
+                        .setPolicy(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_BLOCK))).build());
+        Row web = m.row(new ProcKey("default", "web"));
+        assertThat(web.logWriting()).startsWith("STOPPED since ").endsWith(": no space left on device (ENOSPC) (on_log_full: block)");
+        assertThat(m.ticker.entries().getFirst().severity()).isEqualTo(Ticker.Severity.ERROR);
+        assertThat(m.row(new ProcKey("default", "worker:0")).logWriting()).isNull();
+        m.apply("default", WatchEventsResponse.newBuilder().setEvent(Event.newBuilder().setSequence(12).setTime(P.ts(P.NOW))
+                .setLogWritingResumed(dev.taskmaster.proto.v1.LogWritingResumed.newBuilder().setProcessName("web")
+                        .setReason("no space left on device (ENOSPC)")
+                        .setStoppedFor(com.google.protobuf.Duration.newBuilder().setSeconds(3)))).build());
+        assertThat(web.logWriting()).startsWith("resumed at ").endsWith(" after 3s (no space left on device (ENOSPC)); 0 lines (0 bytes) lost");
+        assertThat(m.ticker.entries().getFirst().text()).isEqualTo("web log written again after 3s: nothing lost");
+    }
+
+    @Test
     void missedEventsAndAFreshSnapshotReplaceEveryRow() {
         ScreenModel m = model(snapshot("j1", 10, WEB, W0, W1));
         m.apply("default", P.missed("j2", 11));

@@ -40,7 +40,8 @@ final class ProgramSpecs {
                 .putAllEnv(p.env()).setPriority(p.priority()).setGroup(p.group()).setStopasgroup(p.stopasgroup())
                 .setKillasgroup(p.killasgroup()).setTty(p.tty())
                 .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
-                .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer());
+                .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer())
+                .setOnLogFull(Protos.policy(p.onLogFull()));
         p.workingdir().ifPresent(d -> b.setWorkingdir(d.toString()));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
@@ -159,6 +160,13 @@ final class ProgramSpecs {
         }
         if (p.hasOutputBufferBytes()) {
             line(y, "output_buffer", String.valueOf(p.getOutputBufferBytes()));
+        }
+        switch (p.getOnLogFull()) {
+            case LOG_FULL_POLICY_BLOCK -> line(y, "on_log_full", "block");
+            case LOG_FULL_POLICY_DROP -> line(y, "on_log_full", "drop");
+            case LOG_FULL_POLICY_UNSPECIFIED -> { }
+            case UNRECOGNIZED -> throw Status.INVALID_ARGUMENT.withDescription("spec.on_log_full: unknown value "
+                    + p.getOnLogFullValue() + "; expected LOG_FULL_POLICY_BLOCK or LOG_FULL_POLICY_DROP").asRuntimeException();
         }
         return y.toString();
     }

@@ -8,6 +8,11 @@ import dev.taskmaster.config.OutputSpec;
 import dev.taskmaster.proto.v1.ExitInfo;
 import dev.taskmaster.proto.v1.ExitedWithCode;
 import dev.taskmaster.proto.v1.KilledBySignal;
+import dev.taskmaster.proto.v1.LogFullPolicy;
+import dev.taskmaster.proto.v1.LogWriting;
+import dev.taskmaster.proto.v1.LogWritingResumed;
+import dev.taskmaster.proto.v1.LogWritingStopped;
+import dev.taskmaster.proto.v1.OutputStream;
 import dev.taskmaster.proto.v1.ProcessInfo;
 import dev.taskmaster.proto.v1.ProcessState;
 import dev.taskmaster.proto.v1.ProgramChange;
@@ -46,12 +51,17 @@ final class Protos {
         return builder(s, now, logdir).build();
     }
 
-    /** As {@link #process(ProcessSnapshot, Instant, Path)}, with the process's CPU and memory when it runs. */
-    static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir, UsageSampler usage) {
+    /**
+     * As {@link #process(ProcessSnapshot, Instant, Path)}, with the process's CPU and memory when
+     * it runs, and the counters of its log writing.
+     */
+    static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir, UsageSampler usage,
+            dev.taskmaster.server.output.Outputs outputs) {
         ProcessInfo.Builder b = builder(s, now, logdir);
         if (s.pid() > 0) {
             usage.sample(s.pid(), s.startTime().orElse(now), now).ifPresent(b::setUsage);
         }
+        outputs.find(s.name()).ifPresent(o -> b.setLogWriting(logWriting(o)));
         return b.build();
     }
 
@@ -88,6 +98,32 @@ final class Protos {
             case OutputSpec.Capture c -> java.util.Optional.of(
                     c.file().orElse(OsProcessLauncher.defaultLog(logdir, name, stream)).toString());
         };
+    }
+
+    /** A stop or resumption of a process's log writing, into the event {@code b}. */
+    static void logWriting(dev.taskmaster.proto.v1.Event.Builder b, dev.taskmaster.server.engine.EngineEvent.LogWriting w) {
+        OutputStream stream = w.stream().equals("stderr") ? OutputStream.OUTPUT_STREAM_STDERR : OutputStream.OUTPUT_STREAM_STDOUT;
+        switch (w) {
+            case dev.taskmaster.server.engine.EngineEvent.LogWritingStopped s -> b.setLogWritingStopped(LogWritingStopped.newBuilder()
+                    .setProcessName(s.process()).setStream(stream).setPath(s.file().toString()).setReason(s.reason())
+                    .setPolicy(policy(s.policy())));
+            case dev.taskmaster.server.engine.EngineEvent.LogWritingResumed r -> b.setLogWritingResumed(LogWritingResumed.newBuilder()
+                    .setProcessName(r.process()).setStream(stream).setPath(r.file().toString()).setReason(r.reason())
+                    .setPolicy(policy(r.policy())).setStoppedFor(duration(r.stoppedFor())).setBytesLost(r.bytesLost())
+                    .setLinesLost(r.linesLost()));
+        }
+    }
+
+    static LogFullPolicy policy(dev.taskmaster.config.LogFullPolicy p) {
+        return LogFullPolicy.valueOf("LOG_FULL_POLICY_" + p.name());
+    }
+
+    /** The counters of an instance's log writing under a full disk. */
+    static LogWriting logWriting(dev.taskmaster.server.output.ProcessOutput o) {
+        LogWriting.Builder b = LogWriting.newBuilder().setStalls(o.logStalls()).setBytesDropped(o.bytesDropped())
+                .setLinesDropped(o.linesDropped()).setTimeBlocked(duration(o.timeBlocked()));
+        o.logWritingStopped().ifPresent(reason -> b.setStopped(true).setReason(reason));
+        return b.build();
     }
 
     static ExitInfo exit(ExitRecord e) {

@@ -73,6 +73,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final ProcessCommands commands;
     private final ProgramEditor editor;
     private final OutputRpcs output;
+    private final Outputs outputs;
     private final String journalId = UUID.randomUUID().toString();
     private final UsageSampler usage = new UsageSampler();
     /** The status every stream ends with when the daemon shuts down (clients know its code and words). */
@@ -90,6 +91,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     /** @param outputs the daemon's captured output: the same registry the launcher writes to */
     public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control, Outputs outputs) {
         this.output = new OutputRpcs(info, clock, engine, outputs);
+        this.outputs = outputs;
         this.info = info;
         this.clock = clock;
         this.engine = engine;
@@ -211,7 +213,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
             ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder().setJournalId(journalId).setSequence(at.sequence());
             Instant now = clock.instant();
             at.processes().stream().filter(p -> wanted == null || wanted.contains(p.name()))
-                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(), usage)));
+                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(), usage, outputs)));
             if (wanted == null) {
                 usage.retain(at.processes().stream().map(ProcessSnapshot::pid).toList());
             }
@@ -228,7 +230,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                         + " processes (" + String.join(", ", names) + "); name one").asRuntimeException();
             }
             ProcessSnapshot s = all.stream().filter(p -> p.name().equals(names.getFirst())).findFirst().orElseThrow();
-            return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage))
+            return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage,
+                    outputs))
                     .build();
         });
     }

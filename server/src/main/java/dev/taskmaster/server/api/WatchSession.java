@@ -301,6 +301,7 @@ final class WatchSession implements Consumer<EngineEvent> {
     private boolean wanted(EngineEvent e) {
         return switch (e) {
             case EngineEvent.StateChanged c -> only.isEmpty() || only.contains(c.process());
+            case EngineEvent.LogWriting w -> only.isEmpty() || only.contains(w.process());
             case EngineEvent.ConfigRejected r -> false; // no change to report; the daemon log has the errors
             default -> true;
         };
@@ -323,6 +324,7 @@ final class WatchSession implements Consumer<EngineEvent> {
             case EngineEvent.ShutdownStarted s -> b.setDaemonShuttingDown(DaemonShuttingDown.newBuilder().setReason(s.reason())
                     .setRequestedBy(s.requestedBy()));
             case EngineEvent.ConfigRejected r -> throw new IllegalStateException("not wanted: " + r);
+            case EngineEvent.LogWriting w -> Protos.logWriting(b, w);
         }
         return b.build();
     }

@@ -43,6 +43,8 @@ public final class Engine {
             EventJournal journal) {
         this.ctx = new EngineContext(scheduler, clock, journal, launcher, log);
         this.config = config;
+        // The output side's reports are journaled on the engine thread, like every event.
+        launcher.reportLogWritingTo(event -> scheduler.execute(() -> journal.append(clock.now(), event::create)));
         for (InstanceSpec i : config.instances()) {
             supervisors.put(i.name(), new Supervisor(ctx, i));
         }

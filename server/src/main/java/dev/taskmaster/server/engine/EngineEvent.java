@@ -2,6 +2,9 @@ package dev.taskmaster.server.engine;
 
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigError;
+import dev.taskmaster.config.LogFullPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -52,5 +55,42 @@ public sealed interface EngineEvent {
 
     /** A new configuration was rejected; nothing changed. */
     record ConfigRejected(long sequence, Instant time, List<ConfigError> errors) implements EngineEvent {
+    }
+
+    /**
+     * A process's output stopped reaching its log file, or reaches it again: reported by the
+     * output side (not the engine), journaled in the order it happened for each stream.
+     */
+    sealed interface LogWriting extends EngineEvent {
+        /** The instance whose output it is. */
+        String process();
+
+        /** {@code stdout} or {@code stderr}. */
+        String stream();
+
+        Path file();
+    }
+
+    /**
+     * A write to a process's log file failed and writing stopped.
+     *
+     * @param policy what happens to the output until the file can be written again
+     * @param reason one line, e.g. {@code no space left on device (ENOSPC)}
+     */
+    record LogWritingStopped(long sequence, Instant time, String process, String stream, Path file, LogFullPolicy policy,
+            String reason) implements LogWriting {
+    }
+
+    /**
+     * The log file of a process can be written again after a {@link LogWritingStopped}.
+     *
+     * @param reason     why writing had stopped
+     * @param stoppedFor how long it was stopped
+     * @param bytesLost  output lost meanwhile: 0 under {@code block}, unless the stream stopped
+     *                   being logged or the daemon was shutting down
+     * @param linesLost  lines lost meanwhile, a line partly lost counting as lost
+     */
+    record LogWritingResumed(long sequence, Instant time, String process, String stream, Path file, LogFullPolicy policy,
+            String reason, Duration stoppedFor, long bytesLost, long linesLost) implements LogWriting {
     }
 }

@@ -44,6 +44,23 @@ public final class EventLogger implements Consumer<EngineEvent> {
                         diff.serverChanged() ? " (server settings changed; they apply when the daemon restarts)" : "",
                         by(change.requestedBy()));
             }
+            case EngineEvent.LogWritingStopped s -> log.warn("{}: cannot write {} to {}: {}; {}", s.process(), s.stream(),
+                    s.file(), s.reason(), switch (s.policy()) {
+                        case BLOCK -> "on_log_full is block: its output is held back, and the program with it, until the file"
+                                + " can be written again";
+                        case DROP -> "on_log_full is drop: its output is dropped, and counted, until the file can be written"
+                                + " again";
+                    });
+            case EngineEvent.LogWritingResumed r -> {
+                String line = r.process() + ": " + r.stream() + " is written to " + r.file() + " again after "
+                        + seconds(r.stoppedFor()) + " (" + r.reason() + "; on_log_full is " + r.policy().configValue() + "): "
+                        + lost(r.linesLost(), r.bytesLost());
+                if (r.bytesLost() > 0) {
+                    log.warn(line);
+                } else {
+                    log.info(line);
+                }
+            }
             case EngineEvent.ConfigRejected r -> {
                 log.error("configuration rejected, nothing changed ({} error{}):", r.errors().size(),
                         r.errors().size() == 1 ? "" : "s");
@@ -52,6 +69,17 @@ public final class EventLogger implements Consumer<EngineEvent> {
                 }
             }
         }
+    }
+
+    /** {@code 3 lines (120 bytes) lost}, or {@code nothing lost}. */
+    public static String lost(long lines, long bytes) {
+        return bytes == 0 && lines == 0 ? "nothing lost"
+                : lines + (lines == 1 ? " line (" : " lines (") + bytes + (bytes == 1 ? " byte) lost" : " bytes) lost");
+    }
+
+    /** {@code 3.214 s}. */
+    static String seconds(java.time.Duration d) {
+        return String.format(java.util.Locale.ROOT, "%.3f s", d.toNanos() / 1e9);
     }
 
     private static String by(String requestedBy) {

@@ -30,6 +30,14 @@ public interface ProcessLauncher {
         return results;
     }
 
+    /**
+     * Where to report that the output of launched processes stopped reaching its log files, or
+     * reaches them again (a full disk). Called once by the engine, before any launch; a
+     * launcher that captures no output ignores it.
+     */
+    default void reportLogWritingTo(LogWritingJournal journal) {
+    }
+
     /** One launch of a batch: what {@link #launch} takes. */
     record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
     }

@@ -31,10 +31,16 @@ import org.slf4j.LoggerFactory;
  * <p>Every file of the log is created with {@code server.logfile_mode}'s permissions, the
  * one at start-up and each one a rotation starts, and an existing log of ours is tightened to
  * them ({@link FileModes}): logback would create them with whatever the umask allows.
+ *
+ * <p>A log file that cannot be written (a full disk) loses no line silently: its lines wait in
+ * a bounded hold ({@link DaemonLogHold}: 1,000 lines or 1 MiB, what does not fit counted) and,
+ * once the file takes writes again, follow a gap notice ({@link HoldingLogStream}).
  */
 public final class DaemonLog {
 
     private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
+    /** One for the daemon's life: lines held while the log cannot be written outlive a rotation or a new configuration. */
+    private static final DaemonLogHold HOLD = new DaemonLogHold();
 
     private DaemonLog() {
     }
@@ -79,6 +85,31 @@ public final class DaemonLog {
     /** Flushes and closes the log; the last thing the daemon does. */
     public static void close() {
         ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        String lost = HOLD.abandon();
+        if (lost != null) {
+            // The log could not take its last lines: standard error is all that is left to say it.
+            System.err.println("taskmasterd: " + lost);
+        }
+    }
+
+    /** Times the daemon log's file could not be written, since the daemon started (the metrics). */
+    public static long stalls() {
+        return HOLD.stalls();
+    }
+
+    /** Lines of the daemon log held in memory now, waiting for its file to take writes again. */
+    public static int heldLines() {
+        return HOLD.heldEntries();
+    }
+
+    /** Lines of the daemon log lost because the hold was full (or the daemon stopped), since it started. */
+    public static long lostLines() {
+        return HOLD.lostLines();
+    }
+
+    /** Bytes of those lost lines. */
+    public static long lostBytes() {
+        return HOLD.lostBytes();
     }
 
     /**
@@ -140,7 +171,10 @@ public final class DaemonLog {
         return appender;
     }
 
-    /** A file appender whose file is created with {@code permissions} (or tightened to them) before logback opens it. */
+    /**
+     * A file appender whose file is created with {@code permissions} (or tightened to them), and
+     * written through a {@link HoldingLogStream} rather than logback's own stream.
+     */
     private static final class ModedFileAppender extends FileAppender<ILoggingEvent> {
         private final int permissions;
 
@@ -150,8 +184,12 @@ public final class DaemonLog {
 
         @Override
         public void openFile(String file) throws IOException {
-            FileModes.prepare(Path.of(file), permissions);
-            super.openFile(file);
+            streamWriteLock.lock();
+            try {
+                setOutputStream(new HoldingLogStream(Path.of(file), permissions, HOLD));
+            } finally {
+                streamWriteLock.unlock();
+            }
         }
     }
 
@@ -165,8 +203,12 @@ public final class DaemonLog {
 
         @Override
         public void openFile(String file) throws IOException {
-            FileModes.prepare(Path.of(file), permissions);
-            super.openFile(file);
+            streamWriteLock.lock();
+            try {
+                setOutputStream(new HoldingLogStream(Path.of(file), permissions, HOLD));
+            } finally {
+                streamWriteLock.unlock();
+            }
         }
     }
 

@@ -55,6 +55,23 @@ public final class Errno {
 
     private Errno() {}
 
+    /** Errors a write to a file ends with, whose text {@link #ioReason} names. */
+    private static final int[] WRITE_ERRNOS = {28, 122, 27, 5, 30}; // ENOSPC EDQUOT EFBIG EIO EROFS
+
+    /**
+     * A failed file write in one line, with the errno's name when the JDK's message is the C
+     * library's text of one a write ends with: {@code no space left on device (ENOSPC)}.
+     */
+    public static String ioReason(Throwable e) {
+        String m = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        for (int errno : WRITE_ERRNOS) {
+            if (m.equals(describe(errno))) {
+                return Character.toLowerCase(m.charAt(0)) + m.substring(1) + " (" + name(errno) + ")";
+            }
+        }
+        return m;
+    }
+
     /** The symbolic name, e.g. {@code ENOENT}; {@code errno 4242} for numbers Linux does not define. */
     public static String name(int errno) {
         if (errno > 0 && errno < NAMES.length && !NAMES[errno].equals("-")) {

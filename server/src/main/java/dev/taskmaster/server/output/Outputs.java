@@ -35,6 +35,7 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
     private final LogFiles files = new LogFiles();
     private final Map<String, ProcessOutput> byName = new ConcurrentHashMap<>();
     private final Set<String> removing = ConcurrentHashMap.newKeySet();
+    private final LogRetries retries = new LogRetries();
 
     public Outputs(Path logdir) {
         this.logdir = logdir;
@@ -47,7 +48,15 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
 
     /** The output of {@code name}, created empty if it has none yet. */
     public ProcessOutput of(String name) {
-        return byName.computeIfAbsent(name, n -> new ProcessOutput(n, files, (int) ProgramSpec.DEFAULT_OUTPUT_BUFFER));
+        return byName.computeIfAbsent(name, n -> new ProcessOutput(n, files, (int) ProgramSpec.DEFAULT_OUTPUT_BUFFER, retries));
+    }
+
+    /**
+     * Where every instance reports that writing its log stopped or resumed (a full disk): the
+     * engine's journal. Until then, and without one, only the daemon log hears of it.
+     */
+    public void reportLogWritingTo(dev.taskmaster.server.engine.LogWritingJournal journal) {
+        retries.journal(journal);
     }
 
     public Optional<ProcessOutput> find(String name) {
@@ -62,7 +71,7 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
         // A terminal carries both streams into stdout; redirect_stderr does the same with a pipe.
         Path stderr = p.tty() || p.redirectStderr() ? null : file(p.stderr(), instance.name(), "stderr");
         out.configure(stdout, stderr, new RotatingLogFile.Settings(p.logRotation().maxBytes(), p.logRotation().backups(),
-                p.logfileTimestamps(), p.logfileMode()), (int) p.outputBuffer());
+                p.logfileTimestamps(), p.logfileMode()), (int) p.outputBuffer(), p.onLogFull());
         return out;
     }
 
@@ -129,6 +138,8 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
 
     @Override
     public void close() {
+        retries.close();
+        byName.values().forEach(ProcessOutput::abandonLogGaps);
         files.closeAll();
     }
 }

@@ -1,16 +1,16 @@
 package dev.taskmaster.server.output;
 
+import dev.taskmaster.config.LogFullPolicy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Everything one instance has printed and everyone following it, owned by the daemon and kept
@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
  * the in-memory {@link OutputRing}, its {@link Viewer}s, its input lease and the input of the
  * process running now. Each spawn is a {@link Run}.
  *
+ * <p>A log file that cannot be written (a full disk) is handled per stream by a {@link LogWriter},
+ * by the instance's {@code on_log_full}; its counters are here for the API and metrics:
+ * {@link #bytesDropped}, {@link #linesDropped}, {@link #logStalls}, {@link #timeBlocked}.
+ *
  * <p>Threading: {@link #append} runs on the output pump thread and touches no lock but the
- * log file's and the ring's; everything else may be called from any thread.
+ * log file's and the ring's (a log that cannot be written adds its writer's); everything else
+ * may be called from any thread.
  */
 public final class ProcessOutput {
 
-    private static final Logger log = LoggerFactory.getLogger(ProcessOutput.class);
-    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
     /** Runs remembered for {@link #drained}: exits are reported within moments of the run. */
     private static final int RUNS_KEPT = 8;
 
@@ -37,6 +40,9 @@ public final class ProcessOutput {
     private volatile RotatingLogFile[] logs = new RotatingLogFile[2];
     /** Indexed by {@link StdStream#ordinal()}: discarded streams are neither logged nor kept. */
     private volatile boolean[] captured = {true, true};
+    /** Indexed by {@link StdStream#ordinal()}. */
+    private final LogWriter[] writers;
+    private volatile LogFullPolicy onLogFull = LogFullPolicy.BLOCK;
     private volatile ProcessInput input;
     private volatile boolean tty;
     private volatile boolean running;
@@ -48,12 +54,16 @@ public final class ProcessOutput {
             return size() > RUNS_KEPT;
         }
     };
-    private long lastWarning;
 
     public ProcessOutput(String name, LogFiles files, int bufferBytes) {
+        this(name, files, bufferBytes, new LogRetries());
+    }
+
+    ProcessOutput(String name, LogFiles files, int bufferBytes, LogRetries retries) {
         this.name = name;
         this.files = files;
         this.ring = new OutputRing(bufferBytes);
+        this.writers = new LogWriter[] {new LogWriter(this, StdStream.STDOUT, retries), new LogWriter(this, StdStream.STDERR, retries)};
     }
 
     public String name() {
@@ -70,11 +80,11 @@ public final class ProcessOutput {
 
     /**
      * Applies an instance's output settings: which streams are kept, their log files (null =
-     * not captured), rotation, timestamps and the ring's size. Called at each launch and when
-     * a reload updates the settings in place.
+     * not captured), rotation, timestamps, the ring's size and what to do when a log file
+     * cannot be written. Called at each launch and when a reload updates the settings in place.
      */
-    public synchronized void configure(Path stdoutFile, Path stderrFile, RotatingLogFile.Settings settings, int bufferBytes)
-            throws IOException {
+    public synchronized void configure(Path stdoutFile, Path stderrFile, RotatingLogFile.Settings settings, int bufferBytes,
+            LogFullPolicy policy) throws IOException {
         RotatingLogFile[] next = new RotatingLogFile[2];
         Path[] paths = {stdoutFile, stderrFile};
         try {
@@ -100,6 +110,23 @@ public final class ProcessOutput {
             }
         }
         ring.resize(bufferBytes);
+        onLogFull = policy;
+    }
+
+    /** As {@link #configure(Path, Path, RotatingLogFile.Settings, int, LogFullPolicy)}, blocking when a log is full. */
+    public void configure(Path stdoutFile, Path stderrFile, RotatingLogFile.Settings settings, int bufferBytes)
+            throws IOException {
+        configure(stdoutFile, stderrFile, settings, bufferBytes, LogFullPolicy.BLOCK);
+    }
+
+    /** {@code on_log_full} now. */
+    LogFullPolicy policy() {
+        return onLogFull;
+    }
+
+    /** The log file of {@code stream} now; null when it is not written to a file. */
+    RotatingLogFile log(StdStream stream) {
+        return captured[stream.ordinal()] ? logs[stream.ordinal()] : null;
     }
 
     /** The log file of {@code stream}, if it is captured. */
@@ -107,34 +134,56 @@ public final class ProcessOutput {
         return Optional.ofNullable(logs[stream.ordinal()]);
     }
 
-    /** Called on the pump thread with each batch a stream delivered: log first, then memory, then viewers. */
-    void append(StdStream stream, ByteBuffer bytes) {
+    /**
+     * Called on the pump thread with each batch a stream delivered: log first, then memory, then
+     * viewers. Returns false when the pipe must not be read until {@code resume} runs: the log
+     * cannot be written and {@code on_log_full} is block (the batch is kept, and in the ring).
+     */
+    boolean append(StdStream stream, ByteBuffer bytes, Runnable resume) {
         if (!captured[stream.ordinal()]) {
-            return;
+            return true;
         }
         RotatingLogFile file = logs[stream.ordinal()];
-        if (file != null) {
-            try {
-                file.write(bytes.duplicate());
-            } catch (IOException | RuntimeException e) {
-                warn("cannot write " + file.path() + ": " + e.getMessage());
-            }
-        }
+        boolean more = file == null || writers[stream.ordinal()].write(file, bytes.duplicate(), resume);
         ring.append(stream, bytes);
         for (Viewer v : viewers) {
             v.wake();
         }
+        return more;
     }
 
-    private void warn(String message) {
-        long now = System.nanoTime();
-        synchronized (this) {
-            if (lastWarning != 0 && now - lastWarning < WARN_EVERY_NANOS) {
-                return;
-            }
-            lastWarning = now;
+    // ---- when a log file cannot be written (counters for the API and metrics) -----------------
+
+    /** Bytes of output lost because their log file could not take them, since the daemon started. */
+    public long bytesDropped() {
+        return writers[0].bytesDropped() + writers[1].bytesDropped();
+    }
+
+    /** Lines of output lost (a line partly lost counts), since the daemon started. */
+    public long linesDropped() {
+        return writers[0].linesDropped() + writers[1].linesDropped();
+    }
+
+    /** Times writing a log file of this instance stopped, since the daemon started. */
+    public long logStalls() {
+        return writers[0].stalls() + writers[1].stalls();
+    }
+
+    /** How long the program was held back because its log could not be written, the stop in progress included. */
+    public Duration timeBlocked() {
+        return Duration.ofNanos(writers[0].nanosBlocked() + writers[1].nanosBlocked());
+    }
+
+    /** Why writing a log file of this instance is stopped now; empty while it is written normally. */
+    public Optional<String> logWritingStopped() {
+        return writers[0].stoppedReason().or(writers[1]::stoppedReason);
+    }
+
+    /** The daemon stops: output still held back, or a gap without its marker, is reported lost. */
+    void abandonLogGaps() {
+        for (LogWriter w : writers) {
+            w.abandon();
         }
-        log.warn("{}: {}", name, message);
     }
 
     public void addViewer(Viewer v) {
@@ -347,15 +396,18 @@ public final class ProcessOutput {
                 this.stream = stream;
             }
 
-            public void write(ByteBuffer bytes) {
-                append(stream, bytes);
+            /** One batch; false = stop reading the pipe until {@code resume} runs (see {@link ProcessOutput#append}). */
+            public boolean write(ByteBuffer bytes, Runnable resume) {
+                boolean more = append(stream, bytes, resume);
                 wrote();
+                return more;
             }
 
             /** End of file on the stream. */
             public void close() {
                 if (!ended) {
                     ended = true;
+                    writers[stream.ordinal()].streamEnded();
                     streamEnded();
                 }
             }

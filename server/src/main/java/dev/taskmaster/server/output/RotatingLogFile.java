@@ -12,9 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 
 /**
@@ -30,8 +27,8 @@ import java.util.Objects;
  * one line. Concatenating the backups (oldest first) and the file gives back every byte, in
  * order, with only the split marks added.
  *
- * <p>Timestamps (optional): every line starts with the UTC time its first byte was read,
- * {@code 2026-11-05T12:03:01.123Z }.
+ * <p>Timestamps (optional, {@link LineStamps}): every line starts with the UTC time its first byte
+ * was read, {@code 2026-11-05T12:03:01.123Z }.
  *
  * <p>A deleted, moved or replaced file is noticed before each write (one {@code stat} of the
  * path, compared with the open file's device and inode) and opened again by name, so output
@@ -45,9 +42,20 @@ import java.util.Objects;
  * reopen, a changed setting), and is never widened ({@link FileModes}). Backups keep the mode of
  * the file they were.
  *
- * <p>Threading: thread-safe (one lock). Writes come from the output pump thread, {@link #reopen}
- * from the signal thread, {@link #clear} from gRPC threads; a slow disk makes the writer wait,
- * which is how the program is slowed rather than its output dropped.
+ * <p>A write that fails (a full disk, a quota, an I/O error) leaves whole lines: the unfinished
+ * line it was writing is cut back out of the file, and {@link WriteFailed} says exactly which
+ * bytes are not in the file: the rest of the input, after what it gave back of the writer's
+ * own earlier, unfinished line. The caller holds them back or drops them (its
+ * {@code on_log_full}) and, when the file can be written again, puts a {@link #writeMarker
+ * marker} at the gap. A line is not cut back when that cannot be done exactly: when it is
+ * longer than {@link #CARRY_LIMIT} (its start is no longer in memory), when it mixes bytes of
+ * several writers of a shared file, when it began in an earlier file (a split line), or when
+ * the truncation itself fails. The file then ends inside that line, and the marker ends it.
+ *
+ * <p>Threading: thread-safe (one lock). Writes come from the output pump thread (and retry
+ * threads of a full disk), {@link #reopen} from the signal thread, {@link #clear} from gRPC
+ * threads; a slow disk makes the writer wait, which is how the program is slowed rather than
+ * its output dropped.
  */
 public final class RotatingLogFile implements AutoCloseable {
 
@@ -65,11 +73,13 @@ public final class RotatingLogFile implements AutoCloseable {
         }
     }
 
+    /** The longest unfinished line a failed write can cut back out of the file ({@link UnfinishedLine}). */
+    public static final int CARRY_LIMIT = UnfinishedLine.LIMIT;
+    private static final byte[] NONE = new byte[0];
+
     /** Ends a file whose last line was cut because it is longer than {@code logfile_maxbytes}. */
     public static final String SPLIT_MARK = "\n[taskmaster: line longer than logfile_maxbytes, continued in the next file]\n";
     private static final byte[] SPLIT_MARK_BYTES = SPLIT_MARK.getBytes(StandardCharsets.US_ASCII);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z' ")
-            .withZone(ZoneOffset.UTC);
 
     private final Path path;
     private Settings settings;
@@ -78,10 +88,11 @@ public final class RotatingLogFile implements AutoCloseable {
     private long size;
     /** Bytes of the current, unfinished line already in this file; 0 at a line start. */
     private long lineLen;
-    /** Whether the next byte starts a line, for timestamps (kept across rotations: a split line gets none). */
-    private boolean stampNext = true;
-    private byte[] scratch = new byte[0];
-    private byte[] stampedScratch = new byte[0];
+    /** Whether that unfinished line began in an earlier file (a line longer than the limit, split). */
+    private boolean lineSplit;
+    /** Its raw bytes, while they can be known. */
+    private final UnfinishedLine unfinished = new UnfinishedLine();
+    private final LineStamps stamps = new LineStamps();
     private boolean closed;
 
     public RotatingLogFile(Path path, Settings settings) throws IOException {
@@ -108,15 +119,118 @@ public final class RotatingLogFile implements AutoCloseable {
     }
 
     /** Writes the remaining bytes of {@code bytes} (consuming them), rotating as needed. */
-    public synchronized void write(ByteBuffer bytes) throws IOException {
+    public void write(ByteBuffer bytes) throws IOException {
+        write(bytes, null);
+    }
+
+    /**
+     * Writes the remaining bytes of {@code bytes} for {@code writer} (one stream of one process),
+     * consuming them, rotating as needed.
+     *
+     * @throws WriteFailed when not every byte went into the file: it says which did, and the file
+     *         then ends at a line start (unless {@link WriteFailed#midLine()})
+     * @throws IOException when the file is closed (nothing was written)
+     */
+    public synchronized void write(ByteBuffer bytes, Object writer) throws IOException {
+        if (closed) {
+            throw new IOException(path + " is closed");
+        }
+        int rawFrom = bytes.position();
+        int rawTo = bytes.limit();
+        boolean stampFirst = stamps.atLineStart;
+        ByteBuffer b = bytes;
+        int from = rawFrom;
+        try {
+            ensureOpenAndCurrent();
+            if (settings.timestamps()) {
+                b = stamps.stamp(bytes);
+                from = b.position();
+            }
+            writeLines(b);
+        } catch (IOException e) {
+            int written = b == bytes ? b.position() - from : stamps.inputBytes(b, from, b.position() - from, stampFirst);
+            throw failed(e, bytes, rawFrom, written, stampFirst, writer);
+        }
+        unfinished.wrote(bytes, rawFrom, rawTo, writer, lineSplit);
+    }
+
+    /**
+     * Writes {@code line} as a line of its own, without a timestamp, after ending the line the
+     * file holds the start of, if any. All or nothing: a marker that cannot be written whole is
+     * cut back out of the file.
+     */
+    public synchronized void writeMarker(String line) throws IOException {
         if (closed) {
             throw new IOException(path + " is closed");
         }
         ensureOpenAndCurrent();
-        if (settings.timestamps()) {
-            bytes = stamp(bytes);
+        byte[] marker = ((lineLen > 0 ? "\n" : "") + line + "\n").getBytes(StandardCharsets.UTF_8);
+        FileChannel before = channel;
+        long sizeBefore = size;
+        long lineBefore = lineLen;
+        boolean splitBefore = lineSplit;
+        try {
+            writeLines(ByteBuffer.wrap(marker));
+        } catch (IOException e) {
+            try {
+                if (channel != null && channel == before) {
+                    channel.truncate(sizeBefore);
+                    size = sizeBefore;
+                    lineLen = lineBefore;
+                    lineSplit = splitBefore;
+                } else if (channel != null) {
+                    // The marker began a new file (a rotation) and stopped in it.
+                    channel.truncate(0);
+                    size = 0;
+                    lineLen = 0;
+                }
+            } catch (IOException ignored) {
+                // It stays partly written; the next marker begins by ending that line.
+            }
+            throw e;
         }
-        writeLines(bytes);
+        unfinished.atLineStart();
+        stamps.atLineStart = true;
+    }
+
+    /**
+     * What a failed write leaves: the unfinished line cut back out of the file when it can be
+     * exactly, and an account of which bytes are not in the file. {@code written} counts the
+     * input bytes that reached the file.
+     */
+    private WriteFailed failed(IOException cause, ByteBuffer raw, int rawFrom, int written, boolean stampFirst,
+            Object writer) {
+        int lastNl = lastNewline(raw, rawFrom, rawFrom + written);
+        byte[] retracted = NONE;
+        boolean midLine = false;
+        if (channel != null && lineLen > 0) {
+            // The unfinished line is this write's own tail, or an earlier unfinished line of this writer continued.
+            boolean exact = !lineSplit && (lastNl >= 0 || unfinished.wholeFor(writer));
+            if (exact) {
+                try {
+                    channel.truncate(size - lineLen);
+                    size -= lineLen;
+                    lineLen = 0;
+                    if (lastNl >= 0) {
+                        written = lastNl + 1 - rawFrom;
+                    } else {
+                        retracted = unfinished.take();
+                        written = 0;
+                    }
+                } catch (IOException e) {
+                    exact = false;
+                }
+            }
+            midLine = !exact;
+        }
+        if (midLine) {
+            unfinished.unknown();
+        } else {
+            unfinished.atLineStart();
+        }
+        stamps.atLineStart = lineLen == 0 || (written == 0 ? stampFirst : raw.get(rawFrom + written - 1) == '\n');
+        raw.position(rawFrom + written);
+        return new WriteFailed(cause, written, retracted, midLine);
     }
 
     private void writeLines(ByteBuffer b) throws IOException {
@@ -125,10 +239,6 @@ public final class RotatingLogFile implements AutoCloseable {
             int pos = b.position();
             int rem = b.remaining();
             if (max <= 0 || size + rem <= max) {
-                if (max > 0) {
-                    int nl = lastNewline(b, pos, pos + rem);
-                    lineLen = nl >= 0 ? pos + rem - (nl + 1) : lineLen + rem;
-                }
                 writeFully(b, rem);
                 return;
             }
@@ -138,7 +248,6 @@ public final class RotatingLogFile implements AutoCloseable {
                 int rest = nl >= 0 ? nl + 1 - pos : rem;
                 if (lineLen + rest <= max) {
                     writeFully(b, rest);
-                    lineLen = nl >= 0 ? 0 : lineLen + rest;
                 } else {
                     writeFully(b, (int) Math.max(0, max - lineLen));
                     split();
@@ -162,15 +271,34 @@ public final class RotatingLogFile implements AutoCloseable {
     private void split() throws IOException {
         writeFully(ByteBuffer.wrap(SPLIT_MARK_BYTES), SPLIT_MARK_BYTES.length);
         rotate();
+        lineSplit = true;
     }
 
+    /**
+     * Writes the next {@code n} bytes of {@code b}, consuming them. Whatever reached the file is
+     * accounted for (size, the unfinished line) even when it fails part-way.
+     */
     private void writeFully(ByteBuffer b, int n) throws IOException {
-        ByteBuffer part = b.slice(b.position(), n);
-        while (part.hasRemaining()) {
-            channel.write(part);
+        int start = b.position();
+        ByteBuffer part = b.slice(start, n);
+        try {
+            while (part.hasRemaining()) {
+                channel.write(part);
+            }
+        } finally {
+            int done = part.position();
+            if (done > 0) {
+                b.position(start + done);
+                size += done;
+                int nl = lastNewline(b, start, start + done);
+                if (nl >= 0) {
+                    lineLen = start + done - (nl + 1);
+                    lineSplit = false;
+                } else {
+                    lineLen += done;
+                }
+            }
         }
-        b.position(b.position() + n);
-        size += n;
     }
 
     private static int lastNewline(ByteBuffer b, int from, int to) {
@@ -189,44 +317,6 @@ public final class RotatingLogFile implements AutoCloseable {
             }
         }
         return -1;
-    }
-
-    /** The bytes with a timestamp before each line start; one time for the whole batch (it was read at once). */
-    private ByteBuffer stamp(ByteBuffer in) {
-        int n = in.remaining();
-        if (scratch.length < n) {
-            scratch = new byte[n];
-        }
-        in.get(scratch, 0, n);
-        int lines = 0;
-        for (int i = 0; i < n; i++) {
-            if (scratch[i] == '\n') {
-                lines++;
-            }
-        }
-        byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
-        int need = n + (lines + 1) * prefix.length;
-        if (stampedScratch.length < need) {
-            stampedScratch = new byte[need];
-        }
-        int o = 0;
-        for (int i = 0; i < n; ) {
-            if (stampNext) {
-                System.arraycopy(prefix, 0, stampedScratch, o, prefix.length);
-                o += prefix.length;
-                stampNext = false;
-            }
-            int j = i;
-            while (j < n && scratch[j] != '\n') {
-                j++;
-            }
-            int end = j < n ? j + 1 : n;
-            System.arraycopy(scratch, i, stampedScratch, o, end - i);
-            o += end - i;
-            stampNext = j < n;
-            i = end;
-        }
-        return ByteBuffer.wrap(stampedScratch, 0, o);
     }
 
     private void rotate() throws IOException {
@@ -262,6 +352,8 @@ public final class RotatingLogFile implements AutoCloseable {
         size = channel.size();
         // A file we did not write ourselves (re)opened mid-line cannot be known; count it from a line start.
         lineLen = 0;
+        lineSplit = false;
+        unfinished.atLineStart();
         fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
     }
 
@@ -305,6 +397,47 @@ public final class RotatingLogFile implements AutoCloseable {
         channel.truncate(0);
         size = 0;
         lineLen = 0;
+        lineSplit = false;
+        unfinished.atLineStart();
+    }
+
+    /**
+     * A write that did not go through whole. The file holds the first {@link #written} bytes of
+     * the input and, unless {@link #midLine}, ends at a line start: the bytes not in the file are
+     * {@link #retracted} followed by the rest of the input, in that order.
+     */
+    public static final class WriteFailed extends IOException {
+        private final int written;
+        private final byte[] retracted;
+        private final boolean midLine;
+
+        WriteFailed(IOException cause, int written, byte[] retracted, boolean midLine) {
+            super(cause.getMessage(), cause);
+            this.written = written;
+            this.retracted = retracted;
+            this.midLine = midLine;
+        }
+
+        /** Bytes of the input, from its first, that are in the file. */
+        public int written() {
+            return written;
+        }
+
+        /**
+         * The writer's own unfinished line of earlier writes, cut back out of the file: to be
+         * written again before the rest of the input. Empty when nothing was cut back.
+         */
+        public byte[] retracted() {
+            return retracted;
+        }
+
+        /**
+         * Whether the file still ends inside a line, which could not be cut back exactly: the
+         * next {@link #writeMarker marker} ends it first.
+         */
+        public boolean midLine() {
+            return midLine;
+        }
     }
 
     @Override

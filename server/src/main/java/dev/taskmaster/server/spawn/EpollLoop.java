@@ -62,6 +62,19 @@ final class EpollLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops watching {@code fd} for now, keeping its handler and token: {@link #resume} watches it
+     * again. Level-triggered, so a descriptor that became ready meanwhile is reported at once.
+     */
+    void pause(int fd) throws NativeException {
+        epoll.remove(fd);
+    }
+
+    /** Watches a {@link #pause paused} descriptor again, under its token. */
+    void resume(long token, int fd, int events) throws NativeException {
+        epoll.add(fd, events, token);
+    }
+
     private void loop() {
         while (!closed) {
             try {

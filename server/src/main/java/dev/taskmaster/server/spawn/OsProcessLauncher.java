@@ -97,6 +97,12 @@ public final class OsProcessLauncher implements ProcessLauncher {
         return outputs;
     }
 
+    /** Log writing that stops or resumes (a full disk) is reported to {@code journal}. */
+    @Override
+    public void reportLogWritingTo(dev.taskmaster.server.engine.LogWritingJournal journal) {
+        outputs.reportLogWritingTo(journal);
+    }
+
     /** The default log file of one stream of an instance: {@code <logdir>/<instance>.stdout.log}. */
     public static Path defaultLog(Path logdir, String instance, String stream) {
         return Outputs.defaultLog(logdir, instance, stream);
@@ -227,8 +233,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
                     int readEnd = fds.readEnds.get(i);
                     pump.add(readEnd, new OutputPump.Sink() {
                         @Override
-                        public void write(java.nio.ByteBuffer bytes) {
-                            sink.write(bytes);
+                        public boolean write(java.nio.ByteBuffer bytes, Runnable resume) {
+                            return sink.write(bytes, resume);
                         }
 
                         @Override

@@ -86,6 +86,13 @@ class TaskmasterServiceTest {
         final Map<String, Run> last = new ConcurrentHashMap<>();
         final AtomicInteger pids = new AtomicInteger(5000);
         final List<String> failing = new CopyOnWriteArrayList<>();
+        /** Where the output side would report that a log cannot be written. */
+        volatile dev.taskmaster.server.engine.LogWritingJournal logWriting;
+
+        @Override
+        public void reportLogWritingTo(dev.taskmaster.server.engine.LogWritingJournal journal) {
+            logWriting = journal;
+        }
 
         @Override
         public LaunchedProcess launch(InstanceSpec i, Consumer<ExitOutcome> onExit) throws SpawnException {
@@ -615,6 +622,61 @@ class TaskmasterServiceTest {
                 .getProgram().getCmd()).isEqualTo("run --slow");
         assertThat(stub.listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest.getDefaultInstance()).getProgramsList())
                 .extracting(dev.taskmaster.proto.v1.ProgramSpec::getName).containsExactly("web", "db", "idle", "extra");
+    }
+
+    @Test
+    void onLogFullIsAddedReadAndUpdatedInPlace() {
+        dev.taskmaster.proto.v1.AddProgramResponse added = stub.addProgram(AddProgramRequest.newBuilder()
+                .setSpec(dev.taskmaster.proto.v1.ProgramSpec.newBuilder().setName("chatty").setCmd("talk")
+                        .setStarttime(com.google.protobuf.Duration.newBuilder().setSeconds(0))
+                        .setOnLogFull(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP)).build());
+        assertThat(added.getApplied()).isTrue();
+        assertThat(added.getProgram().getOnLogFull()).isEqualTo(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP);
+        assertThat(stub.getProgram(dev.taskmaster.proto.v1.GetProgramRequest.newBuilder().setName("web").build())
+                .getProgram().getOnLogFull()).as("the default, filled in").isEqualTo(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_BLOCK);
+        int pid = launcher.last.get("chatty").pid();
+
+        dev.taskmaster.proto.v1.UpdateProgramResponse updated = stub.updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest
+                .newBuilder().setSpec(added.getProgram().toBuilder().setOnLogFull(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_BLOCK))
+                .build());
+        assertThat(updated.getApplied()).isTrue();
+        assertThat(updated.getDiff().getUpdatedProgramsList()).singleElement()
+                .satisfies(c -> assertThat(c.getChangedKeysList()).containsExactly("on_log_full"));
+        assertThat(launcher.last.get("chatty").pid()).as("applied in place: the process runs on").isEqualTo(pid);
+        assertThat(stub.getProgram(dev.taskmaster.proto.v1.GetProgramRequest.newBuilder().setName("chatty").build())
+                .getProgram().getOnLogFull()).isEqualTo(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_BLOCK);
+    }
+
+    @Test
+    void aLogThatCannotBeWrittenIsAnEventForItsWatchers() throws Exception {
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        try {
+            Iterator<WatchEventsResponse> it = ctx.call(() -> stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .watchEvents(WatchEventsRequest.newBuilder().addTargets("web:0").build()));
+            assertThat(it.next().hasSnapshot()).isTrue();
+            Path file = tmp.resolve("logs/db.stdout.log");
+            // db is not watched: its report is filtered out; web:0's come through, in order.
+            launcher.logWriting.record((seq, t) -> new dev.taskmaster.server.engine.EngineEvent.LogWritingStopped(seq, t, "db",
+                    "stdout", file, dev.taskmaster.config.LogFullPolicy.BLOCK, "no space left on device (ENOSPC)"));
+            launcher.logWriting.record((seq, t) -> new dev.taskmaster.server.engine.EngineEvent.LogWritingStopped(seq, t, "web:0",
+                    "stderr", file, dev.taskmaster.config.LogFullPolicy.DROP, "no space left on device (ENOSPC)"));
+            launcher.logWriting.record((seq, t) -> new dev.taskmaster.server.engine.EngineEvent.LogWritingResumed(seq, t, "web:0",
+                    "stderr", file, dev.taskmaster.config.LogFullPolicy.DROP, "no space left on device (ENOSPC)",
+                    java.time.Duration.ofMillis(1500), 300, 7));
+            dev.taskmaster.proto.v1.Event stopped = it.next().getEvent();
+            assertThat(stopped.getLogWritingStopped().getProcessName()).isEqualTo("web:0");
+            assertThat(stopped.getLogWritingStopped().getStream()).isEqualTo(dev.taskmaster.proto.v1.OutputStream.OUTPUT_STREAM_STDERR);
+            assertThat(stopped.getLogWritingStopped().getPath()).isEqualTo(file.toString());
+            assertThat(stopped.getLogWritingStopped().getPolicy()).isEqualTo(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP);
+            assertThat(stopped.getLogWritingStopped().getReason()).isEqualTo("no space left on device (ENOSPC)");
+            dev.taskmaster.proto.v1.LogWritingResumed resumed = it.next().getEvent().getLogWritingResumed();
+            assertThat(resumed.getBytesLost()).isEqualTo(300);
+            assertThat(resumed.getLinesLost()).isEqualTo(7);
+            assertThat(resumed.getStoppedFor().getSeconds()).isEqualTo(1);
+            assertThat(resumed.getStoppedFor().getNanos()).isEqualTo(500_000_000);
+        } finally {
+            ctx.cancel(null);
+        }
     }
 
     @Test
