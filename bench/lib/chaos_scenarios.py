@@ -21,7 +21,8 @@ from chaoskit import (ChaosError, Budget, Daemon, Leftovers, Outcome, Probe, api
                       state_of, wait_until, RSS_GOAL_MB)
 
 STACK_TRACE = re.compile(r"^\s+at [\w$.]+\(|Exception in thread|\w+(Exception|Error): ", re.M)
-LOCATED = re.compile(r"^\s*(\S+?):(\d+):(\d+): ", re.M)
+# file:line:column, at the start of a --check-config line or after the daemon log's prefix.
+LOCATED = re.compile(r"(?:^|\s)\S+:\d+:\d+: ", re.M)
 
 
 class Scenario:
@@ -140,6 +141,8 @@ class Scenario:
         for d in self.daemons:
             if d.alive():
                 self.stop_daemon(d)
+            if d.crash_counted:
+                continue
             if d.exited_unasked():
                 self.out.crashes += 1
                 self.out.fail(f"the daemon died ({d.exit_reason()})")
@@ -470,8 +473,8 @@ class LowFdLimit(Scenario):
             except ChaosError as e:
                 if not d.alive():
                     crashes += 1
-                    d.expected_exit = True      # counted here, with the programs it left
-                    summary.append(f"run {r + 1}: daemon exited ({d.exit_reason()[:60]})")
+                    d.crash_counted = True      # counted here, with the programs it left
+                    summary.append(f"run {r + 1}: daemon exited {d.proc.returncode} at start-up")
                     self.out.fail(f"run {r + 1}: the daemon exited: {d.exit_reason()}")
                 else:
                     summary.append(f"run {r + 1}: {e}")
@@ -496,7 +499,7 @@ class LowFdLimit(Scenario):
                 self.out.fail(f"run {r + 1}: no warning in the daemon log that {n} programs do not fit in {limit} descriptors")
             if not d.alive():
                 crashes += 1
-                d.expected_exit = True
+                d.crash_counted = True
                 self.out.fail(f"run {r + 1}: the daemon exited: {d.exit_reason()}")
             probe.stop()
             code, secs = self.stop_daemon(d)
@@ -505,7 +508,7 @@ class LowFdLimit(Scenario):
                            + f", exit {code} in {secs:.1f} s")
             self.collect_leftovers()
         self.out.crashes += crashes
-        self.out.done = f"{self.runs()} runs × {n} programs under --nofile={limit}; " + "; ".join(summary)
+        self.out.done = f"{self.runs()} runs × {n} programs under --nofile={limit}: " + "; ".join(summary)
         self.out.lost = "—"
 
 
@@ -621,7 +624,8 @@ class PoisonedInclude(Scenario):
 
     @staticmethod
     def held_open(d, target):
-        """True if the daemon has target open (a reload stuck reading it)."""
+        """True if the daemon has target open, or a thread of it waits in a FIFO's open (which
+        blocks until a writer comes): a reload stuck on it."""
         try:
             for fd in os.listdir(f"/proc/{d.pid}/fd"):
                 try:
@@ -629,6 +633,9 @@ class PoisonedInclude(Scenario):
                         return True
                 except OSError:
                     pass
+            for tid in os.listdir(f"/proc/{d.pid}/task"):
+                if "fifo" in (procutil.read(f"/proc/{d.pid}/task/{tid}/wchan") or ""):
+                    return True
         except OSError:
             pass
         return False

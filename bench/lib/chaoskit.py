@@ -126,6 +126,7 @@ class Daemon:
         self.logfile = os.path.join(dir, "taskmasterd.log")
         self.out_path = os.path.join(dir, "taskmasterd.out")
         self.expected_exit = False
+        self.crash_counted = False     # a scenario already counted this daemon's death as a crash
         self.t_start_ns = None
         os.makedirs(os.path.join(dir, "xdg-run"), mode=0o700, exist_ok=True)
 
@@ -219,7 +220,7 @@ class Daemon:
 
     def exit_reason(self):
         """"exit code N: " and the last line of its output that says what went wrong."""
-        lines = [l.strip() for l in self.output().splitlines() if l.strip()]
+        lines = [l.strip() for l in self.output().splitlines() if l.strip() and not re.match(r"\s*(at |\.\.\. \d+ more)", l)]
         # A located configuration error first (the first one), else the last line that complains.
         said = next((l for l in lines if re.match(r"\S+:\d+:\d+: ", l)), None) or next(
             (l for l in reversed(lines) if re.search(r"error|fail|cannot|exception|fatal", l, re.I)), lines[-1] if lines else "")
