@@ -50,9 +50,11 @@ def header(run, started, load_start, argv):
     rev = cmd("git", "-C", ROOT, "rev-parse", "--short", "HEAD")
     dirty = " (dirty)" if cmd("git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no") else ""
     load_end = os.getloadavg()
+    launcher = os.environ.get("BENCH_TASKMASTERD")
     return (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `bench/chaos {' '.join(argv)}`\n\n"
             f"Host: {os.cpu_count()} CPUs, Linux {platform.release()}, load average {load_start[0]:.2f} at the start, "
-            f"{load_end[0]:.2f} at the end; commit {rev}{dirty}; {run.version}; "
+            f"{load_end[0]:.2f} at the end; commit {rev}{dirty}; {run.version}"
+            f"{f' (launcher {launcher})' if launcher else ''}; "
             f"{'root' if os.geteuid() == 0 else 'not root'}. Goal: nothing lost without an exact count, no crash, "
             f"no process left unsupervised, API (ListProcesses every 10 ms) p99 ≤ {API_GOAL_MS:g} ms.\n\n")
 
@@ -82,6 +84,7 @@ def main():
     lf.add_argument("--fd-runs", type=int, help="daemon runs (5; --quick 2)")
     lf.add_argument("--fd-programs", type=int, default=200, help="programs configured (200)")
     lf.add_argument("--fd-limit", type=int, default=256, help="soft and hard RLIMIT_NOFILE of the daemon (256)")
+    lf.add_argument("--fd-hold", type=float, default=3, help="seconds of Status calls once every program is RUNNING or FATAL (3)")
     v = ap.add_argument_group("stalled-viewers")
     v.add_argument("--viewers", type=int, default=20, help="stalled AttachOutput viewers (20)")
     v.add_argument("--viewer-mb", type=int, help="MiB each writer prints (256; --quick 64)")
