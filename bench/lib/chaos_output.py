@@ -125,7 +125,7 @@ class FullDisk(Scenario):
         d.logfile = os.path.join(disk, "taskmasterd.log")
         self.start(d)
         probe = self.ready(self.probe(d), d)
-        probe.go()
+        self.quiet_baseline(probe)
         logs = {n: os.path.join(disk, f"{n}.log") for n in policies}
         if not wait_until(lambda: all(os.path.exists(p) and os.path.getsize(p) > 1000 for p in logs.values()),
                           self.budget.left(30)):
@@ -285,7 +285,7 @@ class StalledViewers(Scenario):
         probe = self.ready(self.probe(d), d)
         self.wait_states(probe, lambda ps: len(ps) == len(runs) and all(state_of(p) == "RUNNING" for p in ps), 60,
                          "every writer RUNNING (waiting at its gate)")
-        probe.go()
+        self.quiet_baseline(probe)
         figures = {"none": [], "stalled": []}
         for k, kind in enumerate(runs):
             self.budget.check(f"run {k + 1}")

@@ -79,6 +79,16 @@ class Scenario:
                 if time.monotonic() > deadline:
                     raise
 
+    def quiet_baseline(self, probe, seconds=2.0):
+        """Starts the prober and lets it call for a while before the fault: what the API takes on
+        this host with the daemon idle, to read the figures of the fault against (a note)."""
+        probe.go()
+        time.sleep(min(seconds, self.budget.left()))
+        lap = probe.lap()
+        if lap:
+            self.out.notes.append(f"API before the fault, daemon idle: p99 {lap['p99']:.1f} ms, max {lap['max']:.0f} ms "
+                                  f"(p50 {lap['p50']:.1f}, N={lap['calls']})")
+
     def wait_states(self, probe, want, timeout, what):
         """Polls ListProcesses until want(processes) holds; returns the last answer."""
         last = [None]
@@ -250,7 +260,7 @@ class KillStorm(Scenario):
         wait_until(lambda: all(view.update().state.get(p) == "RUNNING" for p in progs), self.budget.left(60))
         if not all(view.state.get(p) == "RUNNING" for p in progs):
             raise ChaosError("the programs did not all reach RUNNING")
-        probe.go()
+        self.quiet_baseline(probe)
         log(f"{self.name}: {n} programs, SIGKILL at {rate:g}/s for {secs:g} s")
         kills = {p: [] for p in progs}
         killed = set()
@@ -374,7 +384,7 @@ class ReloadStorm(Scenario):
         self.wait_states(probe, lambda ps: len(ps) == len(keep) + 1 and all(state_of(p) == "RUNNING" for p in ps), 60,
                          "every program RUNNING")
         first = {k: stamps(os.path.join(self.dir, f"{k}.stamps")) for k in keep}
-        probe.go()
+        self.quiet_baseline(probe)
         log(f"{self.name}: {count} SIGHUPs at {rate:g}/s, {len(keep) + 2} programs")
         changed = 0
         for i in range(count):
@@ -538,7 +548,7 @@ class PoisonedInclude(Scenario):
         first = self.wait_states(probe, lambda ps: len(ps) == 5 and all(state_of(p) == "RUNNING" for p in ps), 60,
                                  "every program RUNNING")
         pids = {p["fullName"]: p.get("pid") for p in first["processes"]}
-        probe.go()
+        self.quiet_baseline(probe)
         rss = RssWatch(d)
         done = []
         try:

@@ -294,6 +294,17 @@ class Probe:
         self._send("go")
         return self
 
+    def lap(self, timeout=10):
+        """The figures of the calls since the previous lap: dict(p50, p99, max, calls) or None."""
+        self._send("lap")
+        line = self._line("LAP ", timeout)
+        if not line or line.startswith("NA"):
+            return None
+        p = line.split()
+        if p[1] == "-":
+            return None
+        return dict(p50=float(p[1]), p99=float(p[2]), max=float(p[3]), calls=int(p[4]))
+
     def list(self, timeout=10):
         """ListProcesses now, as a dict (protobuf's JSON); None if the call failed."""
         self._send("list")

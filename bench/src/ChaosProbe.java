@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code go}: start calling {@code ListProcesses} every 10 ms on a connection of its own,
  * timing each call (a call that fails counts with the time it took to fail, and as a failure);
  * <li>{@code list}: print {@code LIST <ListProcessesResponse as JSON>} (the state right now);
+ * <li>{@code lap}: print {@code LAP p50_ms p99_ms max_ms calls} of the calls since the previous lap
+ * (a quiet stretch before the fault, to tell the host's latency from the fault's);
  * <li>{@code stop} or the end of standard input: stop, flush the events, print
  * {@code RESULT p50_ms p99_ms max_ms calls failures events stream_end} and exit 0.
  * </ul>
@@ -87,6 +89,12 @@ public final class ChaosProbe {
                         System.out.println("LIST " + json);
                         System.out.flush();
                     }
+                    case "lap" -> {
+                        List<Double> lap = prober == null ? List.of() : prober.lap();
+                        System.out.println(lap.isEmpty() ? "LAP - - - 0" : String.format(Locale.ROOT, "LAP %.3f %.3f %.3f %d",
+                                percentile(lap, 50), percentile(lap, 99), lap.getLast(), lap.size()));
+                        System.out.flush();
+                    }
                     default -> System.out.println("ERROR unknown command " + line);
                 }
             }
@@ -96,14 +104,17 @@ public final class ChaosProbe {
             if (ms.isEmpty()) {
                 System.out.printf(Locale.ROOT, "RESULT - - - 0 %d %d %s%n", failures, recorder.count.get(), end);
             } else {
-                double p50 = ms.get((ms.size() - 1) / 2);
-                double p99 = ms.get(Math.max(0, (int) Math.ceil(ms.size() * 0.99) - 1));
-                System.out.printf(Locale.ROOT, "RESULT %.3f %.3f %.3f %d %d %d %s%n", p50, p99, ms.getLast(), ms.size(),
-                        failures, recorder.count.get(), end);
+                System.out.printf(Locale.ROOT, "RESULT %.3f %.3f %.3f %d %d %d %s%n", percentile(ms, 50), percentile(ms, 99),
+                        ms.getLast(), ms.size(), failures, recorder.count.get(), end);
             }
         } finally {
             status.close();
         }
+    }
+
+    /** Nearest-rank percentile of an ascending, non-empty list. */
+    private static double percentile(List<Double> sorted, int p) {
+        return sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
     }
 
     /** The first connection that answers a call, or null once the limit has passed. */
@@ -183,6 +194,19 @@ public final class ChaosProbe {
                     return;
                 }
             }
+        }
+
+        private int lapStart;
+
+        /** The calls since the previous lap, sorted (the main thread's only: not synchronized with itself). */
+        List<Double> lap() {
+            List<Double> lap;
+            synchronized (ms) {
+                lap = new ArrayList<>(ms.subList(lapStart, ms.size()));
+                lapStart = ms.size();
+            }
+            Collections.sort(lap);
+            return lap;
         }
 
         List<Double> finish() throws InterruptedException {
