@@ -51,7 +51,7 @@ def header(run, started, load_start, argv):
     dirty = " (dirty)" if cmd("git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no") else ""
     load_end = os.getloadavg()
     launcher = os.environ.get("BENCH_TASKMASTERD")
-    return (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `bench/chaos {' '.join(argv)}`\n\n"
+    return (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `{' '.join(['bench/chaos', *argv])}`\n\n"
             f"Host: {os.cpu_count()} CPUs, Linux {platform.release()}, load average {load_start[0]:.2f} at the start, "
             f"{load_end[0]:.2f} at the end; commit {rev}{dirty}; {run.version}"
             f"{f' (launcher {launcher})' if launcher else ''}; "

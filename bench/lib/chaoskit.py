@@ -221,9 +221,11 @@ class Daemon:
     def exit_reason(self):
         """"exit code N: " and the last line of its output that says what went wrong."""
         lines = [l.strip() for l in self.output().splitlines() if l.strip() and not re.match(r"\s*(at |\.\.\. \d+ more)", l)]
-        # A located configuration error first (the first one), else the last line that complains.
-        said = next((l for l in lines if re.match(r"\S+:\d+:\d+: ", l)), None) or next(
-            (l for l in reversed(lines) if re.search(r"error|fail|cannot|exception|fatal", l, re.I)), lines[-1] if lines else "")
+        # A located configuration error first (the first one), else the root cause of a stack
+        # trace (its last "Caused by"), else the last line that complains.
+        said = next((l for l in lines if re.match(r"\S+:\d+:\d+: ", l)), None) \
+            or next((l for l in reversed(lines) if l.startswith("Caused by: ")), None) \
+            or next((l for l in reversed(lines) if re.search(r"error|fail|cannot|exception|fatal", l, re.I)), lines[-1] if lines else "")
         code = self.proc.returncode if self.proc else None
         return f"exit code {code}" + (f": {said[:160]}" if said else "")
 
