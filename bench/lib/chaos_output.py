@@ -9,8 +9,8 @@ import subprocess
 import time
 
 import procutil
-from chaos_scenarios import Scenario, ProcessView, fmt_int
-from chaoskit import ChaosError, log, program_yaml, state_of, wait_until
+from chaos_scenarios import Scenario, ProcessView
+from chaoskit import ChaosError, log, program_yaml, read_text, state_of, wait_until
 from output import open_gate, wait_idle
 
 MARKER = "[taskmaster:"
@@ -189,8 +189,9 @@ class FullDisk(Scenario):
         done = []
         for name, policy in policies.items():
             c = LogCheck(read_log(logs[name]), count)
-            ended = [l for l in open(os.path.join(self.dir, f"{name}.stamps")).read().split("\n") if l.startswith("done ")]
-            started = [l for l in open(os.path.join(self.dir, f"{name}.stamps")).read().split("\n") if l.startswith("start ")]
+            marks = read_text(os.path.join(self.dir, f"{name}.stamps")).splitlines()
+            ended = [l for l in marks if l.startswith("done ")]
+            started = [l for l in marks if l.startswith("start ")]
             took = (int(ended[0].split()[2]) - int(started[0].split()[1])) / 1e9 if ended and started else None
             ev_lost = sum(int(v.get("bytesLost", 0)) for k, v in view.other
                           if k == "outputLost" and v.get("processName") == name)

@@ -190,6 +190,25 @@ def is_child(pid, parent):
     return f is not None and f[0] != "Z" and int(f[1]) == parent
 
 
+def kill_child(pid, parent):
+    """SIGKILL pid if it is parent's child, through a pidfd taken before the check: if the
+    process is gone and its pid reused meanwhile, the signal fails instead of reaching another
+    process.  True if the signal was sent."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return False
+    try:
+        if not is_child(pid, parent):
+            return False
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 class ProcessView:
     """Each process's state and pid as the daemon's event stream tells it, and every exit it
     reported, read incrementally from a Probe's recording."""
@@ -280,9 +299,8 @@ class KillStorm(Scenario):
                 # failed start (BACKOFF), another test.  The parent check keeps us from ever
                 # signalling a pid that is not the daemon's child; the stamp check, from killing
                 # one before it wrote its start line (the exact count of starts relies on it).
-                if view.state.get(p) == "RUNNING" and pid and pid not in killed and is_child(pid, d.pid) \
-                        and pid in {s for _, s in stamps(files[p])[-2:]}:
-                    os.kill(pid, signal.SIGKILL)
+                if view.state.get(p) == "RUNNING" and pid and pid not in killed \
+                        and pid in {s for _, s in stamps(files[p])[-2:]} and kill_child(pid, d.pid):
                     killed.add(pid)
                     kills[p].append(pid)
                     i = (i + k + 1) % n
@@ -299,8 +317,10 @@ class KillStorm(Scenario):
         log(f"{self.name}: {total} SIGKILLs sent; waiting for every program to be RUNNING again")
 
         def settled():
+            # RUNNING comes at once (starttime 0), the program's own start line a moment later.
             view.update()
-            return all(view.state.get(p) == "RUNNING" and view.pid.get(p, 0) not in killed for p in progs)
+            return all(view.state.get(p) == "RUNNING" and view.pid.get(p, 0) not in killed
+                       and view.pid.get(p) in {s for _, s in stamps(files[p])[-1:]} for p in progs)
         if not wait_until(settled, self.budget.left(30), interval=0.05):
             self.out.fail("not every program RUNNING again within 30 s of the last kill: " + ", ".join(
                 f"{p} {view.state.get(p)}" for p in progs if view.state.get(p) != "RUNNING"))
@@ -383,6 +403,8 @@ class ReloadStorm(Scenario):
         probe = self.ready(self.probe(d), d)
         self.wait_states(probe, lambda ps: len(ps) == len(keep) + 1 and all(state_of(p) == "RUNNING" for p in ps), 60,
                          "every program RUNNING")
+        # RUNNING comes at once (starttime 0), the program's own start line a moment later.
+        wait_until(lambda: all(stamps(os.path.join(self.dir, f"{k}.stamps")) for k in keep), self.budget.left(10))
         first = {k: stamps(os.path.join(self.dir, f"{k}.stamps")) for k in keep}
         self.quiet_baseline(probe)
         log(f"{self.name}: {count} SIGHUPs at {rate:g}/s, {len(keep) + 2} programs")

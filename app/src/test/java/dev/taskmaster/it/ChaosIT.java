@@ -106,19 +106,20 @@ class ChaosIT {
             for (int round = 1; round <= 3; round++) {
                 int target = round * 100;
                 while (all.size() < target) {
-                    BinProcess.await("a RUNNING victim not killed yet", LIMIT, () -> names.stream().anyMatch(n -> killable(n, events, all, daemon)));
+                    BinProcess.await("a RUNNING victim not killed yet", LIMIT, () -> names.stream().anyMatch(n -> killable(n, events, all, daemon) > 0));
                     for (String n : names) {
-                        if (all.size() < target && killable(n, events, all, daemon)) {
-                            long pid = events.pid(n);
-                            // destroyForcibly is SIGKILL; the pid was checked to be the daemon's child just now.
-                            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+                        long pid = all.size() < target ? killable(n, events, all, daemon) : 0;
+                        // destroyForcibly is SIGKILL; the pid was checked to be the daemon's child just now.
+                        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
                             all.add(pid);
                             killed.get(n).add(pid);
                         }
                     }
                 }
+                // RUNNING comes at once (starttime 0), the program's own record of its start a moment later.
                 BinProcess.await("every victim RUNNING again after round " + round, LIMIT, () -> names.stream().allMatch(n ->
-                        events.state(n) == ProcessState.PROCESS_STATE_RUNNING && !all.contains(events.pid(n))));
+                        events.state(n) == ProcessState.PROCESS_STATE_RUNNING && !all.contains(events.pid(n))
+                                && starts(n).contains(events.pid(n))));
                 assertExactAccount(events, killed, all, daemon);
             }
             BinProcess.shutdown(daemon, tmp, env(), LIMIT);
@@ -131,13 +132,16 @@ class ChaosIT {
     }
 
     /**
-     * RUNNING by the events, not killed yet, the daemon's child, and it has recorded its start
-     * (killed before its echo, it would leave no trace of its own to count).
+     * The pid of {@code name}'s process if it may be killed now, else 0: RUNNING by the events, not
+     * killed yet, the daemon's child, and it has recorded its start (killed before its echo, it
+     * would leave no trace of its own to count).
      */
-    private boolean killable(String name, Events events, Set<Long> killed, BinProcess daemon) {
-        long pid = events.pid(name);
-        return events.state(name) == ProcessState.PROCESS_STATE_RUNNING && pid > 0 && !killed.contains(pid)
+    private long killable(String name, Events events, Set<Long> killed, BinProcess daemon) {
+        Events.Seen seen = events.seen(name);
+        long pid = seen.pid();
+        boolean ok = seen.state() == ProcessState.PROCESS_STATE_RUNNING && pid > 0 && !killed.contains(pid)
                 && isChildOf(pid, daemon.pid()) && starts(name).contains(pid);
+        return ok ? pid : 0;
     }
 
     /** Every kill is exactly one exit event "killed by signal 9", one restart and one new start; nothing else died. */
@@ -292,6 +296,15 @@ class ChaosIT {
             if (error != null) {
                 throw new AssertionError("event stream: " + error, error);
             }
+        }
+
+        /** A process's state and pid as of its latest event, read together. */
+        record Seen(ProcessState state, long pid) {}
+
+        synchronized Seen seen(String name) {
+            check();
+            ProcessInfo p = latest.get(name);
+            return p == null ? new Seen(ProcessState.PROCESS_STATE_UNSPECIFIED, 0) : new Seen(p.getState(), p.getPid());
         }
 
         synchronized ProcessState state(String name) {
