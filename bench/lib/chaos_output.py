@@ -305,7 +305,7 @@ class StalledViewers(Scenario):
         """One writer run; returns (MB/s, daemon CPU-s per GiB)."""
         viewers = None
         if kind == "stalled":
-            viewers = subprocess.Popen([*self.run.java, "StalledViewers", d.socket, f"spew{k}", str(n)],
+            viewers = subprocess.Popen([*self.run.java, "NonReadingViewers", d.socket, f"spew{k}", str(n)],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                        env=dict(os.environ, BENCH_RUN=self.run.dir), cwd=self.dir, start_new_session=True)
             self.run.helpers.append(viewers)

@@ -512,7 +512,7 @@ class Run:
         cp = ":".join([jar] + sorted(os.path.join(libdir, j) for j in os.listdir(libdir) if j.endswith(".jar")))
         classes = os.path.join(self.dir, "classes")
         c = subprocess.run([os.path.join(home, "bin", "javac"), "-nowarn", "-d", classes, "-cp", cp,
-                            os.path.join(BENCH, "src", "ChaosProbe.java"), os.path.join(BENCH, "src", "StalledViewers.java")],
+                            os.path.join(BENCH, "src", "ChaosProbe.java"), os.path.join(BENCH, "src", "NonReadingViewers.java")],
                            capture_output=True, text=True, timeout=300, env=dict(os.environ, BENCH_RUN=self.dir))
         if c.returncode != 0:
             raise ChaosError("the Java clients do not compile: " + c.stderr.strip()[-300:])

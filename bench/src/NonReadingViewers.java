@@ -20,12 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code ClientCall.request} is never called), so gRPC's flow-control window fills and the
  * daemon sees a viewer that is not ready, for as long as this runs.
  *
- * <p>Usage: {@code StalledViewers SOCKET PROCESS N}. Prints {@code READY started} once all N
+ * <p>Usage: {@code NonReadingViewers SOCKET PROCESS N}. Prints {@code READY started} once all N
  * calls have their response headers (or after 10 s, with how many did), waits for the end of
  * standard input, cancels every call and prints {@code RESULT started closed_by_daemon}: a call
  * the daemon ended on its own (it may cut a viewer that is too slow) counts in the second figure.
  */
-public final class StalledViewers {
+public final class NonReadingViewers {
 
     public static void main(String[] args) throws Exception {
         Path socket = Path.of(args[0]);
