@@ -447,15 +447,24 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         return set ? Protos.duration(d) : ProcessCommands.DEFAULT_WAIT;
     }
 
-    /** Completes {@code response} with {@code map(value)}, or with the status the future failed with. */
     /**
-     * As {@link #answer}, but the answer is built and sent on a pool thread, never on the thread
-     * that completed {@code future} (the engine's): for answers that read files or are large.
+     * Where answers that read files or are large are built: a virtual thread each, never the
+     * thread that completed the future (the engine's) and never the JDK's common pool, which has
+     * one worker on a 2-core machine and is shared with whatever else the JVM runs there: one
+     * slow task on it (a config read stuck on a FIFO did this) stopped every status answer.
+     */
+    private static final java.util.concurrent.Executor ANSWERS = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("api-answer-", 0).factory());
+
+    /**
+     * As {@link #answer}, but the answer is built and sent on a thread of {@link #ANSWERS}, never
+     * on the thread that completed {@code future} (the engine's).
      */
     private static <T, R> void answerAsync(CompletableFuture<T> future, StreamObserver<R> response, Function<T, R> map) {
-        answer(future.thenApplyAsync(Function.identity()), response, map);
+        answer(future.thenApplyAsync(Function.identity(), ANSWERS), response, map);
     }
 
+    /** Completes {@code response} with {@code map(value)}, or with the status the future failed with. */
     private static <T, R> void answer(CompletableFuture<T> future, StreamObserver<R> response, Function<T, R> map) {
         future.whenComplete((value, error) -> {
             if (error == null) {

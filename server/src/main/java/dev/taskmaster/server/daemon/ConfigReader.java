@@ -35,11 +35,15 @@ final class ConfigReader {
     static final Duration DEADLINE = Duration.ofSeconds(10);
     /** Deep include chains recurse; the daemon's threads are given small stacks (-Xss512k). */
     private static final long STACK_BYTES = 16L << 20;
+    /** Stuck reads after which no new one is tried (each holds a thread with a {@link #STACK_BYTES} stack). */
+    static final int MAX_STUCK = 4;
 
     private final Duration deadline;
     /** The reading thread; replaced when a read overruns its deadline. Guarded by this. */
     private ExecutorService thread;
     private int threads;
+    /** Executors left behind by {@link #abandon}, each with a thread still stuck in a read; guarded by this. */
+    private final List<ExecutorService> abandoned = new java.util.ArrayList<>();
 
     ConfigReader() {
         this(DEADLINE);
@@ -59,6 +63,14 @@ final class ConfigReader {
      * deadline, fails with a {@link ConfigException} saying that reading {@code file} did not end.
      */
     <T> CompletableFuture<T> read(Path file, Callable<T> read) {
+        int stuck = stuckThreads();
+        if (stuck >= MAX_STUCK) {
+            // Each abandoned read keeps its thread: a SIGHUP from cron against a dead mount must
+            // not add one per minute for ever.
+            return CompletableFuture.failedFuture(new ConfigException(List.of(new ConfigError(file, 0, 0, "",
+                    "cannot read: " + stuck + " earlier reads of the configuration are still stuck (a FIFO, or a file"
+                            + " system that does not answer); no other is tried until one of them ends"))));
+        }
         CompletableFuture<ExecutorService> started = new CompletableFuture<>();
         CompletableFuture<T> result = new CompletableFuture<>();
         executor().execute(() -> {
@@ -123,6 +135,12 @@ final class ConfigReader {
         return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
+    /** Abandoned readers whose read has still not ended. */
+    private synchronized int stuckThreads() {
+        abandoned.removeIf(ExecutorService::isTerminated);
+        return abandoned.size();
+    }
+
     private synchronized ExecutorService current() {
         return thread;
     }
@@ -134,6 +152,7 @@ final class ConfigReader {
     private synchronized void abandon(ExecutorService stuck) {
         if (thread == stuck) {
             thread = null;
+            abandoned.add(stuck);
             List<Runnable> queued = stuck.shutdownNow();
             log.warn("reading the configuration did not end within {}; its thread is left behind, and {} read(s)"
                     + " queued behind it go to a new one", seconds(deadline), queued.size());

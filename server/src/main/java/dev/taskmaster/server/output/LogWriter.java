@@ -52,11 +52,12 @@ final class LogWriter {
     private final LogRetries retries;
     /** The stop in progress; null while the log is written normally. Set by the pump thread only. */
     private volatile Gap gap;
-    // Counters since the daemon started, guarded by this.
-    private long bytesDropped;
-    private long linesDropped;
-    private long stalls;
-    private long nanosBlocked;
+    // Counters since the daemon started: written under this writer's lock, read without it, so
+    // that status never waits for a write that hangs (the lock is held across file I/O).
+    private volatile long bytesDropped;
+    private volatile long linesDropped;
+    private volatile long stalls;
+    private volatile long nanosBlocked;
 
     /** One stop of writing, from the failed write to the marker. Guarded by the writer's lock. */
     private static final class Gap {
@@ -64,9 +65,10 @@ final class LogWriter {
         final Instant start = Instant.now();
         final String reason;
         final Path file;
-        LogFullPolicy policy;
+        /** Written under the lock; volatile for the counters' lock-free reads. */
+        volatile LogFullPolicy policy;
         /** While the policy is block: when the program began to be held back. */
-        long blockedSince;
+        final long blockedSince;
         long bytesLost;
         long linesLost;
         /** Drop: whether the stream is at a line start (what was lost ended a line). */
@@ -223,8 +225,10 @@ final class LogWriter {
                     g.held.clear();
                 }
                 if (g.policy == LogFullPolicy.DROP && !g.lineEnded) {
-                    // The marker must wait for the line being dropped to end: the next batch tries, at once.
+                    // The marker must wait for the line being dropped to end: the next batch tries, at
+                    // once; the timer backs off, or a progress bar without newlines keeps it busy.
                     g.nextTryNanos = System.nanoTime();
+                    g.retryMillis = Math.min(MAX_RETRY_MILLIS, g.retryMillis * 2);
                     retries.schedule(() -> retry(g), g.retryMillis);
                 } else if (g.policy == LogFullPolicy.BLOCK ? resumeHeld(g, file) : resumeDropped(g, file)) {
                     if (g.policy == LogFullPolicy.BLOCK) {
@@ -367,20 +371,20 @@ final class LogWriter {
 
     // ---- counters, any thread ------------------------------------------------------------------
 
-    synchronized long bytesDropped() {
+    long bytesDropped() {
         return bytesDropped;
     }
 
-    synchronized long linesDropped() {
+    long linesDropped() {
         return linesDropped;
     }
 
-    synchronized long stalls() {
+    long stalls() {
         return stalls;
     }
 
-    /** Time the program was held back, the stop in progress included. */
-    synchronized long nanosBlocked() {
+    /** Time the program was held back, the stop in progress included (may be off by one gap's length while it ends). */
+    long nanosBlocked() {
         Gap g = gap;
         return nanosBlocked + (g != null && g.policy == LogFullPolicy.BLOCK ? System.nanoTime() - g.blockedSince : 0);
     }

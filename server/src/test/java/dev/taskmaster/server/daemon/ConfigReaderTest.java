@@ -79,6 +79,50 @@ class ConfigReaderTest {
         }
     }
 
+    /**
+     * Reads stuck for good (a dead mount, a FIFO nobody writes) each keep a thread: after
+     * {@link ConfigReader#MAX_STUCK} of them a new read fails at once, and reads work again once
+     * the stuck ones end.
+     */
+    @Test
+    void stuckReadsAreCappedAndReadingResumesWhenTheyEnd() throws Exception {
+        Path good = Files.writeString(tmp.resolve("good.yaml"), "programs: {a: {cmd: x}}\n");
+        dev.taskmaster.config.ConfigLoader.load(good);
+        ConfigReader reader = new ConfigReader(Duration.ofMillis(300));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<CompletableFuture<String>> stuck = new ArrayList<>();
+        for (int i = 0; i < ConfigReader.MAX_STUCK; i++) {
+            CompletableFuture<String> r = reader.read(good, () -> {
+                // Not interruptible, as a read on a dead mount is not.
+                while (true) {
+                    try {
+                        if (release.await(1, TimeUnit.HOURS)) {
+                            return "released";
+                        }
+                    } catch (InterruptedException ignored) {
+                        // keeps waiting
+                    }
+                }
+            });
+            assertThat(catchThrowable(() -> r.get(10, TimeUnit.SECONDS))).cause().isInstanceOf(ConfigException.class);
+            stuck.add(r);
+        }
+        Throwable refused = catchThrowable(() -> reader.load(good).get(1, TimeUnit.SECONDS));
+        assertThat(refused).isInstanceOf(ExecutionException.class).cause().isInstanceOf(ConfigException.class);
+        assertThat(((ConfigException) refused.getCause()).errors()).extracting(ConfigError::toString)
+                .containsExactly(good + ": cannot read: " + ConfigReader.MAX_STUCK + " earlier reads of the configuration"
+                        + " are still stuck (a FIFO, or a file system that does not answer); no other is tried until one"
+                        + " of them ends");
+        release.countDown();
+        dev.taskmaster.testkit.Poll.until("a read to work again", Duration.ofSeconds(10), () -> {
+            try {
+                return reader.load(good).get(10, TimeUnit.SECONDS).programs().size() == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     /** 200 SIGHUPs queue 200 reads: the deadline of each runs from its own start, not from the queue's. */
     @Test
     void theDeadlineRunsFromTheStartOfEachRead() throws Exception {
