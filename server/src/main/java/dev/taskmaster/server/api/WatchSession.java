@@ -98,6 +98,11 @@ final class WatchSession implements Consumer<EngineEvent> {
                 return;
             }
             synchronized (this) {
+                if (closed) {
+                    // Ended (cancelled, or the daemon stopping) before the listener was in: take it out again.
+                    engine.journal().removeListener(this);
+                    return;
+                }
                 sent = from;
                 if (from == 0) {
                     buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));

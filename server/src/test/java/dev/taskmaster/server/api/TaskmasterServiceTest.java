@@ -553,6 +553,17 @@ class TaskmasterServiceTest {
     }
 
     @Test
+    void watchesCancelledAsSoonAsTheyStartLeaveNoListenerBehind() throws Exception {
+        int listeners = journal.listenerCount();
+        for (int i = 0; i < 200; i++) {
+            Watched w = Watched.watch(TaskmasterServiceGrpc.newStub(channel), WatchEventsRequest.getDefaultInstance(), false);
+            w.cancel(); // often before the session has joined the journal
+        }
+        LiveDaemon.until("every cancelled watch to let go of the journal", 10_000,
+                () -> journal.listenerCount() == listeners && service.watchSessions().isEmpty());
+    }
+
+    @Test
     void heartbeatsKeepAQuietStreamVisiblyAlive() {
         Iterator<WatchEventsResponse> it = stub.watchEvents(WatchEventsRequest.newBuilder()
                 .setHeartbeatInterval(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000)).build());
