@@ -49,6 +49,8 @@ public final class ApiServer implements AutoCloseable {
      * came in as the daemon stopped) before it cuts them.
      */
     static final long GRACE_MILLIS = 500;
+    /** How long the last messages of ended calls may take to reach their clients at shutdown. */
+    static final long FLUSH_MILLIS = 250;
 
     private final Path socket;
     private final List<TcpEndpoint> endpoints;
@@ -240,6 +242,15 @@ public final class ApiServer implements AutoCloseable {
         try {
             if (!calls.awaitNone(graceMillis)) {
                 log.info("{} API call(s) still in progress after {} ms at shutdown: cut", calls.count(), graceMillis);
+            }
+            // A call that has just handed its status to gRPC (the Shutdown call itself answers at
+            // the very end) still has it in Netty's queue: cut now, its client would see the
+            // connection closed instead of the answer. The graceful close ends a connection as soon
+            // as what was sent on it is flushed, which takes a client that reads a few
+            // milliseconds; one that does not read holds it at most FLUSH_MILLIS.
+            long flushEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(FLUSH_MILLIS, graceMillis));
+            for (Server server : servers) {
+                server.awaitTermination(Math.max(0, flushEnd - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
             servers.forEach(Server::shutdownNow);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
