@@ -566,13 +566,7 @@ def main():
     md = report.render(b)
     print(md)
     if not args.no_results:
-        os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
-        path = os.path.join(BENCH, "results", started.strftime("%Y-%m-%d") + ".md")
-        fresh = not os.path.exists(path)
-        with open(path, "a") as out:
-            if fresh:
-                out.write(f"# Benchmark results, {started.strftime('%Y-%m-%d')}\n")
-            out.write(report.header(b, started, sys.argv[1:]) + md + "\n")
+        path = report.append_results(BENCH, started, report.header(b, started, sys.argv[1:]) + md + "\n")
         log(f"results appended to {os.path.relpath(path, ROOT)}")
 
 

@@ -16,6 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procutil  # noqa: E402
+import report  # noqa: E402
 from chaoskit import ChaosError, Outcome, Run, log, API_GOAL_MS  # noqa: E402
 from chaos_scenarios import KillStorm, ReloadStorm, LowFdLimit, FifoInclude, DeviceInclude  # noqa: E402
 from chaos_output import FullDisk, StalledViewers  # noqa: E402
@@ -123,13 +124,7 @@ def main():
     head = header(run, started, load_start, sys.argv[1:])
     print(head + md, end="")
     if not args.no_results:
-        os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
-        path = os.path.join(BENCH, "results", started.strftime("%Y-%m-%d") + ".md")
-        fresh = not os.path.exists(path)
-        with open(path, "a") as out:
-            if fresh:
-                out.write(f"# Benchmark results, {started.strftime('%Y-%m-%d')}\n")
-            out.write(head + md + "\n")
+        path = report.append_results(BENCH, started, head + md + "\n")
         log(f"results appended to {os.path.relpath(path, ROOT)}")
     return 0 if all(not o.failures for o in outcomes) else 1
 

@@ -11,7 +11,7 @@ import time
 import procutil
 from chaos_scenarios import Scenario, ProcessView
 from chaoskit import ChaosError, log, program_yaml, read_text, state_of, wait_until
-from output import open_gate, wait_idle
+from output import open_gate, read_stamp, wait_idle
 
 MARKER = "[taskmaster:"
 SEQ_LINE = re.compile(r"seq (\d+) ([a-z]+)")
@@ -318,7 +318,7 @@ class StalledViewers(Scenario):
             if not open_gate(os.path.join(self.dir, f"gate{k}"), 10, _Exited(d)):
                 raise ChaosError(f"spew{k} did not open its gate")
             stamp_file = os.path.join(self.dir, f"spew{k}.stamps")
-            if not wait_until(lambda: self.stamp(stamp_file, "end") and os.path.getsize(log_path) >= size or not d.alive(),
+            if not wait_until(lambda: read_stamp(stamp_file, "end") and os.path.getsize(log_path) >= size or not d.alive(),
                               self.budget.left(120), interval=0.01):
                 raise ChaosError(f"run {k + 1} ({kind}): the writer or its log did not finish "
                                  f"({os.path.getsize(log_path) if os.path.exists(log_path) else 0:,} of {size:,} bytes)")
@@ -338,24 +338,12 @@ class StalledViewers(Scenario):
         if got != size:
             self.lost += abs(size - got)
             self.out.fail(f"run {k + 1} ({kind}): the log has {got:,} bytes of {size:,}")
-        t = (self.stamp(stamp_file, "end") - self.stamp(stamp_file, "start")) / 1e9
+        t = (read_stamp(stamp_file, "end") - read_stamp(stamp_file, "start")) / 1e9
         mbps = size / t / 1e6
         cpu = (c1 - c0) / procutil.CLK_TCK / (size / (1 << 30))
         log(f"{self.name}: run {k + 1} ({kind}): {mbps:,.0f} MB/s, daemon {cpu:.2f} CPU-s/GiB")
         os.unlink(log_path)   # 256 MiB each: not kept
         return mbps, cpu
-
-    @staticmethod
-    def stamp(path, kind):
-        try:
-            with open(path) as f:
-                for line in f:
-                    p = line.split()
-                    if len(p) == 3 and p[0] == kind:
-                        return int(p[1])
-        except OSError:
-            pass
-        return None
 
 
 class _Exited:

@@ -100,6 +100,19 @@ def wait_idle(pid, quiet=0.5, timeout=15):
     return False
 
 
+
+def read_stamp(path, kind):
+    """The nanosecond time on the line `KIND NS ...` of a stamp file (src/stamp.c, seqlines.c), or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 3 and p[0] == kind:
+                    return int(p[1])
+    except FileNotFoundError:
+        pass
+    return None
+
 class SpewRun:
     """One run of spew: under a peer (its stdout captured to `log` by the daemon) or, with
     peer None, with its stdout redirected to `log` by the shell (the direct baseline)."""
@@ -128,15 +141,7 @@ class SpewRun:
         return self.peer.exited() if self.peer else self.proc.poll() is not None
 
     def stamp(self, kind):
-        try:
-            with open(self.stamps) as f:
-                for line in f:
-                    p = line.split()
-                    if len(p) == 3 and p[0] == kind:
-                        return int(p[1])
-        except FileNotFoundError:
-            pass
-        return None
+        return read_stamp(self.stamps, kind)
 
     def wait_ready(self, timeout):
         deadline = time.monotonic() + timeout

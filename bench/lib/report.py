@@ -127,3 +127,15 @@ def header(b, started, argv):
     load = f"load average {b.load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     return (f"\n## {started.strftime('%Y-%m-%d %H:%M:%S UTC')} — `bench/run {' '.join(argv)}`\n\n"
             f"Host: {os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, {load}; commit {rev}{dirty}; {versions}.\n\n")
+
+
+def append_results(bench_dir, started, text):
+    """Appends `text` to results/<date>.md (titled when new); returns its path."""
+    os.makedirs(os.path.join(bench_dir, "results"), exist_ok=True)
+    path = os.path.join(bench_dir, "results", started.strftime("%Y-%m-%d") + ".md")
+    fresh = not os.path.exists(path)
+    with open(path, "a") as out:
+        if fresh:
+            out.write(f"# Benchmark results, {started.strftime('%Y-%m-%d')}\n")
+        out.write(text)
+    return path

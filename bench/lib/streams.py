@@ -17,7 +17,7 @@ import subprocess
 import time
 
 import procutil
-from output import GIB, MIB, POLL, NotAvailableError, file_size, open_gate, size_text, wait_idle
+from output import GIB, MIB, POLL, NotAvailableError, file_size, open_gate, read_stamp, size_text, wait_idle
 from peers import Program, ROOT
 
 # What the writer prints before the measured part: enough for every viewer to fill its
@@ -154,7 +154,7 @@ class StreamBenches:
                 time.sleep(POLL)
             t_done = time.time_ns()
             c1 = procutil.cpu_ticks(pid)
-            start = self.stamp_ns(stamps[1], "start")
+            start = read_stamp(stamps[1], "start")
             resumed = self.resume_viewers(client, viewers) if client else (True, "")
             return (t_done - start) / 1e9, c1 - c0, resumed
         finally:
@@ -165,21 +165,9 @@ class StreamBenches:
                 if os.path.lexists(f):
                     os.unlink(f)
 
-    @staticmethod
-    def stamp_ns(path, kind):
-        try:
-            with open(path) as f:
-                for line in f:
-                    p = line.split()
-                    if len(p) == 3 and p[0] == kind:
-                        return int(p[1])
-        except FileNotFoundError:
-            pass
-        return None
-
     def wait_stamp(self, path, kind, timeout, alive):
         deadline = time.monotonic() + timeout
-        while self.stamp_ns(path, kind) is None:
+        while read_stamp(path, kind) is None:
             if not alive() or time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
