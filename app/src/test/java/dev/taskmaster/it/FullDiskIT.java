@@ -1,5 +1,7 @@
 package dev.taskmaster.it;
 
+import static dev.taskmaster.testkit.TestFiles.read;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmaster.proto.v1.ListProcessesRequest;
@@ -11,7 +13,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,13 +51,6 @@ class FullDiskIT {
     @TempDir
     Path tmp;
 
-    private static String read(Path p) {
-        try {
-            return Files.exists(p) ? Files.readString(p) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static long count(String text, String what) {
         return text.split(Pattern.quote(what), -1).length - 1;

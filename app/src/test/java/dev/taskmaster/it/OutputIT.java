@@ -1,5 +1,7 @@
 package dev.taskmaster.it;
 
+import static dev.taskmaster.testkit.TestFiles.read;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmaster.proto.v1.TailOutputRequest;
@@ -8,8 +10,6 @@ import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,13 +28,6 @@ class OutputIT {
     @TempDir
     Path tmp;
 
-    private static String read(Path p) {
-        try {
-            return Files.exists(p) ? Files.readString(p) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Test
     void sigusr2ReopensMovedLogsAndADeletedLogComesBack() throws Exception {

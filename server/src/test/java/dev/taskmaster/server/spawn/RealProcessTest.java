@@ -1,5 +1,7 @@
 package dev.taskmaster.server.spawn;
 
+import static dev.taskmaster.testkit.TestFiles.read;
+
 import dev.taskmaster.testkit.Poll;
 
 import static dev.taskmaster.server.engine.ProcessState.BACKOFF;
@@ -473,13 +475,6 @@ class RealProcessTest {
         assertThat(Procs.zombiesOf(ProcessHandle.current().pid())).isEmpty();
     }
 
-    private static String read(Path p) {
-        try {
-            return Files.exists(p) ? Files.readString(p) : "";
-        } catch (java.io.IOException ex) {
-            throw new java.io.UncheckedIOException(ex);
-        }
-    }
 
     private static void awaitFile(Path p) throws InterruptedException {
         awaitTrue(p.toString(), () -> Files.exists(p));
