@@ -97,7 +97,10 @@ public final class ConnectFailure {
                 return Optional.of(new Diagnosis(Kind.UNREACHABLE, "cannot reach " + at + " (" + m + ")"));
             }
         }
-        if (status.getCause() == null && target.security().plaintext() && String.valueOf(status.getDescription()).contains("closed")) {
+        // A TLS listener that reads our plaintext HTTP/2 preface closes the connection; when the
+        // preface is still unread in its receive buffer, that close arrives as a reset instead.
+        if (target.security().plaintext() && (status.getCause() == null && String.valueOf(status.getDescription()).contains("closed")
+                || deepest(status).contains("Connection reset by peer"))) {
             return Optional.of(new Diagnosis(Kind.TLS, at + " closed the connection as it was set up (a TLS listener? drop --plaintext)"));
         }
         return status.getCause() == null ? Optional.empty()

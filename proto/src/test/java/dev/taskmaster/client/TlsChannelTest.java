@@ -285,11 +285,15 @@ class TlsChannelTest {
 
     @Test
     void plaintextToATlsListenerSaysSo() throws Exception {
+        // Racy: the listener's close arrives as a clean close or, when our preface is still unread
+        // on its side, as a reset (about 1 in 14 here); both must read the same.
         try (var d = TlsFakeDaemon.tls("127.0.0.1", daemonCert, null, false, null)) {
-            var diag = diagnosis(target(d.address(), new ClientSecurity(null, null, null, null, true)));
-            assertThat(diag.kind()).isEqualTo(ConnectFailure.Kind.TLS);
-            assertThat(diag.line()).isEqualTo("taskmasterd at " + d.address()
-                    + " closed the connection as it was set up (a TLS listener? drop --plaintext)");
+            for (int i = 0; i < 60; i++) {
+                var diag = diagnosis(target(d.address(), new ClientSecurity(null, null, null, null, true)));
+                assertThat(diag.kind()).as("attempt %d", i).isEqualTo(ConnectFailure.Kind.TLS);
+                assertThat(diag.line()).isEqualTo("taskmasterd at " + d.address()
+                        + " closed the connection as it was set up (a TLS listener? drop --plaintext)");
+            }
         }
     }
 
