@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the contract's lint in the build: {@code buf lint} (STANDARD and COMMENTS rules, see
  * proto/buf.yaml) and {@code buf breaking} against the descriptor set of the released v1
- * (proto/compat/taskmaster-v1.binpb, WIRE_JSON rules), and proves on altered copies of the
+ * (proto/compat/taskmaster-v1.binpb, WIRE_JSON rules and no deleted file, type or RPC), and proves on altered copies of the
  * .proto files that each check rejects what it is there to reject, naming the culprit.
  *
  * <p>buf comes from npm, pinned in proto/lint/package.json: {@code npm ci --prefix proto/lint}.
@@ -34,6 +34,7 @@ class ContractLintTest {
     private static final Path BUF = MODULE.resolve("lint/node_modules/.bin/buf");
     private static final String RELEASED = "compat/taskmaster-v1.binpb";
     private static final String PROCESS_PROTO = "src/main/proto/taskmaster/v1/process.proto";
+    private static final String SERVICE_PROTO = "src/main/proto/taskmaster/v1/taskmaster.proto";
 
     /** Per test rather than per class, so a run without buf counts each test as skipped. */
     @BeforeEach
@@ -142,6 +143,37 @@ class ContractLintTest {
         Run run = buf(copy, "breaking", "--against", RELEASED);
         assertThat(run.exit()).as(run.output()).isNotZero();
         assertThat(run.output()).contains("field \"4\" with name \"group\" on message \"ProcessInfo\" was deleted");
+    }
+
+    @Test
+    void breakingRejectsARemovedRpc(@TempDir Path tmp) throws Exception {
+        Path copy = copyOfContract(tmp);
+        Path service = copy.resolve(SERVICE_PROTO);
+        String text = Files.readString(service);
+        String rpc = text.substring(text.indexOf("  rpc ClearOutput("));
+        rpc = rpc.substring(0, rpc.indexOf("\n  }\n") + 5);
+        replace(service, rpc, "");
+        Run run = buf(copy, "breaking", "--against", RELEASED);
+        assertThat(run.exit()).as(run.output()).isNotZero();
+        assertThat(run.output()).contains("RPC \"ClearOutput\" on service \"TaskmasterService\" was deleted");
+    }
+
+    @Test
+    void breakingRejectsAMessageMovedToAnotherFile(@TempDir Path tmp) throws Exception {
+        // Wire-compatible, but Python users import ProcessStateCount from taskmaster_pb2.
+        Path copy = copyOfContract(tmp);
+        String message = "// How many processes are in one state.\nmessage ProcessStateCount {";
+        Path service = copy.resolve(SERVICE_PROTO);
+        String text = Files.readString(service);
+        String block = text.substring(text.indexOf(message));
+        block = block.substring(0, block.indexOf("\n}\n") + 3);
+        replace(service, block, "");
+        Path process = copy.resolve(PROCESS_PROTO);
+        Files.writeString(process, Files.readString(process) + "\n" + block);
+        Run run = buf(copy, "breaking", "--against", RELEASED);
+        assertThat(run.exit()).as(run.output()).isNotZero();
+        assertThat(run.output()).contains(SERVICE_PROTO + ":")
+                .contains("Previously present message \"ProcessStateCount\" was deleted from file");
     }
 
     @Test
