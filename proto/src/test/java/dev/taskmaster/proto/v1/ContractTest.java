@@ -104,6 +104,20 @@ class ContractTest {
         }
     }
 
+    /** The packages each language gets, as docs/contract.md names them; the same in every file. */
+    @Test
+    void everyFileDeclaresTheSamePackageForEveryCommonLanguage() {
+        for (FileDescriptor file : contractFiles()) {
+            var options = file.getOptions();
+            assertThat(options.getGoPackage()).as(file.getName())
+                    .isEqualTo("github.com/taskmaster-dev/taskmaster/gen/go/taskmaster/v1;taskmasterv1");
+            assertThat(options.getCsharpNamespace()).as(file.getName()).isEqualTo("Taskmaster.V1");
+            assertThat(options.getPhpNamespace()).as(file.getName()).isEqualTo("Taskmaster\\V1");
+            assertThat(options.getRubyPackage()).as(file.getName()).isEqualTo("Taskmaster::V1");
+            assertThat(options.getObjcClassPrefix()).as(file.getName()).isEqualTo("TMX");
+        }
+    }
+
     @Test
     void serviceHasTheAdvertisedNameAndOnlyTheTwoStreamingRpcs() {
         assertThat(TaskmasterServiceGrpc.SERVICE_NAME).isEqualTo("taskmaster.v1.TaskmasterService");
