@@ -279,8 +279,10 @@ programs:
             pids = {}
             for line in p.stdout.splitlines():
                 o = json.loads(line)
-                for proc in o.get("response", {}).get("processes", []):
-                    if proc.get("state") == "PROCESS_STATE_RUNNING":
+                # taskmasterctl's JSON (docs/cli.md): "response" is null for a host that gave no
+                # answer, states lose their PROCESS_STATE_ prefix, pids are numbers.
+                for proc in (o["response"] or {}).get("processes", []):
+                    if proc["state"] == "RUNNING":
                         running += 1
                         pids[(o["host"], proc["fullName"])] = int(proc["pid"])
             if p.returncode == 0 and running == total:

@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Usage: {@code ChaosProbe SOCKET EVENTS_FILE CONNECT_SECONDS}. It waits up to CONNECT_SECONDS
  * for the daemon to answer (the socket may not exist yet: a scenario may start the prober before
  * the daemon), records every {@code WatchEventsResponse} from the first event of the daemon run
- * on ({@code from_sequence 1}) into EVENTS_FILE as one JSON object per line (protobuf's JSON
- * mapping, as {@code taskmasterctl events --json} prints it), warms up and prints {@code READY
+ * on ({@code from_sequence 1}) into EVENTS_FILE as one JSON object per line (protobuf's canonical
+ * JSON mapping, which lib/chaos*.py read: not the shape of {@code taskmasterctl events --json},
+ * docs/cli.md "JSON output"), warms up and prints {@code READY
  * <wall ns of the first answer>}. Then it reads commands on standard input, one per line:
  * <ul>
  * <li>{@code go}: start calling {@code ListProcesses} every 10 ms on a connection of its own,

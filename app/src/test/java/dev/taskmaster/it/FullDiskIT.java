@@ -137,7 +137,7 @@ class FullDiskIT {
                         if (cycle == 1) {
                             BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status", "--json", "held");
                             assertThat(status.out()).contains("\"logWriting\":{\"stopped\":true,"
-                                    + "\"reason\":\"no space left on device (ENOSPC)\",\"stalls\":\"1\"");
+                                    + "\"reason\":\"no space left on device (ENOSPC)\",\"stalls\":1,");
                         }
                         disk.free();
                         BinProcess.await("both to resume (cycle " + c + ")", LIMIT, () ->

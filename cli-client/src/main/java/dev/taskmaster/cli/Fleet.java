@@ -181,18 +181,17 @@ final class Fleet {
     }
 
     /**
-     * {@code --json}: one object per host and line, {@code {"host":NAME,"response":{…}}}, or
-     * {@code {"host":NAME,"error":{"exitCode":N,"message":"…"}}} for a host that gave no answer.
+     * {@code --json}: one object per host and line, {@code {"host":NAME,"response":{…},"error":null}},
+     * or {@code {"host":NAME,"response":null,"error":{"exitCode":N,"message":"…"}}} for a host that
+     * gave no answer: both keys on every line, as in every other JSON object taskmasterctl prints.
      */
     static void printJson(PrintWriter out, List<? extends Answer<? extends MessageOrBuilder>> answers) {
         for (Answer<? extends MessageOrBuilder> a : answers) {
-            String host = "{\"host\":" + Json.string(a.host().name());
-            if (a.failure() != null) {
-                out.println(host + ",\"error\":{\"exitCode\":" + a.failure().exitCode() + ",\"message\":"
-                        + Json.string(a.failure().reason()) + "}}");
-            } else {
-                out.println(host + ",\"response\":" + Json.text(a.response()) + "}");
-            }
+            String error = a.failure() == null ? "null"
+                    : "{\"exitCode\":" + a.failure().exitCode() + ",\"message\":" + Json.string(a.failure().reason()) + "}";
+            out.println("{\"host\":" + Json.string(a.host().name())
+                    + ",\"response\":" + (a.response() == null ? "null" : Json.text(a.response()))
+                    + ",\"error\":" + error + "}");
         }
     }
 

@@ -29,7 +29,7 @@ final class PidCommand extends Verb {
         boolean allRunning = true;
         for (ProcessInfo p : processes) {
             allRunning &= p.getPid() > 0;
-            out().println(json ? "{\"fullName\":" + Formats.jsonString(p.getFullName()) + ",\"pid\":" + p.getPid() + "}"
+            out().println(json ? "{\"fullName\":" + Json.string(p.getFullName()) + ",\"pid\":" + p.getPid() + "}"
                     : processes.size() == 1 ? Integer.toString(p.getPid()) : p.getFullName() + " " + p.getPid());
         }
         return allRunning ? ExitCodes.OK : ExitCodes.NOT_RUNNING;

@@ -3,7 +3,6 @@ package dev.taskmaster.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Durations;
-import com.google.protobuf.util.JsonFormat;
 import dev.taskmaster.proto.v1.DaemonShuttingDown;
 import dev.taskmaster.proto.v1.DaemonStarted;
 import dev.taskmaster.proto.v1.Event;
@@ -134,9 +133,7 @@ class EventsCommandTest extends CtlTest {
         assertThat(lines).hasSize(3);
         List<WatchEventsResponse> expected = List.of(STARTED, CRASHED, SPAWN_FAILED);
         for (int i = 0; i < lines.size(); i++) {
-            WatchEventsResponse.Builder parsed = WatchEventsResponse.newBuilder();
-            JsonFormat.parser().merge(lines.get(i), parsed);
-            assertThat(parsed.build()).isEqualTo(expected.get(i));
+            assertThat(JsonShape.<WatchEventsResponse>read(lines.get(i), WatchEventsResponse.newBuilder())).isEqualTo(expected.get(i));
         }
     }
 

@@ -2,8 +2,7 @@ package dev.taskmaster.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
+import com.google.gson.JsonObject;
 import dev.taskmaster.client.testing.TestPki;
 import dev.taskmaster.client.testing.TlsFakeDaemon;
 import dev.taskmaster.proto.v1.GetServerInfoRequest;
@@ -319,17 +318,24 @@ class FleetTest extends CtlTest {
         assertThat(r.exit()).isEqualTo(ExitCodes.UNREACHABLE);
         List<String> lines = r.outLines();
         assertThat(lines).hasSize(2);
-        Struct.Builder alpha = Struct.newBuilder();
-        JsonFormat.parser().merge(lines.get(0), alpha);
-        assertThat(alpha.getFieldsOrThrow("host").getStringValue()).isEqualTo("alpha");
-        assertThat(alpha.getFieldsOrThrow("response").getStructValue().getFieldsOrThrow("processes").getListValue().getValues(0)
-                .getStructValue().getFieldsOrThrow("fullName").getStringValue()).isEqualTo("web");
-        Struct.Builder beta = Struct.newBuilder();
-        JsonFormat.parser().merge(lines.get(1), beta);
-        assertThat(beta.getFieldsOrThrow("host").getStringValue()).isEqualTo("beta");
-        Struct error = beta.getFieldsOrThrow("error").getStructValue();
-        assertThat(error.getFieldsOrThrow("exitCode").getNumberValue()).isEqualTo(6);
-        assertThat(error.getFieldsOrThrow("message").getStringValue())
+        JsonObject alpha = JsonShape.object(lines.get(0));
+        assertThat(alpha.keySet()).as("the same keys on every line").containsExactly("host", "response", "error");
+        assertThat(alpha.get("host").getAsString()).isEqualTo("alpha");
+        assertThat(alpha.get("error").isJsonNull()).isTrue();
+        assertThat(JsonShape.primitive(alpha, "response", "processes", 0, "fullName").getAsString()).isEqualTo("web");
+        ListProcessesResponse.Builder response = ListProcessesResponse.newBuilder();
+        JsonShape.read(alpha.getAsJsonObject("response"), response, "response");
+        assertThat(response.build()).as("the response in the shape of every --json")
+                .isEqualTo(ListProcessesResponse.newBuilder().addProcesses(Fixtures.running("web", 100, 60)).build());
+        JsonObject beta = JsonShape.object(lines.get(1));
+        assertThat(beta.keySet()).containsExactly("host", "response", "error");
+        assertThat(beta.get("host").getAsString()).isEqualTo("beta");
+        assertThat(beta.get("response").isJsonNull()).isTrue();
+        JsonObject error = beta.getAsJsonObject("error");
+        assertThat(error.keySet()).containsExactly("exitCode", "message");
+        assertThat(error.get("exitCode").getAsJsonPrimitive().isNumber()).isTrue();
+        assertThat(error.get("exitCode").getAsInt()).isEqualTo(6);
+        assertThat(error.get("message").getAsString())
                 .isEqualTo("cannot reach taskmasterd at " + down + " (connection refused: nothing listens on that port)");
         assertThat(r.err()).hasLineCount(1).startsWith("taskmasterctl: beta: cannot reach");
     }
@@ -358,8 +364,10 @@ class FleetTest extends CtlTest {
 
         assertThat(r.exit()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.outLines()).hasSize(2);
-        assertThat(r.outLines().get(0)).startsWith("{\"host\":\"alpha\",\"response\":{").contains("\"hostname\":\"box-a\"");
-        assertThat(r.outLines().get(1)).startsWith("{\"host\":\"beta\",\"error\":{\"exitCode\":6,\"message\":\"cannot reach taskmasterd at");
+        assertThat(r.outLines().get(0)).startsWith("{\"host\":\"alpha\",\"response\":{").contains("\"hostname\":\"box-a\"")
+                .endsWith("},\"error\":null}");
+        assertThat(r.outLines().get(1))
+                .startsWith("{\"host\":\"beta\",\"response\":null,\"error\":{\"exitCode\":6,\"message\":\"cannot reach taskmasterd at");
     }
 
     // ---- refused -----------------------------------------------------------------------------
