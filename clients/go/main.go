@@ -7,7 +7,9 @@
 //	taskmaster-client attach shell hello
 //	taskmaster-client roles
 //
-// It talks to the local daemon over its Unix socket (-socket, else where taskmasterd puts it).
+// It talks to the local daemon over its Unix socket (-socket, else where taskmasterd puts it),
+// or to a TCP listener with TLS: -server HOST:PORT [-ca FILE] [-token-file FILE]
+// [-cert FILE -key FILE].
 // Exit codes: 0 done, 1 the daemon answered with an error or could not be reached, 2 bad usage,
 // 3 a socket that is not ours or root's.
 package main
@@ -15,6 +17,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +33,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -88,19 +93,80 @@ func checkSocket(path string) error {
 	}
 }
 
-func connect(socket string) (*grpc.ClientConn, error) {
-	if err := checkSocket(socket); err != nil {
-		return nil, err
-	}
-	abs, err := filepath.Abs(socket)
+// readSecret reads a token or key file; refused when others may read it, as taskmasterctl does.
+func readSecret(option, path string) ([]byte, error) {
+	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	// grpc-go 1.33 (Debian bookworm) dials "unix:///abs/path" itself. Reconnect quickly after a
-	// break, so a resumed stream (events) loses little time.
-	return grpc.Dial("unix://"+abs, grpc.WithInsecure(), grpc.WithConnectParams(grpc.ConnectParams{
+	if mode := info.Mode().Perm(); mode&0o077 != 0 {
+		return nil, errRefused{fmt.Sprintf("%s %s: it is open to others (mode %04o); a secret must be readable by you only", option, path, mode)}
+	}
+	return os.ReadFile(path)
+}
+
+// bearer sends a token as "authorization: Bearer TOKEN" with every call, over TLS only.
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return true }
+
+type options struct{ socket, server, ca, tokenFile, cert, key string }
+
+func connect(o options) (*grpc.ClientConn, error) {
+	// Reconnect quickly after a break, so a resumed stream (events) loses little time.
+	dial := []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
 		Backoff: backoff.Config{BaseDelay: 200 * time.Millisecond, Multiplier: 1.6, MaxDelay: time.Second},
-	}))
+	})}
+	if o.server != "" {
+		// TLS, trusting -ca (else the system's CAs), with a client certificate for mutual TLS.
+		config := &tls.Config{MinVersion: tls.VersionTLS12}
+		if o.ca != "" {
+			pem, err := os.ReadFile(o.ca)
+			if err != nil {
+				return nil, err
+			}
+			config.RootCAs = x509.NewCertPool()
+			if !config.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%s: no PEM certificate in it", o.ca)
+			}
+		}
+		if o.cert != "" {
+			if _, err := readSecret("--key", o.key); err != nil {
+				return nil, err
+			}
+			pair, err := tls.LoadX509KeyPair(o.cert, o.key)
+			if err != nil {
+				return nil, err
+			}
+			config.Certificates = []tls.Certificate{pair}
+		}
+		dial = append(dial, grpc.WithTransportCredentials(credentials.NewTLS(config)))
+		if o.tokenFile != "" {
+			token, err := readSecret("--token-file", o.tokenFile)
+			if err != nil {
+				return nil, err
+			}
+			dial = append(dial, grpc.WithPerRPCCredentials(bearer(strings.TrimSpace(string(token)))))
+		}
+		return grpc.Dial(o.server, dial...)
+	}
+	if err := checkSocket(o.socket); err != nil {
+		var refused errRefused
+		if errors.As(err, &refused) {
+			return nil, errRefused{o.socket + ": " + refused.why}
+		}
+		return nil, err
+	}
+	abs, err := filepath.Abs(o.socket)
+	if err != nil {
+		return nil, err
+	}
+	// grpc-go 1.33 (Debian bookworm) dials "unix:///abs/path" itself.
+	return grpc.Dial("unix://"+abs, append(dial, grpc.WithInsecure())...)
 }
 
 func stateName(s pb.ProcessState) string {
@@ -325,15 +391,21 @@ func cmdRoles() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: %s [-socket PATH] status | events | tail [-n LINES] NAME | attach [-timeout 10s] NAME LINE | roles\n", prog)
+	fmt.Fprintf(os.Stderr, "usage: %s [-socket PATH | -server HOST:PORT [-ca FILE] [-token-file FILE] [-cert FILE -key FILE]] status | events | tail [-n LINES] NAME | attach [-timeout 10s] NAME LINE | roles\n", prog)
 	os.Exit(2)
 }
 
 func main() {
-	socket := flag.String("socket", defaultSocket("default"), "the daemon's Unix socket")
+	var o options
+	flag.StringVar(&o.socket, "socket", defaultSocket("default"), "the daemon's Unix socket")
+	flag.StringVar(&o.server, "server", "", "HOST:PORT of a TCP listener (TLS) instead of the socket")
+	flag.StringVar(&o.ca, "ca", "", "with -server: the CA certificate (PEM) to trust")
+	flag.StringVar(&o.tokenFile, "token-file", "", "with -server: a file holding a bearer token")
+	flag.StringVar(&o.cert, "cert", "", "with -server: a client certificate (PEM), for mutual TLS")
+	flag.StringVar(&o.key, "key", "", "with -server: the client certificate's key (PEM)")
 	flag.Usage = usage
 	flag.Parse()
-	if flag.NArg() == 0 {
+	if flag.NArg() == 0 || (o.cert == "") != (o.key == "") || (o.server == "" && o.ca+o.tokenFile+o.cert != "") {
 		usage()
 	}
 	sub := flag.NewFlagSet(flag.Arg(0), flag.ExitOnError)
@@ -348,10 +420,10 @@ func main() {
 		cmdRoles()
 		return
 	}
-	conn, err := connect(*socket)
+	conn, err := connect(o)
 	var refused errRefused
 	if errors.As(err, &refused) {
-		fmt.Fprintf(os.Stderr, "%s: refusing %s: %s\n", prog, *socket, refused.why)
+		fmt.Fprintf(os.Stderr, "%s: refusing %s\n", prog, refused.why)
 		os.Exit(3)
 	}
 	if err == nil {

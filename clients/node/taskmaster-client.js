@@ -8,7 +8,8 @@
 //   node taskmaster-client.js attach shell hello
 //   node taskmaster-client.js roles
 //
-// Options (before the command): --socket PATH (default: where taskmasterd puts it),
+// Options: --socket PATH (default: where taskmasterd puts it), or a TCP listener with TLS:
+// --server HOST:PORT [--ca FILE] [--token-file FILE] [--cert FILE --key FILE];
 // --proto-path DIR (repeatable; default: the repository's proto/src/main/proto).
 // Exit codes: 0 done, 1 the daemon answered with an error or could not be reached, 2 bad usage,
 // 3 a socket that is not ours or root's.
@@ -65,14 +66,44 @@ function checkSocket(socketPath) {
   }
 }
 
-function connect(v1, socketPath) {
-  checkSocket(socketPath);
-  // "unix:///abs/path" is gRPC's Unix socket target. Reconnect quickly after a break, so a
-  // resumed stream (events) loses little time.
-  return new v1.TaskmasterService(`unix://${path.resolve(socketPath)}`, grpc.credentials.createInsecure(), {
-    'grpc.initial_reconnect_backoff_ms': 200,
-    'grpc.max_reconnect_backoff_ms': 1000,
-  });
+// A token or key file; refused when others may read it, as taskmasterctl does.
+function readSecret(option, file) {
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new Refused(`${option} ${file}: it is open to others (mode ${mode.toString(8).padStart(4, '0')}); a secret must be readable by you only`);
+  }
+  return fs.readFileSync(file);
+}
+
+function connect(v1, o) {
+  // Reconnect quickly after a break, so a resumed stream (events) loses little time.
+  const options = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1000 };
+  if (o.server) {
+    // TLS, trusting --ca (else the system's CAs); a client certificate for mutual TLS; the
+    // token as "authorization: Bearer TOKEN" on every call (grpc-js sends it over TLS only).
+    let creds = grpc.credentials.createSsl(
+      o.ca ? fs.readFileSync(o.ca) : null,
+      o.key ? readSecret('--key', o.key) : null,
+      o.cert ? fs.readFileSync(o.cert) : null,
+    );
+    if (o.tokenFile) {
+      const token = readSecret('--token-file', o.tokenFile).toString('utf8').trim();
+      creds = grpc.credentials.combineChannelCredentials(creds, grpc.credentials.createFromMetadataGenerator((_, callback) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('authorization', `Bearer ${token}`);
+        callback(null, metadata);
+      }));
+    }
+    return new v1.TaskmasterService(o.server, creds, options);
+  }
+  try {
+    checkSocket(o.socket);
+  } catch (e) {
+    if (e instanceof Refused) e.message = `${o.socket}: ${e.message}`;
+    throw e;
+  }
+  // "unix:///abs/path" is gRPC's Unix socket target.
+  return new v1.TaskmasterService(`unix://${path.resolve(o.socket)}`, grpc.credentials.createInsecure(), options);
 }
 
 // Unary calls as promises, each with a deadline.
@@ -253,26 +284,29 @@ function roles(definition) {
 
 function usage(message) {
   console.error(`${PROG}: ${message}`);
-  console.error(`usage: ${PROG} [--socket PATH] [--proto-path DIR]... status | events | tail NAME [-n LINES] | attach NAME LINE [--timeout SECONDS] | roles`);
+  console.error(`usage: ${PROG} [--socket PATH | --server HOST:PORT [--ca FILE] [--token-file FILE] [--cert FILE --key FILE]] [--proto-path DIR]... status | events | tail NAME [-n LINES] | attach NAME LINE [--timeout SECONDS] | roles`);
   return 2;
 }
 
 async function main(argv) {
-  let socketPath = defaultSocket();
+  const o = { socket: defaultSocket() };
+  const named = { '--socket': 'socket', '--server': 'server', '--ca': 'ca', '--token-file': 'tokenFile', '--cert': 'cert', '--key': 'key' };
   const protoPaths = [];
   const args = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--socket' || a === '--proto-path' || a === '-n' || a === '--lines' || a === '--timeout') {
+    if (a in named || a === '--proto-path' || a === '-n' || a === '--lines' || a === '--timeout') {
       if (i + 1 >= argv.length) return usage(`${a} needs a value`);
       const v = argv[++i];
-      if (a === '--socket') socketPath = v;
+      if (a in named) o[named[a]] = v;
       else if (a === '--proto-path') protoPaths.push(v);
       else args.push(a, v);
     } else {
       args.push(a);
     }
   }
+  if (!o.cert !== !o.key) return usage('--cert and --key go together');
+  if (!o.server && (o.ca || o.tokenFile || o.cert)) return usage('--ca, --token-file, --cert and --key go with --server');
   if (protoPaths.length === 0) protoPaths.push(path.join(__dirname, '..', '..', 'proto', 'src', 'main', 'proto'));
   const [command, ...rest] = args;
   const option = (names, fallback) => {
@@ -294,11 +328,17 @@ async function main(argv) {
 
   let client;
   try {
-    client = connect(v1, socketPath);
+    client = connect(v1, o);
   } catch (e) {
-    if (!(e instanceof Refused)) throw e;
-    console.error(`${PROG}: refusing ${socketPath}: ${e.message}`);
-    return 3;
+    if (e instanceof Refused) {
+      console.error(`${PROG}: refusing ${e.message}`);
+      return 3;
+    }
+    if (e.code === 'ENOENT' || e.code === 'EACCES') {
+      console.error(`${PROG}: ${e.path}: ${e.code === 'ENOENT' ? 'no such file' : 'permission denied'}`);
+      return 2;
+    }
+    throw e;
   }
   try {
     switch (command) {

@@ -7,7 +7,8 @@
     PYTHONPATH=gen ./taskmaster_client.py attach shell 'hello'
     PYTHONPATH=gen ./taskmaster_client.py roles
 
-Talks to the local daemon over its Unix socket (--socket, else where taskmasterd puts it).
+Talks to the local daemon over its Unix socket (--socket, else where taskmasterd puts it), or
+to a TCP listener with TLS: --server HOST:PORT [--ca FILE] [--token-file FILE] [--cert FILE --key FILE].
 Exit codes: 0 done, 1 the daemon answered with an error or could not be reached, 2 bad usage,
 3 a socket that is not ours or root's.
 """
@@ -68,14 +69,42 @@ def check_socket(path):
         d = os.path.dirname(d)
 
 
-def connect(socket_path):
-    check_socket(socket_path)
-    # "unix:///abs/path" is gRPC's Unix socket target. Reconnect quickly after a break, so a
-    # resumed stream (events) loses little time; the defaults back off up to two minutes.
-    channel = grpc.insecure_channel(f"unix://{os.path.abspath(socket_path)}", options=[
-        ("grpc.initial_reconnect_backoff_ms", 200),
-        ("grpc.max_reconnect_backoff_ms", 1000),
-    ])
+def read_secret(option, path):
+    """A token or key file; refused when others may read it, as taskmasterctl does."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise Refused(f"{option} {path}: it is open to others (mode {mode:04o}); a secret must be readable by you only")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def connect(args):
+    # Reconnect quickly after a break, so a resumed stream (events) loses little time; the
+    # defaults back off up to two minutes.
+    options = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
+    if args.server:
+        # TLS, trusting --ca (else the system's CAs); a client certificate for mutual TLS; the
+        # token as "authorization: Bearer TOKEN" on every call (gRPC sends it over TLS only).
+        creds = grpc.ssl_channel_credentials(
+            root_certificates=read(args.ca) if args.ca else None,
+            private_key=read_secret("--key", args.key) if args.key else None,
+            certificate_chain=read(args.cert) if args.cert else None)
+        if args.token_file:
+            token = read_secret("--token-file", args.token_file).decode().strip()
+            creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
+        channel = grpc.secure_channel(args.server, creds, options=options)
+    else:
+        try:
+            check_socket(args.socket)
+        except Refused as e:
+            raise Refused(f"{args.socket}: {e}") from None
+        # "unix:///abs/path" is gRPC's Unix socket target.
+        channel = grpc.insecure_channel(f"unix://{os.path.abspath(args.socket)}", options=options)
     return channel, pb_grpc.TaskmasterServiceStub(channel)
 
 
@@ -237,6 +266,11 @@ def cmd_roles(stub, args):
 def main(argv):
     parser = argparse.ArgumentParser(prog=PROG, description="A small Taskmaster client.")
     parser.add_argument("--socket", default=default_socket(), help="the daemon's Unix socket")
+    parser.add_argument("--server", help="HOST:PORT of a TCP listener (TLS) instead of the socket")
+    parser.add_argument("--ca", help="with --server: the CA certificate (PEM) to trust")
+    parser.add_argument("--token-file", help="with --server: a file holding a bearer token")
+    parser.add_argument("--cert", help="with --server: a client certificate (PEM), for mutual TLS")
+    parser.add_argument("--key", help="with --server: the client certificate's key (PEM)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("status", help="a table of every process")
     sub.add_parser("events", help="follow the event journal, resuming after a reconnect")
@@ -251,13 +285,20 @@ def main(argv):
     args = parser.parse_args(argv)
     if args.command == "tail" and args.lines < 0:
         parser.error(f"--lines must be >= 0, got {args.lines}")
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+    if not args.server and (args.ca or args.token_file or args.cert):
+        parser.error("--ca, --token-file, --cert and --key go with --server")
     if args.command == "roles":
         return cmd_roles(None, args)
     try:
-        channel, stub = connect(args.socket)
+        channel, stub = connect(args)
     except Refused as e:
-        print(f"{PROG}: refusing {args.socket}: {e}", file=sys.stderr)
+        print(f"{PROG}: refusing {e}", file=sys.stderr)
         return 3
+    except OSError as e:
+        print(f"{PROG}: {e.filename}: {e.strerror}", file=sys.stderr)
+        return 2
     with channel:
         try:
             return globals()["cmd_" + args.command](stub, args)

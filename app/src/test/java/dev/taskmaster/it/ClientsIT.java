@@ -13,6 +13,7 @@ import dev.taskmaster.proto.v1.TailOutputRequest;
 import dev.taskmaster.proto.v1.TaskmasterProto;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc.TaskmasterServiceBlockingStub;
+import dev.taskmaster.testkit.Poll;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -59,9 +60,22 @@ class ClientsIT {
     private static TaskmasterServiceBlockingStub stub;
     private static final Set<ExampleClient> prepared = EnumSet.noneOf(ExampleClient.class);
 
+    /** The CA, server and client certificates and the bearer token, made by taskmasterd itself. */
+    private static Path tls;
+    /** The TLS listener taking bearer tokens, and the one requiring client certificates. */
+    private static String tokenListener;
+    private static String mutualListener;
+
     @BeforeAll
     static void startDaemon() throws Exception {
         env = BinProcess.env(tmp);
+        tls = tmp.resolve("tls");
+        taskmasterd("tls", "init", tls.toString(), "--host", "127.0.0.1");
+        taskmasterd("tls", "client", "alice", "--role", "operator", "--dir", tls.toString());
+        String token = taskmasterd("token", "add", "bot", "--role", "viewer", "--file", tls.resolve("tokens").toString()).strip();
+        Files.writeString(Files.createFile(tls.resolve("bot.token"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))),
+                token + "\n");
         Path config = Files.writeString(tmp.resolve("clients.yaml"), """
                 programs:
                   counter:
@@ -84,12 +98,29 @@ class ClientsIT {
                     cmd: sleep 100000
                     autostart: false
                     starttime: 0
-                """.formatted(COUNTER_LINES));
+                server:
+                  tokens_file: %2$s/tokens
+                  listen:
+                    - address: 127.0.0.1:0
+                      tls: {cert: %2$s/server.crt, key: %2$s/server.key}
+                    - address: 127.0.0.1:0
+                      tls: {cert: %2$s/server.crt, key: %2$s/server.key, client_ca: %2$s/ca.crt}
+                """.formatted(COUNTER_LINES, tls));
         daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString());
         Path socket = tmp.resolve("run/taskmaster/default.sock");
         BinProcess.await("the daemon's socket", LIMIT, () -> Files.exists(socket) || !daemon.isAlive());
         channel = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
         stub = TaskmasterServiceGrpc.newBlockingStub(channel);
+        List<String> listeners = Poll.value("the daemon's answer", LIMIT, () -> {
+            try {
+                return stub.withDeadlineAfter(10, TimeUnit.SECONDS).getServerInfo(GetServerInfoRequest.getDefaultInstance()).getTcpAddressesList();
+            } catch (io.grpc.StatusRuntimeException e) {
+                return null; // not listening yet
+            }
+        });
+        assertThat(listeners).hasSize(2);
+        tokenListener = listeners.get(0);
+        mutualListener = listeners.get(1);
         long counterBytes = LongStream.rangeClosed(1, COUNTER_LINES)
                 .map(i -> "line %04d of the tail test, padded to be long enough\n".formatted(i).length()).sum();
         BinProcess.await("every program settled and the counter's output complete", LIMIT, () -> {
@@ -245,6 +276,56 @@ class ClientsIT {
             assertThat(status.out()).isEmpty();
             assertThat(status.err()).isEqualTo(scriptName(client) + ": refusing " + other + ": " + other
                     + " is owned by uid 65534, not by you (0) or root\n");
+        }
+    }
+
+    // docs/clients.md, "Remote daemons": TLS trusting the daemon's CA, with a bearer token or a
+    // client certificate. Contract (TaskmasterService): PERMISSION_DENIED when "the caller's role
+    // does not allow the RPC (or mode); the description names the role needed"; UNAUTHENTICATED
+    // when "the caller could not be identified (no or invalid credentials…)".
+    @ParameterizedTest
+    @EnumSource(ExampleClient.class)
+    void remoteOverTlsWithATokenOrAClientCertificate(ExampleClient client) throws Exception {
+        ready(client);
+        String ca = tls.resolve("ca.crt").toString();
+        String token = tls.resolve("bot.token").toString();
+
+        BinProcess.Result status = run(client, "--server", tokenListener, "--ca", ca, "--token-file", token, "status");
+        assertThat(status.code()).as("exit code; stderr: %s", status.err()).isZero();
+        assertThat(status.out()).startsWith("NAME").containsPattern("(?m)^fail +EXITED +- +- +exit 3 \\(unexpected\\)$");
+
+        // The token is a viewer's: typing into a program needs operator.
+        BinProcess.Result viewerAttach = run(client, "--server", tokenListener, "--ca", ca, "--token-file", token, "attach", "shell", "hi");
+        assertThat(viewerAttach.code()).isEqualTo(1);
+        assertThat(viewerAttach.err()).contains(scriptName(client) + ": PERMISSION_DENIED: ").contains("operator");
+
+        BinProcess.Result anonymous = run(client, "--server", tokenListener, "--ca", ca, "status");
+        assertThat(anonymous.code()).isEqualTo(1);
+        assertThat(anonymous.err()).contains(scriptName(client) + ": UNAUTHENTICATED: ");
+
+        // alice's certificate says operator: she may type.
+        BinProcess.Result alice = run(client, "--server", mutualListener, "--ca", ca, "--cert", tls.resolve("alice.crt").toString(),
+                "--key", tls.resolve("alice.key").toString(), "attach", "shell", "from-alice-" + client.name().toLowerCase());
+        assertThat(alice.code()).as("exit code; stderr: %s", alice.err()).isZero();
+        assertThat(alice.out()).isEqualTo("got:from-alice-" + client.name().toLowerCase() + "\n");
+
+        // A token others may read is refused before anything is sent.
+        Path open = Files.copy(tls.resolve("bot.token"), tmp.resolve("open-" + client.name().toLowerCase() + ".token"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        BinProcess.Result refused = run(client, "--server", tokenListener, "--ca", ca, "--token-file", open.toString(), "status");
+        assertThat(refused.code()).isEqualTo(3);
+        assertThat(refused.err()).isEqualTo(scriptName(client) + ": refusing --token-file " + open
+                + ": it is open to others (mode 0644); a secret must be readable by you only\n");
+    }
+
+    /** Runs {@code bin/taskmasterd ARGS} to completion, which must succeed, and returns its stdout. */
+    private static String taskmasterd(String... args) throws InterruptedException {
+        String[] argv = new String[args.length + 1];
+        argv[0] = "bin/taskmasterd";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        try (BinProcess p = BinProcess.start(tmp, env, argv)) {
+            assertThat(p.waitFor(LIMIT)).as("taskmasterd %s; stderr: %s", String.join(" ", args), p.stderr()).isZero();
+            return p.stdout();
         }
     }
 
