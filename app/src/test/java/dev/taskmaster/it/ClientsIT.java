@@ -176,7 +176,7 @@ class ClientsIT {
 
     // Contract (WatchEventsRequest.from_sequence): "N > 0 = resume: replay every kept event with
     // sequence >= N"; ListProcessesResponse: "call WatchEvents with from_sequence = sequence + 1
-    // to follow changes without a gap". The relay breaks the connection three times; events
+    // to follow changes without a gap". The relay breaks the connection five times; events
     // happen while the client is away; it must print every one exactly once, in order.
     @ParameterizedTest
     @EnumSource(ExampleClient.class)
@@ -189,7 +189,7 @@ class ClientsIT {
             long snapshot = snapshotSequence(follower.stdout());
             startAndStopTicker();
             awaitLatest(follower);
-            for (int round = 1; round <= 3; round++) {
+            for (int round = 1; round <= 5; round++) {
                 long before = printed(follower.stdout()).getLast();
                 int breaks = count(follower.stderr(), "resuming from #");
                 relay.cut();
