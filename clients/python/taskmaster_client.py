@@ -15,12 +15,12 @@ Exit codes: 0 done, 1 the daemon answered with an error or could not be reached,
 
 import argparse
 import os
+import signal
 import stat
 import sys
 import time
 
 import grpc
-from google.protobuf import descriptor_pb2  # noqa: F401  (loads the MethodOptions type)
 
 from taskmaster.v1 import auth_pb2, output_pb2, process_pb2
 from taskmaster.v1 import taskmaster_pb2 as pb
@@ -308,4 +308,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends `events` at once, without a traceback
     sys.exit(main(sys.argv[1:]))
