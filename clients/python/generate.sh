@@ -1,0 +1,15 @@
+#!/bin/sh
+# Generates the Python modules of the taskmaster.v1 contract into OUT (default: ./gen), with
+# Debian's protoc and grpc_python_plugin (apt-get install protobuf-compiler protobuf-compiler-grpc).
+# Run it from anywhere; put OUT on PYTHONPATH to import taskmaster.v1.taskmaster_pb2_grpc.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+proto="$here/../../proto/src/main/proto"
+out=${1:-gen}
+mkdir -p "$out"
+# TASKMASTER_EXTRA_PROTO_PATH: a second include directory, only needed while proto/ does not
+# carry google/rpc/status.proto itself (the test extracts it from proto-google-common-protos).
+protoc -I "$proto" ${TASKMASTER_EXTRA_PROTO_PATH:+-I "$TASKMASTER_EXTRA_PROTO_PATH"} \
+  --python_out="$out" --grpc_python_out="$out" \
+  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
+  google/rpc/status.proto $(cd "$proto" && echo taskmaster/v1/*.proto)
