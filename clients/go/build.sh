@@ -15,9 +15,7 @@ mkdir -p "$out/src"
 pkg=taskmaster.example/gen/taskmasterv1
 map=Mgoogle/rpc/status.proto=google.golang.org/genproto/googleapis/rpc/status
 for f in $files; do map="$map,M$f=$pkg"; done
-# TASKMASTER_EXTRA_PROTO_PATH: a second include directory, only needed while proto/ does not
-# carry google/rpc/status.proto itself (the test extracts it from proto-google-common-protos).
-protoc -I "$proto" ${TASKMASTER_EXTRA_PROTO_PATH:+-I "$TASKMASTER_EXTRA_PROTO_PATH"} \
+protoc -I "$proto" \
   --go_out="$out/src" --go_opt="$map" --go-grpc_out="$out/src" --go-grpc_opt="$map" $files
 cd "$here"
 GO111MODULE=off GOPATH="$out:/usr/share/gocode" GOFLAGS= go build -o "$out/taskmaster-client" .

@@ -7,9 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 proto="$here/../../proto/src/main/proto"
 out=${1:-gen}
 mkdir -p "$out"
-# TASKMASTER_EXTRA_PROTO_PATH: a second include directory, only needed while proto/ does not
-# carry google/rpc/status.proto itself (the test extracts it from proto-google-common-protos).
-protoc -I "$proto" ${TASKMASTER_EXTRA_PROTO_PATH:+-I "$TASKMASTER_EXTRA_PROTO_PATH"} \
+protoc -I "$proto" \
   --python_out="$out" --grpc_python_out="$out" \
   --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
   google/rpc/status.proto $(cd "$proto" && echo taskmaster/v1/*.proto)

@@ -2,12 +2,10 @@ package dev.taskmaster.it;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,8 +33,8 @@ enum ExampleClient {
         }
 
         @Override
-        void generate(Path out, Map<String, String> env) {
-            run(env, "clients/python/generate.sh", out.toString());
+        void generate(Path out) {
+            run("clients/python/generate.sh", out.toString());
         }
 
         @Override
@@ -62,17 +60,14 @@ enum ExampleClient {
         }
 
         @Override
-        void generate(Path out, Map<String, String> env) {
+        void generate(Path out) {
             // Nothing to generate: @grpc/proto-loader reads the .proto when the client starts.
         }
 
         @Override
         List<String> command(Path out) {
-            List<String> argv = new ArrayList<>(List.of(onPath("node").orElseThrow().toString(), "clients/node/taskmaster-client.js"));
-            // The client's default include directory is proto/src/main/proto; name it and the
-            // extra one only while google/rpc/status.proto is not vendored there.
-            extraInclude().ifPresent(extra -> argv.addAll(List.of("--proto-path", PROTO.toString(), "--proto-path", extra.toString())));
-            return argv;
+            // The client's default include directory is proto/src/main/proto, as a user's is.
+            return List.of(onPath("node").orElseThrow().toString(), "clients/node/taskmaster-client.js");
         }
     },
 
@@ -101,8 +96,8 @@ enum ExampleClient {
         }
 
         @Override
-        void generate(Path out, Map<String, String> env) {
-            run(env, "clients/go/build.sh", out.toString());
+        void generate(Path out) {
+            run("clients/go/build.sh", out.toString());
         }
 
         @Override
@@ -111,8 +106,6 @@ enum ExampleClient {
         }
     };
 
-    /** The one include directory of the contract. */
-    static final Path PROTO = BinProcess.REPO.resolve("proto/src/main/proto");
     private static final Path TARGET = Path.of("target/clients-it").toAbsolutePath();
     private static final Duration BUILD_LIMIT = Duration.ofMinutes(5);
 
@@ -127,7 +120,7 @@ enum ExampleClient {
     abstract Optional<String> missing();
 
     /** Generates this client's code from the .proto into {@code out}. */
-    abstract void generate(Path out, Map<String, String> env);
+    abstract void generate(Path out);
 
     /** The command running the client (relative paths are the repository's). */
     abstract List<String> command(Path out);
@@ -149,36 +142,7 @@ enum ExampleClient {
     void prepare() {
         Path out = out();
         deleteTree(out);
-        Map<String, String> env = extraInclude()
-                .map(extra -> Map.of("TASKMASTER_EXTRA_PROTO_PATH", extra.toString()))
-                .orElse(Map.of());
-        generate(out, env);
-    }
-
-    /**
-     * A second include directory holding google/rpc/status.proto, extracted from the
-     * proto-google-common-protos jar on the test class path, while proto/src/main/proto does not
-     * carry it. Once the vendored copy is there (proto/src/main/proto/google/rpc/status.proto),
-     * this is empty and the clients use the one include directory alone.
-     */
-    static Optional<Path> extraInclude() {
-        if (Files.exists(PROTO.resolve("google/rpc/status.proto"))) {
-            return Optional.empty();
-        }
-        Path dir = TARGET.resolve("include");
-        Path file = dir.resolve("google/rpc/status.proto");
-        if (!Files.exists(file)) {
-            try (InputStream in = ClassLoader.getSystemResourceAsStream("google/rpc/status.proto")) {
-                if (in == null) {
-                    throw new IllegalStateException("google/rpc/status.proto is neither in " + PROTO + " nor on the test class path");
-                }
-                Files.createDirectories(file.getParent());
-                Files.write(file, in.readAllBytes());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return Optional.of(dir);
+        generate(out);
     }
 
     static Optional<Path> onPath(String program) {
@@ -206,10 +170,10 @@ enum ExampleClient {
         }
     }
 
-    private static void run(Map<String, String> env, String... argv) {
+    private static void run(String... argv) {
         try {
             Path logs = Files.createDirectories(TARGET.resolve("logs"));
-            try (BinProcess p = BinProcess.start(logs, env, argv)) {
+            try (BinProcess p = BinProcess.start(logs, Map.of(), argv)) {
                 int code = p.waitFor(BUILD_LIMIT);
                 if (code != 0) {
                     throw new AssertionError(String.join(" ", argv) + " failed (exit " + code + "): " + p.stderr() + p.stdout());
