@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
  * process that takes none of its input for the stall limit fails the write with
  * {@link NotReadingException}, and later writes fail at once while its pipe stays full, instead
  * of queueing behind a write that cannot finish. Concurrent writes are applied one after the
- * other, in the order they came. {@link #close} never waits for a blocked write.
+ * other, never interleaved. {@link #close} never waits for a blocked write.
  */
 public final class ProcessInput {
 
@@ -98,20 +98,25 @@ public final class ProcessInput {
 
     /**
      * Writes all of {@code data}, waiting while the pipe is full as long as the process takes
-     * some of it at least every {@code stall}; writes that came before this one count, so a
-     * write waits at most {@code stall} behind them too.
+     * some of it at least every {@code stall}. Writes are applied one after the other, never
+     * interleaved; one that waits behind others waits as long as they make progress.
      *
      * @param cancelled polled while waiting; true stops the write (the bytes written so far stay written)
      * @return bytes written (all of them unless cancelled)
      * @throws NotReadingException the process took nothing for {@code stall}, or a write before
-     *         this one gave up so and its pipe is still full
+     *         this one gave up so and its pipe is still full (then at once)
      */
     public long write(byte[] data, BooleanSupplier cancelled, java.time.Duration stall)
             throws ClosedException, NativeException, NotReadingException {
         long stallNanos = stall.compareTo(java.time.Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : stall.toNanos();
+        // Waiting for earlier writes is bounded by theirs: each gives up once the process takes
+        // nothing for `stall`, and the ones after it then fail at once (stuck); while it reads,
+        // they wait, as the contract says ("the call waits while the pipe is full").
         try {
-            if (!order.tryLock(stallNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                throw new NotReadingException("earlier input is still waiting for it to read", 0);
+            while (!order.tryLock(POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (cancelled.getAsBoolean()) {
+                    return 0;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
