@@ -211,7 +211,8 @@ public final class Engine {
 
     /** Records that a new configuration was rejected, so the journal and log say so. */
     public void reloadRejected(List<ConfigError> errors) {
-        ctx.scheduler().execute(() -> ctx.journal().append(ctx.clock().now(),
+        // Announced, not numbered: no client event stands for it, and a number would be a gap.
+        ctx.scheduler().execute(() -> ctx.journal().announce(ctx.clock().now(),
                 (seq, t) -> new EngineEvent.ConfigRejected(seq, t, errors)));
     }
 

@@ -38,6 +38,11 @@ public final class EventJournal {
             }
             history.addLast(event);
         }
+        tell(event);
+        return event;
+    }
+
+    private void tell(EngineEvent event) {
         for (Consumer<EngineEvent> l : listeners) {
             try {
                 l.accept(event);
@@ -46,6 +51,20 @@ public final class EventJournal {
                 log.error("event listener failed on event {}", event.sequence(), e);
             }
         }
+    }
+
+    /**
+     * Tells every listener of an event that is not part of the numbered journal (a rejected
+     * configuration: nothing changed, the log says why): it takes no sequence number and is not
+     * kept, so the journal's numbers stay "+1 for each event" with no gap a watcher could take for
+     * a loss. The event carries the latest sequence, the one it came after.
+     */
+    public EngineEvent announce(Instant now, SequencedFactory factory) {
+        EngineEvent event;
+        synchronized (this) {
+            event = factory.create(lastSequence, now);
+        }
+        tell(event);
         return event;
     }
 

@@ -117,6 +117,30 @@ class EventsConformanceTest {
         }
     }
 
+    /**
+     * events.proto: sequence numbers "increase by exactly 1 per event"; Event.sequence: "A watcher
+     * using a target filter sees gaps" (and one without a filter none). A rejected configuration
+     * changes nothing and has no event of the contract: it must not take a number.
+     */
+    @Test
+    void aWatcherWithoutFilterSeesNoGapEvenAcrossARejectedConfiguration() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(tmp, QUIET)) {
+            d.await("quiet", ProcessState.RUNNING);
+            d.await("other", ProcessState.RUNNING);
+            long start = d.journal.lastSequence();
+            Iterator<WatchEventsResponse> it = d.stub().watchEvents(from(start + 1));
+            d.engine.reloadRejected(List.of());
+            restart(d, "quiet");
+            d.engine.reloadRejected(List.of());
+            restart(d, "other");
+            long end = d.journal.lastSequence();
+            assertThat(end - start).as("the restarts' state changes").isGreaterThanOrEqualTo(4);
+            for (long n = start + 1; n <= end; n++) {
+                assertThat(it.next().getEvent().getSequence()).isEqualTo(n);
+            }
+        }
+    }
+
     /** "Codes: INVALID_ARGUMENT (... from_sequence in the future of the given journal_id)"; uint64 on the wire. */
     @Test
     void aSequenceInTheFutureIsInvalidEvenBeyondTwoToTheSixtyThree() throws Exception {

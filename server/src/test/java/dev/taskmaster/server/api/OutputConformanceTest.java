@@ -61,7 +61,7 @@ class OutputConformanceTest {
                   deaf: {cmd: "sleep 600", starttime: 0, stopsignal: KILL}
                   cat: {cmd: "cat", starttime: 0, stopsignal: KILL}
                   slow:
-                    cmd: "sh -c 'while :; do dd bs=512 count=1 2>/dev/null; sleep 0.002; done'"
+                    cmd: "sh -c 'while :; do dd bs=2048 count=1 2>/dev/null; sleep 0.002; done'"
                     starttime: 0
                     stopsignal: KILL
                     stopasgroup: true
@@ -303,7 +303,7 @@ class OutputConformanceTest {
     void inputToASlowReaderLosesNothingAndKeepsEachCallersOrder() throws Exception {
         d.service.outputRpcs().inputStall(Duration.ofMillis(1500));
         int callers = 4;
-        int blocks = 10;
+        int blocks = 6;
         List<CompletableFuture<Void>> sending = new ArrayList<>();
         for (int c = 0; c < callers; c++) {
             int caller = c;
