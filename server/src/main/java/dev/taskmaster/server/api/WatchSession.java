@@ -76,6 +76,8 @@ final class WatchSession implements Consumer<EngineEvent> {
     private boolean released;
     private java.util.concurrent.ScheduledFuture<?> heartbeats;
     private java.util.concurrent.ScheduledFuture<?> usageReports;
+    /** When the last message went out (System.nanoTime): heartbeats come only after an idle interval. */
+    private volatile long lastSent = System.nanoTime();
 
     /**
      * Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then.
@@ -141,30 +143,48 @@ final class WatchSession implements Consumer<EngineEvent> {
     }
 
     /**
-     * Sends a {@code Heartbeat} every {@code interval} while nothing else is waiting to go out, so
-     * a client can tell a quiet stream from a dead one (and that a replay is over).
+     * Sends a {@code Heartbeat} whenever the stream has been idle for {@code interval} (the
+     * contract's words: nothing sent for that long, and nothing waiting), so a client can tell a
+     * quiet stream from a dead one (and that a replay is over).
      */
     void heartbeats(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
-        java.util.concurrent.ScheduledFuture<?> beats = timer.scheduleAtFixedRate(() -> {
-            synchronized (this) {
-                if (closed || !started || !buffer.isEmpty() || overflowed || awaitingSnapshot) {
-                    return;
-                }
+        beatAfter(timer, interval, interval.toNanos());
+    }
+
+    /** The next look at the stream's idleness, in {@code delay} nanoseconds; one at a time per stream. */
+    private void beatAfter(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval, long delay) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            heartbeats = timer.schedule(() -> beat(timer, interval), delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void beat(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
+        long idle = System.nanoTime() - lastSent;
+        if (idle < interval.toNanos()) {
+            beatAfter(timer, interval, interval.toNanos() - idle); // something went out meanwhile
+            return;
+        }
+        boolean queued = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (started && buffer.isEmpty() && !overflowed && !awaitingSnapshot) {
                 // Nothing waits: every event up to `heard` has been sent or filtered out.
                 buffer.add(new Outgoing(null, WatchEventsResponse.newBuilder().setHeartbeat(
                         dev.taskmaster.proto.v1.Heartbeat.newBuilder().setLatestSequence(heard)
                                 .setTime(Protos.timestamp(clock.instant()))).build()));
-            }
-            if (!stalled) {
-                drain();
-            }
-        }, interval.toNanos(), interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        synchronized (this) {
-            heartbeats = beats;
-            if (closed) {
-                beats.cancel(false);
+                queued = true;
             }
         }
+        if (queued && !stalled) {
+            drain();
+        }
+        // A stream that cannot take it (stalled, resynchronising) is looked at again an interval on.
+        beatAfter(timer, interval, interval.toNanos());
     }
 
     /**
@@ -302,6 +322,7 @@ final class WatchSession implements Consumer<EngineEvent> {
 
     /** With this session's lock held. */
     private void send(Outgoing o) {
+        lastSent = System.nanoTime();
         if (o.message() != null && o.message().hasUsageReport()) {
             usageWaiting = false;
         }
