@@ -55,7 +55,7 @@ class ShutdownStreamsIT {
             assertThat(f.stderr()).isEmpty();
             // Nothing runs, so the shutdown event is the last thing the journal says.
             assertThat(f.stdout().lines().toList().getLast())
-                    .matches("#\\d+ .* taskmasterd shutting down: shutdown requested through the API \\(by .+\\)");
+                    .matches("#\\d+ .* taskmasterd shutting down: Shutdown requested \\(by .+\\)");
         }
         assertThat(daemon.waitFor(LIMIT)).isZero();
         assertThat(Files.readString(tmp.resolve("state/taskmaster/default/taskmasterd.log"))).contains("taskmasterd stopped");

@@ -25,7 +25,9 @@ final class EventsCommand extends Verb {
     @Option(names = {"-f", "--follow"}, description = "Keep printing live events (no deadline) until interrupted or the daemon stops.")
     boolean follow;
 
-    @Option(names = "--since", paramLabel = "SEQ", description = "Replay the kept events from this sequence number on, instead of a snapshot.")
+    // Sent as from_sequence as is: the daemon replays "every kept event with sequence >= N", so SEQ itself comes first.
+    @Option(names = "--since", paramLabel = "SEQ", description = "Replay the kept events from this sequence number on (SEQ included;"
+            + " after event #N, pass N+1), instead of a snapshot.")
     long since;
 
     @Option(names = "--json", description = "Print each WatchEvents message as one JSON object per line.")

@@ -151,6 +151,7 @@ final class DaemonLink implements AutoCloseable {
         WatchEventsRequest.Builder req = WatchEventsRequest.newBuilder()
                 .setHeartbeatInterval(Duration.newBuilder().setSeconds(HEARTBEAT.toSeconds()));
         if (sequence > 0) {
+            // The contract: "replay every kept event with sequence >= N"; N is the one after the last seen.
             req.setFromSequence(sequence + 1).setJournalId(journalId);
         }
         String label = label();
@@ -168,6 +169,11 @@ final class DaemonLink implements AutoCloseable {
                 if (!streaming) {
                     streaming = true;
                     failures = 0;
+                }
+                if (m.hasEvent() && m.getEvent().getSequence() <= sequence) {
+                    // Already seen: the resume asked for sequence + 1, so only a daemon that replays
+                    // from further back sends it again. Shown once all the same.
+                    return;
                 }
                 track(m);
                 ui.post(model -> model.apply(label, m));

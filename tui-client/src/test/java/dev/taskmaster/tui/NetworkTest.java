@@ -138,6 +138,25 @@ class NetworkTest {
         ui.await("the fresh snapshot", m -> m.rows().size() == 1 && m.daemon("default").journalId.equals("j2"));
     }
 
+    /**
+     * The resume asks for the last sequence seen + 1 ("replay every kept event with sequence >= N"):
+     * a daemon that replays from further back still shows each event once.
+     */
+    @Test
+    void aResumedStreamAsksForTheNextSequenceAndShowsNoEventTwice() throws Exception {
+        var watch = connected();
+        watch.response().onNext(P.changed(8, dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_RUNNING, P.stopped("db"), null, "reason-eight"));
+        ui.await("event 8 shown", m -> m.ticker.entries().stream().anyMatch(e -> e.text().contains("reason-eight")));
+        watch.response().onError(Status.UNAVAILABLE.asRuntimeException());
+        var again = FakeDaemon.next(daemon.watches);
+        assertThat(again.request().getFromSequence()).isEqualTo(9);
+        again.response().onNext(P.changed(8, dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_RUNNING, P.stopped("db"), null, "reason-eight"));
+        again.response().onNext(P.changed(9, dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED, running("db", 3), null, "reason-nine"));
+        ui.await("event 9 shown", m -> m.ticker.entries().stream().anyMatch(e -> e.text().contains("reason-nine")));
+        assertThat(ui.<Long>get(m -> m.ticker.entries().stream().filter(e -> e.text().contains("reason-eight")).count()))
+                .as("event 8, once").isEqualTo(1L);
+    }
+
     @Test
     void theOutputPaneSaysSoWhenTheDaemonHasNoOutputApi() throws Exception {
         connected();

@@ -56,13 +56,20 @@ import java.util.function.Supplier;
  * now, without a trip through the engine thread, so keystrokes go straight to the process.
  *
  * <p>Threading: called on gRPC threads. SendInput may wait while a process's stdin pipe is
- * full (it polls, and stops when the call is cancelled); nothing else blocks. Attach sessions
- * send from a shared executor of virtual threads.
+ * full (it polls, and stops when the call is cancelled), as long as the process reads some of
+ * it at least every {@link #INPUT_STALL}; nothing else blocks. Attach sessions send from a
+ * shared executor of virtual threads.
  */
 final class OutputRpcs {
 
     static final int DEFAULT_MAX_BYTES = 64 * 1024;
     static final int MAX_BYTES_CAP = 1024 * 1024;
+    /**
+     * How long SendInput waits for a process that takes none of its input (its pipe or terminal
+     * is full) before it answers RESOURCE_EXHAUSTED; input to it then fails at once until it
+     * reads again, instead of every later input waiting for its caller's deadline.
+     */
+    static final java.time.Duration INPUT_STALL = java.time.Duration.ofSeconds(5);
 
     private final Supplier<DaemonInfo> info;
     private final Clock clock;
@@ -72,6 +79,7 @@ final class OutputRpcs {
     private final Set<AttachSession> sessions = ConcurrentHashMap.newKeySet();
     /** Set by {@link #endSessions}: a session that starts later ends at once. */
     private volatile Status ending;
+    private volatile java.time.Duration inputStall = INPUT_STALL;
 
     OutputRpcs(Supplier<DaemonInfo> info, Clock clock, Engine engine, Outputs outputs) {
         this.info = info;
@@ -84,6 +92,11 @@ final class OutputRpcs {
     void endSessions(Status status) {
         ending = status;
         sessions.forEach(s -> s.abort(status));
+    }
+
+    /** Sets how long SendInput waits for a process that does not read (tests shorten it). */
+    void inputStall(java.time.Duration stall) {
+        this.inputStall = stall;
     }
 
     int sessionCount() {
@@ -220,7 +233,11 @@ final class OutputRpcs {
         long written;
         try {
             Context context = Context.current();
-            written = input.write(data, context::isCancelled);
+            written = input.write(data, context::isCancelled, inputStall);
+        } catch (ProcessInput.NotReadingException e) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("\"" + name + "\" is not reading its input: " + e.getMessage()
+                    + "; " + e.written() + " of " + data.length + " bytes were written, and input to it fails at once"
+                    + " until it reads again").asRuntimeException();
         } catch (ProcessInput.ClosedException e) {
             throw precondition("cannot write to \"" + name + "\": " + e.getMessage());
         } catch (NativeException e) {
@@ -260,7 +277,7 @@ final class OutputRpcs {
 
     private static void checkLease(String name, ProcessOutput output, String sessionId) {
         if (!sessionId.isEmpty() && !output.leases().contains(sessionId)) {
-            throw Status.NOT_FOUND.withDescription("no attach session \"" + sessionId + "\" on \"" + name
+            throw Status.NOT_FOUND.withDescription("no attach session " + Echoed.quote(sessionId) + " on \"" + name
                     + "\"; attach first and use the session_id of AttachStarted").asRuntimeException();
         }
         output.leases().refusal(sessionId).ifPresent(why -> {
@@ -337,8 +354,9 @@ final class OutputRpcs {
         }
         List<String> names = Targets.resolve(List.of(name), instances());
         if (names.size() != 1) {
-            throw invalid("\"" + name + "\" names " + names.size() + " processes (" + String.join(", ", names)
-                    + "); name one");
+            // A program of 10,000 instances must not make a description of 100 KB.
+            String some = String.join(", ", names.subList(0, Math.min(names.size(), 10))) + (names.size() > 10 ? ", …" : "");
+            throw invalid(Echoed.quote(name) + " names " + names.size() + " processes (" + some + "); name one");
         }
         return names.getFirst();
     }

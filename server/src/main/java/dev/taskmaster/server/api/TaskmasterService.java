@@ -36,7 +36,6 @@ import dev.taskmaster.server.output.Outputs;
 import dev.taskmaster.server.security.Caller;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -44,7 +43,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,12 +58,6 @@ import java.util.function.Supplier;
  */
 public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
 
-    static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
-    /** One timer thread sends every stream's heartbeats; each heartbeat only queues a message. */
-    private static final java.util.concurrent.ScheduledExecutorService HEARTBEATS =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("heartbeats")
-                    .daemon().unstarted(r));
-
     private final Supplier<DaemonInfo> info;
     private final Clock clock;
     private final Engine engine;
@@ -76,10 +68,14 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final Outputs outputs;
     private final String journalId = UUID.randomUUID().toString();
     private final UsageSampler usage = new UsageSampler();
+    /** The reason of a Shutdown that gives none, as the contract says. */
+    static final String DEFAULT_SHUTDOWN_REASON = "Shutdown requested";
     /** The status every stream ends with when the daemon shuts down (clients know its code and words). */
     static final Status SHUTTING_DOWN = Status.UNAVAILABLE.withDescription("taskmasterd is shutting down");
-    /** Open WatchEvents streams, ended by {@link #endStreams}. */
-    private final java.util.Set<WatchSession> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The WatchEvents streams. */
+    private final WatchRpcs watch;
+    /** A shutdown has begun: asked for through this API, or seen in the journal (a signal, the daemon itself). */
+    private final java.util.concurrent.atomic.AtomicBoolean shuttingDown = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set by {@link #endStreams}: new streams end at once with it. */
     private volatile Status ending;
     private final String hostname = hostname();
@@ -98,6 +94,12 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         this.control = control;
         this.commands = new ProcessCommands(engine, clock, info.get().paths().logdir());
         this.editor = new ProgramEditor(info, control, System.getenv());
+        this.watch = new WatchRpcs(engine, info, clock, journalId);
+        engine.journal().addListener(e -> {
+            if (e instanceof dev.taskmaster.server.engine.EngineEvent.ShutdownStarted) {
+                shuttingDown.set(true);
+            }
+        });
     }
 
     @Override
@@ -291,53 +293,21 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void shutdown(ShutdownRequest r, StreamObserver<ShutdownResponse> response) {
+        // "UNAVAILABLE if already shutting down": one shutdown, whoever asked first.
+        if (shuttingDown.getAndSet(true)) {
+            response.onError(Status.UNAVAILABLE.withDescription("taskmasterd is already shutting down; nothing more to ask")
+                    .asRuntimeException());
+            return;
+        }
         // Asked first, answered second: an answer means the shutdown has begun. Asking only queues it.
-        control.shutdown(r.getReason().isBlank() ? "shutdown requested through the API" : r.getReason(), by());
+        control.shutdown(r.getReason().isBlank() ? DEFAULT_SHUTDOWN_REASON : r.getReason(), by());
         response.onNext(ShutdownResponse.getDefaultInstance());
         response.onCompleted();
     }
 
     @Override
     public void watchEvents(WatchEventsRequest r, StreamObserver<WatchEventsResponse> response) {
-        if (r.hasUsageInterval()) {
-            response.onError(Status.UNIMPLEMENTED.withDescription("usage reports are not available yet;"
-                    + " leave usage_interval unset").asRuntimeException());
-            return;
-        }
-        Duration heartbeat = r.hasHeartbeatInterval() ? Protos.duration(r.getHeartbeatInterval()) : Duration.ZERO;
-        if (r.hasHeartbeatInterval() && heartbeat.compareTo(MIN_HEARTBEAT) < 0) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("heartbeat_interval must be at least "
-                    + MIN_HEARTBEAT.toMillis() + " ms").asRuntimeException());
-            return;
-        }
-        if (ending != null) {
-            response.onError(ending.asRuntimeException());
-            return;
-        }
-        WatchSession[] self = new WatchSession[1];
-        WatchSession session = new WatchSession(engine, (ServerCallStreamObserver<WatchEventsResponse>) response, journalId,
-                clock, info.get().paths().logdir(), () -> info.get().config().source().toString(), () -> watches.remove(self[0]));
-        self[0] = session;
-        watches.add(session);
-        if (ending != null) {
-            session.end(ending); // endStreams ran between the check above and the add
-            return;
-        }
-        engine.config().whenComplete((config, error) -> {
-            try {
-                if (error != null) {
-                    session.fail(error);
-                    return;
-                }
-                List<String> only = r.getTargetsList().isEmpty() ? List.of() : Targets.resolve(r.getTargetsList(), config.instances());
-                session.start(new HashSet<>(only), r.getFromSequence(), r.getJournalId());
-                if (!heartbeat.isZero()) {
-                    session.heartbeats(HEARTBEATS, heartbeat);
-                }
-            } catch (StatusRuntimeException e) {
-                session.fail(e);
-            }
-        });
+        watch.watch(r, response);
     }
 
     @Override
@@ -413,13 +383,14 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
      */
     public void endStreams() {
         ending = SHUTTING_DOWN;
-        watches.forEach(w -> w.end(SHUTTING_DOWN));
+        shuttingDown.set(true);
+        watch.endStreams(SHUTTING_DOWN);
         output.endSessions(SHUTTING_DOWN);
     }
 
     /** The open WatchEvents streams (for tests). */
     java.util.Set<WatchSession> watchSessions() {
-        return java.util.Set.copyOf(watches);
+        return watch.sessions();
     }
 
     /** The output RPCs, whose attach sessions tests look into. */

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -44,7 +43,8 @@ final class WatchSession implements Consumer<EngineEvent> {
 
     private final Engine engine;
     private final ServerCallStreamObserver<WatchEventsResponse> out;
-    private volatile Set<String> only = Set.of();
+    /** Which processes are reported; every one until {@link #start}. */
+    private volatile WatchFilter filter = WatchFilter.of(List.of(), List.of(), name -> java.util.Optional.empty());
     private final String journalId;
     private final Clock clock;
     private final Path logdir;
@@ -61,11 +61,23 @@ final class WatchSession implements Consumer<EngineEvent> {
     private int overflows;
     /** The sequence of the last event or snapshot sent: where the client was when it missed events. */
     private long sent;
+    /**
+     * The last sequence this stream has accounted for: queued (or sent), filtered out, or covered by
+     * the snapshot it starts from. A heartbeat says this, not the journal's latest, which may be an
+     * event the engine thread has numbered but not handed to this stream yet: a client that
+     * resumed from that + 1 would lose it. Written on the engine thread (and by start, under the lock).
+     */
+    private volatile long heard;
+    /** A usage report waits to go out: the next one is not made until it has (a slow client gets no backlog). */
+    private volatile boolean usageWaiting;
     private boolean started;
     private boolean closed;
     /** {@link #close} has let go of the journal and told the owner. */
     private boolean released;
     private java.util.concurrent.ScheduledFuture<?> heartbeats;
+    private java.util.concurrent.ScheduledFuture<?> usageReports;
+    /** When the last message went out (System.nanoTime): heartbeats come only after an idle interval. */
+    private volatile long lastSent = System.nanoTime();
 
     /**
      * Must be created during the RPC call itself: gRPC takes the ready and cancel handlers only then.
@@ -86,12 +98,14 @@ final class WatchSession implements Consumer<EngineEvent> {
     }
 
     /**
-     * Starts the stream: a snapshot (or the kept events after {@code from}), then live events.
+     * Starts the stream: a snapshot (from 0), or the kept events from {@code from} on, that one
+     * included (the contract's "every kept event with sequence >= N"), then live events. A
+     * {@code from} in the future has been refused by the caller.
      *
-     * @param names instance names to report; empty for all
+     * @param filter which processes to report
      */
-    void start(Set<String> names, long from, String clientJournal) {
-        this.only = Set.copyOf(names);
+    void start(WatchFilter filter, long from, String clientJournal) {
+        this.filter = filter;
         engine.listen(from, this).whenComplete((at, error) -> {
             if (error != null) {
                 fail(error);
@@ -104,13 +118,15 @@ final class WatchSession implements Consumer<EngineEvent> {
                     return;
                 }
                 sent = from;
+                heard = Math.max(heard, at.sequence());
                 if (from == 0) {
                     buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
                 } else if (!clientJournal.isEmpty() && !clientJournal.equals(journalId)) {
                     buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
                     buffer.addFirst(new Outgoing(null, missed(EventsMissedReason.EVENTS_MISSED_REASON_DAEMON_RESTARTED, from,
                             at.oldest())));
-                } else if (from + 1 < at.oldest()) {
+                } else if (from < at.oldest()) {
+                    // Event `from` itself is no longer kept.
                     buffer.addFirst(new Outgoing(null, snapshot(at.sequence(), at.processes())));
                     buffer.addFirst(new Outgoing(null, missed(EventsMissedReason.EVENTS_MISSED_REASON_HISTORY_TRUNCATED, from,
                             at.oldest())));
@@ -127,27 +143,83 @@ final class WatchSession implements Consumer<EngineEvent> {
     }
 
     /**
-     * Sends a {@code Heartbeat} every {@code interval} while nothing else is waiting to go out, so
-     * a client can tell a quiet stream from a dead one (and that a replay is over).
+     * Sends a {@code Heartbeat} whenever the stream has been idle for {@code interval} (the
+     * contract's words: nothing sent for that long, and nothing waiting), so a client can tell a
+     * quiet stream from a dead one (and that a replay is over).
      */
     void heartbeats(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
-        java.util.concurrent.ScheduledFuture<?> beats = timer.scheduleAtFixedRate(() -> {
-            synchronized (this) {
-                if (closed || !buffer.isEmpty() || overflowed || awaitingSnapshot) {
-                    return;
-                }
+        beatAfter(timer, interval, interval.toNanos());
+    }
+
+    /** The next look at the stream's idleness, in {@code delay} nanoseconds; one at a time per stream. */
+    private void beatAfter(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval, long delay) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            heartbeats = timer.schedule(() -> beat(timer, interval), delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void beat(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval) {
+        long idle = System.nanoTime() - lastSent;
+        if (idle < interval.toNanos()) {
+            beatAfter(timer, interval, interval.toNanos() - idle); // something went out meanwhile
+            return;
+        }
+        boolean queued = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (started && buffer.isEmpty() && !overflowed && !awaitingSnapshot) {
+                // Nothing waits: every event up to `heard` has been sent or filtered out.
                 buffer.add(new Outgoing(null, WatchEventsResponse.newBuilder().setHeartbeat(
-                        dev.taskmaster.proto.v1.Heartbeat.newBuilder().setLatestSequence(engine.journal().lastSequence())
+                        dev.taskmaster.proto.v1.Heartbeat.newBuilder().setLatestSequence(heard)
                                 .setTime(Protos.timestamp(clock.instant()))).build()));
+                queued = true;
             }
-            if (!stalled) {
-                drain();
+        }
+        if (queued && !stalled) {
+            drain();
+        }
+        // A stream that cannot take it (stalled, resynchronising) is looked at again an interval on.
+        beatAfter(timer, interval, interval.toNanos());
+    }
+
+    /**
+     * Sends a {@code UsageReport} every {@code interval}, made by {@code report} (off the engine
+     * thread). A report that has not gone out yet (the client reads slowly) holds the next one back.
+     */
+    void usageReports(java.util.concurrent.ScheduledExecutorService timer, java.time.Duration interval,
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<WatchEventsResponse>> report) {
+        java.util.concurrent.atomic.AtomicBoolean making = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> ticks = timer.scheduleAtFixedRate(() -> {
+            if (closed || usageWaiting || !making.compareAndSet(false, true)) {
+                return;
             }
+            report.get().whenComplete((message, error) -> {
+                making.set(false);
+                if (error != null) {
+                    org.slf4j.LoggerFactory.getLogger(WatchSession.class).debug("usage report: {}", error.toString());
+                    return; // the engine is stopping; the stream ends soon
+                }
+                synchronized (this) {
+                    if (closed || !started || usageWaiting) {
+                        return;
+                    }
+                    usageWaiting = true;
+                    buffer.add(new Outgoing(null, message));
+                }
+                if (!stalled) {
+                    drain();
+                }
+            });
         }, interval.toNanos(), interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         synchronized (this) {
-            heartbeats = beats;
+            usageReports = ticks;
             if (closed) {
-                beats.cancel(false);
+                ticks.cancel(false);
             }
         }
     }
@@ -156,15 +228,18 @@ final class WatchSession implements Consumer<EngineEvent> {
     @Override
     public void accept(EngineEvent event) {
         if (overflowed || !wanted(event)) {
-            return; // the client will get a snapshot that has this event in it
+            heard = event.sequence(); // accounted for: filtered out, or in the snapshot the client will get
+            return;
         }
         synchronized (this) {
+            heard = event.sequence();
             if (closed || overflowed) {
                 return;
             }
             if (buffer.size() >= BUFFER) {
                 // Nothing more is kept or made for this client until it reads again (see ready).
                 buffer.clear();
+                usageWaiting = false;
                 overflowed = true;
                 awaitingSnapshot = false;
                 overflows++;
@@ -247,6 +322,10 @@ final class WatchSession implements Consumer<EngineEvent> {
 
     /** With this session's lock held. */
     private void send(Outgoing o) {
+        lastSent = System.nanoTime();
+        if (o.message() != null && o.message().hasUsageReport()) {
+            usageWaiting = false;
+        }
         if (o.event() != null) {
             sent = o.event().sequence();
             out.onNext(WatchEventsResponse.newBuilder().setEvent(toProto(o.event())).build());
@@ -305,8 +384,8 @@ final class WatchSession implements Consumer<EngineEvent> {
     /** Events that are reported to this client at all: its targets' and every daemon-wide one. */
     private boolean wanted(EngineEvent e) {
         return switch (e) {
-            case EngineEvent.StateChanged c -> only.isEmpty() || only.contains(c.process());
-            case EngineEvent.LogWriting w -> only.isEmpty() || only.contains(w.process());
+            case EngineEvent.StateChanged c -> filter.matches(c.after().spec());
+            case EngineEvent.LogWriting w -> filter.matches(w.process());
             case EngineEvent.ConfigRejected r -> false; // no change to report; the daemon log has the errors
             default -> true;
         };
@@ -355,7 +434,7 @@ final class WatchSession implements Consumer<EngineEvent> {
     private WatchEventsResponse snapshot(long sequence, List<ProcessSnapshot> processes) {
         Snapshot.Builder s = Snapshot.newBuilder().setJournalId(journalId).setSequence(sequence)
                 .setTime(Protos.timestamp(clock.instant()));
-        processes.stream().filter(p -> only.isEmpty() || only.contains(p.name()))
+        processes.stream().filter(p -> filter.matches(p.spec()))
                 .forEach(p -> s.addProcesses(Protos.process(p, clock.instant(), logdir)));
         return WatchEventsResponse.newBuilder().setSnapshot(s).build();
     }
@@ -380,6 +459,9 @@ final class WatchSession implements Consumer<EngineEvent> {
             buffer.clear();
             if (heartbeats != null) {
                 heartbeats.cancel(false);
+            }
+            if (usageReports != null) {
+                usageReports.cancel(false);
             }
             if (released) {
                 return;

@@ -318,6 +318,7 @@ final class Daemon implements DaemonControl {
             startShell();
         }
         String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
+        api.shuttingDown(); // health says so at once, while the processes stop
         if (shell != null) {
             // First, so the terminal is itself again while the stopping is logged.
             shell.end(SHELL_END_MILLIS);
@@ -498,6 +499,10 @@ final class Daemon implements DaemonControl {
     public void shutdown(String reason, String requestedBy) {
         if (!requestedBy.isEmpty()) {
             shutdownRequestedBy = requestedBy;
+        }
+        ApiServer a = api;
+        if (a != null) {
+            a.shuttingDown(); // before the answer to the API's Shutdown: health has changed when it returns
         }
         signals.request(reason);
     }

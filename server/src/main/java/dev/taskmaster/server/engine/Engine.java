@@ -157,7 +157,8 @@ public final class Engine {
 
     /**
      * Adds {@code listener} to the journal and, in the same engine-thread step, takes the state of
-     * every process, the last sequence, and the kept events after {@code fromSequence}: a watcher
+     * every process, the last sequence, and the kept events from {@code fromSequence} on (that one
+     * included): a watcher
      * that starts from this misses no event and sees none twice.
      */
     public CompletableFuture<SnapshotAt> listen(long fromSequence, java.util.function.Consumer<EngineEvent> listener) {
@@ -178,7 +179,7 @@ public final class Engine {
      * Processes as they were right after event {@code sequence}.
      *
      * @param oldest  the oldest sequence still kept
-     * @param history the kept events after the sequence asked for
+     * @param history the kept events from the sequence asked for on, that one included
      */
     public record SnapshotAt(long sequence, long oldest, List<ProcessSnapshot> processes, List<EngineEvent> history) {
     }
@@ -210,7 +211,8 @@ public final class Engine {
 
     /** Records that a new configuration was rejected, so the journal and log say so. */
     public void reloadRejected(List<ConfigError> errors) {
-        ctx.scheduler().execute(() -> ctx.journal().append(ctx.clock().now(),
+        // Announced, not numbered: no client event stands for it, and a number would be a gap.
+        ctx.scheduler().execute(() -> ctx.journal().announce(ctx.clock().now(),
                 (seq, t) -> new EngineEvent.ConfigRejected(seq, t, errors)));
     }
 

@@ -53,7 +53,11 @@ public sealed interface EngineEvent {
     record ConfigReloaded(long sequence, Instant time, ConfigDiff diff, ConfigChange change) implements EngineEvent {
     }
 
-    /** A new configuration was rejected; nothing changed. */
+    /**
+     * A new configuration was rejected; nothing changed. Announced to the journal's listeners but
+     * not numbered nor kept (see {@link EventJournal#announce}): {@code sequence} is the latest
+     * event's, the one it came after.
+     */
     record ConfigRejected(long sequence, Instant time, List<ConfigError> errors) implements EngineEvent {
     }
 

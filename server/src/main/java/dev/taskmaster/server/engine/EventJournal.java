@@ -38,6 +38,11 @@ public final class EventJournal {
             }
             history.addLast(event);
         }
+        tell(event);
+        return event;
+    }
+
+    private void tell(EngineEvent event) {
         for (Consumer<EngineEvent> l : listeners) {
             try {
                 l.accept(event);
@@ -46,6 +51,20 @@ public final class EventJournal {
                 log.error("event listener failed on event {}", event.sequence(), e);
             }
         }
+    }
+
+    /**
+     * Tells every listener of an event that is not part of the numbered journal (a rejected
+     * configuration: nothing changed, the log says why): it takes no sequence number and is not
+     * kept, so the journal's numbers stay "+1 for each event" with no gap a watcher could take for
+     * a loss. The event carries the latest sequence, the one it came after.
+     */
+    public EngineEvent announce(Instant now, SequencedFactory factory) {
+        EngineEvent event;
+        synchronized (this) {
+            event = factory.create(lastSequence, now);
+        }
+        tell(event);
         return event;
     }
 
@@ -66,14 +85,26 @@ public final class EventJournal {
         return lastSequence;
     }
 
-    /** Events after {@code sequence}, oldest first; empty when {@code sequence} is not older than the history. */
+    /**
+     * The kept events from {@code sequence} on, that one included, oldest first: what a watcher
+     * that has seen up to {@code n} asks for with {@code since(n + 1)}, as {@code WatchEvents}'
+     * {@code from_sequence} does ("replay every kept event with sequence >= N"). {@code since(1)}
+     * (or 0) is the whole history; empty when {@code sequence}, read unsigned as on the wire, is
+     * beyond the last event.
+     */
     public synchronized List<EngineEvent> since(long sequence) {
         List<EngineEvent> out = new ArrayList<>();
-        for (EngineEvent e : history) {
-            if (e.sequence() > sequence) {
-                out.add(e);
-            }
+        if (history.isEmpty() || Long.compareUnsigned(sequence, lastSequence) > 0) {
+            return out;
         }
+        // Sequences in the history are consecutive: skip straight to the first one wanted.
+        long first = history.getFirst().sequence();
+        int skip = (int) Math.max(0, Math.min(history.size(), sequence - first));
+        var it = history.iterator();
+        for (int i = 0; i < skip; i++) {
+            it.next();
+        }
+        it.forEachRemaining(out::add);
         return out;
     }
 

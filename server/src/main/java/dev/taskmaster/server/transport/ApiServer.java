@@ -13,6 +13,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.Status;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.server.security.UnixPeerCredentials;
@@ -35,7 +37,13 @@ import org.slf4j.LoggerFactory;
  * The gRPC API on the instance's Unix socket and on every TCP listener of {@code server.listen}:
  * one set of services (the API, health, reflection) behind one chain of interceptors, served
  * by one gRPC server per listener (each has its own channel type and TLS). Start, reload and
- * close from one thread; the servers' own threads do the serving.
+ * close from one thread; the servers' own threads do the serving; {@link #shuttingDown} from any.
+ *
+ * <p>Health ({@code grpc.health.v1.Health}) answers for the server as a whole ({@code ""}) and
+ * for the API service by name ({@code taskmaster.v1.TaskmasterService}): SERVING while up,
+ * NOT_SERVING from the moment a shutdown begins, while the processes are still being stopped
+ * and before any stream ends. Reflection is served in both versions clients speak: v1 and the
+ * older v1alpha (grpcurl before 1.8.8, evans, older grpc-go clients).
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -51,6 +59,8 @@ public final class ApiServer implements AutoCloseable {
     static final long GRACE_MILLIS = 500;
     /** How long the last messages of ended calls may take to reach their clients at shutdown. */
     static final long FLUSH_MILLIS = 250;
+    /** How streams still open at close end (a health watch, reflection): the words every stream ends with. */
+    static final Status SHUTTING_DOWN = Status.UNAVAILABLE.withDescription("taskmasterd is shutting down");
 
     private final Path socket;
     private final List<TcpEndpoint> endpoints;
@@ -70,7 +80,11 @@ public final class ApiServer implements AutoCloseable {
 
     /** Written by {@link #start}, read by callers' threads. */
     private final List<BoundTls> boundTls = new CopyOnWriteArrayList<>();
-    private HealthStatusManager health;
+    private volatile HealthStatusManager health;
+    /** The names health answers for: the server as a whole, and the API service. */
+    private volatile List<String> healthNames = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES);
+    /** {@link #shuttingDown} was called. Guarded by this. */
+    private boolean stopping;
     /** Outermost on every call: {@link #close} waits for none to be left, not for the clients. */
     private final CallsInProgress calls = new CallsInProgress();
     private long graceMillis = GRACE_MILLIS;
@@ -108,8 +122,11 @@ public final class ApiServer implements AutoCloseable {
         // Two threads accept and serve every client: the API is light next to the processes it controls.
         // First: without descriptors for its epoll and eventfd it fails, and the server stays unstarted.
         loop = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        health = new HealthStatusManager();
+        HealthStatusManager health = new HealthStatusManager();
         BindableService api = service.get();
+        healthNames = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, api.bindService().getServiceDescriptor().getName());
+        healthNames.forEach(name -> health.setStatus(name, ServingStatus.NOT_SERVING)); // until every listener is up
+        this.health = health;
         Server unix = serve(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()),
                         UnixPeerCredentials.create())
                 .channelType(EpollServerDomainSocketChannel.class), api).build();
@@ -151,7 +168,24 @@ public final class ApiServer implements AutoCloseable {
                     "the TLS certificate of {}: {}; clients will refuse it until it is renewed (then send SIGHUP)",
                     address, why));
         }
-        health.setStatus("", ServingStatus.SERVING);
+        synchronized (this) {
+            if (!stopping) { // a shutdown that began during the start keeps NOT_SERVING
+                healthNames.forEach(name -> health.setStatus(name, ServingStatus.SERVING));
+            }
+        }
+    }
+
+    /**
+     * A shutdown has begun: health says NOT_SERVING for every name from now on, so a load
+     * balancer or a supervisor watching it stops sending work while the processes are being
+     * stopped. Calls are still served until {@link #close}. Any thread; idempotent.
+     */
+    public synchronized void shuttingDown() {
+        stopping = true;
+        HealthStatusManager h = health;
+        if (h != null) {
+            healthNames.forEach(name -> h.setStatus(name, ServingStatus.NOT_SERVING));
+        }
     }
 
     /** The same services and interceptors for every listener, on the shared event loop. */
@@ -159,12 +193,19 @@ public final class ApiServer implements AutoCloseable {
         builder.bossEventLoopGroup(loop).workerEventLoopGroup(loop)
                 .addService(api)
                 .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance());
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1alpha());
         // A server runs the interceptor added last first; add them backwards so the list's first is outermost.
         for (ServerInterceptor interceptor : interceptors.reversed()) {
             builder.intercept(interceptor);
         }
         return builder.intercept(calls); // outside them all: a call they refuse is counted and ended too
+    }
+
+    /** Reflection v1alpha: deprecated by grpc-java in favour of v1, and still the only one older clients speak. */
+    @SuppressWarnings("deprecation")
+    private static BindableService reflectionV1alpha() {
+        return ProtoReflectionService.newInstance();
     }
 
     /**
@@ -237,7 +278,11 @@ public final class ApiServer implements AutoCloseable {
             return; // never started
         }
         long t0 = System.nanoTime();
+        shuttingDown();
         health.enterTerminalState();
+        // The API ended its own streams; a health watch or a reflection session would otherwise
+        // hold the grace below and then be reset (CANCELLED for its client): UNAVAILABLE, as every stream.
+        calls.endStreams(SHUTTING_DOWN);
         servers.forEach(Server::shutdown);
         try {
             if (!calls.awaitNone(graceMillis)) {

@@ -46,12 +46,16 @@ final class LiveDaemon implements AutoCloseable {
     final ChildWatcher watcher = new ChildWatcher();
     final OutputPump pump = new OutputPump();
     final EngineThread thread = new EngineThread();
-    final EventJournal journal = new EventJournal(10_000);
+    final EventJournal journal;
+    /** The reasons of the shutdowns the API asked the daemon for, in order. */
+    final java.util.List<String> shutdownsAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
     final Outputs outputs;
     final Engine engine;
     final TaskmasterService service;
     final Server server;
     final ManagedChannel channel;
+    /** The in-process server's name, for another channel to it. */
+    final String name;
     /** The daemon's one interceptor, every call passes it. */
     final RoleInterceptor roles;
 
@@ -61,7 +65,14 @@ final class LiveDaemon implements AutoCloseable {
 
     /** @param callers who each call is: the daemon's interceptor asks it, then checks the role */
     LiveDaemon(Path dir, String yaml, dev.taskmaster.server.security.Authenticator callers) throws Exception {
+        this(dir, yaml, callers, 10_000);
+    }
+
+    /** @param journalCapacity how many events the journal keeps (small to see old ones forgotten) */
+    LiveDaemon(Path dir, String yaml, dev.taskmaster.server.security.Authenticator callers, int journalCapacity)
+            throws Exception {
         this.dir = dir;
+        this.journal = new EventJournal(journalCapacity);
         Path file = Files.writeString(dir.resolve("taskmaster.yaml"), yaml);
         Config config = ConfigLoader.load(file, Map.of("TMP", dir.toString()));
         RuntimePaths paths = new RuntimePaths(dir.resolve("t.sock"), dir.resolve("t.pid"), dir.resolve("taskmasterd.log"),
@@ -84,9 +95,10 @@ final class LiveDaemon implements AutoCloseable {
 
             @Override
             public void shutdown(String reason, String requestedBy) {
+                shutdownsAsked.add(reason);
             }
         }, outputs);
-        String name = InProcessServerBuilder.generateName();
+        name = InProcessServerBuilder.generateName();
         // Every call as an admin, through the daemon's one interceptor, as on the real socket.
         roles = new RoleInterceptor(callers);
         server = InProcessServerBuilder.forName(name).addService(service).intercept(roles).build().start();
@@ -101,6 +113,11 @@ final class LiveDaemon implements AutoCloseable {
 
     TaskmasterServiceGrpc.TaskmasterServiceBlockingStub stub() {
         return TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A new connection to the daemon, as a client that reconnects makes; the caller closes it. */
+    ManagedChannel newChannel() {
+        return InProcessChannelBuilder.forName(name).build();
     }
 
     TaskmasterServiceGrpc.TaskmasterServiceStub async() {

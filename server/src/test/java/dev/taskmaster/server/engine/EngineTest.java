@@ -374,8 +374,12 @@ class EngineTest {
         assertThat(j.lastSequence()).isEqualTo(5);
         assertThat(j.oldestSequence()).isEqualTo(3);
         assertThat(j.since(0)).extracting(EngineEvent::sequence).containsExactly(3L, 4L, 5L);
-        assertThat(j.since(4)).extracting(EngineEvent::sequence).containsExactly(5L);
-        assertThat(j.since(5)).isEmpty();
+        // From N, N included (WatchEvents' from_sequence): a watcher that saw 4 asks since(5).
+        assertThat(j.since(4)).extracting(EngineEvent::sequence).containsExactly(4L, 5L);
+        assertThat(j.since(5)).extracting(EngineEvent::sequence).containsExactly(5L);
+        assertThat(j.since(6)).isEmpty();
+        assertThat(j.since(1)).extracting(EngineEvent::sequence).containsExactly(3L, 4L, 5L);
+        assertThat(j.since(-1)).as("2^64-1 on the wire: beyond the last event").isEmpty();
     }
 
     @Test
