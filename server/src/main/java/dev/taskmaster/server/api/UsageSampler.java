@@ -87,7 +87,7 @@ final class UsageSampler {
         }
         last.put(pid, new Look(cpuNanos, at, percent));
         return Optional.of(ResourceUsage.newBuilder().setCpuPercent(Math.round(percent * 10) / 10.0)
-                .setCpuTime(Durations.fromNanos(cpuNanos)).setRssBytes(rssBytes).build());
+                .setCpuTime(Durations.fromNanos(cpuNanos)).setRssBytes(rssBytes).setSampleTime(Protos.timestamp(now)).build());
     }
 
     /** Forgets the processes not in {@code pids} (they exited): the map stays as small as the pool. */

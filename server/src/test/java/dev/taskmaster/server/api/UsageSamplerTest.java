@@ -82,7 +82,10 @@ class UsageSamplerTest {
         // comm "a) b (c" as the kernel writes it; utime 150, stime 50 ticks; rss 1000 pages.
         java.nio.file.Files.writeString(fake.resolve("42/stat"),
                 "42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 12345 10000000 1000 18446744073709551615\n");
-        ResourceUsage u = new UsageSampler(fake).sample(42, Instant.now().minusSeconds(4), Instant.now()).orElseThrow();
+        Instant now = Instant.parse("2026-12-07T03:04:05.123456789Z");
+        ResourceUsage u = new UsageSampler(fake).sample(42, now.minusSeconds(4), now).orElseThrow();
+        // The contract: "When this sample was taken."
+        assertThat(u.getSampleTime()).isEqualTo(Protos.timestamp(now));
         assertThat(Durations.toMillis(u.getCpuTime())).isEqualTo(2000);
         assertThat(u.getRssBytes()).isEqualTo(1000 * 4096L);
         assertThat(u.getCpuPercent()).isBetween(49.0, 51.0); // 2 s of CPU over 4 s of life
