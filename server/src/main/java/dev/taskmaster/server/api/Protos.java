@@ -61,7 +61,8 @@ final class Protos {
         if (s.pid() > 0) {
             usage.sample(s.pid(), s.startTime().orElse(now), now).ifPresent(b::setUsage);
         }
-        outputs.find(s.name()).ifPresent(o -> b.setLogWriting(logWriting(o)));
+        // A process that never spawned has no output yet: nothing stopped, nothing lost.
+        b.setLogWriting(outputs.find(s.name()).map(Protos::logWriting).orElseGet(() -> NOTHING_WRITTEN));
         return b.build();
     }
 
@@ -119,6 +120,8 @@ final class Protos {
     }
 
     /** The counters of an instance's log writing under a full disk. */
+    private static final LogWriting NOTHING_WRITTEN = LogWriting.newBuilder().setTimeBlocked(Duration.getDefaultInstance()).build();
+
     static LogWriting logWriting(dev.taskmaster.server.output.ProcessOutput o) {
         LogWriting.Builder b = LogWriting.newBuilder().setStalls(o.logStalls()).setBytesDropped(o.bytesDropped())
                 .setLinesDropped(o.linesDropped()).setTimeBlocked(duration(o.timeBlocked()));
