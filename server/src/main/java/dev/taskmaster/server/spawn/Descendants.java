@@ -274,8 +274,9 @@ public final class Descendants implements AutoCloseable {
             }
         }
         // A run whose main process has ended and whose session is empty is done with.
+        // (newest keeps one run per instance name for good: a descendant adopted late, its parent gone
+        // after its session emptied, is still known by name.)
         runs.values().removeIf(r -> r.ended && !members.containsKey(r.sid));
-        newest.values().removeIf(r -> r.ended && !runs.containsKey(r.sid));
         synchronized (reported) {
             reported.retainAll(result.keptPids);
         }
