@@ -96,7 +96,13 @@ class OrphansIT {
             BinProcess.ctl(tmp, env, LIMIT, "shutdown");
             assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
             // Asked for: kept by the daemon, and left running after it.
-            assertThat(leftBehind()).hasSize(2);
+            List<Long> kept = leftBehind();
+            assertThat(kept).hasSize(2);
+            String log = Files.readString(tmp.resolve("state/taskmaster/default/taskmasterd.log"));
+            for (long pid : kept) {
+                assertThat(log).contains("family: pid " + pid + " left running after its main process ended (killmode process)");
+            }
+            assertThat(log).contains("2 leftover processes of killmode process programs left running");
         }
     }
 
