@@ -175,6 +175,11 @@ public final class Descendants implements AutoCloseable {
         }
     }
 
+    /** One look at /proc now, on the sweeper thread, returning once it is done (for tests that widen races). */
+    void sweepNow() {
+        submitSweep(false);
+    }
+
     private Sweep submitSweep(boolean finishing) {
         try {
             return sweeper.submit(() -> sweep(finishing)).get();

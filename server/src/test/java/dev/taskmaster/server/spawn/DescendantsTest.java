@@ -12,6 +12,8 @@ import dev.taskmaster.server.engine.ProcessState;
 import dev.taskmaster.server.os.Fds;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.PidFd;
+import dev.taskmaster.server.os.PosixSpawn;
+import dev.taskmaster.server.os.SpawnRequest;
 import dev.taskmaster.server.os.ProcStat;
 import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.testkit.Poll;
@@ -21,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -170,6 +174,68 @@ class DescendantsTest {
             int r = round;
             Poll.until("round " + r + ": no sleep left after the shutdown", RealEngine.LIMIT,
                     () -> all.stream().noneMatch(Proc::present));
+        }
+    }
+
+    @Test
+    void theReapingOfOrphansNeverTakesAMainProcessExit() throws Exception {
+        // Eight instances exit at once and again, each leaving an orphan: sweeps run all the time,
+        // among main processes that exit before, while and after they are watched. A main process
+        // reaped by a sweep would never be reported: its instance would stop restarting.
+        try (RealEngine e = engine("flap: {cmd: \"sh -c 'sleep 0.01 & exit 3'\", starttime: 0, numprocs: 8}")) {
+            e.until("every instance to restart 25 times", all -> all.stream().allMatch(s -> s.restartCount() >= 25));
+            e.engine.stop(List.of("flap:0", "flap:1", "flap:2", "flap:3", "flap:4", "flap:5", "flap:6", "flap:7"))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(exits(e)).hasSizeGreaterThanOrEqualTo(8 * 25).allMatch(o -> o.equals(new ExitOutcome.Exited(3)));
+        }
+    }
+
+    @Test
+    void aMainProcessThatEndedBeforeItsWatcherCameIsNotReapedBySweeps() throws Exception {
+        // The race widened on purpose: the watcher thread is held in a callback while main
+        // processes end, so they wait as zombies, not yet reaped; sweeps run meanwhile. They must
+        // leave those to the watcher, which reports each exit, exactly, once it runs again.
+        try (RealEngine e = engine("quick: {cmd: \"sh -c 'exit 3'\", starttime: 0, numprocs: 4, autostart: false,"
+                + " autorestart: never}")) {
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            int blocker;
+            java.util.concurrent.locks.Lock spawning = e.watcher.spawning();
+            spawning.lock();
+            try {
+                blocker = PosixSpawn.spawn(SpawnRequest.of(Path.of("/bin/sh"), List.of("sh", "-c", "exit 0"), Map.of()));
+                e.watcher.watch(blocker, false, status -> {
+                    held.countDown();
+                    try {
+                        release.await(RealEngine.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } finally {
+                spawning.unlock();
+            }
+            try {
+                assertThat(held.await(RealEngine.LIMIT.toMillis(), TimeUnit.MILLISECONDS)).as("the watcher held").isTrue();
+                List<String> names = List.of("quick:0", "quick:1", "quick:2", "quick:3");
+                e.engine.start(names).get(10, TimeUnit.SECONDS);
+                List<Proc> mains = new ArrayList<>();
+                for (String n : names) {
+                    Proc.of(e.snapshot(n).pid()).ifPresent(mains::add);
+                }
+                assertThat(mains).hasSize(4);
+                Poll.until("the four main processes to end", RealEngine.LIMIT,
+                        () -> mains.stream().allMatch(m -> m.stat().map(ProcStat::isZombie).orElse(false)));
+                for (int i = 0; i < 5; i++) {
+                    e.descendants.sweepNow();
+                }
+                assertThat(mains).as("left to the watcher").allMatch(Proc::present);
+            } finally {
+                release.countDown();
+            }
+            for (String n : List.of("quick:0", "quick:1", "quick:2", "quick:3")) {
+                assertThat(e.await(n, EXITED).lastExit().orElseThrow().outcome()).isEqualTo(new ExitOutcome.Exited(3));
+            }
         }
     }
 
