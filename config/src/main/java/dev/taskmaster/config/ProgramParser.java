@@ -21,7 +21,7 @@ final class ProgramParser {
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
-            "logfile_mode", "on_log_full");
+            "logfile_mode", "on_log_full", "killmode");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
@@ -88,8 +88,9 @@ final class ProgramParser {
         Optional<String> user = r.optional("user", ProgramParser::userName);
         int priority = r.get("priority", DEFAULT_PRIORITY,
                 (s, n, p) -> Values.integer(s, n, p, Integer.MIN_VALUE + 1, Integer.MAX_VALUE));
-        boolean stopasgroup = r.get("stopasgroup", false, Values::bool);
-        boolean killasgroup = r.get("killasgroup", stopasgroup, Values::bool);
+        Optional<Boolean> stopasgroupWritten = r.optional("stopasgroup", Values::bool);
+        Optional<Boolean> killasgroupWritten = r.optional("killasgroup", Values::bool);
+        Optional<KillMode> killmodeWritten = r.optional("killmode", ProgramParser::killMode);
         long maxBytes = r.get("logfile_maxbytes", LogRotation.DEFAULT.maxBytes(), Values::size);
         int backups = r.get("logfile_backups", LogRotation.DEFAULT.backups(),
                 (s, n, p) -> Values.integer(s, n, p, 0, 1000));
@@ -107,10 +108,16 @@ final class ProgramParser {
             r.take("stderr").ifPresent(n -> src.error(n, r.pathOf("stderr"),
                     "stderr cannot be set when tty is true: the terminal carries both streams into stdout"));
         }
-        if (stopasgroup && !killasgroup) {
+        boolean stopasgroup = stopasgroupWritten.orElse(false);
+        if (killmodeWritten.isEmpty() && stopasgroup && killasgroupWritten.equals(Optional.of(false))) {
             r.take("killasgroup").ifPresent(n -> src.error(n, r.pathOf("killasgroup"),
                     "killasgroup cannot be false when stopasgroup is true: the group would outlive a SIGKILL"));
         }
+        KillMode killmode = killmodeWritten.orElseGet(() -> KillMode.of(stopasgroup, killasgroupWritten));
+        killmodeWritten.ifPresent(mode -> {
+            contradiction(r, "stopasgroup", stopasgroupWritten, mode.stopsGroup(), mode);
+            contradiction(r, "killasgroup", killasgroupWritten, mode.killsGroup(), mode);
+        });
         // The default pattern would only repeat, as an instance name, that the program name is invalid.
         if (ok || r.has("process_name")) {
             checkProcessName(r, processName, name, group, numprocs);
@@ -121,8 +128,33 @@ final class ProgramParser {
         }
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
-                env, workingdir, umask, user, priority, group, stopasgroup, killasgroup, tty,
-                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull));
+                env, workingdir, umask, user, priority, group, killmode.stopsGroup(), killmode.killsGroup(), tty,
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode));
+    }
+
+    /** A supervisord key written beside {@code killmode} must say what the mode says, or it is an error. */
+    private static void contradiction(MapReader r, String key, Optional<Boolean> written, boolean implied, KillMode mode) {
+        if (written.isPresent() && written.get() != implied) {
+            r.take(key).ifPresent(n -> r.source().error(n, r.pathOf(key), key + " cannot be " + written.get()
+                    + " when killmode is " + mode.configValue() + ": " + switch (mode) {
+                        case MIXED -> "mixed sends the stop signal to the process only and SIGKILL to its whole group";
+                        case GROUP -> "group sends the stop signal and SIGKILL to the whole group";
+                        case PROCESS -> "process signals the process only and leaves its group alone";
+                    } + "; leave " + key + " out"));
+        }
+    }
+
+    private static Optional<KillMode> killMode(Source src, Node node, String path) {
+        String expected = "mixed, group or process";
+        return Values.text(src, node, path, expected).flatMap(t -> switch (t.strip().toLowerCase(Locale.ROOT)) {
+            case "mixed" -> Optional.of(KillMode.MIXED);
+            case "group" -> Optional.of(KillMode.GROUP);
+            case "process" -> Optional.of(KillMode.PROCESS);
+            default -> {
+                src.error(node, path, "expected " + expected + ", found " + Values.describe(node));
+                yield Optional.empty();
+            }
+        });
     }
 
     private static boolean reject(Source src, Node node, String path, String message) {

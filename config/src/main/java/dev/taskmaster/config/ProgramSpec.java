@@ -43,6 +43,8 @@ import java.util.Set;
  * @param outputBuffer   bytes of recent output kept in memory per instance, for tail and attach
  * @param logfileMode    permissions of the log files the daemon creates for this program (e.g. {@code 0640})
  * @param onLogFull      what happens to the output while its log file cannot be written (a full disk)
+ * @param killmode       what a stop signals, and what becomes of the process group when the process ends;
+ *                       {@code stopasgroup} and {@code killasgroup} always agree with it
  */
 public record ProgramSpec(
         String name,
@@ -74,7 +76,8 @@ public record ProgramSpec(
         boolean logfileTimestamps,
         long outputBuffer,
         int logfileMode,
-        LogFullPolicy onLogFull) {
+        LogFullPolicy onLogFull,
+        KillMode killmode) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -93,6 +96,11 @@ public record ProgramSpec(
         Objects.requireNonNull(name);
         argv = List.copyOf(argv);
         Objects.requireNonNull(onLogFull);
+        Objects.requireNonNull(killmode);
+        if (stopasgroup != killmode.stopsGroup() || killasgroup != killmode.killsGroup()) {
+            throw new IllegalArgumentException("stopasgroup " + stopasgroup + " and killasgroup " + killasgroup
+                    + " contradict killmode " + killmode.configValue());
+        }
         exitcodes = Set.copyOf(exitcodes);
         env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
         if (numprocs < 1) {
@@ -114,7 +122,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull);
+                logfileMode, onLogFull, killmode);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

@@ -84,7 +84,8 @@ class ConfigDiffTest {
         String base = "programs:\n  a:\n    cmd: x\n";
         for (String line : new String[] {"autorestart: always", "autostart: false", "exitcodes: [0, 1]",
                 "starttime: 9", "startretries: 7", "backoff: {max: 5m}", "stopsignal: INT", "stoptime: 1",
-                "priority: 1", "group: g", "stopasgroup: true", "killasgroup: true", "logfile_backups: 1",
+                "priority: 1", "group: g", "stopasgroup: true", "killasgroup: false", "killmode: process", "killmode: group",
+                "logfile_backups: 1",
                 "logfile_mode: 0600", "on_log_full: drop"}) {
             ConfigDiff d = diff(base, base + "    " + line + "\n");
             assertThat(d.programNames(UPDATED)).as(line).containsExactly("a");

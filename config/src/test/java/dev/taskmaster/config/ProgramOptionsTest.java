@@ -50,8 +50,10 @@ class ProgramOptionsTest {
         assertThat(p.user()).isEmpty();
         assertThat(p.priority()).isEqualTo(999);
         assertThat(p.group()).isEqualTo("app");
+        // killmode mixed (issue 13): the stop signal to the process only, SIGKILL to what remains of its group.
+        assertThat(p.killmode()).isEqualTo(KillMode.MIXED);
         assertThat(p.stopasgroup()).isFalse();
-        assertThat(p.killasgroup()).isFalse();
+        assertThat(p.killasgroup()).isTrue();
         assertThat(p.tty()).isFalse();
         assertThat(p.logRotation()).isEqualTo(new LogRotation(50L * 1024 * 1024, 10));
         assertThat(p.logfileTimestamps()).isFalse();
@@ -292,6 +294,44 @@ class ProgramOptionsTest {
         ProgramSpec p = files.program("programs:\n  a:\n    cmd: x\n    killasgroup: true\n");
         assertThat(p.stopasgroup()).isFalse();
         assertThat(p.killasgroup()).isTrue();
+    }
+
+    @Test
+    void supervisordKeysMapOntoKillmode() {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n").killmode()).isEqualTo(KillMode.MIXED);
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    stopasgroup: true\n").killmode())
+                .isEqualTo(KillMode.GROUP);
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    killasgroup: true\n").killmode())
+                .isEqualTo(KillMode.MIXED);
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    stopasgroup: false\n").killmode())
+                .isEqualTo(KillMode.MIXED);
+        // supervisord's own default, written out: only the process is signalled.
+        ProgramSpec process = files.program("programs:\n  a:\n    cmd: x\n    killasgroup: false\n");
+        assertThat(process.killmode()).isEqualTo(KillMode.PROCESS);
+        assertThat(process.stopasgroup()).isFalse();
+        assertThat(process.killasgroup()).isFalse();
+    }
+
+    @Test
+    void killmodeSetsTheSupervisordKeys() {
+        ProgramSpec group = files.program("programs:\n  a:\n    cmd: x\n    killmode: GROUP\n    killasgroup: true\n");
+        assertThat(group.killmode()).isEqualTo(KillMode.GROUP);
+        assertThat(group.stopasgroup()).isTrue();
+        assertThat(group.killasgroup()).isTrue();
+        ProgramSpec mixed = files.program("programs:\n  a:\n    cmd: x\n    killmode: mixed\n");
+        assertThat(mixed.stopasgroup()).isFalse();
+        assertThat(mixed.killasgroup()).isTrue();
+        ProgramSpec process = files.program("programs:\n  a:\n    cmd: x\n    killmode: process\n    stopasgroup: false\n");
+        assertThat(process.stopasgroup()).isFalse();
+        assertThat(process.killasgroup()).isFalse();
+    }
+
+    @Test
+    void aKillmodeChangeIsAnUpdateInPlace() {
+        ProgramSpec before = files.program("programs:\n  a:\n    cmd: x\n");
+        ProgramSpec after = files.program("programs:\n  a:\n    cmd: x\n    killmode: process\n");
+        assertThat(after).isNotEqualTo(before);
+        assertThat(after.runsLike(before)).isTrue();
     }
 
     @Test

@@ -23,7 +23,7 @@ class ValidationErrorsTest {
     }
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
-    static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup,"
+    static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup, killmode,"
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, on_log_full, output_buffer,"
             + " priority, process_name,"
             + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
@@ -244,6 +244,27 @@ class ValidationErrorsTest {
         assertThat(files.error("programs:\n  a:\n    cmd: x\n    stopasgroup: true\n    killasgroup: false\n"))
                 .isEqualTo("5:18: programs.a.killasgroup: killasgroup cannot be false when stopasgroup is true:"
                         + " the group would outlive a SIGKILL");
+    }
+
+    @Test
+    void killmodeAndSupervisordKeysMustAgree() {
+        assertThat(files.error("programs:\n  a:\n    cmd: x\n    killmode: mixed\n    stopasgroup: true\n"))
+                .isEqualTo("5:18: programs.a.stopasgroup: stopasgroup cannot be true when killmode is mixed:"
+                        + " mixed sends the stop signal to the process only and SIGKILL to its whole group;"
+                        + " leave stopasgroup out");
+        assertThat(files.error("programs:\n  a:\n    cmd: x\n    killmode: process\n    killasgroup: true\n"))
+                .isEqualTo("5:18: programs.a.killasgroup: killasgroup cannot be true when killmode is process:"
+                        + " process signals the process only and leaves its group alone; leave killasgroup out");
+        assertThat(files.error("programs:\n  a:\n    cmd: x\n    killmode: group\n    stopasgroup: false\n"))
+                .isEqualTo("5:18: programs.a.stopasgroup: stopasgroup cannot be false when killmode is group:"
+                        + " group sends the stop signal and SIGKILL to the whole group; leave stopasgroup out");
+        // One problem, once: the killmode rule covers what the stopasgroup/killasgroup rule would say.
+        assertThat(files.error("programs:\n  a:\n    cmd: x\n    killmode: group\n    stopasgroup: true\n"
+                + "    killasgroup: false\n"))
+                .isEqualTo("6:18: programs.a.killasgroup: killasgroup cannot be false when killmode is group:"
+                        + " group sends the stop signal and SIGKILL to the whole group; leave killasgroup out");
+        assertThat(withLine("killmode: all"))
+                .isEqualTo("4:15: programs.a.killmode: expected mixed, group or process, found \"all\"");
     }
 
     @Test

@@ -153,6 +153,18 @@ final class Protos {
 
     /** One line like supervisorctl's: {@code pid 123, uptime 0:01:02}. */
     static String describe(ProcessSnapshot s, Instant now) {
+        return state(s, now) + leftovers(s.leftovers());
+    }
+
+    /**
+     * The mark of a process whose ended processes left some running (killmode process).
+     * Said in the description until ProcessInfo carries the count in a field of its own.
+     */
+    static String leftovers(int count) {
+        return count == 0 ? "" : "; " + count + " leftover process" + (count == 1 ? "" : "es") + " (killmode process)";
+    }
+
+    private static String state(ProcessSnapshot s, Instant now) {
         return switch (s.state()) {
             case RUNNING, STARTING, STOPPING, PAUSED -> s.startTime()
                     .map(t -> "pid " + s.pid() + ", uptime " + clock(java.time.Duration.between(t, now)))

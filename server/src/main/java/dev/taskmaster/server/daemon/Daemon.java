@@ -32,6 +32,7 @@ import dev.taskmaster.server.security.SocketAccess;
 import dev.taskmaster.server.security.TokenFile;
 import dev.taskmaster.server.security.Tokens;
 import dev.taskmaster.server.spawn.ChildWatcher;
+import dev.taskmaster.server.spawn.Descendants;
 import dev.taskmaster.server.spawn.DescriptorBudget;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import dev.taskmaster.server.spawn.OutputPump;
@@ -87,6 +88,8 @@ final class Daemon implements DaemonControl {
     private volatile DaemonInfo info;
     private volatile Engine engine;
     private volatile Outputs outputs;
+    /** What the programs leave behind: reaped, attributed, killed by their kill mode. */
+    private volatile Descendants descendants;
     private volatile TaskmasterService service;
     /** The bearer tokens of server.tokens_file; read again on reload. */
     private Tokens tokens = Tokens.none();
@@ -230,8 +233,10 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, e.getMessage());
         }
         info = new DaemonInfo(instance, paths, config, started, started);
-        try (ChildWatcher watcher = new ChildWatcher(); OutputPump pump = new OutputPump();
-                EngineThread engineThread = new EngineThread()) {
+        try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher);
+                OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread()) {
+            // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
+            this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
             journal.addListener(new EventLogger());
             Outputs outputs = new Outputs(paths.logdir());
@@ -239,7 +244,7 @@ final class Daemon implements DaemonControl {
             journal.addListener(outputs);
             DescriptorBudget budget = DescriptorBudget.ofProcess();
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
-                    childOpenFiles());
+                    childOpenFiles(), descendants);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
@@ -553,6 +558,11 @@ final class Daemon implements DaemonControl {
         } catch (ExecutionException | TimeoutException e) {
             log.error("processes did not stop in time ({}); killing what is left", e.getClass().getSimpleName());
             killEverything(engine);
+        }
+        Descendants left = descendants;
+        if (left != null) {
+            // Every main process has ended: what their groups and sessions still hold goes too (killmode).
+            left.finish(java.time.Duration.ofSeconds(5));
         }
     }
 

@@ -38,6 +38,14 @@ public interface ProcessLauncher {
     default void reportLogWritingTo(LogWritingJournal journal) {
     }
 
+    /**
+     * How many processes that {@code instance}'s ended processes left behind are still running
+     * (kept by killmode process); 0 when none, or when the launcher does not look. Any thread; cheap.
+     */
+    default int leftovers(String instance) {
+        return 0;
+    }
+
     /** One launch of a batch: what {@link #launch} takes. */
     record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
     }
@@ -64,6 +72,13 @@ public interface ProcessLauncher {
          * already exited is not an error (its exit is on the way).
          */
         void signal(dev.taskmaster.config.Signal signal, boolean toGroup);
+
+        /**
+         * The program's kill mode changed while this process runs (a reload, an update): what
+         * happens when it exits, and to what it leaves behind, follows the new one.
+         */
+        default void killModeChanged(dev.taskmaster.config.KillMode mode) {
+        }
     }
 
     /** The process could not be started; {@link #getMessage()} says what failed, with what. */

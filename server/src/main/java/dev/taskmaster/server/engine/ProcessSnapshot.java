@@ -17,10 +17,18 @@ import java.util.Optional;
  * @param lastExit     how the previous process ended
  * @param spawnError   why the last spawn failed, empty when it did not
  * @param nextStart    when a BACKOFF retry is due
+ * @param leftovers    processes its ended processes left running (killmode process), as last counted
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
-        Optional<String> spawnError, Optional<Instant> nextStart) {
+        Optional<String> spawnError, Optional<Instant> nextStart, int leftovers) {
+
+    /** A process with no leftovers counted. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, 0);
+    }
 
     public String name() {
         return spec.name();

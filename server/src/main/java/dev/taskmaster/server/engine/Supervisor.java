@@ -76,6 +76,10 @@ final class Supervisor {
     /** New supervision settings, applied in place (the process keeps running). */
     void update(InstanceSpec newSpec) {
         this.spec = newSpec;
+        // stopasgroup/killasgroup are read from spec at each stop; what the exit does is the launcher's.
+        if (run != null && run.process != null) {
+            run.process.killModeChanged(newSpec.program().killmode());
+        }
     }
 
     /**
@@ -94,7 +98,7 @@ final class Supervisor {
     ProcessSnapshot snapshot() {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
                 Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
-                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart));
+                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()));
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */

@@ -76,9 +76,15 @@ final class LibC {
     static final int P_PIDFD = 3;
     static final int WNOHANG = 1;
     static final int WEXITED = 4;
+    static final int WNOWAIT = 0x01000000;
+    static final int P_ALL = 0;
     static final int CLD_EXITED = 1;
     static final int CLD_KILLED = 2;
     static final int CLD_DUMPED = 3;
+
+    // sys/prctl.h
+    static final int PR_SET_CHILD_SUBREAPER = 36;
+    static final int PR_GET_CHILD_SUBREAPER = 37;
 
     // sys/resource.h (asm-generic numbering: x86-64 and aarch64 alike; alpha, mips and sparc differ)
     static final int RLIMIT_NOFILE = 7;
@@ -161,6 +167,9 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle KILL = withErrno("kill", INT_INT_INT);
     private static final MethodHandle KILLPG = withErrno("killpg", INT_INT_INT);
+    /** {@code int prctl(int option, ...)}, called with one unsigned long argument. */
+    private static final MethodHandle PRCTL = withErrno("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SIGACTION = withErrno("sigaction",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     /** {@code long syscall(long number, ...)}: always called with four argument words. */
@@ -343,6 +352,10 @@ final class LibC {
     static int kill(int pid, int sig) { return callIntInt(KILL, pid, sig); }
 
     static int killpg(int pgid, int sig) { return callIntInt(KILLPG, pgid, sig); }
+
+    static int prctl(int option, long arg) {
+        try { return (int) PRCTL.invokeExact(CAPTURED.get(), option, arg); } catch (Throwable t) { throw unexpected(t); }
+    }
 
     /** {@code sigaction(sig, act, oldact)}; either struct may be {@link MemorySegment#NULL}. */
     static int sigaction(int sig, MemorySegment act, MemorySegment oldact) {

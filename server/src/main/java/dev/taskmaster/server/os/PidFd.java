@@ -53,6 +53,56 @@ public final class PidFd {
     }
 
     /**
+     * Reaps the child {@code pid} if it has ended ({@code waitid(P_PID, pid, WEXITED|WNOHANG)}):
+     * for a child that has no pidfd, an adopted descendant. Only safe for a pid known to be an
+     * unreaped child of this process (its number cannot have been reused), that no one else
+     * waits for.
+     *
+     * @return the status, or empty while it is still running
+     * @throws NativeException ECHILD if it is not an unreaped child of this process
+     */
+    public static Optional<WaitStatus> tryWaitPid(int pid) throws NativeException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("not a process id: " + pid);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Layouts.SIGINFO);
+            while (LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED | LibC.WNOHANG) == -1) {
+                int errno = LibC.errno();
+                if (errno != Errno.EINTR) {
+                    throw new NativeException("waitid", errno);
+                }
+            }
+            if (info.get(JAVA_INT, Layouts.SI_PID) == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(status(info.get(JAVA_INT, Layouts.SI_CODE), info.get(JAVA_INT, Layouts.SI_STATUS)));
+        }
+    }
+
+    /**
+     * A child of this process that has ended and waits to be reaped, without reaping it
+     * ({@code waitid(P_ALL, 0, WEXITED|WNOHANG|WNOWAIT)}): a cheap test of whether any is there.
+     *
+     * @return its pid, or 0 when there is none (also when this process has no children at all)
+     */
+    public static int waitableChild() throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Layouts.SIGINFO);
+            while (LibC.waitid(LibC.P_ALL, 0, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT) == -1) {
+                int errno = LibC.errno();
+                if (errno == Errno.ECHILD) {
+                    return 0;
+                }
+                if (errno != Errno.EINTR) {
+                    throw new NativeException("waitid", errno);
+                }
+            }
+            return info.get(JAVA_INT, Layouts.SI_PID);
+        }
+    }
+
+    /**
      * Kills a child that cannot be supervised (SIGKILL to its process group: it leads its own
      * session) and reaps it, waiting for it: for a spawn whose watching could not be set up, so
      * that no child is ever left unsupervised. Errors are ignored: it is a last resort.

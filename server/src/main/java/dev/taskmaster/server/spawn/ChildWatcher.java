@@ -9,8 +9,13 @@ import dev.taskmaster.server.os.Signals;
 import dev.taskmaster.server.os.WaitStatus;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,16 +24,25 @@ import org.slf4j.LoggerFactory;
  * child's pidfd is in one epoll set, and one thread reaps whichever becomes readable (waitid on
  * the pidfd gives the exact status and removes the zombie). {@link #watch} may be called from
  * any thread; callbacks run on the watcher thread and must not block.
+ *
+ * <p>The watched children are the main processes of programs. Other children of the daemon (a
+ * subreaper: descendants whose parent died) are reaped by {@link Descendants}, which asks
+ * {@link #isWatched} and takes {@link #whileNoSpawnPending} so that it never reaps a main
+ * process, not even one that has just been spawned and is not watched yet.
  */
 public final class ChildWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChildWatcher.class);
 
-    private record Child(int pid, int pidfd, boolean killGroup, Consumer<WaitStatus> onExit) {
+    private record Child(int pid, int pidfd, BooleanSupplier killGroup, Consumer<WaitStatus> onExit) {
     }
 
     private final EpollLoop loop;
     private final Map<Long, Child> children = new ConcurrentHashMap<>();
+    /** The pids of {@link #children}: main processes that only this watcher may reap. */
+    private final Set<Integer> pids = ConcurrentHashMap.newKeySet();
+    /** Shared by spawns from before posix_spawn until watch(); exclusive for a reaper of other children. */
+    private final ReentrantReadWriteLock spawnGate = new ReentrantReadWriteLock(true);
 
     public ChildWatcher() throws NativeException {
         loop = new EpollLoop("child-watcher");
@@ -42,17 +56,51 @@ public final class ChildWatcher implements AutoCloseable {
      * stop leave nothing behind, even a grandchild forked after the stop signal went out.
      */
     public void watch(int pid, boolean killGroupOnExit, Consumer<WaitStatus> onExit) throws NativeException {
+        watch(pid, () -> killGroupOnExit, onExit);
+    }
+
+    /**
+     * As {@link #watch(int, boolean, Consumer)}, asking {@code killGroupOnExit} at the exit: the
+     * program's kill mode may have changed while it ran (a reload, an update).
+     */
+    public void watch(int pid, BooleanSupplier killGroupOnExit, Consumer<WaitStatus> onExit) throws NativeException {
         int pidfd = PidFd.open(pid);
         try {
             // Registered under the lock of the map entry's creation, so reap() always finds it.
             synchronized (children) {
+                pids.add(pid);
                 long token = loop.add(pidfd, Epoll.EPOLLIN, this::reap);
                 children.put(token, new Child(pid, pidfd, killGroupOnExit, onExit));
             }
         } catch (NativeException e) {
+            pids.remove(pid);
             Fds.closeQuietly(pidfd);
             throw e;
         }
+    }
+
+    /**
+     * The lock a spawner holds (shared with other spawners) from before it spawns a child until
+     * the child is {@link #watch watched} or reaped: while it is held, a child of the daemon that
+     * is not watched may be a main process about to be.
+     */
+    public Lock spawning() {
+        return spawnGate.readLock();
+    }
+
+    /** Runs {@code action} while no spawn is between its posix_spawn and its {@link #watch}. */
+    public <T> T whileNoSpawnPending(Supplier<T> action) {
+        spawnGate.writeLock().lock();
+        try {
+            return action.get();
+        } finally {
+            spawnGate.writeLock().unlock();
+        }
+    }
+
+    /** Whether {@code pid} is a main process this watcher will reap. */
+    public boolean isWatched(int pid) {
+        return pids.contains(pid);
     }
 
     /** How many children are being watched (not yet reaped). */
@@ -68,7 +116,7 @@ public final class ChildWatcher implements AutoCloseable {
         if (child == null) {
             return;
         }
-        if (child.killGroup()) {
+        if (killGroup(child)) {
             // A readable pidfd means the process has ended and is still a zombie: see watch().
             try {
                 Signals.killProcessGroup(child.pid(), Signals.SIGKILL);
@@ -89,12 +137,22 @@ public final class ChildWatcher implements AutoCloseable {
             return; // readable but not yet waitable: the next readiness will tell
         }
         children.remove(token);
+        pids.remove(child.pid());
         loop.remove(token, child.pidfd());
         Fds.closeQuietly(child.pidfd());
         try {
             child.onExit().accept(status.get());
         } catch (RuntimeException e) {
             log.error("exit callback for pid {} failed", child.pid(), e);
+        }
+    }
+
+    private static boolean killGroup(Child child) {
+        try {
+            return child.killGroup().getAsBoolean();
+        } catch (RuntimeException e) {
+            log.error("cannot tell whether to kill what is left of process group {}; killing it", child.pid(), e);
+            return true;
         }
     }
 

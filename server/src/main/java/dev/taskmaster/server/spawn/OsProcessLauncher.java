@@ -1,6 +1,7 @@
 package dev.taskmaster.server.spawn;
 
 import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.config.KillMode;
 import dev.taskmaster.config.OutputSpec;
 import dev.taskmaster.config.ProgramSpec;
 import dev.taskmaster.config.Signal;
@@ -67,6 +68,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private final DescriptorBudget budget;
     /** The soft limit on open files programs start with, when it is not the daemon's own; else empty. */
     private final OptionalLong childOpenFiles;
+    /** What the programs leave behind; null when the daemon does not look after it (some tests). */
+    private final Descendants descendants;
 
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs) {
         this(watcher, pump, daemonEnv, outputs, DescriptorBudget.ofProcess(), OptionalLong.empty());
@@ -79,6 +82,17 @@ public final class OsProcessLauncher implements ProcessLauncher {
      */
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs,
             DescriptorBudget budget, OptionalLong childOpenFiles) {
+        this(watcher, pump, daemonEnv, outputs, budget, childOpenFiles, null);
+    }
+
+    /**
+     * @param descendants reaps and attributes what the programs leave behind, and kills it by their
+     *                    kill mode; null to leave that alone (the main process's group is still
+     *                    killed at its exit when its kill mode says so)
+     */
+    public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs,
+            DescriptorBudget budget, OptionalLong childOpenFiles, Descendants descendants) {
+        this.descendants = descendants;
         this.watcher = watcher;
         this.pump = pump;
         this.daemonEnv = Map.copyOf(daemonEnv);
@@ -95,6 +109,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
 
     public Outputs outputs() {
         return outputs;
+    }
+
+    @Override
+    public int leftovers(String instance) {
+        return descendants == null ? 0 : descendants.leftovers(instance);
     }
 
     /** Log writing that stops or resumes (a full disk) is reported to {@code journal}. */
@@ -220,43 +239,14 @@ public final class OsProcessLauncher implements ProcessLauncher {
             }
             Fds.setNonBlocking(fds.inputFd, true);
             SpawnRequest request = new SpawnRequest(program, argv, env, Optional.of(dir), in, out, err, true);
-            int pid = PosixSpawn.spawn(request);
-            // The child has its copies; ours must go so the pump sees end of file when the child exits.
-            fds.childEnds.forEach(Fds::closeQuietly);
-            fds.childEnds.clear();
-            ProcessInput input = new ProcessInput(fds.inputFd, p.tty());
-            fds.inputFd = -1;
-            run.started(pid, input);
+            // Until it is watched, a child that ends must not be taken for an orphan and reaped (Descendants).
+            java.util.concurrent.locks.Lock spawning = watcher.spawning();
+            spawning.lock();
             try {
-                for (int i = 0; i < fds.readEnds.size(); i++) {
-                    ProcessOutput.Run.Sink sink = fds.sinks.get(i);
-                    int readEnd = fds.readEnds.get(i);
-                    pump.add(readEnd, new OutputPump.Sink() {
-                        @Override
-                        public boolean write(java.nio.ByteBuffer bytes, Runnable resume) {
-                            return sink.write(bytes, resume);
-                        }
-
-                        @Override
-                        public void close() {
-                            sink.close();
-                        }
-                    });
-                    // The pump owns it now: a failure below must not close it a second time.
-                    fds.readEnds.set(i, -1);
-                    fds.sinks.set(i, null);
-                }
-                watcher.watch(pid, p.killasgroup(), status -> {
-                    run.exited();
-                    onExit.accept(outcome(status));
-                });
-            } catch (NativeException | RuntimeException e) {
-                // Spawned but not supervisable: it must not run on unwatched. Reported as a spawn failure.
-                PidFd.killAndReap(pid);
-                run.exited();
-                throw e;
+                return started(instance, PosixSpawn.spawn(request), fds, run, onExit);
+            } finally {
+                spawning.unlock();
             }
-            return new Launched(pid);
         } catch (NativeException | RuntimeException e) {
             fds.closeAll();
             run.abandon();
@@ -266,6 +256,59 @@ public final class OsProcessLauncher implements ProcessLauncher {
             // A bug, not a property of the program; whatever was spawned has been killed above.
             log.error("{}: launch failed", instance.name(), e);
             throw new SpawnException("internal error while starting: " + e);
+        }
+    }
+
+    /** Hands the new child's descriptors over and watches it; kills it when it cannot be watched. */
+    private LaunchedProcess started(InstanceSpec instance, int pid, Plumbing fds, ProcessOutput.Run run,
+            Consumer<ExitOutcome> onExit) throws NativeException {
+        ProgramSpec p = instance.program();
+        // The child has its copies; ours must go so the pump sees end of file when the child exits.
+        fds.childEnds.forEach(Fds::closeQuietly);
+        fds.childEnds.clear();
+        ProcessInput input = new ProcessInput(fds.inputFd, p.tty());
+        fds.inputFd = -1;
+        run.started(pid, input);
+        Launched launched = null;
+        try {
+            for (int i = 0; i < fds.readEnds.size(); i++) {
+                ProcessOutput.Run.Sink sink = fds.sinks.get(i);
+                int readEnd = fds.readEnds.get(i);
+                pump.add(readEnd, new OutputPump.Sink() {
+                    @Override
+                    public boolean write(java.nio.ByteBuffer bytes, Runnable resume) {
+                        return sink.write(bytes, resume);
+                    }
+
+                    @Override
+                    public void close() {
+                        sink.close();
+                    }
+                });
+                // The pump owns it now: a failure below must not close it a second time.
+                fds.readEnds.set(i, -1);
+                fds.sinks.set(i, null);
+            }
+            launched = new Launched(pid, p.killmode(),
+                    descendants == null ? null : descendants.register(instance.name(), pid, p.killmode()));
+            // The kill mode is asked at the exit: a reload or an update may have changed it since.
+            Launched watched = launched;
+            watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
+                if (watched.descendants != null) {
+                    watched.descendants.ended();
+                }
+                run.exited();
+                onExit.accept(outcome(status));
+            });
+            return watched;
+        } catch (NativeException | RuntimeException e) {
+            // Spawned but not supervisable: it must not run on unwatched. Reported as a spawn failure.
+            PidFd.killAndReap(pid);
+            if (launched != null && launched.descendants != null) {
+                launched.descendants.ended();
+            }
+            run.exited();
+            throw e;
         }
     }
 
@@ -334,7 +377,32 @@ public final class OsProcessLauncher implements ProcessLauncher {
     }
 
     /** A spawned child. Its pid cannot be reused before the watcher reaps it, and the engine stops using it then. */
-    private record Launched(int pid) implements LaunchedProcess {
+    private static final class Launched implements LaunchedProcess {
+        private final int pid;
+        /** Read by the watcher thread at the exit, written by the engine thread. */
+        private volatile KillMode mode;
+        /** Its session, as {@link Descendants} knows it; null when none looks after descendants. */
+        private final Descendants.Run descendants;
+
+        Launched(int pid, KillMode mode, Descendants.Run descendants) {
+            this.pid = pid;
+            this.mode = mode;
+            this.descendants = descendants;
+        }
+
+        @Override
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public void killModeChanged(KillMode newMode) {
+            mode = newMode;
+            if (descendants != null) {
+                descendants.modeChanged(newMode);
+            }
+        }
+
         @Override
         public void signal(Signal signal, boolean toGroup) {
             try {

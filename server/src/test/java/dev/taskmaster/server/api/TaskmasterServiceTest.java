@@ -348,7 +348,8 @@ class TaskmasterServiceTest {
             assertThat(System.nanoTime()).as("both to start again").isLessThan(deadline);
             Thread.sleep(10);
         }
-        assertThat(stubborn.signals()).containsExactly("USR1", "KILL");
+        // killmode mixed, the default: the SIGKILL at stoptime goes to what remains of the whole group.
+        assertThat(stubborn.signals()).containsExactly("USR1", "group:KILL");
         assertThat(db.signals()).containsExactly("TERM");
     }
 

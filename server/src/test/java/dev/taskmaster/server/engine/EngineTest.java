@@ -145,7 +145,8 @@ class EngineTest {
                 """);
         h.clock.await(h.engine.stop(List.of("first", "stubborn")));
         h.clock.advance(Duration.ofSeconds(3));
-        assertThat(h.launcher.last("stubborn").signals).containsExactly("TERM@0", "KILL@3000");
+        // killmode mixed, the default: the SIGKILL at stoptime goes to what remains of the whole group.
+        assertThat(h.launcher.last("stubborn").signals).containsExactly("TERM@0", "group:KILL@3000");
         assertThat(h.launcher.last("first").signals).isEmpty();
         h.launcher.last("stubborn").exit(new ExitOutcome.Killed(dev.taskmaster.config.Signal.KILL, false));
         h.clock.runReady();

@@ -8,6 +8,7 @@ import dev.taskmaster.server.engine.EngineThread;
 import dev.taskmaster.server.engine.EventJournal;
 import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.engine.ProcessState;
+import dev.taskmaster.server.output.Outputs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +33,23 @@ final class RealEngine implements AutoCloseable {
     final EventJournal journal = new EventJournal(100_000);
     final OsProcessLauncher launcher;
     final Engine engine;
+    /** What the programs leave behind, when this engine looks after it (the test JVM is then a subreaper). */
+    final Descendants descendants;
 
     RealEngine(Path dir, String yaml) throws Exception {
+        this(dir, yaml, false);
+    }
+
+    /** @param subreaper whether the test JVM becomes a child subreaper looking after descendants, as the daemon */
+    RealEngine(Path dir, String yaml, boolean subreaper) throws Exception {
         this.dir = dir;
         watcher = new ChildWatcher();
         pump = new OutputPump();
+        descendants = subreaper ? new Descendants(watcher) : null;
         Config config = config(dir, yaml);
-        launcher = new OsProcessLauncher(watcher, pump, System.getenv(), dir.resolve("logs"));
+        Outputs outputs = new Outputs(dir.resolve("logs"));
+        launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, DescriptorBudget.ofProcess(),
+                java.util.OptionalLong.empty(), descendants);
         engine = new Engine(config, launcher, thread, EngineClock.SYSTEM, journal);
         engine.startAutostart().get(10, TimeUnit.SECONDS);
     }
@@ -79,6 +90,11 @@ final class RealEngine implements AutoCloseable {
     @Override
     public void close() throws Exception {
         engine.shutdown("test over").get(30, TimeUnit.SECONDS);
+        if (descendants != null) {
+            // As the daemon does after its shutdown: what the programs left goes by their kill mode.
+            descendants.finish(Duration.ofSeconds(5));
+            descendants.close();
+        }
         thread.close();
         watcher.close();
         pump.close();

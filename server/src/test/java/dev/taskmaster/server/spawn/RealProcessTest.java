@@ -297,10 +297,11 @@ class RealProcessTest {
 
     @Test
     void withoutStopasgroupGrandchildrenOutliveTheLeader() throws Exception {
-        // The control for the test above: it proves that test can fail.
+        // The control for the test above: it proves that test can fail. killasgroup: false is
+        // supervisord's default (killmode process); Taskmaster's own default, mixed, kills the group.
         try (RealEngine e = new RealEngine(tmp, """
                 programs:
-                  family: {cmd: "sh -c 'trap \\"exit 0\\" TERM; sleep 1000 & echo $$$$ > ${TMP}/up; wait'", starttime: 0}
+                  family: {cmd: "sh -c 'trap \\"exit 0\\" TERM; sleep 1000 & echo $$$$ > ${TMP}/up; wait'", starttime: 0, killasgroup: false}
                 """.replace("${TMP}", tmp.toString()))) {
             e.await("family", RUNNING);
             awaitFile(tmp.resolve("up"));
