@@ -56,39 +56,59 @@ type errRefused struct{ why string }
 
 func (e errRefused) Error() string { return e.why }
 
-// checkSocket refuses a socket (or a directory above it) that another user owns or could
-// replace: whoever owns it answers our calls. A missing socket is left to the dial to report.
-func checkSocket(path string) error {
-	me := uint32(os.Getuid())
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
-		if errors.Is(err, syscall.ENOENT) {
-			return nil
-		}
-		return err
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
-		return errRefused{path + " is not a socket"}
-	}
-	if st.Uid != me && st.Uid != 0 {
-		return errRefused{fmt.Sprintf("%s is owned by uid %d, not by you (%d) or root", path, st.Uid, me)}
-	}
-	real, err := filepath.EvalSymlinks(path)
+// resolved is the absolute path with every link resolved, as far as it exists (a missing
+// socket keeps its name).
+func resolved(path string) (string, error) {
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return err
+		return "", err
 	}
-	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
-		if err := syscall.Stat(dir, &st); err != nil {
-			return err
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil || !errors.Is(err, os.ErrNotExist) || filepath.Dir(abs) == abs {
+		return real, err
+	}
+	parent, err := resolved(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(parent, filepath.Base(abs)), nil
+}
+
+// checkSocket refuses a socket (or a directory above it) that another user owns or could
+// replace: whoever owns it answers our calls. It returns the path to dial: the one checked,
+// with its links resolved, so no link can be repointed between this check and a
+// (re)connection. A missing socket is left to the dial to report.
+func checkSocket(path string) (string, error) {
+	me := uint32(os.Getuid())
+	real, err := resolved(path)
+	if err != nil {
+		return "", err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(real, &st); err == nil {
+		if st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
+			return "", errRefused{path + " is not a socket"}
 		}
 		if st.Uid != me && st.Uid != 0 {
-			return errRefused{fmt.Sprintf("its directory %s is owned by uid %d, not by you (%d) or root", dir, st.Uid, me)}
+			return "", errRefused{fmt.Sprintf("%s is owned by uid %d, not by you (%d) or root", path, st.Uid, me)}
 		}
-		if st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0 {
-			return errRefused{fmt.Sprintf("its directory %s is writable by others (mode %04o) without the sticky bit", dir, st.Mode&0o7777)}
+	} else if !errors.Is(err, syscall.ENOENT) {
+		return "", err
+	}
+	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+		// A directory not there yet: whoever makes it must own the one above, checked next.
+		if err := syscall.Stat(dir, &st); err == nil {
+			if st.Uid != me && st.Uid != 0 {
+				return "", errRefused{fmt.Sprintf("its directory %s is owned by uid %d, not by you (%d) or root", dir, st.Uid, me)}
+			}
+			if st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0 {
+				return "", errRefused{fmt.Sprintf("its directory %s is writable by others (mode %04o) without the sticky bit", dir, st.Mode&0o7777)}
+			}
+		} else if !errors.Is(err, syscall.ENOENT) {
+			return "", err
 		}
 		if dir == "/" {
-			return nil
+			return real, nil
 		}
 	}
 }
@@ -154,19 +174,16 @@ func connect(o options) (*grpc.ClientConn, error) {
 		}
 		return grpc.Dial(o.server, dial...)
 	}
-	if err := checkSocket(o.socket); err != nil {
+	real, err := checkSocket(o.socket)
+	if err != nil {
 		var refused errRefused
 		if errors.As(err, &refused) {
 			return nil, errRefused{o.socket + ": " + refused.why}
 		}
 		return nil, err
 	}
-	abs, err := filepath.Abs(o.socket)
-	if err != nil {
-		return nil, err
-	}
 	// grpc-go 1.33 (Debian bookworm) dials "unix:///abs/path" itself.
-	return grpc.Dial("unix://"+abs, append(dial, grpc.WithInsecure())...)
+	return grpc.Dial("unix://"+real, append(dial, grpc.WithInsecure())...)
 }
 
 func stateName(s pb.ProcessState) string {

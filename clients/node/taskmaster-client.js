@@ -43,26 +43,45 @@ function loadContract(protoPaths) {
 
 class Refused extends Error {}
 
+// The absolute path with every link resolved, as far as it exists (a missing socket keeps its name).
+function resolved(p) {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch (e) {
+    if (e.code !== 'ENOENT' || path.dirname(abs) === abs) throw e;
+    return path.join(resolved(path.dirname(abs)), path.basename(abs));
+  }
+}
+
 // Refuses a socket (or a directory above it) that another user owns or could replace: whoever
-// owns it answers our calls. A missing socket is left to the dial to report.
+// owns it answers our calls. Returns the path to dial: the one checked, with its links resolved,
+// so no link can be repointed between this check and a (re)connection. A missing socket is
+// left to the dial to report.
 function checkSocket(socketPath) {
   const me = os.userInfo().uid;
-  let st;
-  try {
-    st = fs.statSync(socketPath);
-  } catch (e) {
-    if (e.code === 'ENOENT') return;
-    throw e;
+  const real = resolved(socketPath);
+  const st = statIfThere(real);
+  if (st) {
+    if (!st.isSocket()) throw new Refused(`${socketPath} is not a socket`);
+    if (st.uid !== me && st.uid !== 0) throw new Refused(`${socketPath} is owned by uid ${st.uid}, not by you (${me}) or root`);
   }
-  if (!st.isSocket()) throw new Refused(`${socketPath} is not a socket`);
-  if (st.uid !== me && st.uid !== 0) throw new Refused(`${socketPath} is owned by uid ${st.uid}, not by you (${me}) or root`);
-  for (let dir = path.dirname(fs.realpathSync(socketPath)); ; dir = path.dirname(dir)) {
-    const d = fs.statSync(dir);
-    if (d.uid !== me && d.uid !== 0) throw new Refused(`its directory ${dir} is owned by uid ${d.uid}, not by you (${me}) or root`);
-    if ((d.mode & 0o022) && !(d.mode & 0o1000)) {
+  for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+    const d = statIfThere(dir); // not there yet: whoever makes it must own the one above
+    if (d && d.uid !== me && d.uid !== 0) throw new Refused(`its directory ${dir} is owned by uid ${d.uid}, not by you (${me}) or root`);
+    if (d && (d.mode & 0o022) && !(d.mode & 0o1000)) {
       throw new Refused(`its directory ${dir} is writable by others (mode ${(d.mode & 0o7777).toString(8)}) without the sticky bit`);
     }
-    if (dir === '/') return;
+    if (dir === '/') return real;
+  }
+}
+
+function statIfThere(p) {
+  try {
+    return fs.statSync(p);
+  } catch (e) {
+    if (e.code === 'ENOENT') return null;
+    throw e;
   }
 }
 
@@ -96,14 +115,15 @@ function connect(v1, o) {
     }
     return new v1.TaskmasterService(o.server, creds, options);
   }
+  let real;
   try {
-    checkSocket(o.socket);
+    real = checkSocket(o.socket);
   } catch (e) {
     if (e instanceof Refused) e.message = `${o.socket}: ${e.message}`;
     throw e;
   }
   // "unix:///abs/path" is gRPC's Unix socket target.
-  return new v1.TaskmasterService(`unix://${path.resolve(o.socket)}`, grpc.credentials.createInsecure(), options);
+  return new v1.TaskmasterService(`unix://${real}`, grpc.credentials.createInsecure(), options);
 }
 
 // Unary calls as promises, each with a deadline.

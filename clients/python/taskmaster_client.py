@@ -45,27 +45,35 @@ def check_socket(path):
     """Refuses a socket (or a directory above it) that another user owns or could replace.
 
     Whoever owns the socket answers our calls, and whoever may write a directory above it may
-    swap the socket: both must be us or root. A missing socket is left to the dial to report.
+    swap the socket: both must be us or root. Returns the path to dial: the one checked, with
+    its links resolved, so no link can be repointed between this check and a (re)connection.
+    A missing socket is left to the dial to report.
     """
     me = os.getuid()
+    real = os.path.realpath(path)
     try:
-        st = os.stat(path)
+        st = os.stat(real)
     except FileNotFoundError:
-        return
-    if not stat.S_ISSOCK(st.st_mode):
-        raise Refused(f"{path} is not a socket")
-    if st.st_uid not in (me, 0):
-        raise Refused(f"{path} is owned by uid {st.st_uid}, not by you ({me}) or root")
-    d = os.path.dirname(os.path.realpath(path))
-    while True:
-        st = os.stat(d)
+        st = None
+    if st is not None:
+        if not stat.S_ISSOCK(st.st_mode):
+            raise Refused(f"{path} is not a socket")
         if st.st_uid not in (me, 0):
-            raise Refused(f"its directory {d} is owned by uid {st.st_uid}, not by you ({me}) or root")
-        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
-            raise Refused(f"its directory {d} is writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
-                          " without the sticky bit")
+            raise Refused(f"{path} is owned by uid {st.st_uid}, not by you ({me}) or root")
+    d = os.path.dirname(real)
+    while True:
+        try:
+            st = os.stat(d)
+        except FileNotFoundError:
+            st = None  # not there yet: whoever makes it must own the one above, checked next
+        if st is not None:
+            if st.st_uid not in (me, 0):
+                raise Refused(f"its directory {d} is owned by uid {st.st_uid}, not by you ({me}) or root")
+            if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
+                raise Refused(f"its directory {d} is writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
+                              " without the sticky bit")
         if d == "/":
-            return
+            return real
         d = os.path.dirname(d)
 
 
@@ -100,11 +108,11 @@ def connect(args):
         channel = grpc.secure_channel(args.server, creds, options=options)
     else:
         try:
-            check_socket(args.socket)
+            real = check_socket(args.socket)
         except Refused as e:
             raise Refused(f"{args.socket}: {e}") from None
         # "unix:///abs/path" is gRPC's Unix socket target.
-        channel = grpc.insecure_channel(f"unix://{os.path.abspath(args.socket)}", options=options)
+        channel = grpc.insecure_channel(f"unix://{real}", options=options)
     return channel, pb_grpc.TaskmasterServiceStub(channel)
 
 

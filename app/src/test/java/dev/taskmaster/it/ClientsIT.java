@@ -268,6 +268,9 @@ class ClientsIT {
     @EnumSource(ExampleClient.class)
     void refusesASocketOfAnotherUser(ExampleClient client) throws Exception {
         ready(client);
+        // Giving a file to another uid takes root (CI runs as root).
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to give the socket to another user");
         Path other = tmp.resolve("other-" + client.name().toLowerCase() + ".sock");
         try (SocketRelay relay = new SocketRelay(other, tmp.resolve("run/taskmaster/default.sock"))) {
             Files.setAttribute(other, "unix:uid", 65534);

@@ -12,9 +12,11 @@ import dev.taskmaster.server.os.WaitStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,6 +68,8 @@ public final class Descendants implements AutoCloseable {
         private final long startTicks;
         private volatile KillMode mode;
         private volatile boolean ended;
+        /** Ended, and all that remains of its session refused SIGKILL (e.g. setuid): nothing to do until that changes. */
+        private volatile boolean onlyRefusals;
 
         private Run(String instance, int sid, long startTicks, KillMode mode) {
             this.instance = instance;
@@ -108,6 +112,11 @@ public final class Descendants implements AutoCloseable {
     /** When the last sweep began (System.nanoTime); sweeper thread only. */
     private long lastSweep = System.nanoTime();
     private volatile Map<String, Leftovers> leftovers = Map.of();
+    /** Processes that refused SIGKILL (EPERM: setuid, another user's), by pid and start time; sweeper thread only. */
+    private final Set<Refusal> refusals = new HashSet<>();
+
+    private record Refusal(int pid, long startTicks) {
+    }
     /** Leftover pids already named in the daemon log, so each is named once. */
     private final java.util.Set<Integer> reported = new java.util.HashSet<>();
 
@@ -203,7 +212,7 @@ public final class Descendants implements AutoCloseable {
             // Only when there is something to look after: what remains of an ended run to kill, a child
             // to reap (a kept leftover that ends is one), and now and then a recount of the kept ones
             // (those that are not the daemon's children end unseen).
-            boolean due = runs.values().stream().anyMatch(r -> r.ended && r.mode.killsGroup());
+            boolean due = runs.values().stream().anyMatch(r -> r.ended && r.mode.killsGroup() && !r.onlyRefusals);
             if (!due) {
                 int waitable = PidFd.waitableChild();
                 due = waitable != 0 && !watcher.isWatched(waitable);
@@ -240,6 +249,8 @@ public final class Descendants implements AutoCloseable {
         lastSweep = System.nanoTime();
         Sweep result = new Sweep();
         Map<Integer, Integer> members = new HashMap<>();
+        Map<Integer, Integer> killable = new HashMap<>();
+        Set<Refusal> seen = new HashSet<>();
         Map<String, Leftovers> counts = new HashMap<>();
         boolean anyProcessMode = runs.values().stream().anyMatch(r -> r.mode == KillMode.PROCESS);
         for (ProcStat p : ProcStat.all()) {
@@ -274,21 +285,31 @@ public final class Descendants implements AutoCloseable {
             if (!run.ended) {
                 continue;
             }
-            if (run.mode.killsGroup()) {
+            Refusal refusal = new Refusal(p.pid(), p.startTicks());
+            if (run.mode.killsGroup() && !refusals.contains(refusal)) {
                 if (kill(p, "left over by " + run.instance + " (killmode " + run.mode.configValue() + ")")) {
                     result.killed++;
                 }
-            } else {
-                result.kept++;
-                result.keptPids.add(p.pid());
-                counts.merge(run.instance, new Leftovers(1, run.mode), (a, b) -> new Leftovers(a.count() + 1, a.mode()));
-                synchronized (reported) {
-                    if (reported.add(p.pid())) {
-                        log.info("{}: pid {} left running after its main process ended (killmode process)",
-                                run.instance, p.pid());
-                    }
+                if (!refusals.contains(refusal)) {
+                    killable.merge(run.sid, 1, Integer::sum);
+                    continue;
                 }
             }
+            // Kept: by killmode process, or because it refused the kill (then said once, in kill).
+            seen.add(refusal);
+            result.kept++;
+            result.keptPids.add(p.pid());
+            counts.merge(run.instance, new Leftovers(1, run.mode), (a, b) -> new Leftovers(a.count() + 1, a.mode()));
+            synchronized (reported) {
+                if (reported.add(p.pid()) && !run.mode.killsGroup()) {
+                    log.info("{}: pid {} left running after its main process ended (killmode process)",
+                            run.instance, p.pid());
+                }
+            }
+        }
+        refusals.retainAll(seen);
+        for (Run r : runs.values()) {
+            r.onlyRefusals = r.ended && members.containsKey(r.sid) && !killable.containsKey(r.sid);
         }
         // A run whose main process has ended and whose session is empty is done with.
         // (newest keeps one run per instance name for good: a descendant adopted late, its parent gone
@@ -371,7 +392,11 @@ public final class Descendants implements AutoCloseable {
             log.info("killed pid {}: {}", p.pid(), why);
             return true;
         } catch (NativeException e) {
-            if (e.errno() != Errno.ESRCH) {
+            if (e.errno() == Errno.EPERM) {
+                // Not ours to kill (setuid, or changed its user): kept and counted, not tried twice a second.
+                refusals.add(new Refusal(p.pid(), p.startTicks()));
+                log.warn("cannot kill pid {} ({}): {}; it is left running and counted as a leftover", p.pid(), why, e.getMessage());
+            } else if (e.errno() != Errno.ESRCH) {
                 log.warn("cannot kill pid {} ({}): {}", p.pid(), why, e.getMessage());
             }
             return false;
