@@ -48,7 +48,7 @@ final class ProcessCommands {
 
     /** @param by the API caller who asked, recorded in the events that follow */
     CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Wait limit, String by) {
-        return act(targets, names -> engine.start(names, by), wait ? STARTED : null, limit);
+        return act(targets, names -> engine.start(names, by), wait ? STARTED : null, limit, true);
     }
 
     CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Wait limit, String by) {
@@ -79,7 +79,7 @@ final class ProcessCommands {
         return names(targets).thenCompose(names -> {
             CompletableFuture<Void> down = engine.stopAllDown(names, by);
             CompletableFuture<List<ProcessResult>> restarted = down.thenCompose(
-                    x -> act(names, n -> engine.start(n, by), wait ? STARTED : null, limit));
+                    x -> act(names, n -> engine.start(n, by), wait ? STARTED : null, limit, true));
             if (!wait) {
                 // The snapshot is taken on the engine thread after the stop was told to it.
                 return engine.snapshot().thenApply(all -> {
@@ -109,6 +109,13 @@ final class ProcessCommands {
     CompletableFuture<List<ProcessResult>> act(List<String> targets,
             Function<List<String>, CompletableFuture<List<CommandResult>>> command, Predicate<ProcessState> goal,
             Wait limit) {
+        return act(targets, command, goal, limit, false);
+    }
+
+    /** @param starting whether the command is a start, which the engine leaves a PAUSED process alone on */
+    private CompletableFuture<List<ProcessResult>> act(List<String> targets,
+            Function<List<String>, CompletableFuture<List<CommandResult>>> command, Predicate<ProcessState> goal,
+            Wait limit, boolean starting) {
         return engine.config().thenCompose(config -> {
             List<String> names = Targets.required(targets, config.instances());
             Map<String, InstanceSpec> specs = config.instances().stream()
@@ -120,7 +127,7 @@ final class ProcessCommands {
                 }
                 List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
                 for (CommandResult r : results) {
-                    each.add(outcome(r, goal, limit));
+                    each.add(outcome(r, goal, limit, starting));
                 }
                 return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                         .thenApply(v -> each.stream().map(CompletableFuture::join)
@@ -133,13 +140,14 @@ final class ProcessCommands {
         });
     }
 
-    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Wait limit) {
+    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Wait limit,
+            boolean starting) {
         if (r.kind() == CommandResult.Kind.REFUSED) {
             return snapshot(r.process()).thenApply(s -> result(r.process(), Code.FAILED_PRECONDITION,
                     r.process() + ": " + r.message(), false, s));
         }
         boolean changed = r.kind() == CommandResult.Kind.DONE;
-        if (goal == STARTED && !changed) {
+        if (starting && !changed) {
             // The engine leaves a PAUSED process alone on a start; the contract calls that a precondition.
             CompletableFuture<ProcessSnapshot> now = snapshot(r.process());
             return now.thenCompose(s -> s != null && s.state() == ProcessState.PAUSED
