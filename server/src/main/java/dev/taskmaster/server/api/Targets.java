@@ -74,13 +74,14 @@ final class Targets {
     /**
      * @param instances every instance
      * @return the names, ordered by {@link #ORDER}, each once
-     * @throws StatusRuntimeException INVALID_ARGUMENT naming the first malformed target, else
-     *         NOT_FOUND naming the first target that matches nothing, with a suggestion
+     * @throws StatusRuntimeException for the first target in error: INVALID_ARGUMENT naming it when
+     *         it is malformed, NOT_FOUND naming it, with a suggestion, when it matches nothing
      */
     static List<String> resolve(List<String> targets, List<InstanceSpec> instances) {
-        targets.forEach(Targets::requireWellFormed);
         Set<String> wanted = new LinkedHashSet<>();
         for (String target : targets) {
+            // In the order given, as before: the first target in error is the one the call names.
+            requireWellFormed(target);
             List<String> matched = match(target, instances);
             if (matched.isEmpty()) {
                 throw Status.NOT_FOUND.withDescription("no process, program or group named " + quote(target)

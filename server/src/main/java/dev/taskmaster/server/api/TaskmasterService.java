@@ -233,7 +233,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
             List<String> names = Targets.resolve(List.of(request.getName()), all.stream().map(ProcessSnapshot::spec).toList());
             if (names.size() != 1) {
                 throw Status.INVALID_ARGUMENT.withDescription(Targets.quote(request.getName()) + " names " + names.size()
-                        + " processes (" + String.join(", ", names) + "); name one").asRuntimeException();
+                        + " processes (" + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                        + (names.size() > 5 ? ", …" : "") + "); name one").asRuntimeException();
             }
             ProcessSnapshot s = all.stream().filter(p -> p.name().equals(names.getFirst())).findFirst().orElseThrow();
             return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage,

@@ -243,7 +243,10 @@ class ProgramsConformanceTest {
         assertThat(r.getApplied()).isTrue();
         assertThat(r.getProgram().getArgvList()).containsExactly("sleep", "222");
         daemon.await("both", dev.taskmaster.server.engine.ProcessState.RUNNING);
-        List<String> running = cmdline(process("both").getPid());
+        int pid = process("both").getPid();
+        // Polled: right after the spawn, the child may not have executed the program yet.
+        LiveDaemon.until("sleep 222 to run", 10_000, () -> cmdline(pid).size() == 2 && cmdline(pid).getFirst().endsWith("sleep"));
+        List<String> running = cmdline(pid);
         assertThat(running.getFirst()).endsWith("sleep");
         assertThat(running.subList(1, running.size())).containsExactly("222");
     }
