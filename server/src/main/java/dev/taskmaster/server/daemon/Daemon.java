@@ -1,14 +1,11 @@
 package dev.taskmaster.server.daemon;
 
 import dev.taskmaster.config.Config;
-import dev.taskmaster.config.ConfigException;
-import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.config.ListenerSpec;
 import dev.taskmaster.server.api.DaemonControl;
 import dev.taskmaster.server.api.DaemonInfo;
 import dev.taskmaster.server.api.TaskmasterService;
-import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;

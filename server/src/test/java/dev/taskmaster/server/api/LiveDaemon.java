@@ -3,11 +3,9 @@ package dev.taskmaster.server.api;
 import dev.taskmaster.testkit.Poll;
 
 import dev.taskmaster.config.Config;
-import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.server.daemon.RuntimePaths;
-import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.security.Caller;
 import dev.taskmaster.server.security.RoleInterceptor;
