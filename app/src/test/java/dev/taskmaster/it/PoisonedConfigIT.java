@@ -84,12 +84,21 @@ class PoisonedConfigIT {
                 + ": the file goes on past 3145728 bytes (3 MiB) here, the limit for one file (it is " + Files.size(big)
                 + " bytes)\ntaskmasterd: 1 error in the configuration; nothing was started\n");
 
-        // At the limit, one value of 3 MiB is read whole, in linear time.
-        String head = "programs:\n  a:\n    cmd: \"";
+        // At the limit, one value of 3 MiB is read whole, in linear time (an x- key holds it: as a
+        // cmd it would be one argument longer than exec allows, refused since issue 12, below).
+        String head = "programs: {a: {cmd: x}}\nx-long: \"";
         Path atLimit = Files.writeString(tmp.resolve("limit.yaml"), head + "x".repeat(Limits.FILE_BYTES - head.length() - 2) + "\"\n");
         r = checkConfig(atLimit);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("ok\n");
+        String cmdHead = "programs:\n  a:\n    cmd: \"";
+        int fill = Limits.FILE_BYTES - cmdHead.length() - 2;
+        Path longCmd = Files.writeString(tmp.resolve("long-cmd.yaml"), cmdHead + "x".repeat(fill) + "\"\n");
+        r = checkConfig(longCmd);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo(longCmd + ":3:10: programs.a.cmd: expected arguments of at most 131072 bytes each (the"
+                + " kernel's limit, MAX_ARG_STRLEN), found one of " + (fill + 1) + " bytes\ntaskmasterd: 1 error in the"
+                + " configuration; nothing was started\n");
 
         Path latin1 = Files.write(tmp.resolve("latin1.yaml"), "programs:\n  caf\u00e9: {cmd: x}\n".getBytes(StandardCharsets.ISO_8859_1));
         r = checkConfig(latin1);

@@ -97,10 +97,14 @@ public record ConfigDiff(List<ProgramChange> programs, List<InstanceChange> inst
         Map<String, InstanceSpec> oldInstances = index(before.instances(), InstanceSpec::name);
         Map<String, InstanceSpec> newInstances = index(after.instances(), InstanceSpec::name);
         List<InstanceChange> instances = new ArrayList<>();
+        // An instance's kind depends only on its two programs: compared once per pair, not once
+        // per instance (10,000 instances of a program with a large env cost 10,000 deep compares).
+        Map<List<String>, Kind> kinds = new java.util.HashMap<>();
         for (InstanceSpec i : after.instances()) {
             InstanceSpec o = oldInstances.get(i.name());
-            instances.add(new InstanceChange(i.name(), o == null ? Kind.ADDED : kind(o, i), Optional.ofNullable(o),
-                    Optional.of(i)));
+            Kind kind = o == null ? Kind.ADDED
+                    : kinds.computeIfAbsent(List.of(o.program().name(), i.program().name()), k -> kind(o, i));
+            instances.add(new InstanceChange(i.name(), kind, Optional.ofNullable(o), Optional.of(i)));
         }
         for (InstanceSpec o : before.instances()) {
             if (!newInstances.containsKey(o.name())) {

@@ -31,6 +31,30 @@ public final class Limits {
     public static final long EXPANDED_CHARS = 32L << 20;
     /** Errors reported for one configuration; the rest are counted, not listed. */
     public static final int ERRORS = 1000;
+    /**
+     * Characters of a program or group name. Names are typed in commands and make the names of
+     * log files; with {@link #INSTANCE_NAME_CHARS} a default instance name ({@code name:9999})
+     * stays far within it.
+     */
+    public static final int NAME_CHARS = 200;
+    /**
+     * Characters of an instance name (what {@code process_name} makes): its longest log file,
+     * {@code <instance>.stderr.log.1000} (the last of 1000 backups), must fit in the 255 bytes
+     * Linux allows one file name (NAME_MAX), or the process could never log and would not start.
+     */
+    public static final int INSTANCE_NAME_CHARS = 255 - ".stderr.log.1000".length();
+    /**
+     * Bytes of one argument or one {@code NAME=value} of the environment that the kernel passes
+     * to a program (MAX_ARG_STRLEN, 32 pages): exec refuses a longer one (E2BIG).
+     */
+    public static final int EXEC_STRING_BYTES = 128 << 10;
+    /**
+     * Bytes of a program's arguments and the variables of its {@code env} together (each with its
+     * terminating NUL): Linux's ARG_MAX for the usual 8 MiB stack. exec refuses more (E2BIG), so
+     * a program over it could never start; the daemon's own environment, added at start, must fit
+     * in what is left.
+     */
+    public static final int EXEC_BYTES = 2 << 20;
     /** A value quoted in an error message longer than this is shown by its start, its end and its length. */
     public static final int QUOTED_CHARS = 200;
 
@@ -38,7 +62,7 @@ public final class Limits {
     }
 
     /** {@code 3145728 bytes (3 MiB)}: a limit in bytes as people read it. */
-    static String bytes(long n) {
+    public static String bytes(long n) {
         return n % (1 << 20) == 0 ? n + " bytes (" + (n >> 20) + " MiB)" : n + " bytes";
     }
 }

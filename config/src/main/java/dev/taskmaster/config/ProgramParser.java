@@ -44,8 +44,11 @@ final class ProgramParser {
         String path = MapReader.join(parentPath, name);
         boolean ok = true;
         if (!NAME.matcher(name).matches() || name.equals("all")) {
-            src.error(entry.key(), path, "invalid program name \"" + name + "\"; expected "
+            src.error(entry.key(), path, "invalid program name \"" + Values.quotable(name) + "\"; expected "
                     + (name.equals("all") ? "a name other than \"all\", which means every program" : NAME_EXPECTED));
+            ok = false;
+        } else if (name.length() > Limits.NAME_CHARS) {
+            src.error(entry.key(), path, tooLong("program", name));
             ok = false;
         }
         Optional<MapReader> maybeReader = MapReader.of(src, entry.value(), path, "a mapping of program settings");
@@ -60,7 +63,7 @@ final class ProgramParser {
         int errorsBefore = src.problems().count();
 
         Optional<String> cmd = r.required("cmd", CMD_EXPECTED, (s, n, p) -> Values.text(s, n, p, "a command line")
-                .flatMap(t -> s.expand(n, p, t)));
+                .flatMap(t -> s.expand(n, p, t)).filter(t -> Values.noNul(s, n, p, t, "a command line")));
         List<String> argv = cmd.flatMap(c -> r.take("cmd").flatMap(n -> split(src, n, r.pathOf("cmd"), c)))
                 .orElse(List.of());
         int numprocs = r.get("numprocs", 1, (s, n, p) -> Values.integer(s, n, p, 1, MAX_NUMPROCS));
@@ -99,6 +102,7 @@ final class ProgramParser {
         int logfileMode = r.get("logfile_mode", ProgramSpec.DEFAULT_LOGFILE_MODE, Values::fileMode);
         LogFullPolicy onLogFull = r.get("on_log_full", LogFullPolicy.BLOCK, ProgramParser::logFullPolicy);
         r.rejectUnknown(KEYS);
+        checkExecLimits(r, argv, env);
 
         if (redirectStderr && r.has("stderr")) {
             r.take("stderr").ifPresent(n -> src.error(n, r.pathOf("stderr"),
@@ -157,6 +161,50 @@ final class ProgramParser {
         });
     }
 
+    /**
+     * What exec would refuse (E2BIG) is refused here, where it is written: a program that can
+     * never start would otherwise loop in BACKOFF, and a huge command line costs the daemon
+     * memory in every copy it keeps.
+     */
+    private static void checkExecLimits(MapReader r, List<String> argv, Map<String, String> env) {
+        long total = 0;
+        for (int i = 0; i < argv.size(); i++) {
+            long bytes = utf8(argv.get(i)) + 1;
+            if (bytes > Limits.EXEC_STRING_BYTES) {
+                r.take("cmd").ifPresent(n -> r.source().error(n, r.pathOf("cmd"), "expected arguments of at most "
+                        + Limits.EXEC_STRING_BYTES + " bytes each (the kernel's limit, MAX_ARG_STRLEN), found one of "
+                        + bytes + " bytes"));
+                return;
+            }
+            total += bytes;
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            long bytes = utf8(e.getKey()) + 1 + utf8(e.getValue()) + 1;
+            if (bytes > Limits.EXEC_STRING_BYTES) {
+                r.take("env").ifPresent(n -> r.source().error(n, r.pathOf("env." + e.getKey()), "expected variables of at"
+                        + " most " + Limits.EXEC_STRING_BYTES + " bytes each as NAME=value (the kernel's limit,"
+                        + " MAX_ARG_STRLEN), found one of " + bytes + " bytes"));
+                return;
+            }
+            total += bytes;
+        }
+        if (total > Limits.EXEC_BYTES) {
+            long bytes = total;
+            r.take("cmd").ifPresent(n -> r.source().error(n, r.pathOf("cmd"), "expected a command line and env of at most "
+                    + Limits.bytes(Limits.EXEC_BYTES) + " together (the kernel's limit, ARG_MAX), found " + bytes
+                    + " bytes in " + argv.size() + " arguments and " + env.size() + " variables"));
+        }
+    }
+
+    private static long utf8(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
     private static boolean reject(Source src, Node node, String path, String message) {
         src.error(node, path, message);
         return false;
@@ -164,7 +212,14 @@ final class ProgramParser {
 
     static Optional<String> userName(Source src, Node node, String path) {
         return Values.text(src, node, path, "a user name or uid")
-                .filter(t -> !t.isBlank() || reject(src, node, path, "expected a user name or uid, found an empty string"));
+                .filter(t -> !t.isBlank() || reject(src, node, path, "expected a user name or uid, found an empty string"))
+                .filter(t -> Values.noNul(src, node, path, t, "a user name or uid"));
+    }
+
+    /** {@code expected a program name of at most 200 characters (…), found "web…web (300 characters)"}. */
+    private static String tooLong(String what, String name) {
+        return "expected a " + what + " name of at most " + Limits.NAME_CHARS + " characters (it names log files, and"
+                + " a file name has at most 255 bytes), found \"" + Values.quotable(name) + "\"";
     }
 
     private static Optional<List<String>> split(Source src, Node node, String path, String cmd) {
@@ -178,7 +233,8 @@ final class ProgramParser {
 
     private static Optional<String> groupName(Source src, Node node, String path) {
         return Values.text(src, node, path, "a group name").filter(g -> NAME.matcher(g).matches()
-                || reject(src, node, path, "invalid group name \"" + g + "\"; expected " + NAME_EXPECTED));
+                || reject(src, node, path, "invalid group name \"" + Values.quotable(g) + "\"; expected " + NAME_EXPECTED))
+                .filter(g -> g.length() <= Limits.NAME_CHARS || reject(src, node, path, tooLong("group", g)));
     }
 
     private static void checkProcessName(MapReader r, String pattern, String name, String group, int numprocs) {
@@ -193,8 +249,15 @@ final class ProgramParser {
             for (int i : new int[] {0, numprocs - 1}) {
                 String instance = ProcessNames.format(pattern, name, group, i);
                 if (!ProcessNames.VALID_NAME.matcher(instance).matches()) {
-                    r.source().error(at, path, "process_name \"" + pattern + "\" makes the invalid name \""
-                            + instance + "\"; expected letters, digits and '_', '.', ':', '@', '-'");
+                    r.source().error(at, path, "process_name \"" + Values.quotable(pattern) + "\" makes the invalid name \""
+                            + Values.quotable(instance) + "\"; expected letters, digits and '_', '.', ':', '@', '-'");
+                    return;
+                }
+                if (instance.length() > Limits.INSTANCE_NAME_CHARS) {
+                    r.source().error(at, path, "expected instance names of at most " + Limits.INSTANCE_NAME_CHARS
+                            + " characters (so that the log file " + "<instance>.stderr.log.1000 fits in a file name's 255"
+                            + " bytes), found \"" + Values.quotable(instance) + "\""
+                            + (r.has("process_name") ? "; shorten process_name" : "; shorten the program name"));
                     return;
                 }
             }
@@ -300,7 +363,8 @@ final class ProgramParser {
                     continue;
                 }
                 Optional<String> value = Values.text(src, e.value(), p, "a value (quote it to make it text)")
-                        .flatMap(t -> src.expand(e.value(), p, t));
+                        .flatMap(t -> src.expand(e.value(), p, t))
+                        .filter(t -> Values.noNul(src, e.value(), p, t, "a value"));
                 value.ifPresentOrElse(v -> env.put(e.name(), v), () -> bad.add(e.name()));
             }
             return bad.isEmpty() ? Optional.of(env) : Optional.empty();

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * runs nothing: no variables, globs, pipes or redirections. Shell syntax left unquoted is an
  * error, because without a shell it would silently become an argument.
  */
-final class ShellWords {
+public final class ShellWords {
 
     /** A word that a shell would read as an operator, not an argument. */
     private static final Pattern OPERATOR = Pattern.compile("\\||\\|\\||&&|&|;|;;|[0-9]*(>|>>|<|<<|>&|<&|&>).*");
@@ -20,7 +20,7 @@ final class ShellWords {
     }
 
     /** @throws IllegalArgumentException with a sentence saying what is wrong */
-    static List<String> split(String line) {
+    public static List<String> split(String line) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;

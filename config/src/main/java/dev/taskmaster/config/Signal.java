@@ -57,11 +57,17 @@ public record Signal(int number, String name) {
 
     /**
      * Parses {@code TERM}, {@code SIGTERM}, {@code sigterm}, {@code 15}, or {@code RTMIN+2}.
-     * Empty when the text names no signal.
+     * Empty when the text names no signal. Strict: ASCII letters and digits only, nothing
+     * around them, so that {@code "9 "}, a fullwidth {@code "９"} or an Arabic-Indic digit is
+     * no signal (as {@link Character#isDigit} and {@link String#strip} would have it), and no
+     * case mapping can turn another letter into one of a name ({@code "ſigterm"}).
      */
     public static Optional<Signal> parse(String text) {
-        String t = text.strip().toUpperCase(Locale.ROOT);
-        if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || !text.chars().allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || c == '+'))) {
+            return Optional.empty();
+        }
+        String t = text.toUpperCase(Locale.ROOT);
+        if (t.chars().allMatch(Signal::isAsciiDigit)) {
             return t.length() > 2 ? Optional.empty() : ofNumber(Integer.parseInt(t));
         }
         if (t.startsWith("SIG")) {
@@ -70,12 +76,16 @@ public record Signal(int number, String name) {
         t = ALIASES.getOrDefault(t, t);
         if (t.startsWith("RTMIN+")) {
             String n = t.substring("RTMIN+".length());
-            if (!n.isEmpty() && n.length() <= 2 && n.chars().allMatch(Character::isDigit)) {
+            if (!n.isEmpty() && n.length() <= 2 && n.chars().allMatch(Signal::isAsciiDigit)) {
                 return ofNumber(RTMIN + Integer.parseInt(n)).filter(s -> s.number() > RTMIN - 1);
             }
             return Optional.empty();
         }
         return Optional.ofNullable(BY_NAME.get(t));
+    }
+
+    private static boolean isAsciiDigit(int c) {
+        return c >= '0' && c <= '9';
     }
 
     /** {@code SIGTERM}, or the number for an unnamed signal. */

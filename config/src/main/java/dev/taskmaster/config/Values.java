@@ -80,6 +80,22 @@ final class Values {
         return Optional.empty();
     }
 
+    /**
+     * False, with an error, for text with a NUL character in it (a double-quoted YAML string can
+     * hold one as {@code "\0"}): what goes to the kernel as a C string (an argument, a variable,
+     * a user name) ends at the first NUL, so the program would silently get less than was
+     * written, or nothing could start it.
+     */
+    static boolean noNul(Source src, Node node, String path, String text, String expected) {
+        int at = text.indexOf('\0');
+        if (at < 0) {
+            return true;
+        }
+        src.error(node, path, "expected " + expected + " without NUL characters (the kernel ends every argument,"
+                + " variable and name at a NUL), found one at character " + (at + 1));
+        return false;
+    }
+
     /** A plain (unquoted) scalar's text, or empty with an error naming what was expected. */
     private static Optional<String> plain(Source src, Node node, String path, String expected) {
         if (node instanceof ScalarNode s && s.getScalarStyle() == ScalarStyle.PLAIN && !isNull(s)) {

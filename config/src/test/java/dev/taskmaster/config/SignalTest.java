@@ -2,6 +2,7 @@ package dev.taskmaster.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SignalTest {
@@ -25,6 +26,12 @@ class SignalTest {
         assertThat(Signal.parse("")).isEmpty();
         assertThat(Signal.parse("SIG")).isEmpty();
         assertThat(Signal.parse("BOGUS")).isEmpty();
+        // Strict (issue 12): nothing around the name or number, ASCII digits only, no case
+        // mapping that makes a name of other letters.
+        for (String notASignal : List.of("9 ", " 9", "\t9", "+9", "-9", "\uFF19", "\u0669", "\u06F9", "SIGTERM ", "TERM\n",
+                "\u017FIGTERM", "S\u0131GINT", "TERM\0")) {
+            assertThat(Signal.parse(notASignal)).as("%s", notASignal).isEmpty();
+        }
     }
 
     @Test

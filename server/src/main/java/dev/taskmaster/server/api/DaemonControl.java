@@ -1,5 +1,6 @@
 package dev.taskmaster.server.api;
 
+import dev.taskmaster.config.Config;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.server.engine.ConfigChange;
@@ -13,17 +14,20 @@ public interface DaemonControl {
 
     /**
      * Reads the configuration file again; applies it unless {@code validateOnly} or it is invalid.
+     * Serialized with every other change of the configuration (see {@link #change}).
      *
      * @param requestedBy the API caller who asked, for the events; empty = the daemon itself
      */
     CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy);
 
     /**
-     * Makes {@code next} the running configuration (as a reload would); completes with what changed.
-     *
-     * @param change why, and at whose request, for the events
+     * Runs {@code step} on the one path every change of the configuration takes (a reload of
+     * the file, SIGHUP, AddProgram, UpdateProgram, RemoveProgram): once every change asked for
+     * before it is over, with the configuration that change left, so that no change is computed
+     * from a configuration another one has already replaced. The next change waits for the
+     * future {@code step} returns.
      */
-    CompletableFuture<ConfigDiff> apply(dev.taskmaster.config.Config next, ConfigChange change);
+    <T> CompletableFuture<T> change(Step<T> step);
 
     /**
      * Begins an orderly shutdown (as SIGTERM does) and returns at once.
@@ -31,6 +35,23 @@ public interface DaemonControl {
      * @param requestedBy the API caller who asked, for the events; empty = the daemon itself
      */
     void shutdown(String reason, String requestedBy);
+
+    /** One change of the configuration; see {@link #change}. */
+    @FunctionalInterface
+    interface Step<T> {
+        /**
+         * @param current the configuration in force
+         * @param apply   makes a new configuration the running one (at most once per step)
+         */
+        CompletableFuture<T> run(Config current, Apply apply);
+    }
+
+    /** Makes {@code next} the running configuration, as a reload would; completes with what changed. */
+    @FunctionalInterface
+    interface Apply {
+        /** @param change why, and at whose request, for the events */
+        CompletableFuture<ConfigDiff> apply(Config next, ConfigChange change);
+    }
 
     /**
      * @param applied whether the running configuration changed

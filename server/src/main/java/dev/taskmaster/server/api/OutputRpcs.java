@@ -277,7 +277,7 @@ final class OutputRpcs {
 
     private static void checkLease(String name, ProcessOutput output, String sessionId) {
         if (!sessionId.isEmpty() && !output.leases().contains(sessionId)) {
-            throw Status.NOT_FOUND.withDescription("no attach session " + Echoed.quote(sessionId) + " on \"" + name
+            throw Status.NOT_FOUND.withDescription("no attach session " + Targets.quote(sessionId) + " on \"" + name
                     + "\"; attach first and use the session_id of AttachStarted").asRuntimeException();
         }
         output.leases().refusal(sessionId).ifPresent(why -> {
@@ -356,7 +356,7 @@ final class OutputRpcs {
         if (names.size() != 1) {
             // A program of 10,000 instances must not make a description of 100 KB.
             String some = String.join(", ", names.subList(0, Math.min(names.size(), 10))) + (names.size() > 10 ? ", …" : "");
-            throw invalid(Echoed.quote(name) + " names " + names.size() + " processes (" + some + "); name one");
+            throw invalid(Targets.quote(name) + " names " + names.size() + " processes (" + some + "); name one");
         }
         return names.getFirst();
     }

@@ -1,31 +1,37 @@
 package dev.taskmaster.server.api;
 
 import com.google.rpc.Code;
+import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.proto.v1.ProcessResult;
 import dev.taskmaster.server.engine.CommandResult;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.engine.ProcessState;
+import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Start, stop, restart, pause and resume as the API offers them: targets resolved, the engine
- * told, and, when asked, a wait for each process to reach its goal. Results per process, in
- * configuration order. Asynchronous: nothing here blocks a gRPC thread. Stateless.
+ * told, and, when asked, a wait for each process to reach its goal. Results per process, ordered
+ * by priority then full name. Asynchronous: nothing here blocks a gRPC thread. Stateless.
  */
 final class ProcessCommands {
 
-    /** How long a wait lasts when the request sets no timeout. */
-    static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+    /** What the engine answers for every process once a shutdown has begun; the call is then UNAVAILABLE. */
+    private static final String SHUTTING_DOWN = "the daemon is shutting down";
 
     private final Engine engine;
     private final Clock clock;
@@ -41,46 +47,58 @@ final class ProcessCommands {
     static final Predicate<ProcessState> STARTED = s -> s == ProcessState.RUNNING || s.isDown();
 
     /** @param by the API caller who asked, recorded in the events that follow */
-    CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Duration timeout, String by) {
-        return act(targets, names -> engine.start(names, by), wait ? STARTED : null, timeout);
+    CompletableFuture<List<ProcessResult>> start(List<String> targets, boolean wait, Wait limit, String by) {
+        return act(targets, names -> engine.start(names, by), wait ? STARTED : null, limit, true);
     }
 
-    CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Duration timeout, String by) {
-        return act(targets, names -> engine.stop(names, by), wait ? ProcessState::isDown : null, timeout);
+    CompletableFuture<List<ProcessResult>> stop(List<String> targets, boolean wait, Wait limit, String by) {
+        return act(targets, names -> engine.stop(names, by), wait ? ProcessState::isDown : null, limit);
     }
 
-    CompletableFuture<List<ProcessResult>> pause(List<String> targets, String by) {
-        return act(targets, names -> engine.pause(names, by), null, DEFAULT_WAIT);
+    /** With {@code wait}, each paused process is answered once the kernel shows it stopped. */
+    CompletableFuture<List<ProcessResult>> pause(List<String> targets, boolean wait, Wait limit, String by) {
+        CompletableFuture<List<ProcessResult>> sent = act(targets, names -> engine.pause(names, by), null, limit);
+        return wait ? sent.thenCompose(results -> KernelStates.await(results, true, limit, clock, this::snapshotResult)) : sent;
     }
 
-    CompletableFuture<List<ProcessResult>> resume(List<String> targets, String by) {
-        return act(targets, names -> engine.resume(names, by), null, DEFAULT_WAIT);
+    /** With {@code wait}, each resumed process is answered once the kernel shows it running again. */
+    CompletableFuture<List<ProcessResult>> resume(List<String> targets, boolean wait, Wait limit, String by) {
+        CompletableFuture<List<ProcessResult>> sent = act(targets, names -> engine.resume(names, by), null, limit);
+        return wait ? sent.thenCompose(results -> KernelStates.await(results, false, limit, clock, this::snapshotResult)) : sent;
     }
 
     /**
-     * Stop (always waited for: a process must be down to start again), then start: the engine
-     * stops highest priority first, one priority after the other, and starts lowest first, so
-     * many processes restart in order. Nothing starts before everything is down. If that takes
-     * longer than {@code timeout}, the answer says so at once and the restart goes on: the
-     * starts come once everything is down.
+     * Stop, then start: the engine stops highest priority first, one priority after the other,
+     * and starts lowest first, so many processes restart in order. Nothing starts before
+     * everything is down. Without {@code wait} the answer comes once the stops have begun (the
+     * contract's "answer once the stops are initiated; starts follow"). With it, the answer
+     * comes once each process runs again; if everything is not down within the limit, the answer
+     * says so at once and the restart goes on: the starts come once everything is.
      */
-    CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Duration timeout, String by) {
+    CompletableFuture<List<ProcessResult>> restart(List<String> targets, boolean wait, Wait limit, String by) {
         return names(targets).thenCompose(names -> {
             CompletableFuture<Void> down = engine.stopAllDown(names, by);
             CompletableFuture<List<ProcessResult>> restarted = down.thenCompose(
-                    x -> act(names, n -> engine.start(n, by), wait ? STARTED : null, timeout));
+                    x -> act(names, n -> engine.start(n, by), wait ? STARTED : null, limit, true));
+            if (!wait) {
+                // The snapshot is taken on the engine thread after the stop was told to it.
+                return engine.snapshot().thenApply(all -> {
+                    Map<String, ProcessSnapshot> byName = all.stream().collect(Collectors.toMap(ProcessSnapshot::name, s -> s));
+                    return names.stream().map(n -> result(n, Code.OK, "restarting", true, byName.get(n))).toList();
+                });
+            }
             // A copy times out, not the stop itself: the starts must still follow it.
-            return down.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            return limit.bound(down.copy())
                     .handle((x, error) -> error)
-                    .thenCompose(error -> error == null ? restarted : stillStopping(names, timeout));
+                    .thenCompose(error -> error == null ? restarted : stillStopping(names, limit));
         });
     }
 
-    private CompletableFuture<List<ProcessResult>> stillStopping(List<String> names, Duration timeout) {
+    private CompletableFuture<List<ProcessResult>> stillStopping(List<String> names, Wait limit) {
         return engine.snapshot().thenApply(all -> names.stream().map(n -> {
             ProcessSnapshot s = all.stream().filter(p -> p.name().equals(n)).findFirst().orElse(null);
-            return result(n, Code.DEADLINE_EXCEEDED, n + ": not everything was down after " + timeout.toMillis()
-                    + " ms; it starts again once everything is", true, s);
+            return result(n, Code.DEADLINE_EXCEEDED, n + ": not everything was down after " + limit.describe()
+                    + "; it starts again once everything is", true, s);
         }).toList());
     }
 
@@ -90,36 +108,76 @@ final class ProcessCommands {
 
     CompletableFuture<List<ProcessResult>> act(List<String> targets,
             Function<List<String>, CompletableFuture<List<CommandResult>>> command, Predicate<ProcessState> goal,
-            Duration timeout) {
-        return names(targets).thenCompose(names -> command.apply(names).thenCompose(results -> {
-            List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
-            for (CommandResult r : results) {
-                each.add(outcome(r, goal, timeout));
-            }
-            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                    .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
-        }));
+            Wait limit) {
+        return act(targets, command, goal, limit, false);
     }
 
-    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Duration timeout) {
+    /** @param starting whether the command is a start, which the engine leaves a PAUSED process alone on */
+    private CompletableFuture<List<ProcessResult>> act(List<String> targets,
+            Function<List<String>, CompletableFuture<List<CommandResult>>> command, Predicate<ProcessState> goal,
+            Wait limit, boolean starting) {
+        return engine.config().thenCompose(config -> {
+            List<String> names = Targets.required(targets, config.instances());
+            Map<String, InstanceSpec> specs = config.instances().stream()
+                    .collect(Collectors.toMap(InstanceSpec::name, i -> i, (a, b) -> a));
+            return command.apply(names).thenCompose(results -> {
+                if (!results.isEmpty() && results.stream().allMatch(r -> r.kind() == CommandResult.Kind.REFUSED
+                        && r.message().equals(SHUTTING_DOWN))) {
+                    throw Status.UNAVAILABLE.withDescription("taskmasterd is shutting down").asRuntimeException();
+                }
+                List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
+                for (CommandResult r : results) {
+                    each.add(outcome(r, goal, limit, starting));
+                }
+                return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                        .thenApply(v -> each.stream().map(CompletableFuture::join)
+                                .sorted(Comparator.comparing(ProcessResult::getFullName, (a, b) -> {
+                                    InstanceSpec x = specs.get(a);
+                                    InstanceSpec y = specs.get(b);
+                                    return x == null || y == null ? Targets.compareNames(a, b) : Targets.ORDER.compare(x, y);
+                                })).toList());
+            });
+        });
+    }
+
+    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Wait limit,
+            boolean starting) {
         if (r.kind() == CommandResult.Kind.REFUSED) {
             return snapshot(r.process()).thenApply(s -> result(r.process(), Code.FAILED_PRECONDITION,
                     r.process() + ": " + r.message(), false, s));
         }
         boolean changed = r.kind() == CommandResult.Kind.DONE;
+        if (starting && !changed) {
+            // The engine leaves a PAUSED process alone on a start; the contract calls that a precondition.
+            CompletableFuture<ProcessSnapshot> now = snapshot(r.process());
+            return now.thenCompose(s -> s != null && s.state() == ProcessState.PAUSED
+                    ? CompletableFuture.completedFuture(result(r.process(), Code.FAILED_PRECONDITION,
+                            r.process() + " is PAUSED; resume it first", false, s))
+                    : reached(r, goal, limit, changed));
+        }
+        return reached(r, goal, limit, changed);
+    }
+
+    private CompletableFuture<ProcessResult> reached(CommandResult r, Predicate<ProcessState> goal, Wait limit,
+            boolean changed) {
         CompletableFuture<ProcessSnapshot> reached = goal == null ? snapshot(r.process())
-                : engine.awaitState(r.process(), goal).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                : limit.bound(engine.awaitState(r.process(), goal));
         return reached.handle((s, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 String why = cause instanceof TimeoutException
-                        ? r.process() + ": still not there after " + timeout.toMillis() + " ms"
+                        ? r.process() + ": still not there after " + limit.describe()
                         : r.process() + ": " + cause.getMessage();
                 return result(r.process(), cause instanceof TimeoutException ? Code.DEADLINE_EXCEEDED : Code.INTERNAL,
                         why, changed, null);
             }
             if (goal == STARTED && s.state() != ProcessState.RUNNING) {
-                return result(r.process(), Code.FAILED_PRECONDITION, r.process() + ": " + s.state() + " ("
+                if (s.state() == ProcessState.EXITED && s.lastExit().map(e -> e.expected()).orElse(false)) {
+                    // A one-shot task that did its work: the contract's "EXITED with an expected code".
+                    return result(r.process(), Code.OK, "exited as expected (" + Protos.describe(s, clock.instant()) + ")",
+                            changed, s);
+                }
+                return result(r.process(), Code.ABORTED, r.process() + ": " + s.state() + " ("
                         + Protos.describe(s, clock.instant()) + ")", changed, s);
             }
             return result(r.process(), Code.OK, r.message(), changed, s);
@@ -130,7 +188,13 @@ final class ProcessCommands {
         return engine.snapshot().thenApply(all -> all.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null));
     }
 
-    private ProcessResult result(String name, Code code, String message, boolean changed, ProcessSnapshot s) {
+    /** The result {@code r} with the process as it is now, and {@code code}/{@code message} when not OK. */
+    private CompletableFuture<ProcessResult> snapshotResult(ProcessResult r, Code code, String message) {
+        return snapshot(r.getFullName()).thenApply(s -> result(r.getFullName(), code,
+                code == Code.OK ? r.getStatus().getMessage() : message, r.getChanged(), s));
+    }
+
+    ProcessResult result(String name, Code code, String message, boolean changed, ProcessSnapshot s) {
         ProcessResult.Builder b = ProcessResult.newBuilder().setFullName(name).setChanged(changed)
                 .setStatus(com.google.rpc.Status.newBuilder().setCode(code.getNumber())
                         .setMessage(message));
@@ -140,4 +204,36 @@ final class ProcessCommands {
         return b.build();
     }
 
+    /**
+     * How long a command with {@code wait} may wait: the request's timeout, else the call's
+     * deadline (the contract's "Absent = until the call's deadline"), else for as long as the
+     * call lasts. Immutable.
+     */
+    record Wait(Duration limit) {
+
+        /** No limit but the call itself: it ends when the client cancels it. */
+        static final Wait UNBOUNDED = new Wait(null);
+
+        /**
+         * @param set   whether the request has a timeout
+         * @param field the request's field name, for the error
+         * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a negative or malformed duration
+         */
+        static Wait of(boolean set, com.google.protobuf.Duration timeout, String field) {
+            if (set) {
+                return new Wait(Durations.nonNegative(field, timeout));
+            }
+            io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+            return deadline == null ? UNBOUNDED
+                    : new Wait(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+        }
+
+        <T> CompletableFuture<T> bound(CompletableFuture<T> future) {
+            return limit == null ? future : future.orTimeout(Math.max(0, limit.toMillis()), TimeUnit.MILLISECONDS);
+        }
+
+        String describe() {
+            return limit == null ? "the call's end" : limit.toMillis() + " ms";
+        }
+    }
 }

@@ -36,12 +36,17 @@ final class ProgramSpecs {
                 .setBackoff(BackoffSpec.newBuilder().setInitial(Protos.duration(p.backoff().initial()))
                         .setFactor(p.backoff().factor()).setMax(Protos.duration(p.backoff().max())))
                 .setStopsignal(p.stopsignal().name()).setStoptime(Protos.duration(p.stoptime()))
-                .setStdout(output(p.stdout())).setStderr(output(p.stderr())).setRedirectStderr(p.redirectStderr())
+                .setStdout(output(p.stdout())).setRedirectStderr(p.redirectStderr())
                 .putAllEnv(p.env()).setPriority(p.priority()).setGroup(p.group()).setStopasgroup(p.stopasgroup())
                 .setKillasgroup(p.killasgroup()).setTty(p.tty())
                 .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
                 .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer())
                 .setOnLogFull(Protos.policy(p.onLogFull()));
+        // With redirect_stderr or tty there is no stderr of its own: the field stays unset, as a
+        // request must leave it, so that the program can be sent back unchanged.
+        if (!p.redirectStderr() && !p.tty()) {
+            b.setStderr(output(p.stderr()));
+        }
         p.workingdir().ifPresent(d -> b.setWorkingdir(d.toString()));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
@@ -57,25 +62,41 @@ final class ProgramSpecs {
         };
     }
 
+    /** Where the problems of a program given as a message are said to be (the contract's ConfigError.file). */
+    static final java.nio.file.Path REQUEST = java.nio.file.Path.of("<request>");
+
     /**
-     * The message as the YAML of one program under {@code programs:}. Unset fields are left out,
-     * so they take their defaults, as in a file.
-     *
-     * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT without a name, UNIMPLEMENTED for
-     *         settings the daemon does not support yet
+     * A program given as a message, rendered as the settings YAML of a config file, and the
+     * problems found while rendering (values no YAML could carry, such as an unknown enum
+     * number).
      */
-    static String toYaml(dev.taskmaster.proto.v1.ProgramSpec p) {
-        if (p.getName().isBlank()) {
-            throw Status.INVALID_ARGUMENT.withDescription("the program needs a name (spec.name)").asRuntimeException();
-        }
-        if (p.hasHealthCheck() || p.hasStartDelay() || !p.getCron().isEmpty() || p.getDependsOnCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("health checks, start_delay, cron and depends_on are not supported"
+    record Rendered(String name, String yaml, List<dev.taskmaster.config.ConfigError> errors) {
+    }
+
+    /**
+     * The message as the YAML settings of one program (the mapping under {@code programs.NAME}),
+     * to be loaded with its name by the config loader. Unset fields are left out, so they take
+     * their defaults, as in a file. Values are taken literally: a message carries values after
+     * {@code ${VAR}} expansion (that is how the daemon reports them), so a {@code $} is written
+     * {@code $$} and a program read with GetProgram can be sent back unchanged. When both
+     * {@code argv} and {@code cmd} are set, {@code argv} is used as-is (the contract's rule).
+     *
+     * @param keep the program being replaced, whose settings the message cannot carry
+     *             ({@code logfile_mode}) are kept; empty for a new program (defaults)
+     * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED for settings the daemon does not support yet
+     */
+    static Rendered toYaml(dev.taskmaster.proto.v1.ProgramSpec p, java.util.Optional<ProgramSpec> keep) {
+        if (p.hasStartDelay() || !p.getCron().isEmpty() || p.getDependsOnCount() > 0) {
+            throw Status.UNIMPLEMENTED.withDescription("start_delay, cron and depends_on are not supported"
                     + " yet; leave them unset").asRuntimeException();
         }
-        StringBuilder y = new StringBuilder(quote(p.getName())).append(":\n");
-        String cmd = !p.getCmd().isEmpty() ? p.getCmd() : String.join(" ", p.getArgvList().stream().map(ProgramSpecs::shellQuote).toList());
+        // health_check: "a spec with one is accepted but not probed" (program.proto); nothing to render.
+        List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
+        String path = "programs." + p.getName() + ".";
+        StringBuilder y = new StringBuilder();
+        String cmd = command(p);
         if (!cmd.isEmpty()) {
-            line(y, "cmd", quote(cmd));
+            line(y, "cmd", literal(cmd));
         }
         if (p.hasNumprocs()) {
             line(y, "numprocs", String.valueOf(p.getNumprocs()));
@@ -86,8 +107,13 @@ final class ProgramSpecs {
         if (p.hasAutostart()) {
             line(y, "autostart", String.valueOf(p.getAutostart()));
         }
-        if (p.getAutorestart() != AutorestartPolicy.AUTORESTART_POLICY_UNSPECIFIED) {
-            line(y, "autorestart", p.getAutorestart().name().substring("AUTORESTART_POLICY_".length()).toLowerCase(Locale.ROOT));
+        switch (p.getAutorestart()) {
+            case AUTORESTART_POLICY_UNSPECIFIED -> { }
+            case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "autorestart",
+                    "expected AUTORESTART_POLICY_ALWAYS, AUTORESTART_POLICY_NEVER or AUTORESTART_POLICY_UNEXPECTED, found "
+                            + p.getAutorestartValue()));
+            default -> line(y, "autorestart", p.getAutorestart().name().substring("AUTORESTART_POLICY_".length())
+                    .toLowerCase(Locale.ROOT));
         }
         if (p.getExitcodesCount() > 0) {
             line(y, "exitcodes", p.getExitcodesList().toString());
@@ -99,15 +125,15 @@ final class ProgramSpecs {
             line(y, "startretries", String.valueOf(p.getStartretries()));
         }
         if (p.hasBackoff()) {
-            y.append("  backoff:\n");
+            y.append("backoff:\n");
             if (p.getBackoff().hasInitial()) {
-                y.append("    initial: ").append(seconds(p.getBackoff().getInitial())).append('\n');
+                y.append("  initial: ").append(seconds(p.getBackoff().getInitial())).append('\n');
             }
             if (p.getBackoff().getFactor() != 0) {
-                y.append("    factor: ").append(p.getBackoff().getFactor()).append('\n');
+                y.append("  factor: ").append(p.getBackoff().getFactor()).append('\n');
             }
             if (p.getBackoff().hasMax()) {
-                y.append("    max: ").append(seconds(p.getBackoff().getMax())).append('\n');
+                y.append("  max: ").append(seconds(p.getBackoff().getMax())).append('\n');
             }
         }
         if (!p.getStopsignal().isEmpty()) {
@@ -122,13 +148,13 @@ final class ProgramSpecs {
             line(y, "redirect_stderr", "true");
         }
         if (p.getEnvCount() > 0) {
-            y.append("  env:\n");
+            y.append("env:\n");
             for (Map.Entry<String, String> e : p.getEnvMap().entrySet()) {
-                y.append("    ").append(quote(e.getKey())).append(": ").append(quote(e.getValue())).append('\n');
+                y.append("  ").append(quote(e.getKey())).append(": ").append(literal(e.getValue())).append('\n');
             }
         }
         if (!p.getWorkingdir().isEmpty()) {
-            line(y, "workingdir", quote(p.getWorkingdir()));
+            line(y, "workingdir", literal(p.getWorkingdir()));
         }
         if (p.hasUmask()) {
             line(y, "umask", quote(Integer.toOctalString(p.getUmask())));
@@ -165,10 +191,43 @@ final class ProgramSpecs {
             case LOG_FULL_POLICY_BLOCK -> line(y, "on_log_full", "block");
             case LOG_FULL_POLICY_DROP -> line(y, "on_log_full", "drop");
             case LOG_FULL_POLICY_UNSPECIFIED -> { }
-            case UNRECOGNIZED -> throw Status.INVALID_ARGUMENT.withDescription("spec.on_log_full: unknown value "
-                    + p.getOnLogFullValue() + "; expected LOG_FULL_POLICY_BLOCK or LOG_FULL_POLICY_DROP").asRuntimeException();
+            case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "on_log_full",
+                    "expected LOG_FULL_POLICY_BLOCK or LOG_FULL_POLICY_DROP, found " + p.getOnLogFullValue()));
         }
-        return y.toString();
+        // No field carries logfile_mode: an update keeps the program's, an addition takes the default.
+        keep.filter(k -> k.logfileMode() != ProgramSpec.DEFAULT_LOGFILE_MODE)
+                .ifPresent(k -> line(y, "logfile_mode", quote(Integer.toOctalString(k.logfileMode()))));
+        return new Rendered(p.getName(), y.isEmpty() ? "{}\n" : y.toString(), List.copyOf(errors));
+    }
+
+    /**
+     * The command line to load: {@code cmd} as written when it splits into exactly {@code argv}
+     * (or argv is unset), so that a program read back is sent back unchanged; else {@code argv},
+     * quoted word by word, since argv wins.
+     */
+    private static String command(dev.taskmaster.proto.v1.ProgramSpec p) {
+        if (p.getArgvCount() == 0) {
+            return p.getCmd();
+        }
+        if (!p.getCmd().isEmpty()) {
+            try {
+                if (dev.taskmaster.config.ShellWords.split(p.getCmd()).equals(p.getArgvList())) {
+                    return p.getCmd();
+                }
+            } catch (IllegalArgumentException e) {
+                // cmd does not even split: argv is used, as when it differs
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (String word : p.getArgvList()) {
+            b.append(b.isEmpty() ? "" : " ").append(shellQuote(word));
+        }
+        return b.toString();
+    }
+
+    /** A value the loader expands ({@code ${VAR}}), quoted so that it stays exactly as given. */
+    private static String literal(String s) {
+        return quote(s.replace("$", "$$"));
     }
 
     private static void output(StringBuilder y, String key, OutputDestination o) {
@@ -177,17 +236,21 @@ final class ProgramSpecs {
         }
         switch (o.getDestinationCase()) {
             case DEFAULT_LOG -> line(y, key, "capture");
-            case FILE -> line(y, key, quote(o.getFile().getPath()));
+            case FILE -> line(y, key, literal(o.getFile().getPath()));
             case DISCARD -> line(y, key, "none");
             case DESTINATION_NOT_SET -> { }
         }
     }
 
     private static void line(StringBuilder y, String key, String value) {
-        y.append("  ").append(key).append(": ").append(value).append('\n');
+        y.append(key).append(": ").append(value).append('\n');
     }
 
-    /** A YAML double-quoted scalar (JSON string syntax), which takes any text. */
+    /**
+     * A YAML double-quoted scalar (JSON string syntax), which takes any text: what YAML would not
+     * take as it is (control characters, NEL and the line separators it would fold, the byte
+     * order mark and noncharacters) is written as an escape.
+     */
     private static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
@@ -197,7 +260,7 @@ final class ProgramSpecs {
                 case '\n' -> b.append("\\n");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff || c >= 0xfffe) {
                         b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         b.append(c);
@@ -208,8 +271,10 @@ final class ProgramSpecs {
         return b.append('"').toString();
     }
 
+    private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./=:@%+,-]+");
+
     private static String shellQuote(String word) {
-        return word.matches("[A-Za-z0-9_./=:@%+,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+        return PLAIN_WORD.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     private static String seconds(com.google.protobuf.Duration d) {

@@ -93,7 +93,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         this.engine = engine;
         this.control = control;
         this.commands = new ProcessCommands(engine, clock, info.get().paths().logdir());
-        this.editor = new ProgramEditor(info, control, System.getenv());
+        this.editor = new ProgramEditor(control, System.getenv());
         this.watch = new WatchRpcs(engine, info, clock, journalId);
         engine.journal().addListener(e -> {
             if (e instanceof dev.taskmaster.server.engine.EngineEvent.ShutdownStarted) {
@@ -105,16 +105,22 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest r,
             StreamObserver<dev.taskmaster.proto.v1.ListProgramsResponse> response) {
-        answer(CompletableFuture.completedFuture(info.get().config()), response, c ->
-                dev.taskmaster.proto.v1.ListProgramsResponse.newBuilder().addAllPrograms(ProgramSpecs.toProto(c.programs())).build());
+        // The engine's configuration: the running one, whatever change is under way.
+        answerAsync(engine.config(), response, c -> dev.taskmaster.proto.v1.ListProgramsResponse.newBuilder()
+                .addAllPrograms(ProgramSpecs.toProto(c.programs().stream().sorted(java.util.Comparator
+                        .comparingInt(dev.taskmaster.config.ProgramSpec::priority)
+                        .thenComparing(dev.taskmaster.config.ProgramSpec::name, Targets::compareNames)).toList())).build());
     }
 
     @Override
     public void getProgram(dev.taskmaster.proto.v1.GetProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.GetProgramResponse> response) {
-        answer(CompletableFuture.completedFuture(info.get().config()), response, c -> {
+        answerAsync(attempt(() -> {
+            Targets.requireName("name", r.getName());
+            return engine.config();
+        }), response, c -> {
             dev.taskmaster.config.ProgramSpec p = c.program(r.getName()).orElseThrow(() -> Status.NOT_FOUND
-                    .withDescription("no program named \"" + r.getName() + "\"" + dev.taskmaster.config.Suggestions
+                    .withDescription("no program named " + Targets.quote(r.getName()) + dev.taskmaster.config.Suggestions
                             .closest(r.getName(), c.programs().stream().map(dev.taskmaster.config.ProgramSpec::name).toList())
                             .map(n -> "; did you mean \"" + n + "\"?").orElse("")).asRuntimeException());
             return dev.taskmaster.proto.v1.GetProgramResponse.newBuilder().setProgram(ProgramSpecs.toProto(p)).build();
@@ -125,7 +131,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     public void addProgram(dev.taskmaster.proto.v1.AddProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.AddProgramResponse> response) {
         String by = by();
-        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.add(yaml, r.getValidateOnly(), by)),
+        answer(attempt(() -> editor.add(ProgramEditor.Definition.of(r.hasSpec(), r.getSpec(), r.getYaml()), r.getValidateOnly(), by)),
                 response, e -> {
                     dev.taskmaster.proto.v1.AddProgramResponse.Builder b = dev.taskmaster.proto.v1.AddProgramResponse.newBuilder()
                             .setApplied(e.applied());
@@ -140,7 +146,8 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     public void updateProgram(dev.taskmaster.proto.v1.UpdateProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.UpdateProgramResponse> response) {
         String by = by();
-        answer(definition(r.hasSpec(), r.getSpec(), r.getYaml()).thenCompose(yaml -> editor.update(yaml, r.getValidateOnly(), by)),
+        answer(attempt(() -> editor.update(ProgramEditor.Definition.of(r.hasSpec(), r.getSpec(), r.getYaml()), r.getValidateOnly(),
+                by)),
                 response, e -> {
                     dev.taskmaster.proto.v1.UpdateProgramResponse.Builder b = dev.taskmaster.proto.v1.UpdateProgramResponse.newBuilder()
                             .setApplied(e.applied());
@@ -154,21 +161,16 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     @Override
     public void removeProgram(dev.taskmaster.proto.v1.RemoveProgramRequest r,
             StreamObserver<dev.taskmaster.proto.v1.RemoveProgramResponse> response) {
-        answer(editor.remove(r.getName(), Caller.current().identity()), response,
+        String by = by();
+        answer(attempt(() -> editor.remove(r.getName(), by)), response,
                 d -> dev.taskmaster.proto.v1.RemoveProgramResponse.newBuilder().setDiff(Protos.diff(d)).build());
     }
 
-    /** The program of an Add/UpdateProgram request as YAML: given as such, or rendered from the message. */
-    private static CompletableFuture<String> definition(boolean hasSpec, dev.taskmaster.proto.v1.ProgramSpec spec, String yaml) {
+    /** The future {@code call} returns, or a failed one with what it threw (a status, on the calling thread). */
+    private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> call) {
         try {
-            if (hasSpec) {
-                return CompletableFuture.completedFuture(ProgramSpecs.toYaml(spec));
-            }
-            if (yaml.isBlank()) {
-                throw Status.INVALID_ARGUMENT.withDescription("give the program as spec or as yaml").asRuntimeException();
-            }
-            return CompletableFuture.completedFuture(yaml);
-        } catch (StatusRuntimeException e) {
+            return call.get();
+        } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
@@ -215,6 +217,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
             ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder().setJournalId(journalId).setSequence(at.sequence());
             Instant now = clock.instant();
             at.processes().stream().filter(p -> wanted == null || wanted.contains(p.name()))
+                    .sorted(java.util.Comparator.comparing(ProcessSnapshot::spec, Targets.ORDER))
                     .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(), usage, outputs)));
             if (wanted == null) {
                 usage.retain(at.processes().stream().map(ProcessSnapshot::pid).toList());
@@ -225,11 +228,15 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void getProcess(GetProcessRequest request, StreamObserver<GetProcessResponse> response) {
-        answerAsync(engine.snapshot(), response, all -> {
+        answerAsync(attempt(() -> {
+            Targets.requireName("name", request.getName());
+            return engine.snapshot();
+        }), response, all -> {
             List<String> names = Targets.resolve(List.of(request.getName()), all.stream().map(ProcessSnapshot::spec).toList());
             if (names.size() != 1) {
-                throw Status.INVALID_ARGUMENT.withDescription("\"" + request.getName() + "\" names " + names.size()
-                        + " processes (" + String.join(", ", names) + "); name one").asRuntimeException();
+                throw Status.INVALID_ARGUMENT.withDescription(Targets.quote(request.getName()) + " names " + names.size()
+                        + " processes (" + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                        + (names.size() > 5 ? ", …" : "") + "); name one").asRuntimeException();
             }
             ProcessSnapshot s = all.stream().filter(p -> p.name().equals(names.getFirst())).findFirst().orElseThrow();
             return GetProcessResponse.newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage,
@@ -240,43 +247,50 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     @Override
     public void startProcesses(StartProcessesRequest r, StreamObserver<StartProcessesResponse> response) {
-        answer(commands.start(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
+        String by = by();
+        answer(attempt(() -> commands.start(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by)), response,
                 results -> StartProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void stopProcesses(StopProcessesRequest r, StreamObserver<StopProcessesResponse> response) {
-        answer(commands.stop(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
+        String by = by();
+        answer(attempt(() -> commands.stop(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by)), response,
                 results -> StopProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void restartProcesses(RestartProcessesRequest r, StreamObserver<RestartProcessesResponse> response) {
-        answer(commands.restart(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by()), response,
+        String by = by();
+        answer(attempt(() -> commands.restart(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by)), response,
                 results -> RestartProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void pauseProcesses(PauseProcessesRequest r, StreamObserver<PauseProcessesResponse> response) {
-        answer(commands.pause(r.getTargetsList(), by()), response, results -> PauseProcessesResponse.newBuilder().addAllResults(results).build());
+        String by = by();
+        answer(attempt(() -> commands.pause(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by)), response,
+                results -> PauseProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void resumeProcesses(ResumeProcessesRequest r, StreamObserver<ResumeProcessesResponse> response) {
-        answer(commands.resume(r.getTargetsList(), by()), response, results -> ResumeProcessesResponse.newBuilder().addAllResults(results).build());
+        String by = by();
+        answer(attempt(() -> commands.resume(r.getTargetsList(), r.getWait(), timeout(r.hasTimeout(), r.getTimeout()), by)), response,
+                results -> ResumeProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
     @Override
     public void signalProcesses(SignalProcessesRequest r, StreamObserver<SignalProcessesResponse> response) {
         Signal signal = Signal.parse(r.getSignal()).orElse(null);
         if (signal == null) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription("unknown signal \"" + r.getSignal()
-                    + "\"; expected a name such as TERM, HUP, USR1, KILL (with or without SIG) or a number from 1 to "
+            response.onError(Status.INVALID_ARGUMENT.withDescription("unknown signal " + Targets.quote(r.getSignal())
+                    + "; expected a name such as TERM, HUP, USR1, KILL (with or without SIG) or a number from 1 to "
                     + Signal.MAX).asRuntimeException());
             return;
         }
         CompletableFuture<List<ProcessResult>> done = commands.act(r.getTargetsList(),
-                names -> engine.signal(names, signal, r.getProcessGroup()), null, ProcessCommands.DEFAULT_WAIT);
+                names -> engine.signal(names, signal, r.getProcessGroup()), null, ProcessCommands.Wait.UNBOUNDED);
         answer(done, response, results -> SignalProcessesResponse.newBuilder().addAllResults(results).build());
     }
 
@@ -414,8 +428,9 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
         response.onCompleted();
     }
 
-    private static Duration timeout(boolean set, com.google.protobuf.Duration d) {
-        return set ? Protos.duration(d) : ProcessCommands.DEFAULT_WAIT;
+    /** The request's timeout (INVALID_ARGUMENT when negative), else the call's deadline. */
+    private static ProcessCommands.Wait timeout(boolean set, com.google.protobuf.Duration d) {
+        return ProcessCommands.Wait.of(set, d, "timeout");
     }
 
     /**

@@ -1,14 +1,11 @@
 package dev.taskmaster.server.daemon;
 
 import dev.taskmaster.config.Config;
-import dev.taskmaster.config.ConfigException;
-import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.config.ListenerSpec;
 import dev.taskmaster.server.api.DaemonControl;
 import dev.taskmaster.server.api.DaemonInfo;
 import dev.taskmaster.server.api.TaskmasterService;
-import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.engine.EngineClock;
 import dev.taskmaster.server.engine.EngineThread;
@@ -103,6 +100,8 @@ final class Daemon implements DaemonControl {
     private volatile String startError;
     /** Reads the configuration for reloads, off every thread the API and the engine need. */
     private final ConfigReader reader = new ConfigReader();
+    /** The one path of every change of the configuration; set with the engine. */
+    private volatile ConfigChanges changes;
 
     private Daemon(Options options) {
         this.options = options;
@@ -247,6 +246,7 @@ final class Daemon implements DaemonControl {
                     childOpenFiles(), descendants);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
+            this.changes = new ConfigChanges(engine, config, this::read, this::applied);
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
             ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
@@ -455,10 +455,21 @@ final class Daemon implements DaemonControl {
 
     @Override
     public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
-        Path source = info.config().source();
-        // Reading files is disk work that may block: on the reader's own thread, never on the
-        // engine's, a gRPC one or the signal loop, so that the API answers throughout.
-        CompletableFuture<Config> read = reader.read(source, () -> {
+        return changes.reload(validateOnly, requestedBy);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> change(Step<T> step) {
+        return changes.change(step);
+    }
+
+    /**
+     * Reads the configuration for a reload. Reading files is disk work that may block: on the
+     * reader's own thread, never on the engine's, a gRPC one or the signal loop, so that the API
+     * answers throughout.
+     */
+    private CompletableFuture<Config> read(Path source, boolean validateOnly) {
+        return reader.read(source, () -> {
             if (!validateOnly && api != null) {
                 // Certificates are files like the configuration, renewed on their own schedule: a
                 // reload takes them too, whether or not the configuration is valid.
@@ -467,37 +478,15 @@ final class Daemon implements DaemonControl {
             }
             return ConfigLoader.load(source);
         });
-        return read.thenCompose(next -> {
-            if (validateOnly) {
-                return CompletableFuture.completedFuture(new ReloadOutcome(false, List.of(),
-                        Optional.of(ConfigDiff.between(info.config(), next)), next.source()));
-            }
-            return apply(next, ConfigChange.reload(requestedBy))
-                    .thenApply(diff -> new ReloadOutcome(true, List.of(), Optional.of(diff), next.source()));
-        }).exceptionallyCompose(error -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof ConfigException ce) {
-                if (!validateOnly) {
-                    engine.reloadRejected(ce.errors());
-                }
-                return CompletableFuture.completedFuture(new ReloadOutcome(false, ce.errors(), Optional.empty(), source));
-            }
-            // Said here, since a reload on SIGHUP has no caller to tell.
-            log.error("reloading {} failed: {}", source, cause.toString());
-            return CompletableFuture.failedFuture(cause);
-        });
     }
 
-    @Override
-    public CompletableFuture<ConfigDiff> apply(Config next, ConfigChange change) {
-        return engine.reload(next, change).thenApply(diff -> {
-            if (!next.server().listen().equals(info.config().server().listen())) {
-                log.warn("server.listen changed: the listeners stay on {} until the daemon restarts",
-                        info.tcpAddresses().isEmpty() ? "the socket only" : String.join(", ", info.tcpAddresses()));
-            }
-            info = info.reloaded(next, Instant.now());
-            return diff;
-        });
+    /** A new configuration is the running one: published for the API. */
+    private void applied(Config next) {
+        if (!next.server().listen().equals(info.config().server().listen())) {
+            log.warn("server.listen changed: the listeners stay on {} until the daemon restarts",
+                    info.tcpAddresses().isEmpty() ? "the socket only" : String.join(", ", info.tcpAddresses()));
+        }
+        info = info.reloaded(next, Instant.now());
     }
 
     @Override

@@ -3,11 +3,9 @@ package dev.taskmaster.server.api;
 import dev.taskmaster.testkit.Poll;
 
 import dev.taskmaster.config.Config;
-import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.proto.v1.TaskmasterServiceGrpc;
 import dev.taskmaster.server.daemon.RuntimePaths;
-import dev.taskmaster.server.engine.ConfigChange;
 import dev.taskmaster.server.engine.Engine;
 import dev.taskmaster.server.security.Caller;
 import dev.taskmaster.server.security.RoleInterceptor;
@@ -53,11 +51,22 @@ final class LiveDaemon implements AutoCloseable {
     final Engine engine;
     final TaskmasterService service;
     final Server server;
+    /**
+     * The daemon's one path of configuration changes, as the real daemon has it: reloads read
+     * {@link #dir}{@code /taskmaster.yaml} again (with {@code TMP} set to {@link #dir}).
+     */
+    final dev.taskmaster.server.daemon.ConfigChanges changes;
+    /** What the API reports about the daemon; follows every applied change of the configuration. */
+    private volatile DaemonInfo info;
     final ManagedChannel channel;
     /** The in-process server's name, for another channel to it. */
     final String name;
     /** The daemon's one interceptor, every call passes it. */
     final RoleInterceptor roles;
+
+    /** Reads configuration files for reloads, as the daemon's reader thread does. */
+    private static final java.util.concurrent.Executor READER = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("live-config-reader-", 0).factory());
 
     LiveDaemon(Path dir, String yaml) throws Exception {
         this(dir, yaml, (transport, headers) -> ADMIN);
@@ -81,16 +90,25 @@ final class LiveDaemon implements AutoCloseable {
         journal.addListener(outputs);
         engine = new Engine(config, new OsProcessLauncher(watcher, pump, System.getenv(), outputs), thread,
                 EngineClock.SYSTEM, journal);
-        DaemonInfo info = new DaemonInfo("live", paths, config, Instant.now(), Instant.now());
+        info = new DaemonInfo("live", paths, config, Instant.now(), Instant.now());
+        Map<String, String> env = Map.of("TMP", dir.toString());
+        changes = new dev.taskmaster.server.daemon.ConfigChanges(engine, config,
+                (source, validateOnly) -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return ConfigLoader.load(source, env);
+                    } catch (dev.taskmaster.config.ConfigException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, READER), next -> info = info.reloaded(next, Instant.now()));
         service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, new DaemonControl() {
             @Override
-            public CompletableFuture<ConfigDiff> apply(Config c, ConfigChange change) {
-                return engine.reload(c, change);
+            public <T> CompletableFuture<T> change(Step<T> step) {
+                return changes.change(step);
             }
 
             @Override
             public CompletableFuture<ReloadOutcome> reload(boolean validateOnly, String requestedBy) {
-                throw new UnsupportedOperationException();
+                return changes.reload(validateOnly, requestedBy);
             }
 
             @Override

@@ -116,7 +116,11 @@ class TaskmasterServiceTest {
         }
 
         @Override
-        public CompletableFuture<ConfigDiff> apply(Config config, ConfigChange change) {
+        public <T> CompletableFuture<T> change(Step<T> step) {
+            return step.run(info.get().config(), this::apply);
+        }
+
+        CompletableFuture<ConfigDiff> apply(Config config, ConfigChange change) {
             return engine.reload(config, change).thenApply(diff -> {
                 DaemonInfo d = info.get();
                 info.set(new DaemonInfo(d.instance(), d.paths(), config, Instant.now(), d.startTime()));
@@ -210,8 +214,9 @@ class TaskmasterServiceTest {
     @Test
     void listProcessesWithAndWithoutTargets() {
         ListProcessesResponse all = stub.listProcesses(ListProcessesRequest.getDefaultInstance());
-        assertThat(all.getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:0", "web:1", "db", "idle");
-        ProcessInfo web0 = all.getProcesses(0);
+        // Ordered by priority, then full name (all are 999 here).
+        assertThat(all.getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("db", "idle", "web:0", "web:1");
+        ProcessInfo web0 = all.getProcesses(2);
         assertThat(web0.getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING);
         assertThat(web0.getPid()).isEqualTo(launcher.last.get("web:0").pid());
         assertThat(web0.getProgram()).isEqualTo("web");
@@ -219,10 +224,10 @@ class TaskmasterServiceTest {
         assertThat(web0.getInstanceIndex()).isZero();
         assertThat(web0.getDescription()).startsWith("pid " + web0.getPid() + ", uptime 0:00:0");
         assertThat(web0.getStdoutLogPath()).isEqualTo(tmp.resolve("logs/web:0.stdout.log").toString());
-        assertThat(all.getProcesses(3).getDescription()).isEqualTo("not started");
+        assertThat(all.getProcesses(1).getDescription()).isEqualTo("not started");
         assertThat(all.getSequence()).isEqualTo(journal.lastSequence());
         assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("data:*").addTargets("web:1").build())
-                .getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("web:1", "db");
+                .getProcessesList()).extracting(ProcessInfo::getFullName).containsExactly("db", "web:1");
         assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("all").build()).getProcessesCount()).isEqualTo(4);
         assertThat(stub.listProcesses(ListProcessesRequest.newBuilder().addTargets("data:db").build()).getProcessesList())
                 .extracting(ProcessInfo::getFullName).containsExactly("db");
@@ -267,7 +272,8 @@ class TaskmasterServiceTest {
         List<ProcessResult> started = stub.startProcesses(StartProcessesRequest.newBuilder().addTargets("web:*").addTargets("idle")
                 .setWait(true).build()).getResultsList();
         assertThat(started).extracting(r -> r.getFullName() + " " + code(r) + " " + r.getProcess().getState())
-                .containsExactly("web:0 OK PROCESS_STATE_RUNNING", "web:1 OK PROCESS_STATE_RUNNING", "idle OK PROCESS_STATE_RUNNING");
+                // Ordered by priority, then full name (all are 999 here): the contract's order of results.
+                .containsExactly("idle OK PROCESS_STATE_RUNNING", "web:0 OK PROCESS_STATE_RUNNING", "web:1 OK PROCESS_STATE_RUNNING");
     }
 
     @Test
@@ -275,7 +281,8 @@ class TaskmasterServiceTest {
         stub.stopProcesses(StopProcessesRequest.newBuilder().addTargets("db").setWait(true).build());
         launcher.failing.add("db");
         ProcessResult r = stub.startProcesses(StartProcessesRequest.newBuilder().addTargets("db").setWait(true).build()).getResults(0);
-        assertThat(code(r)).isEqualTo(Code.FAILED_PRECONDITION);
+        // The contract: "ABORTED (spawn failed / exited too quickly, with wait)".
+        assertThat(code(r)).isEqualTo(Code.ABORTED);
         assertThat(r.getStatus().getMessage()).isEqualTo("db: FATAL (could not start: /nope: no such file (ENOENT))");
         assertThat(r.getProcess().getLastExit().getSpawnFailed().getErrnoName()).isEqualTo("ENOENT");
     }
@@ -334,7 +341,8 @@ class TaskmasterServiceTest {
         List<ProcessResult> results = stub.restartProcesses(RestartProcessesRequest.newBuilder().addTargets("all")
                 .setWait(true).setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000)).build())
                 .getResultsList();
-        assertThat(results).extracting(ProcessResult::getFullName).containsExactly("stubborn", "db");
+        // Results by priority, then full name: db (10) before stubborn (30).
+        assertThat(results).extracting(ProcessResult::getFullName).containsExactly("db", "stubborn");
         assertThat(results).allSatisfy(r -> {
             assertThat(code(r)).isEqualTo(Code.DEADLINE_EXCEEDED);
             assertThat(r.getStatus().getMessage()).isEqualTo(r.getFullName()
@@ -637,7 +645,7 @@ class TaskmasterServiceTest {
         assertThat(stub.getProgram(dev.taskmaster.proto.v1.GetProgramRequest.newBuilder().setName("extra").build())
                 .getProgram().getCmd()).isEqualTo("run --slow");
         assertThat(stub.listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest.getDefaultInstance()).getProgramsList())
-                .extracting(dev.taskmaster.proto.v1.ProgramSpec::getName).containsExactly("web", "db", "idle", "extra");
+                .extracting(dev.taskmaster.proto.v1.ProgramSpec::getName).containsExactly("db", "extra", "idle", "web");
     }
 
     @Test
