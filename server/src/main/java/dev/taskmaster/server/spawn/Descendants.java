@@ -377,6 +377,13 @@ public final class Descendants implements AutoCloseable {
      * since the look at /proc is never hit.
      */
     private boolean kill(ProcStat p, String why) {
+        // Never a main process: one spawned since the look at /proc is not registered yet, so it
+        // can pass for an ended run's leftover by the name it carries (its session unknown here);
+        // the watcher knows it, once no spawn is pending.
+        return watcher.whileNoSpawnPending(() -> !watcher.isWatched(p.pid()) && killLeftover(p, why));
+    }
+
+    private boolean killLeftover(ProcStat p, String why) {
         int pidfd;
         try {
             pidfd = PidFd.open(p.pid());
