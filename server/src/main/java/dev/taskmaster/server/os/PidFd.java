@@ -37,19 +37,7 @@ public final class PidFd {
      * @throws NativeException ECHILD if the process is not an unreaped child of this process
      */
     public static Optional<WaitStatus> tryWait(int pidfd) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(Layouts.SIGINFO); // zeroed: si_pid == 0 means "still running"
-            while (LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG) == -1) {
-                int errno = LibC.errno();
-                if (errno != Errno.EINTR) {
-                    throw new NativeException("waitid", errno);
-                }
-            }
-            if (info.get(JAVA_INT, Layouts.SI_PID) == 0) {
-                return Optional.empty();
-            }
-            return Optional.of(status(info.get(JAVA_INT, Layouts.SI_CODE), info.get(JAVA_INT, Layouts.SI_STATUS)));
-        }
+        return reapIfEnded(LibC.P_PIDFD, pidfd);
     }
 
     /**
@@ -65,9 +53,14 @@ public final class PidFd {
         if (pid <= 0) {
             throw new IllegalArgumentException("not a process id: " + pid);
         }
+        return reapIfEnded(LibC.P_PID, pid);
+    }
+
+    /** {@code waitid(idtype, id, WEXITED|WNOHANG)}, retried on EINTR: the status, or empty while still running. */
+    private static Optional<WaitStatus> reapIfEnded(int idtype, int id) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(Layouts.SIGINFO);
-            while (LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED | LibC.WNOHANG) == -1) {
+            MemorySegment info = arena.allocate(Layouts.SIGINFO); // zeroed: si_pid == 0 means "still running"
+            while (LibC.waitid(idtype, id, info, LibC.WEXITED | LibC.WNOHANG) == -1) {
                 int errno = LibC.errno();
                 if (errno != Errno.EINTR) {
                     throw new NativeException("waitid", errno);
