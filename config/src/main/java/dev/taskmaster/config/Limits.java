@@ -61,6 +61,16 @@ public final class Limits {
     private Limits() {
     }
 
+    /** How many bytes {@code s} takes in UTF-8, without encoding it (a lone surrogate counts as the 2 of its pair's half). */
+    public static long utf8Bytes(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
     /** {@code 3145728 bytes (3 MiB)}: a limit in bytes as people read it. */
     public static String bytes(long n) {
         return n % (1 << 20) == 0 ? n + " bytes (" + (n >> 20) + " MiB)" : n + " bytes";

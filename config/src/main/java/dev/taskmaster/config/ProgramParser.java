@@ -169,7 +169,7 @@ final class ProgramParser {
     private static void checkExecLimits(MapReader r, List<String> argv, Map<String, String> env) {
         long total = 0;
         for (int i = 0; i < argv.size(); i++) {
-            long bytes = utf8(argv.get(i)) + 1;
+            long bytes = Limits.utf8Bytes(argv.get(i)) + 1;
             if (bytes > Limits.EXEC_STRING_BYTES) {
                 r.take("cmd").ifPresent(n -> r.source().error(n, r.pathOf("cmd"), "expected arguments of at most "
                         + Limits.EXEC_STRING_BYTES + " bytes each (the kernel's limit, MAX_ARG_STRLEN), found one of "
@@ -179,7 +179,7 @@ final class ProgramParser {
             total += bytes;
         }
         for (Map.Entry<String, String> e : env.entrySet()) {
-            long bytes = utf8(e.getKey()) + 1 + utf8(e.getValue()) + 1;
+            long bytes = Limits.utf8Bytes(e.getKey()) + 1 + Limits.utf8Bytes(e.getValue()) + 1;
             if (bytes > Limits.EXEC_STRING_BYTES) {
                 r.take("env").ifPresent(n -> r.source().error(n, r.pathOf("env." + e.getKey()), "expected variables of at"
                         + " most " + Limits.EXEC_STRING_BYTES + " bytes each as NAME=value (the kernel's limit,"
@@ -196,14 +196,6 @@ final class ProgramParser {
         }
     }
 
-    private static long utf8(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
-        }
-        return n;
-    }
 
     private static boolean reject(Source src, Node node, String path, String message) {
         src.error(node, path, message);

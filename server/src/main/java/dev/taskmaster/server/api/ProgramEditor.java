@@ -164,21 +164,13 @@ final class ProgramEditor {
      *         of the configuration waits behind this one
      */
     private static void requireWithinLimit(String field, String yaml) {
-        long bytes = utf8Length(yaml);
+        long bytes = Limits.utf8Bytes(yaml);
         if (bytes > Limits.FILE_BYTES) {
             throw Status.INVALID_ARGUMENT.withDescription(field + ": the program is " + bytes + " bytes of YAML, more than"
                     + " the limit of " + Limits.bytes(Limits.FILE_BYTES) + " for one configuration file").asRuntimeException();
         }
     }
 
-    private static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
-        }
-        return n;
-    }
 
     /** An instance name {@code program} would share with another program: a validation problem, as in a file. */
     private static Optional<ConfigError> clash(List<ProgramSpec> programs, ProgramSpec program) {
