@@ -170,6 +170,29 @@ class ProgramCommandsTest extends CtlTest {
     }
 
     @Test
+    void killmodeIsSentAndTheOldDerivedKeysFollowIt() {
+        ProgramSpec effective = ProgramSpec.newBuilder().setName("web").setCmd("/old").setStopasgroup(false)
+                .setKillasgroup(true).setKillmode(dev.taskmaster.proto.v1.KillMode.KILL_MODE_MIXED).build();
+        daemon.answer("GetProgram", GetProgramResponse.newBuilder().setProgram(effective).build());
+        daemon.answer("UpdateProgram", UpdateProgramResponse.newBuilder().setApplied(true).build());
+        daemon.answer("AddProgram", ADDED);
+
+        assertThat(run("add", "web", "--cmd", "/bin/true", "--killmode", "group").exit()).isZero();
+        assertThat(run("update", "web", "--killmode", "process").exit()).isZero();
+        assertThat(run("update", "web", "--stopasgroup").exit()).isZero();
+
+        assertThat(daemon.requests(AddProgramRequest.class).getFirst().getSpec().getKillmode())
+                .isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_GROUP);
+        ProgramSpec toProcess = daemon.requests(UpdateProgramRequest.class).get(0).getSpec();
+        assertThat(toProcess.getKillmode()).isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_PROCESS);
+        assertThat(toProcess.hasKillasgroup()).as("killasgroup true would contradict process").isFalse();
+        ProgramSpec toGroup = daemon.requests(UpdateProgramRequest.class).get(1).getSpec();
+        assertThat(toGroup.getKillmode()).as("derived again from stopasgroup")
+                .isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_UNSPECIFIED);
+        assertThat(toGroup.getStopasgroup()).isTrue();
+    }
+
+    @Test
     void updateWithNothingToChangeIsBadUsage() {
         Result r = run("update", "web");
 

@@ -41,7 +41,8 @@ final class ProgramSpecs {
                 .setKillasgroup(p.killasgroup()).setTty(p.tty())
                 .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
                 .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer())
-                .setOnLogFull(Protos.policy(p.onLogFull()));
+                .setOnLogFull(Protos.policy(p.onLogFull()))
+                .setKillmode(dev.taskmaster.proto.v1.KillMode.valueOf("KILL_MODE_" + p.killmode().name()));
         // With redirect_stderr or tty there is no stderr of its own: the field stays unset, as a
         // request must leave it, so that the program can be sent back unchanged.
         if (!p.redirectStderr() && !p.tty()) {
@@ -173,6 +174,12 @@ final class ProgramSpecs {
         }
         if (p.hasKillasgroup()) {
             line(y, "killasgroup", String.valueOf(p.getKillasgroup()));
+        }
+        switch (p.getKillmode()) {
+            case KILL_MODE_UNSPECIFIED -> { }
+            case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "killmode",
+                    "expected KILL_MODE_MIXED, KILL_MODE_GROUP or KILL_MODE_PROCESS, found " + p.getKillmodeValue()));
+            default -> line(y, "killmode", p.getKillmode().name().substring("KILL_MODE_".length()).toLowerCase(Locale.ROOT));
         }
         if (p.getTty()) {
             line(y, "tty", "true");

@@ -78,7 +78,8 @@ final class Protos {
                 .setDescription(describe(s, now))
                 .setPid(s.pid())
                 .setRestartCount(s.restartCount())
-                .setStartFailures(s.startFailures());
+                .setStartFailures(s.startFailures())
+                .setLeftoverProcesses(s.leftovers());
         s.startTime().ifPresent(t -> b.setStartTime(timestamp(t)));
         if (s.pid() > 0 && s.startTime().isPresent()) {
             b.setUptime(duration(java.time.Duration.between(s.startTime().get(), now)));
@@ -157,8 +158,8 @@ final class Protos {
     }
 
     /**
-     * The mark of a process whose ended processes left some running (killmode process).
-     * Said in the description until ProcessInfo carries the count in a field of its own.
+     * The mark of a process whose ended processes left some running (killmode process); the
+     * count is also ProcessInfo.leftover_processes.
      */
     static String leftovers(int count) {
         return count == 0 ? "" : "; " + count + " leftover process" + (count == 1 ? "" : "es") + " (killmode process)";
