@@ -46,6 +46,19 @@ public interface ProcessLauncher {
         return 0;
     }
 
+    /**
+     * Takes {@code pid}, a running process the daemon did not spawn, as the process of
+     * {@code instance}: its end is reported through {@code onExit} exactly once, on any thread,
+     * as {@link ExitOutcome.Unknown} unless the daemon can wait for it. Called on the engine
+     * thread; returns at once. The pid was checked by the caller (it exists, the daemon may
+     * signal it); what may still fail is that it has ended since.
+     *
+     * @throws SpawnException when the process cannot be watched (it has ended: ESRCH)
+     */
+    default LaunchedProcess adopt(InstanceSpec instance, int pid, Consumer<ExitOutcome> onExit) throws SpawnException {
+        throw new SpawnException("this daemon cannot adopt processes");
+    }
+
     /** One launch of a batch: what {@link #launch} takes. */
     record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
     }

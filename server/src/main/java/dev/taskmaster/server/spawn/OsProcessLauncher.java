@@ -111,6 +111,16 @@ public final class OsProcessLauncher implements ProcessLauncher {
         return outputs;
     }
 
+    /**
+     * Watches an adopted process ({@link AdoptedProcess}). What it leaves behind is not looked
+     * after: {@link Descendants} knows sessions that a main process leads, and an adopted one
+     * may be anyone's (crash recovery's survivors, which do lead theirs, will register there).
+     */
+    @Override
+    public LaunchedProcess adopt(InstanceSpec instance, int pid, Consumer<ExitOutcome> onExit) throws SpawnException {
+        return AdoptedProcess.watch(watcher, pid, instance.program().killmode(), onExit);
+    }
+
     @Override
     public int leftovers(String instance) {
         return descendants == null ? 0 : descendants.leftovers(instance);

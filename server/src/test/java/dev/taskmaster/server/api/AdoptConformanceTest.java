@@ -1,0 +1,245 @@
+package dev.taskmaster.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.taskmaster.proto.v1.AdoptProcessRequest;
+import dev.taskmaster.proto.v1.AdoptProcessResponse;
+import dev.taskmaster.proto.v1.Event;
+import dev.taskmaster.proto.v1.GetProcessRequest;
+import dev.taskmaster.proto.v1.PauseProcessesRequest;
+import dev.taskmaster.proto.v1.ProcessInfo;
+import dev.taskmaster.proto.v1.ResumeProcessesRequest;
+import dev.taskmaster.proto.v1.StopProcessesRequest;
+import dev.taskmaster.proto.v1.WatchEventsRequest;
+import dev.taskmaster.proto.v1.WatchEventsResponse;
+import dev.taskmaster.server.engine.ProcessState;
+import dev.taskmaster.testkit.Poll;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * AdoptProcess (taskmaster.proto) against the real engine, with real processes the test starts
+ * itself, as a user's would be: not children of the daemon. Each test quotes the sentence it
+ * checks. Every process started here is killed by pid in {@link #killStrangers}.
+ */
+class AdoptConformanceTest {
+
+    static final Duration LIMIT = Duration.ofSeconds(20);
+
+    static final String CONFIG = """
+            programs:
+              web: {cmd: sleep 1000, autostart: false, autorestart: never, stoptime: 10}
+              stubborn: {cmd: sleep 1000, autostart: false, autorestart: never, stoptime: 1}
+              again: {cmd: sleep 1000, autostart: false, autorestart: always, starttime: 0}
+              busy: {cmd: sleep 1000, starttime: 0}
+              many: {cmd: sleep 1000, numprocs: 2, autostart: false}
+            """;
+
+    @TempDir
+    Path dir;
+
+    /** The shells that parent the processes to adopt; killing one's tree ends them all. */
+    final List<Process> parents = new ArrayList<>();
+    final List<Integer> strangers = new ArrayList<>();
+
+    @AfterEach
+    void killStrangers() throws Exception {
+        for (int pid : strangers) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        for (Process p : parents) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    /**
+     * A process that is not the daemon's child: {@code script} run in the background of a shell
+     * that waits for it (its parent, which reaps it). Returns its pid.
+     */
+    int stranger(String script) throws Exception {
+        Process shell = new ProcessBuilder("sh", "-c", "sh -c '" + script + "' & echo $!; wait")
+                .redirectErrorStream(true).start();
+        parents.add(shell);
+        BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+        int pid = Integer.parseInt(out.readLine().strip());
+        strangers.add(pid);
+        return pid;
+    }
+
+    static boolean alive(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static Status status(Runnable call) {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        assertThat(e).as("expected the call to fail").isNotNull();
+        return e.getStatus();
+    }
+
+    static AdoptProcessRequest adopt(int pid, String name) {
+        return AdoptProcessRequest.newBuilder().setPid(pid).setName(name).build();
+    }
+
+    static ProcessInfo get(LiveDaemon d, String name) {
+        return d.stub().getProcess(GetProcessRequest.newBuilder().setName(name).build()).getProcess();
+    }
+
+    // AdoptProcessResponse.process: "The instance, now RUNNING with the adopted pid and adopted =
+    // true." / ProcessInfo.adopted: "its output is not captured and its exit status is unknown." /
+    // ExitInfo.unknown: "The process is gone but its exit status cannot be known (adopted process)."
+    @RepeatedTest(5)
+    void aSleepIsAdoptedAndItsKillIsAnEventWithTheCodeUnknown() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, CONFIG)) {
+            int pid = stranger("exec sleep 600");
+            AdoptProcessResponse r = d.stub().adoptProcess(adopt(pid, "web"));
+            ProcessInfo p = r.getProcess();
+            assertThat(p.getState()).isEqualTo(dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_RUNNING);
+            assertThat(p.getPid()).isEqualTo(pid);
+            assertThat(p.getAdopted()).isTrue();
+            assertThat(p.getDescription()).startsWith("pid " + pid + ", uptime ").contains("adopted (output not captured)");
+            assertThat(p.getStdoutLogPath()).as("no log file for an adopted run").isEmpty();
+            assertThat(p.getStderrLogPath()).isEmpty();
+
+            long from = d.journal.lastSequence() + 1;
+            Iterator<WatchEventsResponse> events = d.stub().withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .watchEvents(WatchEventsRequest.newBuilder().setFromSequence(from).addTargets("web").build());
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            Event exited = null;
+            while (exited == null) {
+                Event e = events.next().getEvent();
+                if (e.hasProcessStateChanged() && e.getProcessStateChanged().getToState()
+                        == dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_EXITED) {
+                    exited = e;
+                }
+            }
+            assertThat(exited.getProcessStateChanged().getReason()).isEqualTo("exited, code unknown (adopted)");
+            assertThat(exited.getProcessStateChanged().getExit().hasUnknown()).isTrue();
+            assertThat(exited.getProcessStateChanged().getExit().getPid()).isEqualTo(pid);
+            assertThat(exited.getProcessStateChanged().getExit().getExpected()).isFalse();
+            ProcessInfo after = get(d, "web");
+            assertThat(after.getDescription()).startsWith("exited, code unknown (adopted), ");
+            assertThat(after.getPid()).isZero();
+        }
+    }
+
+    // "stop it with the program's stop settings": stopsignal, then SIGKILL at stoptime; a stopped
+    // adopted process is STOPPED with an expected, unknown exit. Pause and resume too.
+    @Test
+    void anAdoptedProcessIsPausedResumedAndStoppedByItsStopsignal() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, CONFIG)) {
+            int pid = stranger("exec sleep 600");
+            d.stub().adoptProcess(adopt(pid, "web"));
+            d.stub().pauseProcesses(PauseProcessesRequest.newBuilder().addTargets("web").build());
+            Poll.until("the adopted sleep stopped (T)", LIMIT, () -> state(pid) == 'T');
+            d.stub().resumeProcesses(ResumeProcessesRequest.newBuilder().addTargets("web").build());
+            Poll.until("the adopted sleep running again", LIMIT, () -> state(pid) == 'S' || state(pid) == 'R');
+            d.stub().stopProcesses(StopProcessesRequest.newBuilder().addTargets("web").setWait(true).build());
+            ProcessInfo p = get(d, "web");
+            assertThat(p.getState()).isEqualTo(dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED);
+            assertThat(p.getLastExit().hasUnknown()).isTrue();
+            assertThat(p.getLastExit().getExpected()).as("the end of a requested stop").isTrue();
+            assertThat(Duration.ofSeconds(p.getLastExit().getRunTime().getSeconds())).isLessThan(Duration.ofSeconds(10));
+            Poll.until("the sleep gone", LIMIT, () -> !alive(pid));
+        }
+    }
+
+    @Test
+    void anAdoptedProcessThatIgnoresItsStopsignalIsKilledAtStoptime() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, CONFIG)) {
+            Path ready = dir.resolve("ready");
+            int pid = stranger("trap \"\" TERM; touch " + ready + "; while :; do sleep 0.2; done");
+            Poll.until("the trap set", LIMIT, () -> Files.exists(ready));
+            d.stub().adoptProcess(adopt(pid, "stubborn"));
+            long start = System.nanoTime();
+            d.stub().stopProcesses(StopProcessesRequest.newBuilder().addTargets("stubborn").setWait(true).build());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).as("SIGKILL after stoptime (1 s)").isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            assertThat(get(d, "stubborn").getState()).isEqualTo(dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED);
+            Poll.until("the shell gone", LIMIT, () -> !alive(pid));
+        }
+    }
+
+    // "restart by policy runs the program's cmd": the next run is an ordinary child, not adopted.
+    @Test
+    void afterAnAdoptedProcessDiesTheRestartPolicyRunsTheCommand() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, CONFIG)) {
+            int pid = stranger("exec sleep 600");
+            d.stub().adoptProcess(adopt(pid, "again"));
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            Poll.until("a new process of its own", LIMIT, () -> {
+                ProcessInfo p = get(d, "again");
+                return p.getState() == dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_RUNNING && p.getPid() != pid;
+            });
+            ProcessInfo p = get(d, "again");
+            assertThat(p.getAdopted()).isFalse();
+            assertThat(p.getRestartCount()).isEqualTo(1);
+            assertThat(p.getLastExit().hasUnknown()).isTrue();
+            assertThat(ProcessHandle.of(p.getPid()).orElseThrow().parent().map(ProcessHandle::pid))
+                    .contains(ProcessHandle.current().pid());
+            assertThat(p.getStdoutLogPath()).isNotEmpty();
+        }
+    }
+
+    // "Codes: INVALID_ARGUMENT (pid <= 0, or name matches several instances), NOT_FOUND (no such
+    // pid or program), FAILED_PRECONDITION (the instance is running, or the pid is already
+    // supervised)", and INVALID_ARGUMENT for the daemon itself or one of its ancestors (pid 1).
+    @Test
+    void refusalsHaveTheirCodes() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, CONFIG)) {
+            int busy = d.await("busy", ProcessState.RUNNING).pid();
+            int self = (int) ProcessHandle.current().pid();
+            int pid = stranger("exec sleep 600");
+            check(d, adopt(0, "web"), Status.Code.INVALID_ARGUMENT, "pid must be a process id > 0; it is 0");
+            check(d, adopt(pid, ""), Status.Code.INVALID_ARGUMENT, "name is required; it is empty");
+            check(d, adopt(1, "web"), Status.Code.INVALID_ARGUMENT, "pid 1 is an ancestor of taskmasterd (pid " + self
+                    + "); stopping it would stop the daemon's own parents");
+            check(d, adopt(self, "web"), Status.Code.INVALID_ARGUMENT, "pid " + self + " is taskmasterd itself");
+            check(d, adopt(Integer.MAX_VALUE, "web"), Status.Code.NOT_FOUND, "no process with pid " + Integer.MAX_VALUE);
+            check(d, adopt(busy, "web"), Status.Code.FAILED_PRECONDITION, "pid " + busy + " is already supervised as busy");
+            check(d, adopt(pid, "busy"), Status.Code.FAILED_PRECONDITION, "busy is RUNNING (pid " + busy + "); stop it first");
+            check(d, adopt(pid, "many"), Status.Code.INVALID_ARGUMENT, "program \"many\" has 2 instances (many:0, many:1); name one");
+            check(d, adopt(pid, "wbe"), Status.Code.NOT_FOUND, "no process, program or group named \"wbe\"; did you mean \"web\"?");
+            // Nothing was adopted by any of them.
+            assertThat(get(d, "web").getState()).isEqualTo(dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED);
+            assertThat(alive(pid)).isTrue();
+            // Adopted once, the pid is supervised: a second adoption as another instance is refused.
+            d.stub().adoptProcess(adopt(pid, "many:0"));
+            check(d, adopt(pid, "web"), Status.Code.FAILED_PRECONDITION, "pid " + pid + " is already supervised as many:0");
+        }
+    }
+
+    private static void check(LiveDaemon d, AdoptProcessRequest r, Status.Code code, String description) {
+        Status s = status(() -> d.stub().adoptProcess(r));
+        assertThat(s.getCode()).as(description).isEqualTo(code);
+        assertThat(s.getDescription()).isEqualTo(description);
+    }
+
+    private static char state(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (java.io.IOException e) {
+            return '?';
+        }
+    }
+}
