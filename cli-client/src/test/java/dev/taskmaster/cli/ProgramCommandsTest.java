@@ -193,6 +193,32 @@ class ProgramCommandsTest extends CtlTest {
     }
 
     @Test
+    void adoptSendsPidAndNameAndSaysTheOutputIsNotCaptured() {
+        daemon.answer("AdoptProcess", dev.taskmaster.proto.v1.AdoptProcessResponse.newBuilder().setProcess(
+                dev.taskmaster.proto.v1.ProcessInfo.newBuilder().setFullName("web").setPid(4321).setAdopted(true)).build());
+
+        Result r = run("adopt", "4321", "--name", "web");
+
+        dev.taskmaster.proto.v1.AdoptProcessRequest sent = daemon.requests(dev.taskmaster.proto.v1.AdoptProcessRequest.class).getFirst();
+        assertThat(sent.getPid()).isEqualTo(4321);
+        assertThat(sent.getName()).isEqualTo("web");
+        assertThat(r.outLines()).containsExactly("web: adopted pid 4321 (output not captured)");
+        assertThat(r.exit()).isZero();
+    }
+
+    @Test
+    void adoptRefusalsKeepTheDaemonsSentenceAndTheirExitCodes() {
+        daemon.answer("AdoptProcess", io.grpc.Status.NOT_FOUND.withDescription("no process with pid 99999"));
+        Result missing = run("adopt", "99999", "--name", "web");
+        assertThat(missing.exit()).isEqualTo(4);
+        assertThat(missing.err()).isEqualTo("taskmasterctl: no process with pid 99999\n");
+
+        daemon.answer("AdoptProcess", io.grpc.Status.INVALID_ARGUMENT.withDescription("pid 1 is an ancestor of taskmasterd"));
+        assertThat(run("adopt", "1", "--name", "web").exit()).isEqualTo(2);
+        assertThat(run("adopt", "1").exit()).as("--name is required").isEqualTo(2);
+    }
+
+    @Test
     void updateWithNothingToChangeIsBadUsage() {
         Result r = run("update", "web");
 
