@@ -49,6 +49,10 @@ final class ProgramSpecs {
             b.setStderr(output(p.stderr()));
         }
         p.workingdir().ifPresent(d -> b.setWorkingdir(d.toString()));
+        p.adopt().ifPresent(a -> b.setAdopt(switch (a) {
+            case dev.taskmaster.config.AdoptSpec.Pidfile f -> dev.taskmaster.proto.v1.AdoptSpec.newBuilder().setPidfile(f.value());
+            case dev.taskmaster.config.AdoptSpec.Match m -> dev.taskmaster.proto.v1.AdoptSpec.newBuilder().setMatch(m.value());
+        }));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
         return b.build();
@@ -200,6 +204,13 @@ final class ProgramSpecs {
             case LOG_FULL_POLICY_UNSPECIFIED -> { }
             case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "on_log_full",
                     "expected LOG_FULL_POLICY_BLOCK or LOG_FULL_POLICY_DROP, found " + p.getOnLogFullValue()));
+        }
+        if (p.hasAdopt()) {
+            switch (p.getAdopt().getSourceCase()) {
+                case PIDFILE -> y.append("adopt:\n  pidfile: ").append(literal(p.getAdopt().getPidfile())).append('\n');
+                case MATCH -> y.append("adopt:\n  match: ").append(quote(p.getAdopt().getMatch())).append('\n');
+                case SOURCE_NOT_SET -> line(y, "adopt", "{}"); // the loader says what is missing, as for a file
+            }
         }
         // No field carries logfile_mode: an update keeps the program's, an addition takes the default.
         keep.filter(k -> k.logfileMode() != ProgramSpec.DEFAULT_LOGFILE_MODE)
