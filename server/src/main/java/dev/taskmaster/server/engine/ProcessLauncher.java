@@ -87,6 +87,15 @@ public interface ProcessLauncher {
         void signal(dev.taskmaster.config.Signal signal, boolean toGroup);
 
         /**
+         * Whether this is (now) a process the daemon did not spawn: adopted by pid, found running
+         * by the program's {@code adopt:} setting, or followed to after its cmd daemonized. Its
+         * output is not captured. May change once, from false to true, while it runs.
+         */
+        default boolean adopted() {
+            return false;
+        }
+
+        /**
          * The program's kill mode changed while this process runs (a reload, an update): what
          * happens when it exits, and to what it leaves behind, follows the new one.
          */

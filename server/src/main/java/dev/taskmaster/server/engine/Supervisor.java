@@ -100,7 +100,8 @@ final class Supervisor {
     ProcessSnapshot snapshot() {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
                 Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
-                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()), adopted);
+                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
+                run != null ? run.process.adopted() : adopted);
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -314,7 +315,7 @@ final class Supervisor {
         }
         attempt.process = result.process();
         run = attempt;
-        adopted = false;
+        adopted = result.process().adopted();
         spawnError = null;
         nextStart = null;
         startTime = ctx.clock().now();
@@ -353,6 +354,7 @@ final class Supervisor {
         }
         Duration ranFor = Duration.ofNanos(ctx.clock().nanoTime() - spawnedAtNanos);
         int pid = run.process.pid();
+        adopted = run.process.adopted();
         run = null;
         cancelTimer();
         ProgramSpec p = spec.program();

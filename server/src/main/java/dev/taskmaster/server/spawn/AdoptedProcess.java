@@ -87,6 +87,11 @@ final class AdoptedProcess implements LaunchedProcess {
     }
 
     @Override
+    public boolean adopted() {
+        return true;
+    }
+
+    @Override
     public void killModeChanged(KillMode newMode) {
         mode = newMode;
     }

@@ -144,6 +144,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
 
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
+        // A program defined by what already runs: that process, if it runs, rather than a second one.
+        if (instance.program().adopt().isPresent()) {
+            java.util.OptionalInt running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false);
+            if (running.isPresent()) {
+                log.info("{}: adopting pid {} ({}: {}) instead of running its cmd", instance.name(), running.getAsInt(),
+                        instance.program().adopt().get().key(), instance.program().adopt().get().value());
+                return AdoptedProcess.watch(watcher, running.getAsInt(), instance.program().killmode(), onExit);
+            }
+        }
         // First: every step below may need a descriptor, and the daemon's own must stay free.
         DescriptorBudget.Claim claim = budget.claim(instance.program());
         try {
@@ -303,6 +312,16 @@ public final class OsProcessLauncher implements ProcessLauncher {
                     descendants == null ? null : descendants.register(instance.name(), pid, p.killmode()));
             // The kill mode is asked at the exit: a reload or an update may have changed it since.
             Launched watched = launched;
+            if (p.adopt().isPresent()) {
+                // A cmd that daemonizes leaves its process in its group and session: neither is
+                // killed at its exit; what the process it is followed to leaves is, at that one's end.
+                Following following = new Following(watcher, instance, watched, onExit, System.nanoTime());
+                watcher.watch(pid, () -> false, status -> {
+                    run.exited();
+                    following.cmdExited(outcome(status));
+                });
+                return following;
+            }
             watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
                 if (watched.descendants != null) {
                     watched.descendants.ended();
@@ -384,6 +403,84 @@ public final class OsProcessLauncher implements ProcessLauncher {
             case WaitStatus.Killed k -> new ExitOutcome.Killed(Signal.ofNumber(k.signal())
                     .orElse(new Signal(k.signal(), String.valueOf(k.signal()))), k.coreDumped());
         };
+    }
+
+    /**
+     * The process of a program with {@code adopt:} whose cmd was run: the cmd itself, and, if it
+     * daemonizes (exits 0 within starttime), the process its pidfile or match then finds, like
+     * immortal's {@code -f}. The engine sees one process whose pid changes; its end is the end
+     * of the last one followed. The search runs on a virtual thread, never the watcher's.
+     * Threading: {@link #signal} on the engine thread; the rest on watcher and search threads,
+     * hence the volatile target.
+     */
+    private static final class Following implements LaunchedProcess {
+        private final ChildWatcher watcher;
+        private final InstanceSpec instance;
+        private final Launched cmd;
+        private final Consumer<ExitOutcome> onExit;
+        private final long spawnedAt;
+        private volatile LaunchedProcess target;
+
+        Following(ChildWatcher watcher, InstanceSpec instance, Launched cmd, Consumer<ExitOutcome> onExit, long spawnedAt) {
+            this.watcher = watcher;
+            this.instance = instance;
+            this.cmd = cmd;
+            this.onExit = onExit;
+            this.spawnedAt = spawnedAt;
+            this.target = cmd;
+        }
+
+        void cmdExited(ExitOutcome outcome) {
+            boolean daemonized = outcome instanceof ExitOutcome.Exited e && e.code() == 0
+                    && System.nanoTime() - spawnedAt < instance.program().starttime().toNanos();
+            if (!daemonized) {
+                end(outcome);
+                return;
+            }
+            Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
+                try {
+                    int pid = RunningProcessFinder.find(instance.program().adopt().orElseThrow(), instance.name(), true)
+                            .orElseThrow();
+                    log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), pid);
+                    target = AdoptedProcess.watch(watcher, pid, cmd.mode, this::end);
+                } catch (SpawnException e) {
+                    end(new ExitOutcome.SpawnFailed(e.getMessage()));
+                } catch (RuntimeException e) {
+                    log.error("{}: cannot follow what its cmd started", instance.name(), e);
+                    end(new ExitOutcome.SpawnFailed("cannot follow what cmd started: " + e));
+                }
+            });
+        }
+
+        private void end(ExitOutcome outcome) {
+            if (cmd.descendants != null) {
+                cmd.descendants.ended();
+            }
+            onExit.accept(outcome);
+        }
+
+        @Override
+        public int pid() {
+            return target.pid();
+        }
+
+        @Override
+        public boolean adopted() {
+            return target != cmd;
+        }
+
+        @Override
+        public void signal(Signal signal, boolean toGroup) {
+            target.signal(signal, toGroup);
+        }
+
+        @Override
+        public void killModeChanged(KillMode mode) {
+            cmd.killModeChanged(mode);
+            if (target != cmd) {
+                target.killModeChanged(mode);
+            }
+        }
     }
 
     /** A spawned child. Its pid cannot be reused before the watcher reaps it, and the engine stops using it then. */

@@ -228,6 +228,107 @@ class AdoptConformanceTest {
         }
     }
 
+    // ---- programs defined by what already runs (config key adopt) ----------------------------
+
+    static int pidIn(Path file) {
+        try {
+            return Integer.parseInt(Files.readString(file).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // ProgramSpec.adopt: "a `cmd` that daemonizes (exits 0 before `starttime`) is followed to the
+    // process found" — by its pidfile here, as immortal's -f does.
+    @RepeatedTest(3)
+    void aDaemonizingCmdIsFollowedThroughItsPidfile() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  svc:
+                    cmd: "sh -c 'sleep 600 & echo $$! > ${TMP}/svc.pid'"
+                    starttime: 3
+                    autorestart: never
+                    adopt: {pidfile: "${TMP}/svc.pid"}
+                """)) {
+            Path pidfile = dir.resolve("svc.pid");
+            Poll.until("the pidfile written", LIMIT, () -> pidIn(pidfile) > 0);
+            int sleep = pidIn(pidfile);
+            strangers.add(sleep);
+            d.await("svc", ProcessState.RUNNING);
+            ProcessInfo p = get(d, "svc");
+            assertThat(p.getPid()).isEqualTo(sleep);
+            assertThat(p.getAdopted()).isTrue();
+            assertThat(p.getDescription()).contains("adopted (output not captured)");
+            ProcessHandle.of(sleep).orElseThrow().destroyForcibly();
+            d.await("svc", ProcessState.EXITED);
+            assertThat(get(d, "svc").getLastExit().getPid()).isEqualTo(sleep);
+        }
+    }
+
+    // The same through a match: "the newest match" among processes that are neither the daemon's
+    // nor another program's; the daemonized process carries its own instance's name.
+    @Test
+    void aDaemonizingCmdIsFollowedThroughAMatch() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  svc:
+                    cmd: "sh -c 'sleep 6011 &'"
+                    starttime: 3
+                    autorestart: never
+                    adopt: {match: "^sleep 6011$$"}
+                """)) {
+            d.await("svc", ProcessState.RUNNING);
+            ProcessInfo p = get(d, "svc");
+            strangers.add(p.getPid());
+            assertThat(p.getAdopted()).isTrue();
+            assertThat(Files.readString(Path.of("/proc/" + p.getPid() + "/cmdline"))).isEqualTo("sleep\u00006011\u0000");
+            d.stub().stopProcesses(StopProcessesRequest.newBuilder().addTargets("svc").setWait(true).build());
+            Poll.until("the followed sleep gone", LIMIT, () -> !alive(p.getPid()));
+        }
+    }
+
+    // "if a process matches … adopt it; else run cmd": a pidfile naming a running process at start.
+    @Test
+    void atStartAProcessNamedByThePidfileIsAdoptedInsteadOfRunningCmd() throws Exception {
+        int pid = stranger("exec sleep 600");
+        Files.writeString(dir.resolve("running.pid"), pid + "\n");
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  svc: {cmd: "sleep 1000", starttime: 0, autorestart: never, adopt: {pidfile: "${TMP}/running.pid"}}
+                """)) {
+            d.await("svc", ProcessState.RUNNING);
+            assertThat(get(d, "svc").getPid()).isEqualTo(pid);
+            assertThat(get(d, "svc").getAdopted()).isTrue();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            d.await("svc", ProcessState.EXITED);
+            assertThat(get(d, "svc").getDescription()).startsWith("exited, code unknown (adopted), ");
+        }
+    }
+
+    // "Bad pidfiles (missing, not a number, a pid of another user the daemon cannot signal,
+    // stale) are clear errors in the status (FATAL or BACKOFF with the reason), never crashes."
+    @Test
+    void badPidfilesAreTheirReasonInTheStatus() throws Exception {
+        Files.writeString(dir.resolve("garbage.pid"), "abc\n");
+        Files.writeString(dir.resolve("stale.pid"), Integer.MAX_VALUE + "\n");
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  garbage: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/garbage.pid"}}
+                  missing: {cmd: "true", starttime: 3, startretries: 0, adopt: {pidfile: "${TMP}/never.pid"}}
+                  stale: {cmd: "true", starttime: 3, startretries: 0, adopt: {pidfile: "${TMP}/stale.pid"}}
+                """)) {
+            d.await("garbage", ProcessState.FATAL);
+            assertThat(get(d, "garbage").getDescription()).isEqualTo("could not start: pidfile " + dir.resolve("garbage.pid")
+                    + ": expected a process id, found \"abc\"");
+            d.await("missing", ProcessState.FATAL);
+            assertThat(get(d, "missing").getDescription()).isEqualTo("exited too quickly: could not start: pidfile "
+                    + dir.resolve("never.pid") + ": no such file after cmd exited 0 (daemonized?)");
+            d.await("stale", ProcessState.FATAL);
+            assertThat(get(d, "stale").getDescription()).isEqualTo("exited too quickly: could not start: pidfile "
+                    + dir.resolve("stale.pid") + ": pid " + Integer.MAX_VALUE + " is not running (a stale pidfile)");
+        }
+    }
+
     private static void check(LiveDaemon d, AdoptProcessRequest r, Status.Code code, String description) {
         Status s = status(() -> d.stub().adoptProcess(r));
         assertThat(s.getCode()).as(description).isEqualTo(code);
