@@ -65,6 +65,49 @@ class AdoptIT {
         }
     }
 
+    /**
+     * Programs defined by what already runs, in the real daemon (a child subreaper, whose
+     * Descendants kill what an ended cmd leaves under killmode mixed): a process started
+     * elsewhere is adopted at start by match, and a cmd that daemonizes is followed through its
+     * pidfile to the process it left, which stays supervised, not killed as a leftover.
+     */
+    @Test
+    void programsAdoptWhatRunsByMatchAndFollowADaemonizingCmd() throws Exception {
+        Process shell = new ProcessBuilder("sh", "-c", "sleep 6022 & echo $!; wait").redirectErrorStream(true).start();
+        long stranger = Long.parseLong(new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8))
+                .readLine().strip());
+        Path pidfile = tmp.resolve("svc.pid");
+        Path config = tmp.resolve("t.yaml");
+        Files.writeString(config, "programs:\n"
+                + "  found:\n    cmd: sleep 1000\n    starttime: 0\n    autorestart: never\n    adopt: {match: \"^sleep 6022$$\"}\n"
+                + "  svc:\n    cmd: \"sh -c 'sleep 6033 & echo $$! > " + pidfile + "'\"\n    starttime: 2\n    autorestart: never\n"
+                + "    adopt: {pidfile: \"" + pidfile + "\"}\n");
+        Map<String, String> env = BinProcess.env(tmp);
+        long followed = 0;
+        try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            BinProcess.await("both RUNNING", LIMIT, () -> ctlQuietly(env, "status").code() == 0);
+            followed = Long.parseLong(Files.readString(pidfile).strip());
+            String status = BinProcess.ctl(tmp, env, LIMIT, "status").out();
+            assertThat(status).contains("pid " + stranger + ", uptime").contains("pid " + followed + ", uptime");
+            long sleep = followed;
+            // RUNNING comes at starttime (2 s) after the cmd's exit: had that exit ended its session's
+            // run, the sweep it triggers at once would have killed the sleep as a leftover by then.
+            assertThat(ProcessHandle.of(sleep).map(ProcessHandle::isAlive)).contains(true);
+            BinProcess.ctl(tmp, env, LIMIT, "stop", "all");
+            BinProcess.await("both stopped and gone", LIMIT, () -> ProcessHandle.of(stranger).map(h -> !h.isAlive()).orElse(true)
+                    && ProcessHandle.of(sleep).map(h -> !h.isAlive()).orElse(true));
+            BinProcess.ctl(tmp, env, LIMIT, "shutdown");
+            assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
+        } finally {
+            ProcessHandle.of(stranger).ifPresent(ProcessHandle::destroyForcibly);
+            if (followed > 0) {
+                ProcessHandle.of(followed).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            shell.destroyForcibly();
+            shell.waitFor();
+        }
+    }
+
     private BinProcess.Result ctlQuietly(Map<String, String> env, String... args) {
         try {
             return BinProcess.ctl(tmp, env, LIMIT, args);

@@ -341,6 +341,7 @@ final class ProgramParser {
                         return Optional.of(new AdoptSpec.Pidfile(Path.of(t).normalize()));
                     }));
             Optional<AdoptSpec> match = r.optional("match", (s, n, p) -> Values.text(s, n, p, "a regular expression")
+                    .flatMap(t -> s.expand(n, p, t)) // ${VAR} as in every value; a regex's own $ is written $$
                     .filter(t -> Values.noNul(s, n, p, t, "a regular expression"))
                     .flatMap(t -> {
                         if (t.isBlank()) {

@@ -208,7 +208,7 @@ final class ProgramSpecs {
         if (p.hasAdopt()) {
             switch (p.getAdopt().getSourceCase()) {
                 case PIDFILE -> y.append("adopt:\n  pidfile: ").append(literal(p.getAdopt().getPidfile())).append('\n');
-                case MATCH -> y.append("adopt:\n  match: ").append(quote(p.getAdopt().getMatch())).append('\n');
+                case MATCH -> y.append("adopt:\n  match: ").append(literal(p.getAdopt().getMatch())).append('\n');
                 case SOURCE_NOT_SET -> line(y, "adopt", "{}"); // the loader says what is missing, as for a file
             }
         }
