@@ -420,6 +420,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
         private final Consumer<ExitOutcome> onExit;
         private final long spawnedAt;
         private volatile LaunchedProcess target;
+        /** Between the cmd's exit and the end of the search: no signal goes anywhere (the cmd's pid may be reused). */
+        private volatile boolean searching;
 
         Following(ChildWatcher watcher, InstanceSpec instance, Launched cmd, Consumer<ExitOutcome> onExit, long spawnedAt) {
             this.watcher = watcher;
@@ -437,12 +439,14 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 end(outcome);
                 return;
             }
+            searching = true;
             Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
                 try {
                     int pid = RunningProcessFinder.find(instance.program().adopt().orElseThrow(), instance.name(), true)
                             .orElseThrow();
                     log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), pid);
                     target = AdoptedProcess.watch(watcher, pid, cmd.mode, this::end);
+                    searching = false;
                 } catch (SpawnException e) {
                     end(new ExitOutcome.SpawnFailed(e.getMessage()));
                 } catch (RuntimeException e) {
@@ -471,6 +475,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
 
         @Override
         public void signal(Signal signal, boolean toGroup) {
+            if (searching) {
+                // Lost: a stop still gets its SIGKILL at stoptime, by then to the process followed.
+                log.info("{}: {} not sent while looking for the process its cmd left", instance.name(), signal.displayName());
+                return;
+            }
             target.signal(signal, toGroup);
         }
 
