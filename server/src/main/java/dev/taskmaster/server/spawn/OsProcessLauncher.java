@@ -146,7 +146,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
         // A program defined by what already runs: that process, if it runs, rather than a second one.
         if (instance.program().adopt().isPresent()) {
-            java.util.OptionalInt running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false);
+            java.util.OptionalInt running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false,
+                    RunningProcessFinder.uidOf(instance.program().user()));
             if (running.isPresent()) {
                 log.info("{}: adopting pid {} ({}: {}) instead of running its cmd", instance.name(), running.getAsInt(),
                         instance.program().adopt().get().key(), instance.program().adopt().get().value());
@@ -442,7 +443,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
             searching = true;
             Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
                 try {
-                    int pid = RunningProcessFinder.find(instance.program().adopt().orElseThrow(), instance.name(), true)
+                    int pid = RunningProcessFinder.find(instance.program().adopt().orElseThrow(), instance.name(), true,
+                            RunningProcessFinder.uidOf(instance.program().user()))
                             .orElseThrow();
                     log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), pid);
                     target = AdoptedProcess.watch(watcher, pid, cmd.mode, this::end);

@@ -4,14 +4,13 @@ import dev.taskmaster.config.AdoptSpec;
 import dev.taskmaster.server.engine.ProcessLauncher.SpawnException;
 import dev.taskmaster.server.os.Errno;
 import dev.taskmaster.server.os.NativeException;
+import dev.taskmaster.server.os.PidFiles;
 import dev.taskmaster.server.os.Posix;
 import dev.taskmaster.server.os.ProcStat;
 import dev.taskmaster.server.os.Signals;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.OptionalInt;
@@ -42,29 +41,50 @@ final class RunningProcessFinder {
     /**
      * @param instance   the instance looking (its own daemonized process carries its name)
      * @param mustExist  after {@code cmd} daemonized: nothing found is an error, not "nothing runs"
+     * @param uid        who the program runs as (its {@code user}, else the daemon's euid): the only
+     *                   uid, besides root, that may own the pidfile, and the only one a process found
+     *                   may run as (real and effective), so that a root daemon never takes another
+     *                   user's process for the program's
      * @return the pid to adopt; empty when nothing runs
      * @throws SpawnException saying what is wrong with the pidfile or the process it names
      */
-    static OptionalInt find(AdoptSpec spec, String instance, boolean mustExist) throws SpawnException {
+    static OptionalInt find(AdoptSpec spec, String instance, boolean mustExist, int uid) throws SpawnException {
         return switch (spec) {
-            case AdoptSpec.Pidfile f -> pidfile(f.path(), instance, mustExist);
-            case AdoptSpec.Match m -> match(Pattern.compile(m.pattern()), instance, mustExist);
+            case AdoptSpec.Pidfile f -> pidfile(f.path(), instance, mustExist, uid);
+            case AdoptSpec.Match m -> match(Pattern.compile(m.pattern()), instance, mustExist, uid);
         };
     }
 
-    private static OptionalInt pidfile(Path file, String instance, boolean mustExist) throws SpawnException {
+    /** The uid a program runs as: its {@code user}'s, else the daemon's effective uid. */
+    static int uidOf(java.util.Optional<String> user) throws SpawnException {
+        if (user.isEmpty()) {
+            return Posix.geteuid();
+        }
+        try {
+            return dev.taskmaster.server.os.Users.lookup(user.get())
+                    .orElseThrow(() -> new SpawnException("unknown user \"" + user.get() + "\"")).uid();
+        } catch (NativeException e) {
+            throw new SpawnException("cannot look up user \"" + user.get() + "\": " + e.getMessage());
+        }
+    }
+
+    private static OptionalInt pidfile(Path file, String instance, boolean mustExist, int uid) throws SpawnException {
         String text;
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(MAX_PIDFILE + 1);
+        try {
+            java.util.Optional<byte[]> read = PidFiles.read(file, uid, MAX_PIDFILE);
+            if (read.isEmpty()) {
+                if (mustExist) {
+                    throw new SpawnException("pidfile " + file + ": no such file after cmd exited 0 (daemonized?)");
+                }
+                return OptionalInt.empty();
+            }
+            byte[] head = read.get();
             if (head.length > MAX_PIDFILE) {
                 throw new SpawnException("pidfile " + file + ": expected a process id, found more than " + MAX_PIDFILE + " bytes");
             }
             text = new String(head, StandardCharsets.US_ASCII).strip();
-        } catch (NoSuchFileException e) {
-            if (mustExist) {
-                throw new SpawnException("pidfile " + file + ": no such file after cmd exited 0 (daemonized?)");
-            }
-            return OptionalInt.empty();
+        } catch (PidFiles.Untrusted e) {
+            throw new SpawnException("pidfile " + file + ": refused: " + e.getMessage());
         } catch (IOException e) {
             throw new SpawnException("pidfile " + file + ": cannot read: " + e.getMessage());
         }
@@ -88,15 +108,22 @@ final class RunningProcessFinder {
             throw new SpawnException("pidfile " + file + ": pid " + pid + " " + why);
         }
         signalable(file, pid);
+        String runsAs = runsAs(pid, uid);
+        if (runsAs != null) {
+            throw new SpawnException("pidfile " + file + ": pid " + pid + " " + runsAs);
+        }
         return OptionalInt.of(pid);
     }
 
-    private static OptionalInt match(Pattern pattern, String instance, boolean mustExist) throws SpawnException {
+    private static OptionalInt match(Pattern pattern, String instance, boolean mustExist, int uid) throws SpawnException {
         Set<Integer> ancestors = ancestors();
         ProcStat newest = null;
         for (ProcStat s : ProcStat.all()) {
             if (s.isZombie() || (newest != null && s.startTicks() <= newest.startTicks())) {
                 continue;
+            }
+            if (runsAs(s.pid(), uid) != null) {
+                continue; // another user's: anyone could start a newer match to have it adopted
             }
             String cmdline = cmdline(s.pid());
             if (cmdline.isEmpty() || !pattern.matcher(cmdline).find() || unfit(s.pid(), instance, ancestors, true) != null) {
@@ -135,6 +162,19 @@ final class RunningProcessFinder {
         }
         // A descendant of the daemon that carries no name is one of the daemon's own (a helper it ran).
         return strict && descendsFrom(pid, Posix.getpid()) ? "is a process of taskmasterd" : null;
+    }
+
+    /** Why {@code pid} does not run as {@code uid} (real and effective); null when it does. */
+    private static String runsAs(int pid, int uid) {
+        ProcStat.Uids u = ProcStat.uids(pid).orElse(null);
+        if (u == null) {
+            return "is not running";
+        }
+        if (u.real() == uid && u.effective() == uid) {
+            return null;
+        }
+        String as = u.real() == u.effective() ? "uid " + u.real() : "uid " + u.real() + " (effective " + u.effective() + ")";
+        return "runs as " + as + ", not as uid " + uid + " (the program's user); another user's process is never adopted";
     }
 
     private static void signalable(Path file, int pid) throws SpawnException {

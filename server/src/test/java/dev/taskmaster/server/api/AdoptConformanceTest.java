@@ -329,6 +329,76 @@ class AdoptConformanceTest {
         }
     }
 
+    // "Bad pidfiles (… a pid of another user) are clear errors in the status": a root daemon may
+    // signal anyone, so the rule is who the pidfile and its process belong to. A pidfile another
+    // user owns, or one in a directory others may write, could name any pid: refused, with why.
+    @Test
+    void aPidfileOthersCouldWriteIsRefusedWithTheReason() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.taskmaster.server.os.Posix.geteuid() == 0, "needs root (chown)");
+        int pid = stranger("exec sleep 600");
+        Path owned = dir.resolve("owned.pid");
+        Files.writeString(owned, pid + "\n");
+        Files.setAttribute(owned, "unix:uid", 65534);
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(open.resolve("svc.pid"), pid + "\n");
+        Path writable = dir.resolve("writable.pid");
+        Files.writeString(writable, pid + "\n");
+        Files.setPosixFilePermissions(writable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  owned: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/owned.pid"}}
+                  open: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/open/svc.pid"}}
+                  writable: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/writable.pid"}}
+                """)) {
+            d.await("owned", ProcessState.FATAL);
+            assertThat(get(d, "owned").getDescription()).isEqualTo("could not start: pidfile " + owned
+                    + ": refused: it is owned by uid 65534, not by root or uid 0 (the program's user);"
+                    + " another user could name any pid in it");
+            d.await("open", ProcessState.FATAL);
+            assertThat(get(d, "open").getDescription()).isEqualTo("could not start: pidfile " + open.resolve("svc.pid")
+                    + ": refused: its directory " + open + " is writable by others (mode 0777);"
+                    + " another user could name any pid in it");
+            d.await("writable", ProcessState.FATAL);
+            assertThat(get(d, "writable").getDescription()).isEqualTo("could not start: pidfile " + writable
+                    + ": refused: it is writable by its group (mode 0664); another user could name any pid in it");
+            assertThat(alive(pid)).as("the process named is left alone").isTrue();
+        }
+    }
+
+    // The same rule for the process itself: a pidfile the program's user may write naming a pid
+    // of another user (here root's daemon adopting for a program without `user`, uid 0, and a
+    // process running as nobody) is refused; a match never picks another user's process, even
+    // the newest, and cmd runs instead.
+    @Test
+    void anotherUsersProcessIsNeverAdopted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.taskmaster.server.os.Posix.geteuid() == 0, "needs root (setpriv)");
+        int nobody = stranger("exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep 6021");
+        Poll.until("the sleep runs as nobody", LIMIT, () -> {
+            try {
+                return Files.readString(Path.of("/proc/" + nobody + "/cmdline")).startsWith("sleep");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        Files.writeString(dir.resolve("nobody.pid"), nobody + "\n");
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  byfile: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/nobody.pid"}}
+                  bymatch: {cmd: "sleep 1000", starttime: 0, autorestart: never, adopt: {match: "^sleep 6021$$"}}
+                """)) {
+            d.await("byfile", ProcessState.FATAL);
+            assertThat(get(d, "byfile").getDescription()).isEqualTo("could not start: pidfile " + dir.resolve("nobody.pid")
+                    + ": pid " + nobody + " runs as uid 65534, not as uid 0 (the program's user);"
+                    + " another user's process is never adopted");
+            d.await("bymatch", ProcessState.RUNNING);
+            ProcessInfo p = get(d, "bymatch");
+            assertThat(p.getAdopted()).isFalse();
+            assertThat(p.getPid()).isNotEqualTo(nobody);
+            assertThat(alive(nobody)).isTrue();
+        }
+    }
+
     private static void check(LiveDaemon d, AdoptProcessRequest r, Status.Code code, String description) {
         Status s = status(() -> d.stub().adoptProcess(r));
         assertThat(s.getCode()).as(description).isEqualTo(code);
