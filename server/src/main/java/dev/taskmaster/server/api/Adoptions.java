@@ -37,6 +37,8 @@ final class Adoptions {
         }
         Targets.requireName("name", r.getName());
         checkPid(pid);
+        // Read here, on the caller's thread: /proc is a file system, and the engine thread never blocks.
+        int session = ProcStat.of(pid).map(ProcStat::session).orElse(0);
         return engine.snapshot().thenCompose(all -> {
             String name = instance(r.getName(), all);
             for (ProcessSnapshot s : all) {
@@ -45,7 +47,6 @@ final class Adoptions {
                 }
             }
             // A process of a program's session is that program's (Descendants' attribution): not a stranger to adopt.
-            int session = ProcStat.of(pid).map(ProcStat::session).orElse(0);
             for (ProcessSnapshot s : all) {
                 if (session != 0 && s.pid() == session && !s.adopted() && s.state().hasProcess()) {
                     throw refused(Status.FAILED_PRECONDITION, "pid " + pid + " belongs to " + s.name()

@@ -366,6 +366,28 @@ class AdoptConformanceTest {
         }
     }
 
+    // A FIFO as pidfile would block whoever opens it until someone writes: it is opened without
+    // blocking and refused as not a regular file, and the engine keeps answering meanwhile.
+    @RepeatedTest(3)
+    void aFifoPidfileIsRefusedAndTheEngineKeepsAnswering() throws Exception {
+        Path fifo = dir.resolve("fifo.pid");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        try (LiveDaemon d = new LiveDaemon(dir, """
+                programs:
+                  fifo: {cmd: "sleep 1000", startretries: 0, adopt: {pidfile: "${TMP}/fifo.pid"}}
+                  other: {cmd: "sleep 1000", starttime: 0, autostart: false}
+                """)) {
+            d.await("fifo", ProcessState.FATAL);
+            assertThat(get(d, "fifo").getDescription()).isEqualTo("could not start: pidfile " + fifo
+                    + ": refused: is not a regular file (a FIFO or a device?); a pidfile must be one");
+            assertThat(get(d, "other").getState()).isEqualTo(dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED);
+            // A retry by the user: the engine answers while that start is refused again.
+            d.stub().startProcesses(dev.taskmaster.proto.v1.StartProcessesRequest.newBuilder().addTargets("fifo").build());
+            Poll.until("the engine answering", LIMIT, () -> get(d, "other").getState()
+                    == dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED && get(d, "fifo").getDescription().contains("FIFO"));
+        }
+    }
+
     // The same rule for the process itself: a pidfile the program's user may write naming a pid
     // of another user (here root's daemon adopting for a program without `user`, uid 0, and a
     // process running as nobody) is refused; a match never picks another user's process, even
