@@ -36,9 +36,9 @@ final class Adoptions {
             throw Status.INVALID_ARGUMENT.withDescription("pid must be a process id > 0; it is " + pid).asRuntimeException();
         }
         Targets.requireName("name", r.getName());
-        checkPid(pid);
         // Read here, on the caller's thread: /proc is a file system, and the engine thread never blocks.
-        int session = ProcStat.of(pid).map(ProcStat::session).orElse(0);
+        ProcStat checked = checkPid(pid);
+        int session = checked.session();
         return engine.snapshot().thenCompose(all -> {
             String name = instance(r.getName(), all);
             for (ProcessSnapshot s : all) {
@@ -53,7 +53,7 @@ final class Adoptions {
                             + " (it runs in the session of its process, pid " + session + ")");
                 }
             }
-            return engine.adopt(name, pid, by);
+            return engine.adopt(name, pid, checked.startTicks(), by);
         }).exceptionally(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof Engine.AdoptionRefused a) {
@@ -95,7 +95,7 @@ final class Adoptions {
      * The pid exists, is not the daemon or one of its ancestors (which it must never stop), and
      * the daemon may signal it.
      */
-    static void checkPid(int pid) {
+    static ProcStat checkPid(int pid) {
         Optional<ProcStat> stat = ProcStat.of(pid);
         if (stat.isEmpty() || stat.get().isZombie()) {
             throw refused(Status.NOT_FOUND, "no process with pid " + pid + (stat.isPresent() ? " (it has exited)" : ""));
@@ -124,6 +124,7 @@ final class Adoptions {
             }
             throw refused(Status.INTERNAL, "cannot check pid " + pid + ": " + e.getMessage());
         }
+        return stat.get();
     }
 
     private static String owner(int pid) {

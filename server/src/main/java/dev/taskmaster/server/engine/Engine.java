@@ -360,9 +360,9 @@ public final class Engine {
      * Takes {@code pid}, a running process the daemon did not spawn, as the process of instance
      * {@code name} (see {@link ProcessLauncher#adopt}). Fails with {@link AdoptionRefused} when the
      * instance has a process, when the pid is already some instance's process, or when it has
-     * ended in the meantime.
+     * ended in the meantime ({@code startTicks}, its start time when checked, tells a reused pid).
      */
-    public CompletableFuture<ProcessSnapshot> adopt(String name, int pid, String requestedBy) {
+    public CompletableFuture<ProcessSnapshot> adopt(String name, int pid, long startTicks, String requestedBy) {
         CompletableFuture<ProcessSnapshot> f = new CompletableFuture<>();
         ctx.scheduler().execute(() -> {
             try {
@@ -381,7 +381,7 @@ public final class Engine {
                             + " (pid " + s.snapshot().pid() + "); stop it first");
                 }
                 try {
-                    s.adopt(pid, requestedBy);
+                    s.adopt(pid, startTicks, requestedBy);
                 } catch (ProcessLauncher.SpawnException e) {
                     throw new AdoptionRefused(AdoptionRefused.Reason.GONE, "cannot adopt pid " + pid + ": " + e.getMessage());
                 }

@@ -53,9 +53,12 @@ public interface ProcessLauncher {
      * thread; returns at once. The pid was checked by the caller (it exists, the daemon may
      * signal it); what may still fail is that it has ended since.
      *
-     * @throws SpawnException when the process cannot be watched (it has ended: ESRCH)
+     * @param startTicks its start time when it was checked ({@code /proc/PID/stat}): a process
+     *                   found with the pid after that but started at another time is not it
+     * @throws SpawnException when the process cannot be watched (it has ended: ESRCH, or its pid was reused)
      */
-    default LaunchedProcess adopt(InstanceSpec instance, int pid, Consumer<ExitOutcome> onExit) throws SpawnException {
+    default LaunchedProcess adopt(InstanceSpec instance, int pid, long startTicks, Consumer<ExitOutcome> onExit)
+            throws SpawnException {
         throw new SpawnException("this daemon cannot adopt processes");
     }
 

@@ -193,12 +193,12 @@ final class Supervisor {
      *
      * @throws ProcessLauncher.SpawnException when the launcher cannot watch it (it has ended)
      */
-    void adopt(int pid, String by) throws ProcessLauncher.SpawnException {
+    void adopt(int pid, long startTicks, String by) throws ProcessLauncher.SpawnException {
         if (!canAdopt()) {
             throw new IllegalStateException(name() + ": adopt in state " + state);
         }
         Run attempt = new Run();
-        attempt.process = ctx.launcher().adopt(spec, pid, exitHandler(attempt));
+        attempt.process = ctx.launcher().adopt(spec, pid, startTicks, exitHandler(attempt));
         cancelTimer();
         run = attempt;
         adopted = true;

@@ -32,13 +32,16 @@ final class AdoptedProcess implements LaunchedProcess {
     private static final Logger log = LoggerFactory.getLogger(AdoptedProcess.class);
 
     private final int pid;
+    /** With the pid, names the process for good: a pid reused by another process has another start time. */
+    private final long startTicks;
     private final boolean leadsGroup;
     private int pidfd;
     /** Read by the watcher thread at the end, written by the engine thread. */
     private volatile KillMode mode;
 
-    private AdoptedProcess(int pid, int pidfd, boolean leadsGroup, KillMode mode) {
+    private AdoptedProcess(int pid, long startTicks, int pidfd, boolean leadsGroup, KillMode mode) {
         this.pid = pid;
+        this.startTicks = startTicks;
         this.pidfd = pidfd;
         this.leadsGroup = leadsGroup;
         this.mode = mode;
@@ -49,7 +52,7 @@ final class AdoptedProcess implements LaunchedProcess {
      *
      * @throws SpawnException when it has ended (ESRCH) or cannot be watched
      */
-    static AdoptedProcess watch(ChildWatcher watcher, int pid, KillMode mode, Consumer<ExitOutcome> onExit)
+    static AdoptedProcess watch(ChildWatcher watcher, int pid, long startTicks, KillMode mode, Consumer<ExitOutcome> onExit)
             throws SpawnException {
         int own;
         try {
@@ -58,12 +61,19 @@ final class AdoptedProcess implements LaunchedProcess {
             throw new SpawnException(e.errno() == Errno.ESRCH ? "no process with pid " + pid + " (it has ended)"
                     : "cannot watch pid " + pid + ": " + e.getMessage());
         }
-        // Read after the pidfd is open: if it was another process's, that one has ended and the watch says so at once.
-        boolean leads = ProcStat.of(pid).map(s -> s.pgrp() == pid).orElse(false);
-        AdoptedProcess p = new AdoptedProcess(pid, own, leads, mode);
+        // Read after the pidfd is open: the pidfd is of whatever has the pid now, which must be the
+        // process checked (same start time), not one that got its pid since.
+        ProcStat now = ProcStat.of(pid).orElse(null);
+        if (now == null || now.isZombie() || now.startTicks() != startTicks) {
+            Fds.closeQuietly(own);
+            throw new SpawnException("no process with pid " + pid + " (it has ended"
+                    + (now != null && !now.isZombie() ? "; the pid now names another process)" : ")"));
+        }
+        boolean leads = now.pgrp() == pid;
+        AdoptedProcess p = new AdoptedProcess(pid, startTicks, own, leads, mode);
         try {
             int watched = Fds.dup(own);
-            watcher.watchAdopted(pid, watched, () -> p.leadsGroup && p.mode.killsGroup(), status -> {
+            watcher.watchAdopted(pid, watched, () -> p.leadsGroup && p.mode.killsGroup() && p.groupIsStillItsOwn(), status -> {
                 p.ended();
                 onExit.accept(status.map(OsProcessLauncher::outcome).orElseGet(ExitOutcome.Unknown::new));
             });
@@ -72,6 +82,22 @@ final class AdoptedProcess implements LaunchedProcess {
             throw new SpawnException("cannot watch pid " + pid + ": " + e.getMessage());
         }
         return p;
+    }
+
+    /**
+     * Whether the group id {@code pid} can still only mean this process's group, after its end was
+     * seen: it is not our child, so its parent may have reaped it and the pid gone to a new
+     * process, maybe one leading a session of its own. Either nothing has the pid (members of its
+     * group, if any, keep the pid from reuse) or it is this very process, a zombie.
+     */
+    private boolean groupIsStillItsOwn() {
+        return groupIsStillOf(pid, startTicks);
+    }
+
+    /** See {@link #groupIsStillItsOwn()}: for the process {@code pid} started at {@code startTicks}, which has ended. */
+    static boolean groupIsStillOf(int pid, long startTicks) {
+        ProcStat now = ProcStat.of(pid).orElse(null);
+        return now == null || (now.isZombie() && now.startTicks() == startTicks);
     }
 
     private synchronized void ended() {
@@ -103,7 +129,9 @@ final class AdoptedProcess implements LaunchedProcess {
         }
         try {
             if (toGroup && leadsGroup) {
-                // While the process is alive (its pidfd open and not yet reported ended) its group id is its pid.
+                // Its group id is its pid while it lives: a signal 0 through the pidfd says it does
+                // (ESRCH once reaped, when the pid could be anyone's), right before the group signal.
+                PidFd.sendSignal(pidfd, 0);
                 Signals.killProcessGroup(pid, signal.number());
             } else {
                 PidFd.sendSignal(pidfd, signal.number());

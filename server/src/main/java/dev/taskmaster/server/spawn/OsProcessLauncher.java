@@ -117,8 +117,9 @@ public final class OsProcessLauncher implements ProcessLauncher {
      * may be anyone's (crash recovery's survivors, which do lead theirs, will register there).
      */
     @Override
-    public LaunchedProcess adopt(InstanceSpec instance, int pid, Consumer<ExitOutcome> onExit) throws SpawnException {
-        return AdoptedProcess.watch(watcher, pid, instance.program().killmode(), onExit);
+    public LaunchedProcess adopt(InstanceSpec instance, int pid, long startTicks, Consumer<ExitOutcome> onExit)
+            throws SpawnException {
+        return AdoptedProcess.watch(watcher, pid, startTicks, instance.program().killmode(), onExit);
     }
 
     @Override
@@ -146,12 +147,13 @@ public final class OsProcessLauncher implements ProcessLauncher {
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
         // A program defined by what already runs: that process, if it runs, rather than a second one.
         if (instance.program().adopt().isPresent()) {
-            java.util.OptionalInt running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false,
+            java.util.Optional<dev.taskmaster.server.os.ProcStat> running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false,
                     RunningProcessFinder.uidOf(instance.program().user()));
             if (running.isPresent()) {
-                log.info("{}: adopting pid {} ({}: {}) instead of running its cmd", instance.name(), running.getAsInt(),
+                log.info("{}: adopting pid {} ({}: {}) instead of running its cmd", instance.name(), running.get().pid(),
                         instance.program().adopt().get().key(), instance.program().adopt().get().value());
-                return AdoptedProcess.watch(watcher, running.getAsInt(), instance.program().killmode(), onExit);
+                return AdoptedProcess.watch(watcher, running.get().pid(), running.get().startTicks(), instance.program().killmode(),
+                        onExit);
             }
         }
         // First: every step below may need a descriptor, and the daemon's own must stay free.
@@ -443,11 +445,10 @@ public final class OsProcessLauncher implements ProcessLauncher {
             searching = true;
             Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
                 try {
-                    int pid = RunningProcessFinder.find(instance.program().adopt().orElseThrow(), instance.name(), true,
-                            RunningProcessFinder.uidOf(instance.program().user()))
-                            .orElseThrow();
-                    log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), pid);
-                    target = AdoptedProcess.watch(watcher, pid, cmd.mode, this::end);
+                    dev.taskmaster.server.os.ProcStat found = RunningProcessFinder.find(instance.program().adopt().orElseThrow(),
+                            instance.name(), true, RunningProcessFinder.uidOf(instance.program().user())).orElseThrow();
+                    log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), found.pid());
+                    target = AdoptedProcess.watch(watcher, found.pid(), found.startTicks(), cmd.mode, this::end);
                     searching = false;
                 } catch (SpawnException e) {
                     end(new ExitOutcome.SpawnFailed(e.getMessage()));

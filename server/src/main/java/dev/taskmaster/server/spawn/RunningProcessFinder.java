@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -45,10 +45,10 @@ final class RunningProcessFinder {
      *                   uid, besides root, that may own the pidfile, and the only one a process found
      *                   may run as (real and effective), so that a root daemon never takes another
      *                   user's process for the program's
-     * @return the pid to adopt; empty when nothing runs
+     * @return the process to adopt (its pid and start time); empty when nothing runs
      * @throws SpawnException saying what is wrong with the pidfile or the process it names
      */
-    static OptionalInt find(AdoptSpec spec, String instance, boolean mustExist, int uid) throws SpawnException {
+    static Optional<ProcStat> find(AdoptSpec spec, String instance, boolean mustExist, int uid) throws SpawnException {
         return switch (spec) {
             case AdoptSpec.Pidfile f -> pidfile(f.path(), instance, mustExist, uid);
             case AdoptSpec.Match m -> match(Pattern.compile(m.pattern()), instance, mustExist, uid);
@@ -68,7 +68,7 @@ final class RunningProcessFinder {
         }
     }
 
-    private static OptionalInt pidfile(Path file, String instance, boolean mustExist, int uid) throws SpawnException {
+    private static Optional<ProcStat> pidfile(Path file, String instance, boolean mustExist, int uid) throws SpawnException {
         String text;
         try {
             java.util.Optional<byte[]> read = PidFiles.read(file, uid, MAX_PIDFILE);
@@ -76,7 +76,7 @@ final class RunningProcessFinder {
                 if (mustExist) {
                     throw new SpawnException("pidfile " + file + ": no such file after cmd exited 0 (daemonized?)");
                 }
-                return OptionalInt.empty();
+                return Optional.empty();
             }
             byte[] head = read.get();
             if (head.length > MAX_PIDFILE) {
@@ -97,11 +97,13 @@ final class RunningProcessFinder {
         if (pid <= 0) {
             throw new SpawnException("pidfile " + file + ": expected a process id > 0, found " + pid);
         }
-        if (!alive(pid)) {
+        // Its start time, read first, names this process for good: the pidfd opened later is checked against it.
+        ProcStat stat = ProcStat.of(pid).filter(st -> !st.isZombie()).orElse(null);
+        if (stat == null) {
             if (mustExist) {
                 throw new SpawnException("pidfile " + file + ": pid " + pid + " is not running (a stale pidfile)");
             }
-            return OptionalInt.empty();
+            return Optional.empty();
         }
         String why = unfit(pid, instance, ancestors(), false);
         if (why != null) {
@@ -112,10 +114,10 @@ final class RunningProcessFinder {
         if (runsAs != null) {
             throw new SpawnException("pidfile " + file + ": pid " + pid + " " + runsAs);
         }
-        return OptionalInt.of(pid);
+        return Optional.of(stat);
     }
 
-    private static OptionalInt match(Pattern pattern, String instance, boolean mustExist, int uid) throws SpawnException {
+    private static Optional<ProcStat> match(Pattern pattern, String instance, boolean mustExist, int uid) throws SpawnException {
         Set<Integer> ancestors = ancestors();
         ProcStat newest = null;
         for (ProcStat s : ProcStat.all()) {
@@ -141,9 +143,9 @@ final class RunningProcessFinder {
                 throw new SpawnException("no running process matches \"" + printable(pattern.pattern())
                         + "\" after cmd exited 0 (daemonized?)");
             }
-            return OptionalInt.empty();
+            return Optional.empty();
         }
-        return OptionalInt.of(newest.pid());
+        return Optional.of(newest);
     }
 
     /**
@@ -193,10 +195,6 @@ final class RunningProcessFinder {
             }
             throw new SpawnException("pidfile " + file + ": pid " + pid + ": " + e.getMessage());
         }
-    }
-
-    private static boolean alive(int pid) {
-        return ProcStat.of(pid).map(s -> !s.isZombie()).orElse(false);
     }
 
     /** The daemon and every process above it, up to pid 1. */
