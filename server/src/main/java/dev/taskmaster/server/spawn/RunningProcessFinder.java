@@ -34,6 +34,11 @@ final class RunningProcessFinder {
 
     /** A pidfile larger than this is not a pidfile. */
     private static final int MAX_PIDFILE = 64;
+    /**
+     * How long a match may take on one command line, which any local user can craft so that a
+     * backtracking pattern never ends: far beyond what a sane pattern needs on 4 KiB.
+     */
+    private static final java.time.Duration MATCH_LIMIT = java.time.Duration.ofMillis(100);
 
     private RunningProcessFinder() {
     }
@@ -128,7 +133,7 @@ final class RunningProcessFinder {
                 continue; // another user's: anyone could start a newer match to have it adopted
             }
             String cmdline = cmdline(s.pid());
-            if (cmdline.isEmpty() || !pattern.matcher(cmdline).find() || unfit(s.pid(), instance, ancestors, true) != null) {
+            if (cmdline.isEmpty() || !BoundedMatch.find(pattern, cmdline, MATCH_LIMIT) || unfit(s.pid(), instance, ancestors, true) != null) {
                 continue;
             }
             try {
@@ -220,7 +225,11 @@ final class RunningProcessFinder {
     /** The command line as {@code pgrep -f} matches it: the arguments joined by spaces. */
     private static String cmdline(int pid) {
         try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            byte[] raw;
+            // Only what a match looks at: a command line may be megabytes long (ARG_MAX).
+            try (java.io.InputStream in = Files.newInputStream(Path.of("/proc/" + pid + "/cmdline"))) {
+                raw = in.readNBytes(BoundedMatch.MAX_TEXT);
+            }
             int end = raw.length;
             while (end > 0 && raw[end - 1] == 0) {
                 end--;
