@@ -414,7 +414,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
      * immortal's {@code -f}. The engine sees one process whose pid changes; its end is the end
      * of the last one followed. The search runs on a virtual thread, never the watcher's.
      * Threading: {@link #signal} on the engine thread; the rest on watcher and search threads,
-     * hence the volatile target.
+     * hence the lock (this) over the target, the cmd's pidfd and a pending signal.
      */
     private static final class Following implements LaunchedProcess {
         private final ChildWatcher watcher;
@@ -422,34 +422,60 @@ public final class OsProcessLauncher implements ProcessLauncher {
         private final Launched cmd;
         private final Consumer<ExitOutcome> onExit;
         private final long spawnedAt;
-        private volatile LaunchedProcess target;
-        /** Between the cmd's exit and the end of the search: no signal goes anywhere (the cmd's pid may be reused). */
-        private volatile boolean searching;
+        /** Guarded by this: the process followed once found; the cmd until then. */
+        private LaunchedProcess target;
+        /**
+         * Guarded by this: a pidfd of the cmd, through which it is signalled, never by its pid: the
+         * watcher may have reaped it (and the pid gone to anyone) before {@link #cmdExited} runs.
+         * -1 once the cmd has exited.
+         */
+        private int cmdPidfd;
+        /**
+         * Guarded by this: the latest signal asked for while nothing could receive it (the cmd has
+         * exited, the process it left is not found yet); delivered to that process once found, so
+         * that a stop, or the SIGKILL at stoptime, during the search is not lost.
+         */
+        private Signal pending;
+        private boolean pendingToGroup;
 
-        Following(ChildWatcher watcher, InstanceSpec instance, Launched cmd, Consumer<ExitOutcome> onExit, long spawnedAt) {
+        Following(ChildWatcher watcher, InstanceSpec instance, Launched cmd, Consumer<ExitOutcome> onExit, long spawnedAt)
+                throws NativeException {
             this.watcher = watcher;
             this.instance = instance;
             this.cmd = cmd;
             this.onExit = onExit;
             this.spawnedAt = spawnedAt;
             this.target = cmd;
+            // Our unreaped child (the watcher is not watching it yet): the pidfd is surely its.
+            this.cmdPidfd = PidFd.open(cmd.pid);
         }
 
         void cmdExited(ExitOutcome outcome) {
+            synchronized (this) {
+                Fds.closeQuietly(cmdPidfd);
+                cmdPidfd = -1;
+            }
             boolean daemonized = outcome instanceof ExitOutcome.Exited e && e.code() == 0
                     && System.nanoTime() - spawnedAt < instance.program().starttime().toNanos();
             if (!daemonized) {
                 end(outcome);
                 return;
             }
-            searching = true;
             Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
                 try {
                     dev.taskmaster.server.os.ProcStat found = RunningProcessFinder.find(instance.program().adopt().orElseThrow(),
                             instance.name(), true, RunningProcessFinder.uidOf(instance.program().user())).orElseThrow();
                     log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), found.pid());
-                    target = AdoptedProcess.watch(watcher, found.pid(), found.startTicks(), cmd.mode, this::end);
-                    searching = false;
+                    LaunchedProcess process = AdoptedProcess.watch(watcher, found.pid(), found.startTicks(), cmd.mode, this::end);
+                    synchronized (this) {
+                        target = process;
+                        if (pending != null) {
+                            log.info("{}: sending {} asked for while looking for pid {}", instance.name(),
+                                    pending.displayName(), found.pid());
+                            process.signal(pending, pendingToGroup);
+                            pending = null;
+                        }
+                    }
                 } catch (SpawnException e) {
                     end(new ExitOutcome.SpawnFailed(e.getMessage()));
                 } catch (RuntimeException e) {
@@ -467,27 +493,46 @@ public final class OsProcessLauncher implements ProcessLauncher {
         }
 
         @Override
-        public int pid() {
+        public synchronized int pid() {
             return target.pid();
         }
 
         @Override
-        public boolean adopted() {
+        public synchronized boolean adopted() {
             return target != cmd;
         }
 
         @Override
-        public void signal(Signal signal, boolean toGroup) {
-            if (searching) {
-                // Lost: a stop still gets its SIGKILL at stoptime, by then to the process followed.
-                log.info("{}: {} not sent while looking for the process its cmd left", instance.name(), signal.displayName());
+        public synchronized void signal(Signal signal, boolean toGroup) {
+            if (target != cmd) {
+                target.signal(signal, toGroup);
                 return;
             }
-            target.signal(signal, toGroup);
+            if (cmdPidfd >= 0) {
+                try {
+                    // Signal 0 first: ESRCH once the watcher has reaped the cmd, when its pid (and
+                    // group id) may be anyone's. A zombie still holds both.
+                    PidFd.sendSignal(cmdPidfd, 0);
+                    if (toGroup) {
+                        Signals.killProcessGroup(cmd.pid, signal.number());
+                    } else {
+                        PidFd.sendSignal(cmdPidfd, signal.number());
+                    }
+                    return;
+                } catch (NativeException e) {
+                    if (e.errno() != Errno.ESRCH) {
+                        log.warn("cannot send {} to {}: {}", signal.displayName(), instance.name(), e.getMessage());
+                        return;
+                    }
+                }
+            }
+            log.info("{}: {} kept for the process its cmd left, not found yet", instance.name(), signal.displayName());
+            pending = signal;
+            pendingToGroup = toGroup;
         }
 
         @Override
-        public void killModeChanged(KillMode mode) {
+        public synchronized void killModeChanged(KillMode mode) {
             cmd.killModeChanged(mode);
             if (target != cmd) {
                 target.killModeChanged(mode);
