@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Finds a program's process among those already running, by its {@code adopt:} setting: the pid
  * in a pidfile, or the newest process whose command line matches (like {@code pgrep -f}). A
- * candidate must be alive and one the daemon may signal; it is never the daemon or one of its
+ * candidate must be alive, one the daemon may signal and run (real and effective uid) as the
+ * program's user, and a pidfile must be one only that user or root can write; it is never the daemon or one of its
  * ancestors, nor a process of another program (one carrying another instance's
  * {@code TASKMASTER_PROCESS_NAME}, or a descendant of the daemon that carries none).
  *
