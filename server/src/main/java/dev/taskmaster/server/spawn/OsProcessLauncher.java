@@ -319,10 +319,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 // A cmd that daemonizes leaves its process in its group and session: neither is
                 // killed at its exit; what the process it is followed to leaves is, at that one's end.
                 Following following = new Following(watcher, instance, watched, onExit, System.nanoTime());
-                watcher.watch(pid, () -> false, status -> {
-                    run.exited();
-                    following.cmdExited(outcome(status));
-                });
+                try {
+                    watcher.watch(pid, () -> false, status -> {
+                        run.exited();
+                        following.cmdExited(outcome(status));
+                    });
+                } catch (NativeException | RuntimeException e) {
+                    following.closeCmdPidfd();
+                    throw e;
+                }
                 return following;
             }
             watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
@@ -450,11 +455,15 @@ public final class OsProcessLauncher implements ProcessLauncher {
             this.cmdPidfd = PidFd.open(cmd.pid);
         }
 
-        void cmdExited(ExitOutcome outcome) {
-            synchronized (this) {
+        synchronized void closeCmdPidfd() {
+            if (cmdPidfd >= 0) {
                 Fds.closeQuietly(cmdPidfd);
                 cmdPidfd = -1;
             }
+        }
+
+        void cmdExited(ExitOutcome outcome) {
+            closeCmdPidfd();
             boolean daemonized = outcome instanceof ExitOutcome.Exited e && e.code() == 0
                     && System.nanoTime() - spawnedAt < instance.program().starttime().toNanos();
             if (!daemonized) {
