@@ -93,6 +93,10 @@ class OrphansIT {
                     throw new AssertionError(e);
                 }
             });
+            // ProcessInfo.leftover_processes: "Processes that this instance's ended processes left
+            // running, as last counted: kept by killmode process" — the same count, in --json.
+            assertThat(BinProcess.ctl(tmp, env, LIMIT, "status", "family", "--json").out())
+                    .contains("\"leftoverProcesses\":2");
             BinProcess.ctl(tmp, env, LIMIT, "shutdown");
             assertThat(daemon.waitFor(LIMIT)).as(daemon.stderr()).isZero();
             // Asked for: kept by the daemon, and left running after it.

@@ -86,6 +86,13 @@ final class ProgramOptions {
     @Option(names = "--killasgroup", negatable = true, description = "Send SIGKILL to the process group.")
     Boolean killasgroup;
 
+    enum KillModeOption { mixed, group, process }
+
+    @Option(names = "--killmode", paramLabel = "MODE",
+            description = "What a stop signals and what becomes of the process group when the process ends:"
+                    + " mixed (default), group or process.")
+    KillModeOption killmode;
+
     @Option(names = "--tty", negatable = true, description = "Give the process a pseudo-terminal.")
     Boolean tty;
 
@@ -98,7 +105,7 @@ final class ProgramOptions {
     boolean anyGiven() {
         return Stream.of(cmd, numprocs, processName, autostart, autorestart, exitcodes, starttime, startretries, stopsignal,
                 stoptime, stdout, stderr, redirectStderr, env, workingdir, umask, user, priority, group, stopasgroup,
-                killasgroup, tty, onLogFull).anyMatch(o -> o != null);
+                killasgroup, killmode, tty, onLogFull).anyMatch(o -> o != null);
     }
 
     /**
@@ -184,6 +191,18 @@ final class ProgramOptions {
         }
         if (killasgroup != null) {
             spec.setKillasgroup(killasgroup);
+        }
+        if (killmode != null) {
+            spec.setKillmode(dev.taskmaster.proto.v1.KillMode.valueOf("KILL_MODE_" + killmode.name().toUpperCase(Locale.ROOT)));
+            // The old effective stopasgroup/killasgroup would contradict the new mode: they follow it.
+            if (update && stopasgroup == null) {
+                spec.clearStopasgroup();
+            }
+            if (update && killasgroup == null) {
+                spec.clearKillasgroup();
+            }
+        } else if (update && (stopasgroup != null || killasgroup != null)) {
+            spec.clearKillmode(); // derived again from stopasgroup/killasgroup, as in the config file
         }
         if (onLogFull != null) {
             spec.setOnLogFull(dev.taskmaster.proto.v1.LogFullPolicy.valueOf("LOG_FULL_POLICY_" + onLogFull.name().toUpperCase(Locale.ROOT)));

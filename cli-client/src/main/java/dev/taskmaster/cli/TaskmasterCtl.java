@@ -35,7 +35,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * time a short command notices (see {@link #commandLine(Session, String...)}).
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context",
+            "add", "update", "remove", "adopt", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context",
             "version", "shell", "help", "generate-completion");
 
     /*
@@ -55,6 +55,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "add" -> new AddCommand();
             case "update" -> new UpdateCommand();
             case "remove" -> new RemoveCommand();
+            case "adopt" -> new AdoptCommand();
             case "tail" -> new TailCommand();
             case "logs" -> new LogsCommand();
             case "maintail" -> new MaintailCommand();

@@ -184,6 +184,12 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     }
 
     @Override
+    public void adoptProcess(dev.taskmaster.proto.v1.AdoptProcessRequest q,
+            StreamObserver<dev.taskmaster.proto.v1.AdoptProcessResponse> r) {
+        reply("AdoptProcess", q, r);
+    }
+
+    @Override
     public void reloadConfig(ReloadConfigRequest q, StreamObserver<ReloadConfigResponse> r) {
         reply("ReloadConfig", q, r);
     }

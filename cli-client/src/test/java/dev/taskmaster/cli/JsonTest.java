@@ -165,7 +165,8 @@ class JsonTest {
                 + "\"instanceIndex\":0,\"state\":\"STARTING\",\"stateChangeTime\":\"2026-11-18T11:06:40Z\",\"description\":\"\","
                 + "\"pid\":1234,\"startTime\":\"2026-11-18T11:06:40Z\",\"uptime\":null,\"restartCount\":0,\"startFailures\":0,"
                 + "\"lastExit\":null,\"spawnError\":\"\",\"health\":null,\"usage\":null,\"nextStartTime\":null,\"adopted\":false,"
-                + "\"dependencies\":[],\"stdoutLogPath\":\"/var/log/web.log\",\"stderrLogPath\":\"\",\"logWriting\":null}");
+                + "\"dependencies\":[],\"stdoutLogPath\":\"/var/log/web.log\",\"stderrLogPath\":\"\",\"logWriting\":null,"
+                + "\"leftoverProcesses\":0}");
     }
 
     @Test

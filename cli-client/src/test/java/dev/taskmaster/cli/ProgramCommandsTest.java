@@ -170,6 +170,55 @@ class ProgramCommandsTest extends CtlTest {
     }
 
     @Test
+    void killmodeIsSentAndTheOldDerivedKeysFollowIt() {
+        ProgramSpec effective = ProgramSpec.newBuilder().setName("web").setCmd("/old").setStopasgroup(false)
+                .setKillasgroup(true).setKillmode(dev.taskmaster.proto.v1.KillMode.KILL_MODE_MIXED).build();
+        daemon.answer("GetProgram", GetProgramResponse.newBuilder().setProgram(effective).build());
+        daemon.answer("UpdateProgram", UpdateProgramResponse.newBuilder().setApplied(true).build());
+        daemon.answer("AddProgram", ADDED);
+
+        assertThat(run("add", "web", "--cmd", "/bin/true", "--killmode", "group").exit()).isZero();
+        assertThat(run("update", "web", "--killmode", "process").exit()).isZero();
+        assertThat(run("update", "web", "--stopasgroup").exit()).isZero();
+
+        assertThat(daemon.requests(AddProgramRequest.class).getFirst().getSpec().getKillmode())
+                .isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_GROUP);
+        ProgramSpec toProcess = daemon.requests(UpdateProgramRequest.class).get(0).getSpec();
+        assertThat(toProcess.getKillmode()).isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_PROCESS);
+        assertThat(toProcess.hasKillasgroup()).as("killasgroup true would contradict process").isFalse();
+        ProgramSpec toGroup = daemon.requests(UpdateProgramRequest.class).get(1).getSpec();
+        assertThat(toGroup.getKillmode()).as("derived again from stopasgroup")
+                .isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_UNSPECIFIED);
+        assertThat(toGroup.getStopasgroup()).isTrue();
+    }
+
+    @Test
+    void adoptSendsPidAndNameAndSaysTheOutputIsNotCaptured() {
+        daemon.answer("AdoptProcess", dev.taskmaster.proto.v1.AdoptProcessResponse.newBuilder().setProcess(
+                dev.taskmaster.proto.v1.ProcessInfo.newBuilder().setFullName("web").setPid(4321).setAdopted(true)).build());
+
+        Result r = run("adopt", "4321", "--name", "web");
+
+        dev.taskmaster.proto.v1.AdoptProcessRequest sent = daemon.requests(dev.taskmaster.proto.v1.AdoptProcessRequest.class).getFirst();
+        assertThat(sent.getPid()).isEqualTo(4321);
+        assertThat(sent.getName()).isEqualTo("web");
+        assertThat(r.outLines()).containsExactly("web: adopted pid 4321 (output not captured)");
+        assertThat(r.exit()).isZero();
+    }
+
+    @Test
+    void adoptRefusalsKeepTheDaemonsSentenceAndTheirExitCodes() {
+        daemon.answer("AdoptProcess", io.grpc.Status.NOT_FOUND.withDescription("no process with pid 99999"));
+        Result missing = run("adopt", "99999", "--name", "web");
+        assertThat(missing.exit()).isEqualTo(4);
+        assertThat(missing.err()).isEqualTo("taskmasterctl: no process with pid 99999\n");
+
+        daemon.answer("AdoptProcess", io.grpc.Status.INVALID_ARGUMENT.withDescription("pid 1 is an ancestor of taskmasterd"));
+        assertThat(run("adopt", "1", "--name", "web").exit()).isEqualTo(2);
+        assertThat(run("adopt", "1").exit()).as("--name is required").isEqualTo(2);
+    }
+
+    @Test
     void updateWithNothingToChangeIsBadUsage() {
         Result r = run("update", "web");
 

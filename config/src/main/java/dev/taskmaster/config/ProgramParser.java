@@ -21,7 +21,8 @@ final class ProgramParser {
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
-            "logfile_mode", "on_log_full", "killmode");
+            "logfile_mode", "on_log_full", "killmode", "adopt");
+    private static final Set<String> ADOPT_KEYS = Set.of("pidfile", "match");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
@@ -101,6 +102,7 @@ final class ProgramParser {
         long outputBuffer = r.get("output_buffer", ProgramSpec.DEFAULT_OUTPUT_BUFFER, ProgramParser::outputBuffer);
         int logfileMode = r.get("logfile_mode", ProgramSpec.DEFAULT_LOGFILE_MODE, Values::fileMode);
         LogFullPolicy onLogFull = r.get("on_log_full", LogFullPolicy.BLOCK, ProgramParser::logFullPolicy);
+        Optional<AdoptSpec> adopt = r.optional("adopt", ProgramParser::adopt);
         r.rejectUnknown(KEYS);
         checkExecLimits(r, argv, env);
 
@@ -133,7 +135,7 @@ final class ProgramParser {
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, killmode.stopsGroup(), killmode.killsGroup(), tty,
-                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode));
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode, adopt));
     }
 
     /** A supervisord key written beside {@code killmode} must say what the mode says, or it is an error. */
@@ -313,6 +315,53 @@ final class ProgramParser {
                                 Signal.named().stream().map(Signal::name).toList()));
             }
             return s;
+        });
+    }
+
+    /** {@code adopt:} a mapping with exactly one of {@code pidfile} (an absolute path) and {@code match} (a regex). */
+    private static Optional<AdoptSpec> adopt(Source src, Node node, String path) {
+        return MapReader.of(src, node, path, "a mapping with pidfile or match").flatMap(r -> {
+            Optional<AdoptSpec> pidfile = r.optional("pidfile", (s, n, p) -> Values.text(s, n, p, "an absolute path")
+                    .flatMap(t -> s.expand(n, p, t))
+                    .filter(t -> Values.noNul(s, n, p, t, "an absolute path"))
+                    .flatMap(t -> {
+                        if (!t.startsWith("/")) {
+                            s.error(n, p, "expected an absolute path, found " + Values.describe(n)
+                                    + "; the daemon's working directory is no place to look for a pidfile");
+                            return Optional.empty();
+                        }
+                        return Optional.of(new AdoptSpec.Pidfile(Path.of(t).normalize()));
+                    }));
+            Optional<AdoptSpec> match = r.optional("match", (s, n, p) -> Values.text(s, n, p, "a regular expression")
+                    .flatMap(t -> s.expand(n, p, t)) // ${VAR} as in every value; a regex's own $ is written $$
+                    .filter(t -> Values.noNul(s, n, p, t, "a regular expression"))
+                    .flatMap(t -> {
+                        if (t.isBlank()) {
+                            s.error(n, p, "expected a regular expression that finds a command line, found an empty one");
+                            return Optional.empty();
+                        }
+                        try {
+                            return Optional.of(new AdoptSpec.Match(t));
+                        } catch (java.util.regex.PatternSyntaxException e) {
+                            s.error(n, p, "expected a regular expression, found " + Values.describe(n) + ": "
+                                    + e.getDescription() + " at index " + e.getIndex());
+                            return Optional.empty();
+                        }
+                    }));
+            long before = src.problems().count();
+            r.rejectUnknown(ADOPT_KEYS);
+            boolean unknownKeys = src.problems().count() > before;
+            boolean bothWritten = r.has("pidfile") && r.has("match");
+            if (bothWritten) {
+                r.take("match").ifPresent(n -> src.error(n, r.pathOf("match"),
+                        "expected exactly one of pidfile and match, found both; keep one"));
+                return Optional.empty();
+            }
+            if (!r.has("pidfile") && !r.has("match") && !unknownKeys) {
+                src.error(node, path, "expected exactly one of pidfile and match, found neither");
+                return Optional.empty();
+            }
+            return pidfile.or(() -> match);
         });
     }
 

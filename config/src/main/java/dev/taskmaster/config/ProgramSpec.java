@@ -45,6 +45,8 @@ import java.util.Set;
  * @param onLogFull      what happens to the output while its log file cannot be written (a full disk)
  * @param killmode       what a stop signals, and what becomes of the process group when the process ends;
  *                       {@code stopasgroup} and {@code killasgroup} always agree with it
+ * @param adopt          how to find the program's process among those already running, to adopt it
+ *                       instead of running {@code cmd} (and after a {@code cmd} that daemonizes); empty = never
  */
 public record ProgramSpec(
         String name,
@@ -77,7 +79,8 @@ public record ProgramSpec(
         long outputBuffer,
         int logfileMode,
         LogFullPolicy onLogFull,
-        KillMode killmode) {
+        KillMode killmode,
+        Optional<AdoptSpec> adopt) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -97,6 +100,7 @@ public record ProgramSpec(
         argv = List.copyOf(argv);
         Objects.requireNonNull(onLogFull);
         Objects.requireNonNull(killmode);
+        Objects.requireNonNull(adopt);
         if (stopasgroup != killmode.stopsGroup() || killasgroup != killmode.killsGroup()) {
             throw new IllegalArgumentException("stopasgroup " + stopasgroup + " and killasgroup " + killasgroup
                     + " contradict killmode " + killmode.configValue());
@@ -122,7 +126,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode);
+                logfileMode, onLogFull, killmode, adopt);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

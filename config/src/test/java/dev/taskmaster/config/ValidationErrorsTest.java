@@ -23,7 +23,7 @@ class ValidationErrorsTest {
     }
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
-    static final String PROGRAM_KEYS = "autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup, killmode,"
+    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup, killmode,"
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, on_log_full, output_buffer,"
             + " priority, process_name,"
             + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
@@ -48,6 +48,29 @@ class ValidationErrorsTest {
                 .isEqualTo("4:5: programs.a.colour: unknown key \"colour\"; expected one of: " + PROGRAM_KEYS);
         assertThat(withLine("frobnicate: 3"))
                 .isEqualTo("4:5: programs.a.frobnicate: unknown key \"frobnicate\"; expected one of: " + PROGRAM_KEYS);
+    }
+
+    // Issue 13: "Located config errors (file:line:column) for bad adopt: keys (exactly one of
+    // pidfile/match; match a valid non-empty string; pidfile absolute)".
+    @Test
+    void adoptTakesExactlyOneOfAnAbsolutePidfileAndAValidMatch() {
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    adopt: {pidfile: /run/a.pid}\n").adopt())
+                .contains(new AdoptSpec.Pidfile(java.nio.file.Path.of("/run/a.pid")));
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n    adopt:\n      match: \"dockerd( |$)\"\n").adopt())
+                .contains(new AdoptSpec.Match("dockerd( |$)"));
+        assertThat(files.program("programs:\n  a:\n    cmd: x\n").adopt()).isEmpty();
+        assertThat(withLine("adopt: {pidfile: run/a.pid}")).isEqualTo("4:22: programs.a.adopt.pidfile: expected an absolute"
+                + " path, found \"run/a.pid\"; the daemon's working directory is no place to look for a pidfile");
+        assertThat(withLine("adopt: {pidfile: /run/a.pid, match: a}")).isEqualTo("4:41: programs.a.adopt.match:"
+                + " expected exactly one of pidfile and match, found both; keep one");
+        assertThat(withLine("adopt: {}")).isEqualTo("4:12: programs.a.adopt: expected exactly one of pidfile and match, found neither");
+        assertThat(withLine("adopt: {match: \"\"}")).isEqualTo("4:20: programs.a.adopt.match: expected a regular expression"
+                + " that finds a command line, found an empty one");
+        assertThat(withLine("adopt: {match: \"(\"}")).startsWith("4:20: programs.a.adopt.match: expected a regular"
+                + " expression, found \"(\": Unclosed group");
+        assertThat(withLine("adopt: {pid: 3}")).startsWith("4:13: programs.a.adopt.pid: unknown key \"pid\"");
+        assertThat(withLine("adopt: dockerd")).isEqualTo("4:12: programs.a.adopt: expected a mapping with pidfile or match,"
+                + " found \"dockerd\"");
     }
 
     @Test

@@ -41,13 +41,18 @@ final class ProgramSpecs {
                 .setKillasgroup(p.killasgroup()).setTty(p.tty())
                 .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
                 .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer())
-                .setOnLogFull(Protos.policy(p.onLogFull()));
+                .setOnLogFull(Protos.policy(p.onLogFull()))
+                .setKillmode(dev.taskmaster.proto.v1.KillMode.valueOf("KILL_MODE_" + p.killmode().name()));
         // With redirect_stderr or tty there is no stderr of its own: the field stays unset, as a
         // request must leave it, so that the program can be sent back unchanged.
         if (!p.redirectStderr() && !p.tty()) {
             b.setStderr(output(p.stderr()));
         }
         p.workingdir().ifPresent(d -> b.setWorkingdir(d.toString()));
+        p.adopt().ifPresent(a -> b.setAdopt(switch (a) {
+            case dev.taskmaster.config.AdoptSpec.Pidfile f -> dev.taskmaster.proto.v1.AdoptSpec.newBuilder().setPidfile(f.value());
+            case dev.taskmaster.config.AdoptSpec.Match m -> dev.taskmaster.proto.v1.AdoptSpec.newBuilder().setMatch(m.value());
+        }));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
         return b.build();
@@ -174,6 +179,12 @@ final class ProgramSpecs {
         if (p.hasKillasgroup()) {
             line(y, "killasgroup", String.valueOf(p.getKillasgroup()));
         }
+        switch (p.getKillmode()) {
+            case KILL_MODE_UNSPECIFIED -> { }
+            case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "killmode",
+                    "expected KILL_MODE_MIXED, KILL_MODE_GROUP or KILL_MODE_PROCESS, found " + p.getKillmodeValue()));
+            default -> line(y, "killmode", p.getKillmode().name().substring("KILL_MODE_".length()).toLowerCase(Locale.ROOT));
+        }
         if (p.getTty()) {
             line(y, "tty", "true");
         }
@@ -193,6 +204,13 @@ final class ProgramSpecs {
             case LOG_FULL_POLICY_UNSPECIFIED -> { }
             case UNRECOGNIZED -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, path + "on_log_full",
                     "expected LOG_FULL_POLICY_BLOCK or LOG_FULL_POLICY_DROP, found " + p.getOnLogFullValue()));
+        }
+        if (p.hasAdopt()) {
+            switch (p.getAdopt().getSourceCase()) {
+                case PIDFILE -> y.append("adopt:\n  pidfile: ").append(literal(p.getAdopt().getPidfile())).append('\n');
+                case MATCH -> y.append("adopt:\n  match: ").append(literal(p.getAdopt().getMatch())).append('\n');
+                case SOURCE_NOT_SET -> line(y, "adopt", "{}"); // the loader says what is missing, as for a file
+            }
         }
         // No field carries logfile_mode: an update keeps the program's, an addition takes the default.
         keep.filter(k -> k.logfileMode() != ProgramSpec.DEFAULT_LOGFILE_MODE)

@@ -78,7 +78,9 @@ final class Protos {
                 .setDescription(describe(s, now))
                 .setPid(s.pid())
                 .setRestartCount(s.restartCount())
-                .setStartFailures(s.startFailures());
+                .setStartFailures(s.startFailures())
+                .setLeftoverProcesses(s.leftovers())
+                .setAdopted(s.adopted());
         s.startTime().ifPresent(t -> b.setStartTime(timestamp(t)));
         if (s.pid() > 0 && s.startTime().isPresent()) {
             b.setUptime(duration(java.time.Duration.between(s.startTime().get(), now)));
@@ -86,6 +88,9 @@ final class Protos {
         s.lastExit().ifPresent(e -> b.setLastExit(exit(e)));
         s.spawnError().ifPresent(b::setSpawnError);
         s.nextStart().ifPresent(t -> b.setNextStartTime(timestamp(t)));
+        if (s.adopted()) {
+            return b; // its output is not captured: no log file is written for an adopted run
+        }
         logPath(s.spec().program().stdout(), logdir, s.name(), "stdout").ifPresent(b::setStdoutLogPath);
         if (!s.spec().program().redirectStderr() && !s.spec().program().tty()) {
             logPath(s.spec().program().stderr(), logdir, s.name(), "stderr").ifPresent(b::setStderrLogPath);
@@ -138,6 +143,7 @@ final class Protos {
                     .setCoreDumped(k.coreDumped()));
             case ExitOutcome.SpawnFailed f -> b.setSpawnFailed(SpawnFailure.newBuilder().setReason(f.reason())
                     .setErrnoName(errnoName(f.reason())));
+            case ExitOutcome.Unknown u -> b.setUnknown(dev.taskmaster.proto.v1.ExitStatusUnknown.getDefaultInstance());
         }
         if (!(e.outcome() instanceof ExitOutcome.SpawnFailed)) {
             b.setRunTime(duration(e.runTime()));
@@ -153,12 +159,13 @@ final class Protos {
 
     /** One line like supervisorctl's: {@code pid 123, uptime 0:01:02}. */
     static String describe(ProcessSnapshot s, Instant now) {
-        return state(s, now) + leftovers(s.leftovers());
+        return state(s, now) + (s.adopted() && s.state().hasProcess() ? ", adopted (output not captured)" : "")
+                + leftovers(s.leftovers());
     }
 
     /**
-     * The mark of a process whose ended processes left some running (killmode process).
-     * Said in the description until ProcessInfo carries the count in a field of its own.
+     * The mark of a process whose ended processes left some running (killmode process); the
+     * count is also ProcessInfo.leftover_processes.
      */
     static String leftovers(int count) {
         return count == 0 ? "" : "; " + count + " leftover process" + (count == 1 ? "" : "es") + " (killmode process)";

@@ -295,6 +295,14 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     }
 
     @Override
+    public void adoptProcess(dev.taskmaster.proto.v1.AdoptProcessRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.AdoptProcessResponse> response) {
+        String by = by();
+        answerAsync(attempt(() -> Adoptions.adopt(engine, r, by)), response, s -> dev.taskmaster.proto.v1.AdoptProcessResponse
+                .newBuilder().setProcess(Protos.process(s, clock.instant(), info.get().paths().logdir(), usage, outputs)).build());
+    }
+
+    @Override
     public void reloadConfig(ReloadConfigRequest r, StreamObserver<ReloadConfigResponse> response) {
         answer(control.reload(r.getValidateOnly(), by()), response, outcome -> {
             ReloadConfigResponse.Builder b = ReloadConfigResponse.newBuilder().setApplied(outcome.applied())

@@ -356,6 +356,63 @@ public final class Engine {
         return out;
     }
 
+    /**
+     * Takes {@code pid}, a running process the daemon did not spawn, as the process of instance
+     * {@code name} (see {@link ProcessLauncher#adopt}). Fails with {@link AdoptionRefused} when the
+     * instance has a process, when the pid is already some instance's process, or when it has
+     * ended in the meantime ({@code startTicks}, its start time when checked, tells a reused pid).
+     */
+    public CompletableFuture<ProcessSnapshot> adopt(String name, int pid, long startTicks, String requestedBy) {
+        CompletableFuture<ProcessSnapshot> f = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            try {
+                Supervisor s = supervisors.get(name);
+                if (s == null) {
+                    throw new AdoptionRefused(AdoptionRefused.Reason.NO_SUCH_INSTANCE, "no process named " + name);
+                }
+                for (Supervisor other : supervisors.values()) {
+                    if (other.state().hasProcess() && other.snapshot().pid() == pid) {
+                        throw new AdoptionRefused(AdoptionRefused.Reason.ALREADY_SUPERVISED,
+                                "pid " + pid + " is already supervised as " + other.name());
+                    }
+                }
+                if (!s.canAdopt()) {
+                    throw new AdoptionRefused(AdoptionRefused.Reason.INSTANCE_BUSY, name + " is " + s.state()
+                            + " (pid " + s.snapshot().pid() + "); stop it first");
+                }
+                try {
+                    s.adopt(pid, startTicks, requestedBy);
+                } catch (ProcessLauncher.SpawnException e) {
+                    throw new AdoptionRefused(AdoptionRefused.Reason.GONE, "cannot adopt pid " + pid + ": " + e.getMessage());
+                }
+                f.complete(s.snapshot());
+            } catch (AdoptionRefused e) {
+                f.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                log.error("adoption of pid {} as {} failed", pid, name, e);
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** Why {@link #adopt} did not adopt; the message is one sentence that names the pid and the instance. */
+    public static final class AdoptionRefused extends RuntimeException {
+        /** What stood in the way. */
+        public enum Reason { NO_SUCH_INSTANCE, ALREADY_SUPERVISED, INSTANCE_BUSY, GONE }
+
+        private final Reason reason;
+
+        AdoptionRefused(Reason reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
+        }
+    }
+
     private Supervisor supervisor(String name) {
         return Optional.ofNullable(supervisors.get(name))
                 .orElseThrow(() -> new IllegalArgumentException("no such process: " + name));

@@ -24,6 +24,17 @@ public sealed interface ExitOutcome {
         }
     }
 
+    /**
+     * The process is gone, but how it ended cannot be known: it was adopted, not spawned, and
+     * only its parent may wait for it (the pidfd only says that it has ended).
+     */
+    record Unknown() implements ExitOutcome {
+        @Override
+        public String describe() {
+            return "exited, code unknown (adopted)";
+        }
+    }
+
     /** The process could not be spawned: the reason names what failed, with what. */
     record SpawnFailed(String reason) implements ExitOutcome {
         @Override

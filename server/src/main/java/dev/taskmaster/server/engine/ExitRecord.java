@@ -16,6 +16,8 @@ public record ExitRecord(ExitOutcome outcome, boolean expected, int pid, Instant
 
     /** {@code exited with code 3 (unexpected)}. */
     public String describe() {
-        return outcome.describe() + (outcome instanceof ExitOutcome.SpawnFailed ? "" : expected ? " (expected)" : " (unexpected)");
+        // An unknown end is neither expected nor not: nothing says which (it still restarts under "unexpected").
+        return outcome.describe() + (outcome instanceof ExitOutcome.SpawnFailed || outcome instanceof ExitOutcome.Unknown ? ""
+                : expected ? " (expected)" : " (unexpected)");
     }
 }

@@ -46,6 +46,22 @@ public interface ProcessLauncher {
         return 0;
     }
 
+    /**
+     * Takes {@code pid}, a running process the daemon did not spawn, as the process of
+     * {@code instance}: its end is reported through {@code onExit} exactly once, on any thread,
+     * as {@link ExitOutcome.Unknown} unless the daemon can wait for it. Called on the engine
+     * thread; returns at once. The pid was checked by the caller (it exists, the daemon may
+     * signal it); what may still fail is that it has ended since.
+     *
+     * @param startTicks its start time when it was checked ({@code /proc/PID/stat}): a process
+     *                   found with the pid after that but started at another time is not it
+     * @throws SpawnException when the process cannot be watched (it has ended: ESRCH, or its pid was reused)
+     */
+    default LaunchedProcess adopt(InstanceSpec instance, int pid, long startTicks, Consumer<ExitOutcome> onExit)
+            throws SpawnException {
+        throw new SpawnException("this daemon cannot adopt processes");
+    }
+
     /** One launch of a batch: what {@link #launch} takes. */
     record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
     }
@@ -72,6 +88,15 @@ public interface ProcessLauncher {
          * already exited is not an error (its exit is on the way).
          */
         void signal(dev.taskmaster.config.Signal signal, boolean toGroup);
+
+        /**
+         * Whether this is (now) a process the daemon did not spawn: adopted by pid, found running
+         * by the program's {@code adopt:} setting, or followed to after its cmd daemonized. Its
+         * output is not captured. May change once, from false to true, while it runs.
+         */
+        default boolean adopted() {
+            return false;
+        }
 
         /**
          * The program's kill mode changed while this process runs (a reload, an update): what

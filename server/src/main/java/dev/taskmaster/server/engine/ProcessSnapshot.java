@@ -18,10 +18,19 @@ import java.util.Optional;
  * @param spawnError   why the last spawn failed, empty when it did not
  * @param nextStart    when a BACKOFF retry is due
  * @param leftovers    processes its ended processes left running (killmode process), as last counted
+ * @param adopted      the current (or last) process was adopted by pid, not spawned: its output is not captured
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
-        Optional<String> spawnError, Optional<Instant> nextStart, int leftovers) {
+        Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted) {
+
+    /** A spawned process. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart, int leftovers) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, leftovers,
+                false);
+    }
 
     /** A process with no leftovers counted. */
     public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,

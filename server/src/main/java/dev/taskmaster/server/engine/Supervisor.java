@@ -45,6 +45,8 @@ final class Supervisor {
     private Instant nextStart;
     private EngineScheduler.Cancellable timer;
     private boolean autorestartEnabled = true;
+    /** The current (or last) process was adopted by pid, not spawned; a spawn clears it. */
+    private boolean adopted;
     /** Starts asked for by command, so that a stop queued before one does not undo it. */
     private long starts;
     /**
@@ -98,7 +100,8 @@ final class Supervisor {
     ProcessSnapshot snapshot() {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
                 Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
-                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()));
+                Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
+                run != null ? run.process.adopted() : adopted);
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -175,6 +178,38 @@ final class Supervisor {
     private CommandResult startResult() {
         return CommandResult.done(name(), state == ProcessState.BACKOFF || state == ProcessState.FATAL
                 ? "could not start: " + spawnError : "starting");
+    }
+
+    /** Whether a process may be adopted as this instance now: nothing runs, none is about to (a retry is cancelled). */
+    boolean canAdopt() {
+        return state.isDown() || state == ProcessState.BACKOFF;
+    }
+
+    /**
+     * Takes {@code pid}, a process the daemon did not spawn, as this instance's process: it is
+     * RUNNING at once (through STARTING: starttime is for processes this daemon started), and
+     * its end is an ordinary exit, with an unknown outcome, after which the restart policy
+     * spawns the program's command. Only when {@link #canAdopt}.
+     *
+     * @throws ProcessLauncher.SpawnException when the launcher cannot watch it (it has ended)
+     */
+    void adopt(int pid, long startTicks, String by) throws ProcessLauncher.SpawnException {
+        if (!canAdopt()) {
+            throw new IllegalStateException(name() + ": adopt in state " + state);
+        }
+        Run attempt = new Run();
+        attempt.process = ctx.launcher().adopt(spec, pid, startTicks, exitHandler(attempt));
+        cancelTimer();
+        run = attempt;
+        adopted = true;
+        spawnError = null;
+        nextStart = null;
+        startFailures = 0;
+        startTime = ctx.clock().now();
+        spawnedAtNanos = ctx.clock().nanoTime();
+        requestedBy = by;
+        transition(ProcessState.STARTING, "adopting pid " + pid);
+        transition(ProcessState.RUNNING, "adopted pid " + pid + " (its output is not captured)");
     }
 
     CommandResult stop(String by) {
@@ -280,6 +315,7 @@ final class Supervisor {
         }
         attempt.process = result.process();
         run = attempt;
+        adopted = result.process().adopted();
         spawnError = null;
         nextStart = null;
         startTime = ctx.clock().now();
@@ -318,6 +354,7 @@ final class Supervisor {
         }
         Duration ranFor = Duration.ofNanos(ctx.clock().nanoTime() - spawnedAtNanos);
         int pid = run.process.pid();
+        adopted = run.process.adopted();
         run = null;
         cancelTimer();
         ProgramSpec p = spec.program();

@@ -84,6 +84,25 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
         return Optional.empty();
     }
 
+    /** Who a process runs as: its real and effective uid. */
+    public record Uids(int real, int effective) {
+    }
+
+    /** The real and effective uid of the process (the {@code Uid:} line of its status), empty when it is gone. */
+    public static Optional<Uids> uids(int pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Integer.toString(pid)).resolve("status"), StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("Uid:")) {
+                    String[] f = line.substring(4).trim().split("\\s+");
+                    return Optional.of(new Uids(Integer.parseInt(f[0]), Integer.parseInt(f[1])));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone while being read
+        }
+        return Optional.empty();
+    }
+
     /** Parses a stat line: the command name is in parentheses and may itself contain ") ". */
     static ProcStat parse(int pid, String line) {
         String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");

@@ -34,7 +34,9 @@ public final class ChildWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChildWatcher.class);
 
-    private record Child(int pid, int pidfd, BooleanSupplier killGroup, Consumer<WaitStatus> onExit) {
+    /** @param onEnd the wait status; empty for an adopted process that is not this process's child */
+    private record Child(int pid, int pidfd, BooleanSupplier killGroup, Consumer<Optional<WaitStatus>> onEnd,
+            boolean adopted) {
     }
 
     private final EpollLoop loop;
@@ -65,16 +67,36 @@ public final class ChildWatcher implements AutoCloseable {
      */
     public void watch(int pid, BooleanSupplier killGroupOnExit, Consumer<WaitStatus> onExit) throws NativeException {
         int pidfd = PidFd.open(pid);
+        add(new Child(pid, pidfd, killGroupOnExit, status -> onExit.accept(status.orElseThrow()), false));
+    }
+
+    /**
+     * Reports the end of {@code pid}, a process this daemon did not spawn (adopted), exactly
+     * once, on the watcher thread. Its parent reaps it, not this daemon, so all there is to know
+     * is that its pidfd became readable: it has ended, how is unknown ({@code onEnd} gets empty).
+     * Should it be a child of this daemon after all (a descendant re-parented to the subreaper),
+     * it is reaped here and its status reported. {@code killGroupOnExit} is asked at the end,
+     * and must say true only for a process that leads its own group.
+     *
+     * @param pidfd a pidfd of the process, owned by this watcher from now on (closed when it ends,
+     *              or now if it cannot be watched)
+     */
+    public void watchAdopted(int pid, int pidfd, BooleanSupplier killGroupOnExit, Consumer<Optional<WaitStatus>> onEnd)
+            throws NativeException {
+        add(new Child(pid, pidfd, killGroupOnExit, onEnd, true));
+    }
+
+    private void add(Child child) throws NativeException {
         try {
             // Registered under the lock of the map entry's creation, so reap() always finds it.
             synchronized (children) {
-                pids.add(pid);
-                long token = loop.add(pidfd, Epoll.EPOLLIN, this::reap);
-                children.put(token, new Child(pid, pidfd, killGroupOnExit, onExit));
+                pids.add(child.pid());
+                long token = loop.add(child.pidfd(), Epoll.EPOLLIN, this::reap);
+                children.put(token, child);
             }
         } catch (NativeException e) {
-            pids.remove(pid);
-            Fds.closeQuietly(pidfd);
+            pids.remove(child.pid());
+            Fds.closeQuietly(child.pidfd());
             throw e;
         }
     }
@@ -129,19 +151,22 @@ public final class ChildWatcher implements AutoCloseable {
         Optional<WaitStatus> status;
         try {
             status = PidFd.tryWait(child.pidfd());
+            if (status.isEmpty()) {
+                return; // readable but not yet waitable: the next readiness will tell
+            }
         } catch (NativeException e) {
-            log.error("cannot wait for pid {}: {}", child.pid(), e.getMessage());
-            return;
-        }
-        if (status.isEmpty()) {
-            return; // readable but not yet waitable: the next readiness will tell
+            if (!(child.adopted() && e.errno() == Errno.ECHILD)) {
+                log.error("cannot wait for pid {}: {}", child.pid(), e.getMessage());
+                return;
+            }
+            status = Optional.empty(); // not our child: readable means it has ended; how, only its parent learns
         }
         children.remove(token);
         pids.remove(child.pid());
         loop.remove(token, child.pidfd());
         Fds.closeQuietly(child.pidfd());
         try {
-            child.onExit().accept(status.get());
+            child.onEnd().accept(status);
         } catch (RuntimeException e) {
             log.error("exit callback for pid {} failed", child.pid(), e);
         }

@@ -111,6 +111,17 @@ public final class OsProcessLauncher implements ProcessLauncher {
         return outputs;
     }
 
+    /**
+     * Watches an adopted process ({@link AdoptedProcess}). What it leaves behind is not looked
+     * after: {@link Descendants} knows sessions that a main process leads, and an adopted one
+     * may be anyone's (crash recovery's survivors, which do lead theirs, will register there).
+     */
+    @Override
+    public LaunchedProcess adopt(InstanceSpec instance, int pid, long startTicks, Consumer<ExitOutcome> onExit)
+            throws SpawnException {
+        return AdoptedProcess.watch(watcher, pid, startTicks, instance.program().killmode(), onExit);
+    }
+
     @Override
     public int leftovers(String instance) {
         return descendants == null ? 0 : descendants.leftovers(instance);
@@ -134,6 +145,17 @@ public final class OsProcessLauncher implements ProcessLauncher {
 
     @Override
     public LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException {
+        // A program defined by what already runs: that process, if it runs, rather than a second one.
+        if (instance.program().adopt().isPresent()) {
+            java.util.Optional<dev.taskmaster.server.os.ProcStat> running = RunningProcessFinder.find(instance.program().adopt().get(), instance.name(), false,
+                    RunningProcessFinder.uidOf(instance.program().user()));
+            if (running.isPresent()) {
+                log.info("{}: adopting pid {} ({}: {}) instead of running its cmd", instance.name(), running.get().pid(),
+                        instance.program().adopt().get().key(), instance.program().adopt().get().value());
+                return AdoptedProcess.watch(watcher, running.get().pid(), running.get().startTicks(), instance.program().killmode(),
+                        onExit);
+            }
+        }
         // First: every step below may need a descriptor, and the daemon's own must stay free.
         DescriptorBudget.Claim claim = budget.claim(instance.program());
         try {
@@ -293,6 +315,21 @@ public final class OsProcessLauncher implements ProcessLauncher {
                     descendants == null ? null : descendants.register(instance.name(), pid, p.killmode()));
             // The kill mode is asked at the exit: a reload or an update may have changed it since.
             Launched watched = launched;
+            if (p.adopt().isPresent()) {
+                // A cmd that daemonizes leaves its process in its group and session: neither is
+                // killed at its exit; what the process it is followed to leaves is, at that one's end.
+                Following following = new Following(watcher, instance, watched, onExit, System.nanoTime());
+                try {
+                    watcher.watch(pid, () -> false, status -> {
+                        run.exited();
+                        following.cmdExited(outcome(status));
+                    });
+                } catch (NativeException | RuntimeException e) {
+                    following.closeCmdPidfd();
+                    throw e;
+                }
+                return following;
+            }
             watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
                 if (watched.descendants != null) {
                     watched.descendants.ended();
@@ -374,6 +411,142 @@ public final class OsProcessLauncher implements ProcessLauncher {
             case WaitStatus.Killed k -> new ExitOutcome.Killed(Signal.ofNumber(k.signal())
                     .orElse(new Signal(k.signal(), String.valueOf(k.signal()))), k.coreDumped());
         };
+    }
+
+    /**
+     * The process of a program with {@code adopt:} whose cmd was run: the cmd itself, and, if it
+     * daemonizes (exits 0 within starttime), the process its pidfile or match then finds, like
+     * immortal's {@code -f}. The engine sees one process whose pid changes; its end is the end
+     * of the last one followed. The search runs on a virtual thread, never the watcher's.
+     * Threading: {@link #signal} on the engine thread; the rest on watcher and search threads,
+     * hence the lock (this) over the target, the cmd's pidfd and a pending signal.
+     */
+    private static final class Following implements LaunchedProcess {
+        private final ChildWatcher watcher;
+        private final InstanceSpec instance;
+        private final Launched cmd;
+        private final Consumer<ExitOutcome> onExit;
+        private final long spawnedAt;
+        /** Guarded by this: the process followed once found; the cmd until then. */
+        private LaunchedProcess target;
+        /**
+         * Guarded by this: a pidfd of the cmd, through which it is signalled, never by its pid: the
+         * watcher may have reaped it (and the pid gone to anyone) before {@link #cmdExited} runs.
+         * -1 once the cmd has exited.
+         */
+        private int cmdPidfd;
+        /**
+         * Guarded by this: the latest signal asked for while nothing could receive it (the cmd has
+         * exited, the process it left is not found yet); delivered to that process once found, so
+         * that a stop, or the SIGKILL at stoptime, during the search is not lost.
+         */
+        private Signal pending;
+        private boolean pendingToGroup;
+
+        Following(ChildWatcher watcher, InstanceSpec instance, Launched cmd, Consumer<ExitOutcome> onExit, long spawnedAt)
+                throws NativeException {
+            this.watcher = watcher;
+            this.instance = instance;
+            this.cmd = cmd;
+            this.onExit = onExit;
+            this.spawnedAt = spawnedAt;
+            this.target = cmd;
+            // Our unreaped child (the watcher is not watching it yet): the pidfd is surely its.
+            this.cmdPidfd = PidFd.open(cmd.pid);
+        }
+
+        synchronized void closeCmdPidfd() {
+            if (cmdPidfd >= 0) {
+                Fds.closeQuietly(cmdPidfd);
+                cmdPidfd = -1;
+            }
+        }
+
+        void cmdExited(ExitOutcome outcome) {
+            closeCmdPidfd();
+            boolean daemonized = outcome instanceof ExitOutcome.Exited e && e.code() == 0
+                    && System.nanoTime() - spawnedAt < instance.program().starttime().toNanos();
+            if (!daemonized) {
+                end(outcome);
+                return;
+            }
+            Thread.ofVirtual().name("follow-" + instance.name()).start(() -> {
+                try {
+                    dev.taskmaster.server.os.ProcStat found = RunningProcessFinder.find(instance.program().adopt().orElseThrow(),
+                            instance.name(), true, RunningProcessFinder.uidOf(instance.program().user())).orElseThrow();
+                    log.info("{}: cmd exited 0 (daemonized); following pid {}", instance.name(), found.pid());
+                    LaunchedProcess process = AdoptedProcess.watch(watcher, found.pid(), found.startTicks(), cmd.mode, this::end);
+                    synchronized (this) {
+                        target = process;
+                        if (pending != null) {
+                            log.info("{}: sending {} asked for while looking for pid {}", instance.name(),
+                                    pending.displayName(), found.pid());
+                            process.signal(pending, pendingToGroup);
+                            pending = null;
+                        }
+                    }
+                } catch (SpawnException e) {
+                    end(new ExitOutcome.SpawnFailed(e.getMessage()));
+                } catch (RuntimeException e) {
+                    log.error("{}: cannot follow what its cmd started", instance.name(), e);
+                    end(new ExitOutcome.SpawnFailed("cannot follow what cmd started: " + e));
+                }
+            });
+        }
+
+        private void end(ExitOutcome outcome) {
+            if (cmd.descendants != null) {
+                cmd.descendants.ended();
+            }
+            onExit.accept(outcome);
+        }
+
+        @Override
+        public synchronized int pid() {
+            return target.pid();
+        }
+
+        @Override
+        public synchronized boolean adopted() {
+            return target != cmd;
+        }
+
+        @Override
+        public synchronized void signal(Signal signal, boolean toGroup) {
+            if (target != cmd) {
+                target.signal(signal, toGroup);
+                return;
+            }
+            if (cmdPidfd >= 0) {
+                try {
+                    // Signal 0 first: ESRCH once the watcher has reaped the cmd, when its pid (and
+                    // group id) may be anyone's. A zombie still holds both.
+                    PidFd.sendSignal(cmdPidfd, 0);
+                    if (toGroup) {
+                        Signals.killProcessGroup(cmd.pid, signal.number());
+                    } else {
+                        PidFd.sendSignal(cmdPidfd, signal.number());
+                    }
+                    return;
+                } catch (NativeException e) {
+                    if (e.errno() != Errno.ESRCH) {
+                        log.warn("cannot send {} to {}: {}", signal.displayName(), instance.name(), e.getMessage());
+                        return;
+                    }
+                }
+            }
+            log.info("{}: {} kept for the process its cmd left, not found yet", instance.name(), signal.displayName());
+            pending = signal;
+            pendingToGroup = toGroup;
+        }
+
+        @Override
+        public synchronized void killModeChanged(KillMode mode) {
+            cmd.killModeChanged(mode);
+            if (target != cmd) {
+                target.killModeChanged(mode);
+            }
+        }
     }
 
     /** A spawned child. Its pid cannot be reused before the watcher reaps it, and the engine stops using it then. */

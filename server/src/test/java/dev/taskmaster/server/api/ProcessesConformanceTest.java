@@ -400,11 +400,12 @@ class ProcessesConformanceTest {
         assertThat(notPaused.getStatus().getMessage()).isEqualTo("idle: not paused (STOPPED)");
     }
 
-    // AdoptProcess: "Not implemented yet." / "UNIMPLEMENTED the RPC (or a feature it needs) is not
-    // implemented yet"
+    // AdoptProcess is implemented (issue 13; its contract is checked in AdoptConformanceTest):
+    // "INVALID_ARGUMENT (… pid is the daemon itself or one of its ancestors)" — pid 1 is one.
     @Test
-    void adoptIsNotImplementedYet() {
+    void adoptIsImplementedAndRefusesPidOne() {
         Status s = status(() -> daemon.stub().adoptProcess(AdoptProcessRequest.newBuilder().setPid(1).setName("db").build()));
-        assertThat(s.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(s.getDescription()).startsWith("pid 1 is an ancestor of taskmasterd");
     }
 }

@@ -171,6 +171,33 @@ class ProgramsConformanceTest {
         assertThat(pids()).isEqualTo(before);
     }
 
+    // ProgramSpec.killmode: "UNSPECIFIED = derived from `stopasgroup` and `killasgroup` as the
+    // config file does … When set, a `stopasgroup` or `killasgroup` also set must agree with it,
+    // or that is a validation problem (ConfigError on the disagreeing key). In responses always set."
+    @Test
+    void killmodeIsDerivedWhenUnsetTakenWhenSetAndAContradictionIsAProblemOfTheKey() {
+        assertThat(program("web").getKillmode()).isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_MIXED);
+        assertThat(program("rich").getKillmode()).as("stopasgroup: true").isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_GROUP);
+        AddProgramResponse added = daemon.stub().addProgram(AddProgramRequest.newBuilder().setSpec(ProgramSpec.newBuilder()
+                .setName("kept").setCmd("sleep 1000").setKillmode(dev.taskmaster.proto.v1.KillMode.KILL_MODE_PROCESS)).build());
+        assertThat(added.getErrorsList()).isEmpty();
+        assertThat(added.getProgram().getKillmode()).isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_PROCESS);
+        assertThat(added.getProgram().getKillasgroup()).isFalse();
+        assertThat(added.getProgram().getStopasgroup()).isFalse();
+        AddProgramResponse derived = daemon.stub().addProgram(AddProgramRequest.newBuilder().setSpec(ProgramSpec.newBuilder()
+                .setName("old").setCmd("sleep 1000").setKillasgroup(false)).build());
+        assertThat(derived.getProgram().getKillmode()).isEqualTo(dev.taskmaster.proto.v1.KillMode.KILL_MODE_PROCESS);
+        AddProgramResponse contradiction = daemon.stub().addProgram(AddProgramRequest.newBuilder().setSpec(ProgramSpec.newBuilder()
+                .setName("bad").setCmd("sleep 1000").setStopasgroup(true).setKillmode(dev.taskmaster.proto.v1.KillMode.KILL_MODE_MIXED)).build());
+        assertThat(contradiction.getApplied()).isFalse();
+        assertThat(contradiction.getErrorsList()).extracting(ConfigError::getKeyPath).containsExactly("programs.bad.stopasgroup");
+        AddProgramResponse unknown = daemon.stub().addProgram(AddProgramRequest.newBuilder().setSpec(ProgramSpec.newBuilder()
+                .setName("odd").setCmd("sleep 1000").setKillmodeValue(9)).build());
+        assertThat(unknown.getErrorsList()).extracting(ConfigError::getKeyPath, ConfigError::getMessage)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("programs.odd.killmode",
+                        "expected KILL_MODE_MIXED, KILL_MODE_GROUP or KILL_MODE_PROCESS, found 9"));
+    }
+
     // AddProgram: "Codes: INVALID_ARGUMENT (neither spec nor yaml given), ALREADY_EXISTS (a
     // program with that name exists). Validation problems are returned in the response, not as a
     // status."

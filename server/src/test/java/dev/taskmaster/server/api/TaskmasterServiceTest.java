@@ -722,9 +722,11 @@ class TaskmasterServiceTest {
         assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
+    // AdoptProcess is implemented now (issue 13; AdoptConformanceTest has the rest): an empty
+    // request is "pid <= 0", INVALID_ARGUMENT, no longer UNIMPLEMENTED.
     @Test
-    void whatIsNotThereYetIsUnimplemented() {
+    void adoptProcessIsImplementedAndAnEmptyRequestIsInvalid() {
         assertThat(failure(() -> stub.adoptProcess(dev.taskmaster.proto.v1.AdoptProcessRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.UNIMPLEMENTED);
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 }
