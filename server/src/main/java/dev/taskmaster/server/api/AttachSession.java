@@ -263,6 +263,14 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         return stalled;
     }
 
+    /**
+     * Whether the session is stalled with no drain running or due (for tests): a drain that
+     * stalls may still be followed by one more, for a wake that came while it ran.
+     */
+    boolean stalledAndIdle() {
+        return stalled && !pending && !scheduled.get();
+    }
+
     /** How many times the session has drained (for tests). */
     long drains() {
         return drains.get();

@@ -46,7 +46,7 @@ class StalledViewerTest {
             Attached viewer = Attached.attach(d.async(), AttachOutputRequest.newBuilder().setName("big").build(), true);
             viewer.sessionId();
             AttachSession session = d.service.outputRpcs().sessions().stream().findFirst().orElseThrow();
-            LiveDaemon.until("the session to stall on its client's window", 10_000, session::stalled);
+            LiveDaemon.until("the session to stall on its client's window", 10_000, session::stalledAndIdle);
             long drains = session.drains();
             // Another viewer on the same output counts the batches the pump hands to viewers.
             AtomicLong batches = new AtomicLong();
