@@ -245,8 +245,15 @@ final class AttachSession implements Viewer, Consumer<EngineEvent> {
         schedule();
     }
 
-    /** gRPC's ready handler: the client read, there is room in its window again. */
+    /**
+     * gRPC's ready handler: the client read, there is room in its window again. A handler that
+     * runs late, after a drain already sent into that room and found the stream full again,
+     * finds it not ready and does nothing: gRPC calls it again when the stream turns ready.
+     */
     private void ready() {
+        if (!out.isReady()) {
+            return;
+        }
         stalled = false;
         schedule();
     }
