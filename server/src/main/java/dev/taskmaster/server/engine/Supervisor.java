@@ -2,9 +2,12 @@ package dev.taskmaster.server.engine;
 
 import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.ProgramSpec;
-import dev.taskmaster.config.RestartPolicy;
 import dev.taskmaster.config.Signal;
 import dev.taskmaster.server.engine.ProcessLauncher.LaunchedProcess;
+import dev.taskmaster.server.engine.lifecycle.RestartCounters;
+import dev.taskmaster.server.engine.lifecycle.RestartDecision;
+import dev.taskmaster.server.engine.lifecycle.RestartRules;
+import dev.taskmaster.server.engine.lifecycle.RunEnd;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +22,8 @@ import java.util.function.Predicate;
  * The state machine of one process instance, as supervisord defines it: STARTING until it has
  * stayed up for {@code starttime}, BACKOFF and retries after failed starts, FATAL after
  * {@code startretries}, restarts per {@code autorestart}, stop signal then SIGKILL after
- * {@code stoptime}. Confined to the engine thread: every method must be called there.
+ * {@code stoptime}. What follows the end of a run is {@link RestartRules}' to decide; this class
+ * carries it out. Confined to the engine thread: every method must be called there.
  */
 final class Supervisor {
 
@@ -38,7 +42,8 @@ final class Supervisor {
     private Run run;
     private long spawnedAtNanos;
     private Instant startTime;
-    private int startFailures;
+    /** What the restart rules counted so far (failed starts in a row...). */
+    private RestartCounters counters = RestartCounters.NONE;
     private int restartCount;
     private ExitRecord lastExit;
     private String spawnError;
@@ -99,7 +104,7 @@ final class Supervisor {
 
     ProcessSnapshot snapshot() {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
-                Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
+                Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
                 run != null ? run.process.adopted() : adopted);
     }
@@ -138,7 +143,7 @@ final class Supervisor {
             case BACKOFF -> cancelTimer();
             default -> { }
         }
-        startFailures = 0;
+        counters = RestartCounters.NONE;
         requestedBy = by;
         return Optional.empty();
     }
@@ -204,7 +209,7 @@ final class Supervisor {
         adopted = true;
         spawnError = null;
         nextStart = null;
-        startFailures = 0;
+        counters = RestartCounters.NONE;
         startTime = ctx.clock().now();
         spawnedAtNanos = ctx.clock().nanoTime();
         requestedBy = by;
@@ -334,7 +339,7 @@ final class Supervisor {
             return;
         }
         timer = null;
-        startFailures = 0;
+        counters = counters.started();
         transition(ProcessState.RUNNING, "stayed up for " + seconds(spec.program().starttime()));
     }
 
@@ -374,44 +379,41 @@ final class Supervisor {
                 lastExit = new ExitRecord(outcome, expected, pid, ctx.clock().now(), ranFor);
                 requestedBy = ""; // it ended on its own, whoever started it
                 transition(ProcessState.EXITED, lastExit.describe());
-                if (autorestartEnabled && shouldRestart(p.autorestart(), expected)) {
-                    restartCount++;
-                    startFailures = 0;
-                    spawn("restarted (autorestart " + p.autorestart().name().toLowerCase(java.util.Locale.ROOT) + ")");
-                }
+                afterRun(RunEnd.exited(expected, ranFor), lastExit.describe());
             }
             default -> throw new IllegalStateException(name() + ": exit reported in state " + state);
         }
     }
 
-    private static boolean shouldRestart(RestartPolicy policy, boolean expected) {
-        return switch (policy) {
-            case ALWAYS -> true;
-            case NEVER -> false;
-            case UNEXPECTED -> !expected;
-        };
+    private void failedStart(String reason) {
+        afterRun(RunEnd.failedStart(lastExit != null ? lastExit.runTime() : Duration.ZERO), reason);
     }
 
-    private void failedStart(String reason) {
-        startFailures++;
-        ProgramSpec p = spec.program();
-        int retries = p.startretries();
-        if (!autorestartEnabled) {
-            transition(ProcessState.BACKOFF, reason);
-            transition(ProcessState.FATAL, "not retried: the daemon is stopping");
-            return;
+    /**
+     * Carries out what the restart rules decide after a run ended ({@code reason}: how). A run that
+     * failed to start passes through BACKOFF, whatever comes next, as supervisord's does.
+     */
+    private void afterRun(RunEnd end, String reason) {
+        RestartDecision decision = RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
+        counters = decision.counters();
+        switch (decision) {
+            case RestartDecision.Now now -> {
+                restartCount++;
+                spawn(now.why());
+            }
+            case RestartDecision.After after -> {
+                nextStart = ctx.clock().now().plus(after.delay());
+                transition(ProcessState.BACKOFF, reason + "; " + after.note());
+                timer = ctx.scheduler().schedule(after.delay(), this::retry);
+            }
+            case RestartDecision.GiveUp giveUp -> {
+                if (state != ProcessState.BACKOFF) {
+                    transition(ProcessState.BACKOFF, reason);
+                }
+                transition(ProcessState.FATAL, giveUp.reason());
+            }
+            case RestartDecision.Stay stay -> { }
         }
-        if (retries >= 0 && startFailures > retries) {
-            transition(ProcessState.BACKOFF, reason);
-            transition(ProcessState.FATAL, "gave up after " + startFailures + " failed start"
-                    + (startFailures == 1 ? "" : "s"));
-            return;
-        }
-        Duration delay = p.backoff().delay(startFailures);
-        nextStart = ctx.clock().now().plus(delay);
-        transition(ProcessState.BACKOFF, reason + "; retry " + startFailures + (retries < 0 ? "" : " of " + retries)
-                + " in " + seconds(delay));
-        timer = ctx.scheduler().schedule(delay, this::retry);
     }
 
     private void retry() {
@@ -458,7 +460,6 @@ final class Supervisor {
     }
 
     static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", ms / 1000.0);
+        return RestartRules.seconds(d);
     }
 }
