@@ -88,6 +88,7 @@ final class Protos {
         s.lastExit().ifPresent(e -> b.setLastExit(exit(e)));
         s.spawnError().ifPresent(b::setSpawnError);
         s.nextStart().ifPresent(t -> b.setNextStartTime(timestamp(t)));
+        s.health().ifPresent(h -> b.setHealth(HealthProtos.info(h)));
         if (s.adopted()) {
             return b; // its output is not captured: no log file is written for an adopted run
         }

@@ -1,9 +1,12 @@
 package dev.taskmaster.server.engine;
 
+import dev.taskmaster.config.HealthCheck;
 import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.ProgramSpec;
 import dev.taskmaster.config.Signal;
 import dev.taskmaster.server.engine.ProcessLauncher.LaunchedProcess;
+import dev.taskmaster.server.engine.health.HealthMonitor;
+import dev.taskmaster.server.engine.health.HealthStatus;
 import dev.taskmaster.server.engine.lifecycle.RestartCounters;
 import dev.taskmaster.server.engine.lifecycle.RestartDecision;
 import dev.taskmaster.server.engine.lifecycle.RestartRules;
@@ -61,11 +64,16 @@ final class Supervisor {
      */
     private String requestedBy = "";
     private final List<Waiter> waiters = new ArrayList<>();
+    /** The process's health, an attribute beside its state: computed by the health package, acted on here. */
+    private final HealthMonitor health;
+    /** The stop under way was made by {@code on_unhealthy: restart}: the process starts again once it is down. */
+    private boolean restartWhenStopped;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
         this.ctx = ctx;
         this.spec = spec;
         this.stateSince = ctx.clock().now();
+        this.health = new HealthMonitor(ctx.scheduler(), ctx.clock(), ctx.prober(), spec, this::healthChanged);
     }
 
     String name() {
@@ -83,6 +91,7 @@ final class Supervisor {
     /** New supervision settings, applied in place (the process keeps running). */
     void update(InstanceSpec newSpec) {
         this.spec = newSpec;
+        health.update(newSpec);
         // stopasgroup/killasgroup are read from spec at each stop; what the exit does is the launcher's.
         if (run != null && run.process != null) {
             run.process.killModeChanged(newSpec.program().killmode());
@@ -96,6 +105,7 @@ final class Supervisor {
      */
     void disableAutorestart() {
         autorestartEnabled = false;
+        restartWhenStopped = false;
         if (state == ProcessState.BACKOFF) {
             cancelTimer();
             nextStart = null;
@@ -106,7 +116,7 @@ final class Supervisor {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
                 Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
-                run != null ? run.process.adopted() : adopted);
+                run != null ? run.process.adopted() : adopted, health.snapshot());
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -215,22 +225,14 @@ final class Supervisor {
         requestedBy = by;
         transition(ProcessState.STARTING, "adopting pid " + pid);
         transition(ProcessState.RUNNING, "adopted pid " + pid + " (its output is not captured)");
+        health.started(pid, startTime);
     }
 
     CommandResult stop(String by) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 requestedBy = by;
-                boolean paused = state == ProcessState.PAUSED;
-                ProgramSpec p = spec.program();
-                transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
-                run.process.signal(p.stopsignal(), p.stopasgroup());
-                if (paused) {
-                    // A stopped process cannot act on the signal until it runs again (pause stopped its group).
-                    run.process.signal(Signal.CONT, true);
-                }
-                Run stopping = run;
-                timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
+                beginStop("stopping with " + spec.program().stopsignal().displayName());
                 return CommandResult.done(name(), "stopping");
             }
             case BACKOFF -> {
@@ -241,12 +243,29 @@ final class Supervisor {
                 return CommandResult.done(name(), "stopped");
             }
             case STOPPING -> {
+                // A stop by command wins over the restart an unhealthy check was making.
+                restartWhenStopped = false;
                 return CommandResult.already(name(), "already stopping");
             }
             default -> {
                 return CommandResult.already(name(), "not running");
             }
         }
+    }
+
+    /** Stop signal now, SIGKILL at stoptime: the stop of a process that has one. */
+    private void beginStop(String reason) {
+        boolean paused = state == ProcessState.PAUSED;
+        ProgramSpec p = spec.program();
+        transition(ProcessState.STOPPING, reason);
+        health.stopping();
+        run.process.signal(p.stopsignal(), p.stopasgroup());
+        if (paused) {
+            // A stopped process cannot act on the signal until it runs again (pause stopped its group).
+            run.process.signal(Signal.CONT, true);
+        }
+        Run stopping = run;
+        timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
     }
 
     /**
@@ -270,6 +289,7 @@ final class Supervisor {
         }
         // The whole group, or a child would go on working for a paused parent.
         run.process.signal(Signal.STOP, true);
+        health.paused();
         requestedBy = by;
         transition(ProcessState.PAUSED, "paused (SIGSTOP)");
         return CommandResult.done(name(), "paused");
@@ -283,6 +303,7 @@ final class Supervisor {
             return CommandResult.refused(name(), "not paused (" + state + ")");
         }
         run.process.signal(Signal.CONT, true);
+        health.resumed();
         requestedBy = by;
         transition(ProcessState.RUNNING, "resumed (SIGCONT)");
         return CommandResult.done(name(), "resumed");
@@ -326,6 +347,7 @@ final class Supervisor {
         startTime = ctx.clock().now();
         spawnedAtNanos = ctx.clock().nanoTime();
         transition(ProcessState.STARTING, why);
+        health.started(result.process().pid(), startTime);
         Duration starttime = spec.program().starttime();
         if (starttime.isZero()) {
             transition(ProcessState.RUNNING, "started (starttime is 0)");
@@ -362,11 +384,16 @@ final class Supervisor {
         adopted = run.process.adopted();
         run = null;
         cancelTimer();
+        health.ended();
         ProgramSpec p = spec.program();
         switch (state) {
             case STOPPING -> {
                 lastExit = new ExitRecord(outcome, true, pid, ctx.clock().now(), ranFor);
                 transition(ProcessState.STOPPED, "stopped: " + outcome.describe());
+                if (restartWhenStopped) {
+                    restartWhenStopped = false;
+                    afterRun(RunEnd.unhealthy(ranFor), "stopped as unhealthy");
+                }
             }
             case STARTING -> {
                 boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());
@@ -404,7 +431,8 @@ final class Supervisor {
             case RestartDecision.After after -> {
                 nextStart = ctx.clock().now().plus(after.delay());
                 transition(ProcessState.BACKOFF, reason + "; " + after.note());
-                timer = ctx.scheduler().schedule(after.delay(), this::retry);
+                String why = end.kind() == RunEnd.Kind.FAILED_START ? "retrying" : "restarted after backoff";
+                timer = ctx.scheduler().schedule(after.delay(), () -> retry(why));
             }
             case RestartDecision.GiveUp giveUp -> {
                 if (state != ProcessState.BACKOFF) {
@@ -416,14 +444,14 @@ final class Supervisor {
         }
     }
 
-    private void retry() {
+    private void retry(String why) {
         timer = null;
         if (state != ProcessState.BACKOFF || !autorestartEnabled) {
             return;
         }
         requestedBy = "";
         restartCount++;
-        spawn("retrying");
+        spawn(why);
     }
 
     private void transition(ProcessState to, String reason) {
@@ -449,6 +477,21 @@ final class Supervisor {
                     ctx.scheduler().execute(() -> w.future().complete(now));
                 }
             }
+        }
+    }
+
+    /** From the health monitor: journaled, logged, and acted on as {@code on_unhealthy} says. */
+    private void healthChanged(HealthStatus from, HealthStatus to, String reason) {
+        ProcessSnapshot now = snapshot();
+        ctx.journal().append(ctx.clock().now(), (seq, time) -> new EngineEvent.HealthChanged(seq, time, name(), from, to,
+                reason, now));
+        boolean restart = spec.program().healthCheck().map(c -> c.onUnhealthy() == HealthCheck.UnhealthyAction.RESTART)
+                .orElse(false);
+        if (to == HealthStatus.UNHEALTHY && restart && autorestartEnabled
+                && (state == ProcessState.RUNNING || state == ProcessState.STARTING)) {
+            requestedBy = ""; // the daemon acts on its own
+            restartWhenStopped = true;
+            beginStop("unhealthy (" + reason + "); restarting: stopping with " + spec.program().stopsignal().displayName());
         }
     }
 
