@@ -12,8 +12,8 @@ import java.util.Optional;
  * The health of one process: probes it every {@code interval} while it runs, through a
  * {@link Prober} (off the engine thread), and reports each change of status to its
  * {@link Listener}. A probe's result comes back to the engine thread as a task, like a process's
- * exit; a probe that has not answered within {@code timeout} has failed, whether or not its
- * thread ever answers. Confined to the engine thread, as the supervisor that holds it.
+ * exit; the prober ends a probe at {@code timeout}, and one that has not answered even
+ * {@link #GRACE} later has failed, whether or not its thread ever answers. Confined to the engine thread, as the supervisor that holds it.
  */
 public final class HealthMonitor {
 
@@ -22,6 +22,9 @@ public final class HealthMonitor {
     public interface Listener {
         void healthChanged(HealthStatus from, HealthStatus to, String reason);
     }
+
+    /** How long after its timeout a probe's answer is no longer waited for. */
+    static final Duration GRACE = Duration.ofSeconds(1);
 
     private final EngineScheduler scheduler;
     private final EngineClock clock;
@@ -141,7 +144,8 @@ public final class HealthMonitor {
         ProbeTarget now = new ProbeTarget(instance, check.probe(), target.pid(), target.startedAt());
         long probing = ++probeId;
         Duration timeout = check.timeout();
-        timer = scheduler.schedule(timeout, () -> answered(probing,
+        // The prober ends a probe at timeout and says what it saw; this is for a prober that cannot even do that.
+        timer = scheduler.schedule(timeout.plus(GRACE), () -> answered(probing,
                 ProbeResult.failed("did not answer within " + seconds(timeout))));
         prober.probe(now, timeout).whenComplete((result, error) -> scheduler.execute(() -> answered(probing,
                 result != null ? result : ProbeResult.failed("probe failed: " + error))));
@@ -170,7 +174,6 @@ public final class HealthMonitor {
     }
 
     private static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", ms / 1000.0);
+        return dev.taskmaster.server.engine.lifecycle.RestartRules.seconds(d);
     }
 }

@@ -46,8 +46,9 @@ public final class SystemProber implements Prober {
 
     private final Map<String, String> daemonEnv;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("probe-", 0).factory());
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).executor(threads)
-            .build();
+    /** Made at the first HTTP probe: a client has a selector thread of its own, which most daemons never need. */
+    private HttpClient http;
+    private boolean closed;
 
     /** @param daemonEnv the environment programs inherit, under their own {@code env} */
     public SystemProber(Map<String, String> daemonEnv) {
@@ -114,8 +115,12 @@ public final class SystemProber implements Prober {
     private ProbeResult http(HealthCheck.Http h, Duration timeout) throws InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(h.url()).GET().timeout(timeout)
                 .header("User-Agent", "taskmasterd-health-check").build();
+        HttpClient client = httpClient();
+        if (client == null) {
+            return ProbeResult.failed("not run: the daemon is stopping");
+        }
         try {
-            HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
             String said = "HTTP " + r.statusCode() + " from " + h.url();
             return r.statusCode() >= 200 && r.statusCode() < 400 ? ProbeResult.healthy(said) : ProbeResult.failed(said);
         } catch (java.net.http.HttpTimeoutException e) {
@@ -238,13 +243,22 @@ public final class SystemProber implements Prober {
     }
 
     private static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+        return dev.taskmaster.server.engine.lifecycle.RestartRules.seconds(d);
+    }
+
+    private synchronized HttpClient httpClient() {
+        if (http == null && !closed) {
+            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).executor(threads).build();
+        }
+        return http;
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         threads.shutdownNow();
-        http.shutdownNow();
+        if (http != null) {
+            http.shutdownNow();
+        }
     }
 }
