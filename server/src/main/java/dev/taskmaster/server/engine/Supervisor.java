@@ -68,6 +68,8 @@ final class Supervisor {
     private final HealthMonitor health;
     /** The stop under way was made by {@code on_unhealthy: restart}: the process starts again once it is down. */
     private boolean restartWhenStopped;
+    /** Why the restart rules last gave up (the reason of FATAL). */
+    private String gaveUp;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
         this.ctx = ctx;
@@ -116,7 +118,8 @@ final class Supervisor {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
                 Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
-                run != null ? run.process.adopted() : adopted, health.snapshot());
+                run != null ? run.process.adopted() : adopted, health.snapshot(),
+                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty());
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -435,6 +438,7 @@ final class Supervisor {
                 timer = ctx.scheduler().schedule(after.delay(), () -> retry(why));
             }
             case RestartDecision.GiveUp giveUp -> {
+                gaveUp = giveUp.reason();
                 if (state != ProcessState.BACKOFF) {
                     transition(ProcessState.BACKOFF, reason);
                 }
