@@ -95,7 +95,7 @@ class ChaosIT {
         List<String> names = IntStream.range(0, 10).mapToObj(i -> "victim" + i).toList();
         Path config = tmp.resolve("t.yaml");
         Files.writeString(config, "programs:\n" + names.stream()
-                .map(n -> program(n, n, "    autorestart: always\n    startretries: -1\n")).collect(Collectors.joining()));
+                .map(n -> program(n, n, "    autorestart: always\n    startretries: -1\n    backoff: {reset_after: 0}\n")).collect(Collectors.joining()));
         try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString());
              Events events = Events.follow(tmp.resolve("run/taskmaster/default.sock"))) {
             BinProcess.await("every victim RUNNING", LIMIT, () -> names.stream().allMatch(n -> events.state(n) == ProcessState.PROCESS_STATE_RUNNING));

@@ -279,7 +279,7 @@ class ContractIT {
     @Test
     void eventOneIsDaemonStartedAndAWatcherThatReconnectsLosesNothing() throws Exception {
         try (BinProcess daemon = daemon("""
-                  flap: {cmd: "sh -c 'sleep 0.05'", starttime: 0, autorestart: always}
+                  flap: {cmd: "sh -c 'sleep 0.05'", starttime: 0, autorestart: always, backoff: {reset_after: 0}}
                 """)) {
             ManagedChannel first = channel();
             String journal;

@@ -123,7 +123,8 @@ class DaemonIT {
     private BinProcess crashLoopWithDaemonLog(Path log, int backups) throws Exception {
         Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  logfile: " + log
                 + "\n  logfile_maxbytes: 2KB\n  logfile_backups: " + backups + "\n"
-                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n");
+                + "programs:\n  flap:\n    cmd: /bin/false\n    starttime: 0\n    autorestart: always\n"
+                + "    backoff: {reset_after: 0}\n");
         return BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "--no-stderr-log", "-c", config.toString());
     }
 

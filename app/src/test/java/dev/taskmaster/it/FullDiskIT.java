@@ -250,6 +250,7 @@ class FullDiskIT {
                         cmd: "sh -c 'sleep 0.2; exit 3'"
                         starttime: 0
                         autorestart: always
+                        backoff: {reset_after: 0}
                     """.formatted(daemonLog));
             try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "--no-stderr-log", "-c",
                     config.toString())) {

@@ -50,7 +50,7 @@ class LocalHolesIT {
         Path config = Files.writeString(tmp.resolve("t.yaml"), "server:\n  user: " + user.name() + "\n  logfile: " + shared
                 + "/d.log\n  logfile_maxbytes: 2KB\n  logfile_backups: 2\n"
                 + "programs:\n  flap:\n    cmd: \"sh -c 'echo out; echo err >&2; exit 1'\"\n    starttime: 0\n"
-                + "    autorestart: always\n  sleeper:\n    cmd: sleep 1000\n");
+                + "    autorestart: always\n    backoff: {reset_after: 0}\n  sleeper:\n    cmd: sleep 1000\n");
         Path minimal = BinProcess.REPO.resolve("config/examples/minimal.yaml");
         Path logdir = tmp.resolve("state/taskmaster/default/logs");
 
@@ -347,6 +347,7 @@ class LocalHolesIT {
                     cmd: /bin/false
                     starttime: 0
                     autorestart: always
+                    backoff: {reset_after: 0}
                 """);
         try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "--no-stderr-log", "-c",
                 config.toString())) {

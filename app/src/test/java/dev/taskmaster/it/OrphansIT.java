@@ -50,7 +50,7 @@ class OrphansIT {
                 + "exec sleep 1000\n");
         Path config = tmp.resolve("t.yaml");
         Files.writeString(config, "programs:\n"
-                + program("family", "family.sh") + program("crash", "crash.sh") + program("escape", "escape.sh"));
+                + program("family", "family.sh") + program("crash", "crash.sh") + "    backoff: {reset_after: 0}\n" + program("escape", "escape.sh"));
         try (BinProcess daemon = BinProcess.start(tmp, BinProcess.env(tmp), "bin/taskmasterd", "--allow-root", "-c",
                 config.toString())) {
             BinProcess.await("the crash loop to restart 3 times, the escapee to be adopted", LIMIT,

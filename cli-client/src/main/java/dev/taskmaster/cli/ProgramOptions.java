@@ -47,6 +47,10 @@ final class ProgramOptions {
     @Option(names = "--startretries", paramLabel = "N", description = "Failed starts retried before FATAL (-1 = forever).")
     Integer startretries;
 
+    @Option(names = "--max-restarts", paramLabel = "N",
+            description = "Automatic starts in a row before FATAL (-1 = no limit).")
+    Integer maxRestarts;
+
     @Option(names = "--stopsignal", paramLabel = "SIGNAL", description = "Signal that stops it (default TERM).")
     String stopsignal;
 
@@ -105,7 +109,7 @@ final class ProgramOptions {
     boolean anyGiven() {
         return Stream.of(cmd, numprocs, processName, autostart, autorestart, exitcodes, starttime, startretries, stopsignal,
                 stoptime, stdout, stderr, redirectStderr, env, workingdir, umask, user, priority, group, stopasgroup,
-                killasgroup, killmode, tty, onLogFull).anyMatch(o -> o != null);
+                killasgroup, killmode, tty, onLogFull, maxRestarts).anyMatch(o -> o != null);
     }
 
     /**
@@ -140,6 +144,9 @@ final class ProgramOptions {
         }
         if (startretries != null) {
             spec.setStartretries(startretries);
+        }
+        if (maxRestarts != null) {
+            spec.setMaxRestarts(maxRestarts);
         }
         if (stopsignal != null) {
             spec.setStopsignal(stopsignal);

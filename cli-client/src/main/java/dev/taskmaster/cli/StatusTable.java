@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The process table of {@code status}: NAME, STATE, PID, UPTIME, RESTARTS, DESCRIPTION (after
- * HOST when several daemons answer), columns aligned on the plain text so colour codes never
- * shift them. Stateless.
+ * HOST when several daemons answer; HEALTH after STATE when some process has a health check),
+ * columns aligned on the plain text so colour codes never shift them. Stateless.
  */
 final class StatusTable {
 
@@ -47,6 +47,10 @@ final class StatusTable {
         if (hostColumn) {
             header.addFirst("HOST");
         }
+        boolean health = rows.stream().anyMatch(r -> r.process() != null && r.process().hasHealth());
+        if (health) {
+            header.add(first + 2, "HEALTH");
+        }
         cells.add(header);
         for (Row row : rows) {
             List<String> line = new ArrayList<>(header.size());
@@ -59,6 +63,9 @@ final class StatusTable {
             } else {
                 line.addAll(List.of(p.getFullName(), ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
                         p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
+            }
+            if (health) {
+                line.add(first + 2, p != null && p.hasHealth() ? health(p.getHealth().getStatus()) : "-");
             }
             cells.add(line);
         }
@@ -76,7 +83,8 @@ final class StatusTable {
             for (int c = 0; c < width.length; c++) {
                 String cell = line.get(c);
                 boolean last = c == width.length - 1;
-                String shown = colour && p != null && c == first + 1 ? paint(p, cell) : cell;
+                String shown = colour && p != null && c == first + 1 ? paint(p, cell)
+                        : colour && p != null && health && c == first + 2 && p.hasHealth() ? paintHealth(p, cell) : cell;
                 text.append(shown);
                 if (!last) {
                     text.append(" ".repeat(width[c] - cell.length())).append(GAP);
@@ -110,6 +118,26 @@ final class StatusTable {
             case PROCESS_STATE_STARTING, PROCESS_STATE_STOPPING, PROCESS_STATE_PAUSED, PROCESS_STATE_SCHEDULED -> "33";
             case PROCESS_STATE_BACKOFF, PROCESS_STATE_FATAL, PROCESS_STATE_UNKNOWN -> "31";
             case PROCESS_STATE_EXITED -> p.hasLastExit() && p.getLastExit().getExpected() ? null : "31";
+            default -> null;
+        };
+        return code == null ? text : "\u001B[" + code + "m" + text + RESET;
+    }
+
+    /** {@code HEALTHY}, {@code UNHEALTHY}, {@code STARTING}; {@code -} when not probed (not running). */
+    static String health(dev.taskmaster.proto.v1.HealthStatus s) {
+        return switch (s) {
+            case HEALTH_STATUS_HEALTHY -> "HEALTHY";
+            case HEALTH_STATUS_UNHEALTHY -> "UNHEALTHY";
+            case HEALTH_STATUS_STARTING -> "STARTING";
+            default -> "-";
+        };
+    }
+
+    private static String paintHealth(ProcessInfo p, String text) {
+        String code = switch (p.getHealth().getStatus()) {
+            case HEALTH_STATUS_HEALTHY -> "32";
+            case HEALTH_STATUS_STARTING -> "33";
+            case HEALTH_STATUS_UNHEALTHY -> "31";
             default -> null;
         };
         return code == null ? text : "\u001B[" + code + "m" + text + RESET;

@@ -75,7 +75,8 @@ class ProgramCommandsTest extends CtlTest {
         Result r = run("add", "web", "--cmd", "/usr/bin/web --port 80", "--numprocs", "2", "--no-autostart", "--autorestart", "always",
                 "--exitcodes", "0,2", "--starttime", "500ms", "--startretries", "-1", "--stopsignal", "INT", "--stoptime", "1m",
                 "--stdout", "/var/log/web.out", "--stderr", "discard", "-e", "PORT=80", "--env", "MODE=prod", "--workingdir", "/srv",
-                "--umask", "027", "--priority", "10", "--group", "front", "--stopasgroup", "--tty", "--on-log-full", "drop");
+                "--umask", "027", "--priority", "10", "--group", "front", "--stopasgroup", "--tty", "--on-log-full", "drop",
+                "--max-restarts", "5");
 
         ProgramSpec spec = daemon.requests(AddProgramRequest.class).getFirst().getSpec();
         assertThat(spec.getName()).isEqualTo("web");
@@ -100,6 +101,8 @@ class ProgramCommandsTest extends CtlTest {
         assertThat(spec.hasKillasgroup()).as("absent: follows stopasgroup").isFalse();
         assertThat(spec.getTty()).isTrue();
         assertThat(spec.getOnLogFull()).isEqualTo(dev.taskmaster.proto.v1.LogFullPolicy.LOG_FULL_POLICY_DROP);
+        assertThat(spec.hasMaxRestarts()).isTrue();
+        assertThat(spec.getMaxRestarts()).isEqualTo(5);
         assertThat(r.outLines()).containsExactly("web: added (web:0, web:1)");
         assertThat(r.exit()).isZero();
     }

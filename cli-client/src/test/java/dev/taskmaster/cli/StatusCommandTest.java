@@ -51,6 +51,30 @@ class StatusCommandTest extends CtlTest {
     }
 
     @Test
+    void healthIsAColumnBesideTheStateOnlyWhenSomeProgramHasACheck() {
+        daemon.answer("ListProcesses", ListProcessesResponse.newBuilder()
+                .addProcesses(running("web", 7, 5).toBuilder().setHealth(dev.taskmaster.proto.v1.HealthInfo.newBuilder()
+                        .setStatus(dev.taskmaster.proto.v1.HealthStatus.HEALTH_STATUS_UNHEALTHY).setConsecutiveFailures(3)))
+                .addProcesses(running("db", 8, 5).toBuilder().setHealth(dev.taskmaster.proto.v1.HealthInfo.newBuilder()
+                        .setStatus(dev.taskmaster.proto.v1.HealthStatus.HEALTH_STATUS_HEALTHY)))
+                .addProcesses(running("job", 9, 5)).build());
+
+        Result r = run("status");
+
+        assertThat(r.outLines()).containsExactly(
+                "NAME  STATE    HEALTH     PID  UPTIME   RESTARTS  DESCRIPTION",
+                "web   RUNNING  UNHEALTHY  7    0:00:05  0         pid 7, uptime 0:00:05",
+                "db    RUNNING  HEALTHY    8    0:00:05  0         pid 8, uptime 0:00:05",
+                "job   RUNNING  -          9    0:00:05  0         pid 9, uptime 0:00:05");
+        terminal = true;
+        Result coloured = run("status");
+        assertThat(coloured.out()).contains("\u001B[31mUNHEALTHY\u001B[0m", "\u001B[32mHEALTHY\u001B[0m");
+        assertThat(coloured.out().replaceAll("\u001B\\[[0-9;]*m", "")).isEqualTo(r.out());
+        Result json = run("status", "--json");
+        assertThat(json.out()).contains("\"health\":{\"status\":\"UNHEALTHY\"", "\"consecutiveFailures\":3");
+    }
+
+    @Test
     void exitsZeroWhenEveryProcessRuns() {
         daemon.answer("ListProcesses", ListProcessesResponse.newBuilder().addProcesses(running("web", 7, 5)).build());
 

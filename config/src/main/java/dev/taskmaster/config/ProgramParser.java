@@ -21,9 +21,9 @@ final class ProgramParser {
             "exitcodes", "starttime", "startretries", "backoff", "stopsignal", "stoptime", "stdout", "stderr",
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
-            "logfile_mode", "on_log_full", "killmode", "adopt");
+            "logfile_mode", "on_log_full", "killmode", "adopt", "health_check", "max_restarts");
     private static final Set<String> ADOPT_KEYS = Set.of("pidfile", "match");
-    private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max");
+    private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max", "reset_after");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -103,6 +103,9 @@ final class ProgramParser {
         int logfileMode = r.get("logfile_mode", ProgramSpec.DEFAULT_LOGFILE_MODE, Values::fileMode);
         LogFullPolicy onLogFull = r.get("on_log_full", LogFullPolicy.BLOCK, ProgramParser::logFullPolicy);
         Optional<AdoptSpec> adopt = r.optional("adopt", ProgramParser::adopt);
+        Optional<HealthCheck> healthCheck = r.optional("health_check",
+                (s, n, p) -> HealthCheckParser.parse(s, n, p, numprocs));
+        int maxRestarts = r.get("max_restarts", -1, (s, n, p) -> Values.integer(s, n, p, -1, Integer.MAX_VALUE));
         r.rejectUnknown(KEYS);
         checkExecLimits(r, argv, env);
 
@@ -135,7 +138,8 @@ final class ProgramParser {
         return Optional.of(new ProgramSpec(name, cmd.get(), argv, numprocs, processName, autostart, autorestart,
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, killmode.stopsGroup(), killmode.killsGroup(), tty,
-                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode, adopt));
+                new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode, adopt,
+                healthCheck, maxRestarts));
     }
 
     /** A supervisord key written beside {@code killmode} must say what the mode says, or it is an error. */
@@ -366,17 +370,18 @@ final class ProgramParser {
     }
 
     private static Optional<Backoff> backoff(Source src, Node node, String path) {
-        return MapReader.of(src, node, path, "a mapping with initial, factor and max").flatMap(r -> {
+        return MapReader.of(src, node, path, "a mapping with initial, factor, max and reset_after").flatMap(r -> {
             Duration initial = r.get("initial", Backoff.DEFAULT.initial(), Values::duration);
             double factor = r.get("factor", Backoff.DEFAULT.factor(), (s, n, p) -> Values.decimal(s, n, p, 1.0));
             Duration max = r.get("max", Backoff.DEFAULT.max(), Values::duration);
+            Duration resetAfter = r.get("reset_after", Backoff.DEFAULT_RESET_AFTER, Values::duration);
             r.rejectUnknown(BACKOFF_KEYS);
             if (max.compareTo(initial) < 0) {
                 src.error(r.take("max").orElse(node), r.pathOf("max"), "backoff max (" + max.toMillis()
                         + " ms) is shorter than backoff initial (" + initial.toMillis() + " ms)");
                 return Optional.empty();
             }
-            return Optional.of(new Backoff(initial, factor, max));
+            return Optional.of(new Backoff(initial, factor, max, resetAfter));
         });
     }
 

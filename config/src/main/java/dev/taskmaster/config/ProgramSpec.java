@@ -47,6 +47,8 @@ import java.util.Set;
  *                       {@code stopasgroup} and {@code killasgroup} always agree with it
  * @param adopt          how to find the program's process among those already running, to adopt it
  *                       instead of running {@code cmd} (and after a {@code cmd} that daemonizes); empty = never
+ * @param healthCheck    how to tell that a running process works; empty = no health check
+ * @param maxRestarts    automatic starts in a row (restarts, retries) after which the process is FATAL; -1 = no limit
  */
 public record ProgramSpec(
         String name,
@@ -80,7 +82,9 @@ public record ProgramSpec(
         int logfileMode,
         LogFullPolicy onLogFull,
         KillMode killmode,
-        Optional<AdoptSpec> adopt) {
+        Optional<AdoptSpec> adopt,
+        Optional<HealthCheck> healthCheck,
+        int maxRestarts) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -101,6 +105,10 @@ public record ProgramSpec(
         Objects.requireNonNull(onLogFull);
         Objects.requireNonNull(killmode);
         Objects.requireNonNull(adopt);
+        Objects.requireNonNull(healthCheck);
+        if (maxRestarts < -1) {
+            throw new IllegalArgumentException("max_restarts must be >= -1, was " + maxRestarts);
+        }
         if (stopasgroup != killmode.stopsGroup() || killasgroup != killmode.killsGroup()) {
             throw new IllegalArgumentException("stopasgroup " + stopasgroup + " and killasgroup " + killasgroup
                     + " contradict killmode " + killmode.configValue());
@@ -126,7 +134,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode, adopt);
+                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

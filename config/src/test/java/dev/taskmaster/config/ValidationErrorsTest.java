@@ -23,8 +23,10 @@ class ValidationErrorsTest {
     }
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
-    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, env, exitcodes, group, killasgroup, killmode,"
-            + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, numprocs, on_log_full, output_buffer,"
+    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, env, exitcodes, group, health_check,"
+            + " killasgroup, killmode,"
+            + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, max_restarts, numprocs, on_log_full,"
+            + " output_buffer,"
             + " priority, process_name,"
             + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
@@ -327,9 +329,9 @@ class ValidationErrorsTest {
         assertThat(withLine("backoff: {factor: 0.5}"))
                 .isEqualTo("4:23: programs.a.backoff.factor: expected a number >= 1, found 0.5");
         assertThat(withLine("backoff: {start: 1}"))
-                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"; expected one of: factor, initial, max");
+                .isEqualTo("4:15: programs.a.backoff.start: unknown key \"start\"; expected one of: factor, initial, max, reset_after");
         assertThat(withLine("backoff: 5"))
-                .isEqualTo("4:14: programs.a.backoff: expected a mapping with initial, factor and max, found 5");
+                .isEqualTo("4:14: programs.a.backoff: expected a mapping with initial, factor, max and reset_after, found 5");
     }
 
     @Test

@@ -139,18 +139,22 @@ final class Renderer {
     /** A column of the table: title, width, right-aligned or not. */
     private record Col(String title, int width, boolean right) {}
 
-    private enum Key { HOST, NAME, GROUP, STATE, PID, UPTIME, RESTARTS, EXIT, CPU, RSS }
+    private enum Key { HOST, NAME, GROUP, STATE, HEALTH, PID, UPTIME, RESTARTS, EXIT, CPU, RSS }
 
     private record Layout(List<Key> keys, List<Col> cols) {}
 
-    private static Layout layout(int w, boolean several) {
+    /** @param health some process has a health check: the HEALTH column is shown beside STATE */
+    private static Layout layout(int w, boolean several, boolean health) {
         List<Key> keys = new ArrayList<>(List.of(Key.NAME, Key.GROUP, Key.STATE, Key.PID, Key.UPTIME, Key.RESTARTS, Key.EXIT,
                 Key.CPU, Key.RSS));
         if (several) {
             keys.addFirst(Key.HOST);
         }
+        if (health) {
+            keys.add(keys.indexOf(Key.STATE) + 1, Key.HEALTH);
+        }
         // Narrow terminals lose the columns that matter least first.
-        List<Key> dropOrder = List.of(Key.RSS, Key.CPU, Key.GROUP, Key.PID, Key.HOST, Key.UPTIME);
+        List<Key> dropOrder = List.of(Key.RSS, Key.CPU, Key.GROUP, Key.PID, Key.HOST, Key.UPTIME, Key.HEALTH);
         for (Key drop : dropOrder) {
             if (minWidth(keys) <= w) {
                 break;
@@ -193,6 +197,7 @@ final class Renderer {
             case NAME -> 10;
             case GROUP -> 6;
             case STATE -> 9;
+            case HEALTH -> 9;
             case PID -> 7;
             case UPTIME -> 8;
             case RESTARTS -> 3;
@@ -208,6 +213,7 @@ final class Renderer {
             case NAME -> "NAME";
             case GROUP -> "GROUP";
             case STATE -> "STATE";
+            case HEALTH -> "HEALTH";
             case PID -> "PID";
             case UPTIME -> "UPTIME";
             case RESTARTS -> "RST";
@@ -218,7 +224,8 @@ final class Renderer {
     }
 
     private void table(ScreenModel m, TextGraphics g, List<Line> lines, int w, int row, int height, Instant now) {
-        Layout layout = layout(w, m.severalDaemons());
+        Layout layout = layout(w, m.severalDaemons(), lines.stream().anyMatch(l -> l instanceof Line.Process p
+                && p.row().info().hasHealth()));
         StringBuilder head = new StringBuilder();
         for (Col c : layout.cols) {
             head.append(head.isEmpty() ? "" : " ").append(c.right ? Fmt.right(c.title, c.width) : Fmt.fit(c.title, c.width));
@@ -271,6 +278,7 @@ final class Renderer {
                 case NAME -> (p.grouped() ? "  " : "") + r.key.fullName();
                 case GROUP -> r.group();
                 case STATE -> ProcessText.state(r.state()) + (r.stale() ? "?" : "");
+                case HEALTH -> info.hasHealth() ? health(info.getHealth().getStatus()) : "-";
                 case PID -> !r.stale() && info.getPid() > 0 ? Integer.toString(info.getPid()) : "-";
                 case UPTIME -> {
                     long up = r.uptimeSeconds(now);
@@ -287,6 +295,8 @@ final class Renderer {
                 st = new Style(GREY, DEFAULT);
             } else if (k == Key.STATE) {
                 st = stateStyle(r.state(), info.hasLastExit() && info.getLastExit().getExpected());
+            } else if (k == Key.HEALTH && info.hasHealth()) {
+                st = healthStyle(info.getHealth().getStatus());
             } else if (k == Key.EXIT && info.hasLastExit() && !info.getLastExit().getExpected()) {
                 st = new Style(TextColor.ANSI.RED, DEFAULT);
             } else {
@@ -307,6 +317,26 @@ final class Renderer {
     }
 
     private record Style(TextColor fg, TextColor bg, SGR... sgr) {}
+
+    /** {@code HEALTHY}, {@code UNHEALTHY}, {@code STARTING}, {@code -} when not probed. */
+    static String health(dev.taskmaster.proto.v1.HealthStatus s) {
+        return switch (s) {
+            case HEALTH_STATUS_HEALTHY -> "HEALTHY";
+            case HEALTH_STATUS_UNHEALTHY -> "UNHEALTHY";
+            case HEALTH_STATUS_STARTING -> "STARTING";
+            default -> "-";
+        };
+    }
+
+    /** Green when healthy, yellow while it is too early to say, red on a failing check. */
+    private static Style healthStyle(dev.taskmaster.proto.v1.HealthStatus s) {
+        return switch (s) {
+            case HEALTH_STATUS_HEALTHY -> new Style(TextColor.ANSI.GREEN, DEFAULT);
+            case HEALTH_STATUS_STARTING -> new Style(TextColor.ANSI.YELLOW, DEFAULT);
+            case HEALTH_STATUS_UNHEALTHY -> new Style(TextColor.ANSI.RED, DEFAULT, SGR.BOLD);
+            default -> new Style(DEFAULT, DEFAULT);
+        };
+    }
 
     /** Green when all is well, yellow in transition, FATAL and BACKOFF on a coloured background so they stand out. */
     private static Style stateStyle(ProcessState s, boolean expectedExit) {

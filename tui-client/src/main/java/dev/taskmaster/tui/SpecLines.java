@@ -28,8 +28,10 @@ final class SpecLines {
         add(out, "startretries", s.hasStartretries() ? Integer.toString(s.getStartretries()) : "");
         if (s.hasBackoff()) {
             add(out, "backoff", "initial " + dur(s.getBackoff().getInitial()) + ", factor " + s.getBackoff().getFactor()
-                    + ", max " + dur(s.getBackoff().getMax()));
+                    + ", max " + dur(s.getBackoff().getMax())
+                    + (s.getBackoff().hasResetAfter() ? ", reset_after " + dur(s.getBackoff().getResetAfter()) : ""));
         }
+        add(out, "max_restarts", s.hasMaxRestarts() && s.getMaxRestarts() >= 0 ? Integer.toString(s.getMaxRestarts()) : "");
         add(out, "stopsignal", s.getStopsignal());
         add(out, "stoptime", s.hasStoptime() ? ProcessText.shortDuration(s.getStoptime()) : "");
         add(out, "stopasgroup", s.getStopasgroup() ? "true" : "");
@@ -51,8 +53,16 @@ final class SpecLines {
             default -> "";
         });
         if (s.hasHealthCheck()) {
-            add(out, "health_check", s.getHealthCheck().getProbeCase().name().toLowerCase(java.util.Locale.ROOT)
-                    + ", every " + dur(s.getHealthCheck().getInterval()));
+            var c = s.getHealthCheck();
+            add(out, "health_check", c.getProbeCase().name().toLowerCase(java.util.Locale.ROOT) + " " + switch (c.getProbeCase()) {
+                case COMMAND -> c.getCommand().getCmd();
+                case TCP -> c.getTcp().getHost() + ":" + c.getTcp().getPort();
+                case HTTP -> c.getHttp().getUrl();
+                case HEARTBEAT -> c.getHeartbeat().getPath() + " (max age " + dur(c.getHeartbeat().getMaxAge()) + ")";
+                default -> "";
+            } + ", every " + dur(c.getInterval()) + ", timeout " + dur(c.getTimeout()) + ", " + c.getRetries()
+                    + " failures in a row, on_unhealthy " + (c.getOnUnhealthy() == dev.taskmaster.proto.v1.UnhealthyAction
+                    .UNHEALTHY_ACTION_RESTART ? "restart" : "none"));
         }
         add(out, "cron", s.getCron());
         Map<String, String> env = new TreeMap<>(s.getEnvMap());

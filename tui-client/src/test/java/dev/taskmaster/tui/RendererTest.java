@@ -110,6 +110,26 @@ class RendererTest {
     }
 
     @Test
+    void healthIsAColouredColumnWhenSomeProcessHasACheck() throws Exception {
+        ProcessInfo sick = P.running("api", 4500).toBuilder().setHealth(dev.taskmaster.proto.v1.HealthInfo.newBuilder()
+                .setStatus(dev.taskmaster.proto.v1.HealthStatus.HEALTH_STATUS_UNHEALTHY)).build();
+        ProcessInfo fine = P.running("db", 4501).toBuilder().setHealth(dev.taskmaster.proto.v1.HealthInfo.newBuilder()
+                .setStatus(dev.taskmaster.proto.v1.HealthStatus.HEALTH_STATUS_HEALTHY)).build();
+        ScreenModel m = P.model(snapshot("j", 3, sick, fine, P.running("job", 4502)));
+        m.first();
+        start(m);
+        List<String> g = grid();
+        assertThat(g.get(2)).matches("NAME +GROUP +STATE +HEALTH +PID +UPTIME +RST +LAST EXIT +CPU%"); // RSS gave way
+        int api = rowOf(g, "api");
+        int db = rowOf(g, "db ");
+        assertThat(g.get(api)).matches("api +api +RUNNING +UNHEALTHY +4500 .*");
+        assertThat(g.get(rowOf(g, "job"))).matches("job +job +RUNNING +- +4502 .*");
+        int health = g.get(2).indexOf("HEALTH");
+        assertThat(vt.getCharacter(health, api).getForegroundColor()).isEqualTo(TextColor.ANSI.RED);
+        assertThat(vt.getCharacter(health, db).getForegroundColor()).isEqualTo(TextColor.ANSI.GREEN);
+    }
+
+    @Test
     void aResizeRedrawsForTheNewSize() throws Exception {
         start(sample());
         grid();

@@ -214,9 +214,11 @@ class ContractTest {
                         "stopsignal", "stoptime", "stdout", "stderr", "redirect_stderr", "env",
                         "workingdir", "umask", "user", "priority", "group", "stopasgroup",
                         "killasgroup", "tty", "log_rotation", "health_check", "start_delay", "cron",
-                        "depends_on", "logfile_timestamps", "output_buffer_bytes", "on_log_full", "killmode", "adopt");
+                        "depends_on", "logfile_timestamps", "output_buffer_bytes", "on_log_full", "killmode", "adopt",
+                        "max_restarts");
         // Keys whose zero value differs from their default must have presence.
-        for (String key : List.of("autostart", "startretries", "umask", "priority", "killasgroup", "output_buffer_bytes")) {
+        for (String key : List.of("autostart", "startretries", "umask", "priority", "killasgroup", "output_buffer_bytes",
+                "max_restarts")) {
             assertThat(ProgramSpec.getDescriptor().findFieldByName(key).hasPresence()).as(key).isTrue();
         }
     }

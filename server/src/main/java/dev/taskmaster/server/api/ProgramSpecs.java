@@ -34,7 +34,9 @@ final class ProgramSpecs {
                 .addAllExitcodes(p.exitcodes().stream().sorted().toList())
                 .setStarttime(Protos.duration(p.starttime())).setStartretries(p.startretries())
                 .setBackoff(BackoffSpec.newBuilder().setInitial(Protos.duration(p.backoff().initial()))
-                        .setFactor(p.backoff().factor()).setMax(Protos.duration(p.backoff().max())))
+                        .setFactor(p.backoff().factor()).setMax(Protos.duration(p.backoff().max()))
+                        .setResetAfter(Protos.duration(p.backoff().resetAfter())))
+                .setMaxRestarts(p.maxRestarts())
                 .setStopsignal(p.stopsignal().name()).setStoptime(Protos.duration(p.stoptime()))
                 .setStdout(output(p.stdout())).setRedirectStderr(p.redirectStderr())
                 .putAllEnv(p.env()).setPriority(p.priority()).setGroup(p.group()).setStopasgroup(p.stopasgroup())
@@ -55,6 +57,7 @@ final class ProgramSpecs {
         }));
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
+        p.healthCheck().ifPresent(c -> b.setHealthCheck(HealthProtos.toProto(c)));
         return b.build();
     }
 
@@ -95,7 +98,6 @@ final class ProgramSpecs {
             throw Status.UNIMPLEMENTED.withDescription("start_delay, cron and depends_on are not supported"
                     + " yet; leave them unset").asRuntimeException();
         }
-        // health_check: "a spec with one is accepted but not probed" (program.proto); nothing to render.
         List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
         String path = "programs." + p.getName() + ".";
         StringBuilder y = new StringBuilder();
@@ -140,6 +142,16 @@ final class ProgramSpecs {
             if (p.getBackoff().hasMax()) {
                 y.append("  max: ").append(seconds(p.getBackoff().getMax())).append('\n');
             }
+            if (p.getBackoff().hasResetAfter()) {
+                y.append("  reset_after: ").append(seconds(p.getBackoff().getResetAfter())).append('\n');
+            }
+        }
+        if (p.hasMaxRestarts()) {
+            line(y, "max_restarts", String.valueOf(p.getMaxRestarts()));
+        }
+        if (p.hasHealthCheck()) {
+            y.append(HealthProtos.toYaml(p.getHealthCheck(), ProgramSpecs::literal, path,
+                    (key, message) -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, key, message))));
         }
         if (!p.getStopsignal().isEmpty()) {
             line(y, "stopsignal", quote(p.getStopsignal()));

@@ -88,6 +88,7 @@ final class Protos {
         s.lastExit().ifPresent(e -> b.setLastExit(exit(e)));
         s.spawnError().ifPresent(b::setSpawnError);
         s.nextStart().ifPresent(t -> b.setNextStartTime(timestamp(t)));
+        s.health().ifPresent(h -> b.setHealth(HealthProtos.info(h)));
         if (s.adopted()) {
             return b; // its output is not captured: no log file is written for an adopted run
         }
@@ -179,7 +180,10 @@ final class Protos {
             case BACKOFF -> s.lastExit().map(ExitRecord::describe).orElse("starting failed")
                     + s.nextStart().map(t -> "; retry in " + clock(java.time.Duration.between(now, t).isNegative()
                             ? java.time.Duration.ZERO : java.time.Duration.between(now, t))).orElse("");
-            case FATAL -> s.spawnError().map(e -> "could not start: " + e)
+            // Given up on restarts of a process that did start: the reason, then how its last run ended.
+            case FATAL -> s.gaveUp().filter(r -> r.contains("max_restarts"))
+                    .map(r -> r + s.lastExit().map(e -> "; the last run " + e.describe()).orElse(""))
+                    .or(() -> s.spawnError().map(e -> "could not start: " + e))
                     .or(() -> s.lastExit().map(e -> "exited too quickly: " + e.describe()))
                     .orElse("gave up starting");
             case EXITED -> s.lastExit().map(e -> e.describe() + ", " + ago(e.time(), now)).orElse("exited");

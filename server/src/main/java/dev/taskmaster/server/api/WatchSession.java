@@ -385,6 +385,7 @@ final class WatchSession implements Consumer<EngineEvent> {
     private boolean wanted(EngineEvent e) {
         return switch (e) {
             case EngineEvent.StateChanged c -> filter.matches(c.after().spec());
+            case EngineEvent.HealthChanged h -> filter.matches(h.after().spec());
             case EngineEvent.LogWriting w -> filter.matches(w.process());
             case EngineEvent.ConfigRejected r -> false; // no change to report; the daemon log has the errors
             default -> true;
@@ -401,6 +402,9 @@ final class WatchSession implements Consumer<EngineEvent> {
                 c.exit().ifPresent(x -> p.setExit(Protos.exit(x)));
                 b.setProcessStateChanged(p);
             }
+            case EngineEvent.HealthChanged h -> b.setHealthChanged(dev.taskmaster.proto.v1.HealthChanged.newBuilder()
+                    .setFromStatus(HealthProtos.status(h.from())).setToStatus(HealthProtos.status(h.to()))
+                    .setProcess(Protos.process(h.after(), h.time(), logdir)));
             case EngineEvent.ConfigReloaded r -> configChanged(b, r);
             case EngineEvent.DaemonStarted d -> b.setDaemonStarted(DaemonStarted.newBuilder()
                     .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.daemon.Version.current())

@@ -12,6 +12,7 @@ import dev.taskmaster.server.engine.EngineThread;
 import dev.taskmaster.server.engine.EventJournal;
 import dev.taskmaster.server.engine.EventLogger;
 import dev.taskmaster.server.engine.ProcessSnapshot;
+import dev.taskmaster.server.engine.health.SystemProber;
 import dev.taskmaster.server.log.ConsoleStreams;
 import dev.taskmaster.server.log.DaemonLog;
 import dev.taskmaster.server.os.NativeException;
@@ -233,7 +234,8 @@ final class Daemon implements DaemonControl {
         }
         info = new DaemonInfo(instance, paths, config, started, started);
         try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher);
-                OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread()) {
+                OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread();
+                SystemProber prober = new SystemProber(System.getenv())) {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
             this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
@@ -244,7 +246,7 @@ final class Daemon implements DaemonControl {
             DescriptorBudget budget = DescriptorBudget.ofProcess();
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
                     childOpenFiles(), descendants);
-            Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
+            Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal, prober);
             this.engine = engine;
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.

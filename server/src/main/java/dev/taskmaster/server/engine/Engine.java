@@ -41,7 +41,13 @@ public final class Engine {
 
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal) {
-        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log);
+        this(config, launcher, scheduler, clock, journal, new dev.taskmaster.server.engine.health.SystemProber(System.getenv()));
+    }
+
+    /** @param prober runs the programs' health probes (off the engine thread); the caller closes it */
+    public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
+            EventJournal journal, dev.taskmaster.server.engine.health.Prober prober) {
+        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober);
         this.config = config;
         // The output side's reports are journaled on the engine thread, like every event.
         launcher.reportLogWritingTo(event -> scheduler.execute(() -> journal.append(clock.now(), event::create)));

@@ -1,8 +1,9 @@
 package dev.taskmaster.server.engine;
 
+import dev.taskmaster.server.engine.health.Prober;
 import org.slf4j.Logger;
 
-/** What every supervisor shares: the engine thread, time, the journal, the launcher, the log. */
+/** What every supervisor shares: the engine thread, time, the journal, the launcher, the log, the health prober. */
 record EngineContext(EngineScheduler scheduler, EngineClock clock, EventJournal journal, ProcessLauncher launcher,
-        Logger log) {
+        Logger log, Prober prober) {
 }

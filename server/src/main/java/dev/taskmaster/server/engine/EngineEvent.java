@@ -3,6 +3,7 @@ package dev.taskmaster.server.engine;
 import dev.taskmaster.config.ConfigDiff;
 import dev.taskmaster.config.ConfigError;
 import dev.taskmaster.config.LogFullPolicy;
+import dev.taskmaster.server.engine.health.HealthStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,16 @@ public sealed interface EngineEvent {
      */
     record StateChanged(long sequence, Instant time, String process, ProcessState from, ProcessState to, int pid,
             String reason, Optional<ExitRecord> exit, ProcessSnapshot after, String requestedBy) implements EngineEvent {
+    }
+
+    /**
+     * A process's health changed (its program has a health check).
+     *
+     * @param reason one line: what the probes found ({@code 3 probes in a row failed: connection refused})
+     * @param after  the process as it is after the change
+     */
+    record HealthChanged(long sequence, Instant time, String process, HealthStatus from, HealthStatus to, String reason,
+            ProcessSnapshot after) implements EngineEvent {
     }
 
     /** The daemon started with this many programs and processes. */

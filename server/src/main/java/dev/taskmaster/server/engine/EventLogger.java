@@ -29,6 +29,14 @@ public final class EventLogger implements Consumer<EngineEvent> {
                     log.info(line);
                 }
             }
+            case EngineEvent.HealthChanged h -> {
+                String line = h.process() + ": health " + h.from() + " -> " + h.to() + ": " + h.reason();
+                if (h.to() == dev.taskmaster.server.engine.health.HealthStatus.UNHEALTHY) {
+                    log.warn(line);
+                } else {
+                    log.info(line);
+                }
+            }
             case EngineEvent.DaemonStarted d -> log.info("supervising {} programs ({} processes)", d.programs(), d.processes());
             case EngineEvent.ShutdownStarted s -> log.info("stopping every process: {}{}", s.reason(), by(s.requestedBy()));
             case EngineEvent.ConfigReloaded r -> {

@@ -1,6 +1,7 @@
 package dev.taskmaster.server.engine;
 
 import dev.taskmaster.config.InstanceSpec;
+import dev.taskmaster.server.engine.health.HealthSnapshot;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -19,10 +20,21 @@ import java.util.Optional;
  * @param nextStart    when a BACKOFF retry is due
  * @param leftovers    processes its ended processes left running (killmode process), as last counted
  * @param adopted      the current (or last) process was adopted by pid, not spawned: its output is not captured
+ * @param health       its health, beside its state; empty when the program has no health check
+ * @param gaveUp       why the restart rules gave up on it, while FATAL ({@code gave up after 5 restarts in a row (max_restarts 5)})
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
-        Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted) {
+        Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
+        Optional<HealthSnapshot> health, Optional<String> gaveUp) {
+
+    /** A process of a program without a health check. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, leftovers,
+                adopted, Optional.empty(), Optional.empty());
+    }
 
     /** A spawned process. */
     public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,

@@ -15,7 +15,7 @@ public enum ProcessState {
     STARTING,
     /** Started, and still running. */
     RUNNING,
-    /** A start failed; waiting for the backoff delay before the next attempt. */
+    /** A start failed, or a crash loop is slowed down; waiting for the backoff delay before the next attempt. */
     BACKOFF,
     /** The stop signal was sent; waiting for the process to exit. */
     STOPPING,
@@ -29,13 +29,14 @@ public enum ProcessState {
     PAUSED;
 
     private static final Map<ProcessState, Set<ProcessState>> NEXT = Map.of(
-            STOPPED, EnumSet.of(STARTING),
+            // BACKOFF from STOPPED and EXITED: a crash loop's delayed restart, after an exit or an unhealthy stop.
+            STOPPED, EnumSet.of(STARTING, BACKOFF),
             STARTING, EnumSet.of(RUNNING, BACKOFF, STOPPING),
             RUNNING, EnumSet.of(STOPPING, EXITED, PAUSED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, EXITED),
             BACKOFF, EnumSet.of(STARTING, FATAL, STOPPED),
             STOPPING, EnumSet.of(STOPPED),
-            EXITED, EnumSet.of(STARTING),
+            EXITED, EnumSet.of(STARTING, BACKOFF),
             FATAL, EnumSet.of(STARTING),
             UNKNOWN, EnumSet.of(STOPPED, STARTING));
 

@@ -1,10 +1,16 @@
 package dev.taskmaster.server.engine;
 
+import dev.taskmaster.config.HealthCheck;
 import dev.taskmaster.config.InstanceSpec;
 import dev.taskmaster.config.ProgramSpec;
-import dev.taskmaster.config.RestartPolicy;
 import dev.taskmaster.config.Signal;
 import dev.taskmaster.server.engine.ProcessLauncher.LaunchedProcess;
+import dev.taskmaster.server.engine.health.HealthMonitor;
+import dev.taskmaster.server.engine.health.HealthStatus;
+import dev.taskmaster.server.engine.lifecycle.RestartCounters;
+import dev.taskmaster.server.engine.lifecycle.RestartDecision;
+import dev.taskmaster.server.engine.lifecycle.RestartRules;
+import dev.taskmaster.server.engine.lifecycle.RunEnd;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +25,8 @@ import java.util.function.Predicate;
  * The state machine of one process instance, as supervisord defines it: STARTING until it has
  * stayed up for {@code starttime}, BACKOFF and retries after failed starts, FATAL after
  * {@code startretries}, restarts per {@code autorestart}, stop signal then SIGKILL after
- * {@code stoptime}. Confined to the engine thread: every method must be called there.
+ * {@code stoptime}. What follows the end of a run is {@link RestartRules}' to decide; this class
+ * carries it out. Confined to the engine thread: every method must be called there.
  */
 final class Supervisor {
 
@@ -38,7 +45,8 @@ final class Supervisor {
     private Run run;
     private long spawnedAtNanos;
     private Instant startTime;
-    private int startFailures;
+    /** What the restart rules counted so far (failed starts in a row...). */
+    private RestartCounters counters = RestartCounters.NONE;
     private int restartCount;
     private ExitRecord lastExit;
     private String spawnError;
@@ -56,11 +64,18 @@ final class Supervisor {
      */
     private String requestedBy = "";
     private final List<Waiter> waiters = new ArrayList<>();
+    /** The process's health, an attribute beside its state: computed by the health package, acted on here. */
+    private final HealthMonitor health;
+    /** The stop under way was made by {@code on_unhealthy: restart}: the process starts again once it is down. */
+    private boolean restartWhenStopped;
+    /** Why the restart rules last gave up (the reason of FATAL). */
+    private String gaveUp;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
         this.ctx = ctx;
         this.spec = spec;
         this.stateSince = ctx.clock().now();
+        this.health = new HealthMonitor(ctx.scheduler(), ctx.clock(), ctx.prober(), spec, this::healthChanged);
     }
 
     String name() {
@@ -78,6 +93,7 @@ final class Supervisor {
     /** New supervision settings, applied in place (the process keeps running). */
     void update(InstanceSpec newSpec) {
         this.spec = newSpec;
+        health.update(newSpec);
         // stopasgroup/killasgroup are read from spec at each stop; what the exit does is the launcher's.
         if (run != null && run.process != null) {
             run.process.killModeChanged(newSpec.program().killmode());
@@ -91,6 +107,7 @@ final class Supervisor {
      */
     void disableAutorestart() {
         autorestartEnabled = false;
+        restartWhenStopped = false;
         if (state == ProcessState.BACKOFF) {
             cancelTimer();
             nextStart = null;
@@ -99,9 +116,10 @@ final class Supervisor {
 
     ProcessSnapshot snapshot() {
         return new ProcessSnapshot(spec, state, stateSince, run != null ? run.process.pid() : 0,
-                Optional.ofNullable(startTime), restartCount, startFailures, Optional.ofNullable(lastExit),
+                Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
-                run != null ? run.process.adopted() : adopted);
+                run != null ? run.process.adopted() : adopted, health.snapshot(),
+                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty());
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -138,7 +156,7 @@ final class Supervisor {
             case BACKOFF -> cancelTimer();
             default -> { }
         }
-        startFailures = 0;
+        counters = RestartCounters.NONE;
         requestedBy = by;
         return Optional.empty();
     }
@@ -204,28 +222,20 @@ final class Supervisor {
         adopted = true;
         spawnError = null;
         nextStart = null;
-        startFailures = 0;
+        counters = RestartCounters.NONE;
         startTime = ctx.clock().now();
         spawnedAtNanos = ctx.clock().nanoTime();
         requestedBy = by;
         transition(ProcessState.STARTING, "adopting pid " + pid);
         transition(ProcessState.RUNNING, "adopted pid " + pid + " (its output is not captured)");
+        health.started(pid, startTime);
     }
 
     CommandResult stop(String by) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 requestedBy = by;
-                boolean paused = state == ProcessState.PAUSED;
-                ProgramSpec p = spec.program();
-                transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
-                run.process.signal(p.stopsignal(), p.stopasgroup());
-                if (paused) {
-                    // A stopped process cannot act on the signal until it runs again (pause stopped its group).
-                    run.process.signal(Signal.CONT, true);
-                }
-                Run stopping = run;
-                timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
+                beginStop("stopping with " + spec.program().stopsignal().displayName());
                 return CommandResult.done(name(), "stopping");
             }
             case BACKOFF -> {
@@ -236,12 +246,29 @@ final class Supervisor {
                 return CommandResult.done(name(), "stopped");
             }
             case STOPPING -> {
+                // A stop by command wins over the restart an unhealthy check was making.
+                restartWhenStopped = false;
                 return CommandResult.already(name(), "already stopping");
             }
             default -> {
                 return CommandResult.already(name(), "not running");
             }
         }
+    }
+
+    /** Stop signal now, SIGKILL at stoptime: the stop of a process that has one. */
+    private void beginStop(String reason) {
+        boolean paused = state == ProcessState.PAUSED;
+        ProgramSpec p = spec.program();
+        transition(ProcessState.STOPPING, reason);
+        health.stopping();
+        run.process.signal(p.stopsignal(), p.stopasgroup());
+        if (paused) {
+            // A stopped process cannot act on the signal until it runs again (pause stopped its group).
+            run.process.signal(Signal.CONT, true);
+        }
+        Run stopping = run;
+        timer = ctx.scheduler().schedule(p.stoptime(), () -> stopTimeElapsed(stopping));
     }
 
     /**
@@ -265,6 +292,7 @@ final class Supervisor {
         }
         // The whole group, or a child would go on working for a paused parent.
         run.process.signal(Signal.STOP, true);
+        health.paused();
         requestedBy = by;
         transition(ProcessState.PAUSED, "paused (SIGSTOP)");
         return CommandResult.done(name(), "paused");
@@ -278,6 +306,7 @@ final class Supervisor {
             return CommandResult.refused(name(), "not paused (" + state + ")");
         }
         run.process.signal(Signal.CONT, true);
+        health.resumed();
         requestedBy = by;
         transition(ProcessState.RUNNING, "resumed (SIGCONT)");
         return CommandResult.done(name(), "resumed");
@@ -321,6 +350,7 @@ final class Supervisor {
         startTime = ctx.clock().now();
         spawnedAtNanos = ctx.clock().nanoTime();
         transition(ProcessState.STARTING, why);
+        health.started(result.process().pid(), startTime);
         Duration starttime = spec.program().starttime();
         if (starttime.isZero()) {
             transition(ProcessState.RUNNING, "started (starttime is 0)");
@@ -334,7 +364,7 @@ final class Supervisor {
             return;
         }
         timer = null;
-        startFailures = 0;
+        counters = counters.started();
         transition(ProcessState.RUNNING, "stayed up for " + seconds(spec.program().starttime()));
     }
 
@@ -357,11 +387,16 @@ final class Supervisor {
         adopted = run.process.adopted();
         run = null;
         cancelTimer();
+        health.ended();
         ProgramSpec p = spec.program();
         switch (state) {
             case STOPPING -> {
                 lastExit = new ExitRecord(outcome, true, pid, ctx.clock().now(), ranFor);
                 transition(ProcessState.STOPPED, "stopped: " + outcome.describe());
+                if (restartWhenStopped) {
+                    restartWhenStopped = false;
+                    afterRun(RunEnd.unhealthy(ranFor), "stopped as unhealthy");
+                }
             }
             case STARTING -> {
                 boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());
@@ -374,54 +409,53 @@ final class Supervisor {
                 lastExit = new ExitRecord(outcome, expected, pid, ctx.clock().now(), ranFor);
                 requestedBy = ""; // it ended on its own, whoever started it
                 transition(ProcessState.EXITED, lastExit.describe());
-                if (autorestartEnabled && shouldRestart(p.autorestart(), expected)) {
-                    restartCount++;
-                    startFailures = 0;
-                    spawn("restarted (autorestart " + p.autorestart().name().toLowerCase(java.util.Locale.ROOT) + ")");
-                }
+                afterRun(RunEnd.exited(expected, ranFor), lastExit.describe());
             }
             default -> throw new IllegalStateException(name() + ": exit reported in state " + state);
         }
     }
 
-    private static boolean shouldRestart(RestartPolicy policy, boolean expected) {
-        return switch (policy) {
-            case ALWAYS -> true;
-            case NEVER -> false;
-            case UNEXPECTED -> !expected;
-        };
-    }
-
     private void failedStart(String reason) {
-        startFailures++;
-        ProgramSpec p = spec.program();
-        int retries = p.startretries();
-        if (!autorestartEnabled) {
-            transition(ProcessState.BACKOFF, reason);
-            transition(ProcessState.FATAL, "not retried: the daemon is stopping");
-            return;
-        }
-        if (retries >= 0 && startFailures > retries) {
-            transition(ProcessState.BACKOFF, reason);
-            transition(ProcessState.FATAL, "gave up after " + startFailures + " failed start"
-                    + (startFailures == 1 ? "" : "s"));
-            return;
-        }
-        Duration delay = p.backoff().delay(startFailures);
-        nextStart = ctx.clock().now().plus(delay);
-        transition(ProcessState.BACKOFF, reason + "; retry " + startFailures + (retries < 0 ? "" : " of " + retries)
-                + " in " + seconds(delay));
-        timer = ctx.scheduler().schedule(delay, this::retry);
+        afterRun(RunEnd.failedStart(lastExit != null ? lastExit.runTime() : Duration.ZERO), reason);
     }
 
-    private void retry() {
+    /**
+     * Carries out what the restart rules decide after a run ended ({@code reason}: how). A run that
+     * failed to start passes through BACKOFF, whatever comes next, as supervisord's does.
+     */
+    private void afterRun(RunEnd end, String reason) {
+        RestartDecision decision = RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
+        counters = decision.counters();
+        switch (decision) {
+            case RestartDecision.Now now -> {
+                restartCount++;
+                spawn(now.why());
+            }
+            case RestartDecision.After after -> {
+                nextStart = ctx.clock().now().plus(after.delay());
+                transition(ProcessState.BACKOFF, reason + "; " + after.note());
+                String why = end.kind() == RunEnd.Kind.FAILED_START ? "retrying" : "restarted after backoff";
+                timer = ctx.scheduler().schedule(after.delay(), () -> retry(why));
+            }
+            case RestartDecision.GiveUp giveUp -> {
+                gaveUp = giveUp.reason();
+                if (state != ProcessState.BACKOFF) {
+                    transition(ProcessState.BACKOFF, reason);
+                }
+                transition(ProcessState.FATAL, giveUp.reason());
+            }
+            case RestartDecision.Stay stay -> { }
+        }
+    }
+
+    private void retry(String why) {
         timer = null;
         if (state != ProcessState.BACKOFF || !autorestartEnabled) {
             return;
         }
         requestedBy = "";
         restartCount++;
-        spawn("retrying");
+        spawn(why);
     }
 
     private void transition(ProcessState to, String reason) {
@@ -450,6 +484,21 @@ final class Supervisor {
         }
     }
 
+    /** From the health monitor: journaled, logged, and acted on as {@code on_unhealthy} says. */
+    private void healthChanged(HealthStatus from, HealthStatus to, String reason) {
+        ProcessSnapshot now = snapshot();
+        ctx.journal().append(ctx.clock().now(), (seq, time) -> new EngineEvent.HealthChanged(seq, time, name(), from, to,
+                reason, now));
+        boolean restart = spec.program().healthCheck().map(c -> c.onUnhealthy() == HealthCheck.UnhealthyAction.RESTART)
+                .orElse(false);
+        if (to == HealthStatus.UNHEALTHY && restart && autorestartEnabled
+                && (state == ProcessState.RUNNING || state == ProcessState.STARTING)) {
+            requestedBy = ""; // the daemon acts on its own
+            restartWhenStopped = true;
+            beginStop("unhealthy (" + reason + "); restarting: stopping with " + spec.program().stopsignal().displayName());
+        }
+    }
+
     private void cancelTimer() {
         if (timer != null) {
             timer.cancel();
@@ -458,7 +507,6 @@ final class Supervisor {
     }
 
     static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", ms / 1000.0);
+        return RestartRules.seconds(d);
     }
 }

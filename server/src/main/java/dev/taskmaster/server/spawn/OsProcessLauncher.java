@@ -368,6 +368,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
         // Like supervisord's SUPERVISOR_PROCESS_NAME: lets a program know who supervises it, and as what.
         env.put("TASKMASTER_PROCESS_NAME", instance.name());
         env.put("TASKMASTER_GROUP_NAME", instance.program().group());
+        // The file its heartbeat health check looks at: the program touches it while it works.
+        instance.program().healthCheck().map(dev.taskmaster.config.HealthCheck::probe)
+                .filter(p -> p instanceof dev.taskmaster.config.HealthCheck.Heartbeat)
+                .ifPresent(p -> env.put("TASKMASTER_HEARTBEAT_FILE",
+                        ((dev.taskmaster.config.HealthCheck.Heartbeat) p).file(instance).toString()));
         env.putAll(instance.program().env());
         return env;
     }

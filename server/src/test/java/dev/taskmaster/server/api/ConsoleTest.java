@@ -111,7 +111,7 @@ class ConsoleTest {
     void startAndExitNoticesFollowRestartsAndTheLeaseIsHeldByOneSession() throws Exception {
         try (LiveDaemon d = new LiveDaemon(tmp, """
                 programs:
-                  loop: {cmd: "sh -c 'echo run; read x; echo got $x'", starttime: 0, autorestart: always}
+                  loop: {cmd: "sh -c 'echo run; read x; echo got $x'", starttime: 0, autorestart: always, backoff: {reset_after: 0}}
                 """)) {
             d.await("loop", ProcessState.RUNNING);
             Attached owner = Attached.attach(d.async(), AttachOutputRequest.newBuilder().setName("loop")
@@ -152,7 +152,7 @@ class ConsoleTest {
         int rounds = 20;
         try (LiveDaemon d = new LiveDaemon(tmp, """
                 programs:
-                  loop: {cmd: "sh -c 'echo run; read x; echo got $x'", starttime: 0, autorestart: always}
+                  loop: {cmd: "sh -c 'echo run; read x; echo got $x'", starttime: 0, autorestart: always, backoff: {reset_after: 0}}
                 """)) {
             d.await("loop", ProcessState.RUNNING);
             Attached a = Attached.attach(d.async(), AttachOutputRequest.newBuilder().setName("loop")

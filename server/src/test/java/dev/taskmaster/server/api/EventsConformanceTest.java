@@ -376,6 +376,7 @@ class EventsConformanceTest {
                     cmd: "sh -c 'sleep 0.03'"
                     starttime: 0
                     autorestart: always
+                    backoff: {reset_after: 0}   # a restart loop, not its backoff
                 """)) {
             List<Long> seen = new ArrayList<>();
             String journal = d.stub().getServerInfo(GetServerInfoRequest.getDefaultInstance()).getJournalId();

@@ -12,6 +12,7 @@ final class EngineHarness {
 
     final ManualScheduler clock = new ManualScheduler();
     final FakeLauncher launcher = new FakeLauncher(clock);
+    final FakeProber prober = new FakeProber(clock);
     final EventJournal journal = new EventJournal(10_000);
     final Path dir;
     Engine engine;
@@ -30,7 +31,7 @@ final class EngineHarness {
     }
 
     EngineHarness start(String yaml) {
-        engine = new Engine(config(dir, yaml), launcher, clock, clock, journal);
+        engine = new Engine(config(dir, yaml), launcher, clock, clock, journal, prober);
         clock.await(engine.startAutostart());
         return this;
     }
@@ -42,6 +43,12 @@ final class EngineHarness {
 
     ProcessState stateOf(String name) {
         return state(name).state();
+    }
+
+    /** The health changes of one process, as "FROM>TO". */
+    List<String> healthChanges(String name) {
+        return journal.since(0).stream().filter(e -> e instanceof EngineEvent.HealthChanged c && c.process().equals(name))
+                .map(e -> (EngineEvent.HealthChanged) e).map(c -> c.from() + ">" + c.to()).toList();
     }
 
     /** The transitions of one process, as "FROM>TO". */

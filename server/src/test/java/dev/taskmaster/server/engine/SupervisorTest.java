@@ -138,6 +138,7 @@ class SupervisorTest {
     void autorestartAlwaysRestartsWhateverTheExit() {
         h.start("programs:\n  a:\n    cmd: x\n    starttime: 0\n    autorestart: always\n");
         for (ExitOutcome o : List.of(code(0), code(3), killedBy("KILL", false))) {
+            h.clock.advance(Duration.ofMinutes(1)); // runs as long as backoff.reset_after: no crash loop
             h.launcher.last("a").exit(o);
             h.clock.runReady();
             assertThat(h.stateOf("a")).isEqualTo(RUNNING);
@@ -165,6 +166,7 @@ class SupervisorTest {
         h.launcher.last("a").exit(code(1));
         h.clock.runReady();
         assertThat(h.stateOf("a")).as("1 is unexpected: restarted").isEqualTo(RUNNING);
+        h.clock.advance(Duration.ofMinutes(1)); // runs as long as backoff.reset_after: no crash loop
         h.launcher.last("a").exit(killedBy("SEGV", true));
         h.clock.runReady();
         assertThat(h.stateOf("a")).as("a signal is always unexpected").isEqualTo(RUNNING);

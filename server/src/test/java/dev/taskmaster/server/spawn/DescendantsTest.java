@@ -39,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DescendantsTest {
 
+    /** Restarts at once however short the runs: these tests want a restart loop, not its backoff (backoff.reset_after). */
+    private static final String RESTART_LOOP = ", backoff: {reset_after: 0}";
+
+
     @TempDir
     Path tmp;
 
@@ -154,7 +158,7 @@ class DescendantsTest {
         for (int round = 0; round < 20; round++) {
             Files.deleteIfExists(tmp.resolve("sleeps"));
             List<Proc> sleeps;
-            try (RealEngine e = engine("crash: {cmd: \"sh ${TMP}/crash.sh ${TMP}\", starttime: 0}")) {
+            try (RealEngine e = engine("crash: {cmd: \"sh ${TMP}/crash.sh ${TMP}\", starttime: 0" + RESTART_LOOP + "}")) {
                 e.until("round " + round + ": three restarts", all -> all.getFirst().restartCount() >= 3);
                 if (round % 2 == 0) {
                     e.engine.stop(List.of("crash")).get(10, TimeUnit.SECONDS);
@@ -182,7 +186,7 @@ class DescendantsTest {
         // Eight instances exit at once and again, each leaving an orphan: sweeps run all the time,
         // among main processes that exit before, while and after they are watched. A main process
         // reaped by a sweep would never be reported: its instance would stop restarting.
-        try (RealEngine e = engine("flap: {cmd: \"sh -c 'sleep 0.01 & exit 3'\", starttime: 0, numprocs: 8}")) {
+        try (RealEngine e = engine("flap: {cmd: \"sh -c 'sleep 0.01 & exit 3'\", starttime: 0, numprocs: 8" + RESTART_LOOP + "}")) {
             e.until("every instance to restart 25 times", all -> all.stream().allMatch(s -> s.restartCount() >= 25));
             e.engine.stop(List.of("flap:0", "flap:1", "flap:2", "flap:3", "flap:4", "flap:5", "flap:6", "flap:7"))
                     .get(10, TimeUnit.SECONDS);
@@ -262,7 +266,7 @@ class DescendantsTest {
                 sys.exit(1)           # the master crashes
                 """);
         String program = "web: {cmd: \"/usr/bin/python3 ${TMP}/master.py " + port + " ${TMP}/binds\", starttime: 0, ";
-        try (RealEngine e = engine(program + "autorestart: always}")) {
+        try (RealEngine e = engine(program + "autorestart: always" + RESTART_LOOP + "}")) {
             Poll.until("five masters to bind", RealEngine.LIMIT, () -> lines("binds").size() >= 5);
             e.engine.stop(List.of("web")).get(10, TimeUnit.SECONDS);
             e.until("stopped", all -> !all.getFirst().state().hasProcess() && all.getFirst().state() != ProcessState.BACKOFF);
@@ -273,7 +277,7 @@ class DescendantsTest {
         }
         // The control: with killmode process the worker keeps the port, and the next master cannot bind.
         Files.deleteIfExists(tmp.resolve("binds"));
-        try (RealEngine e = engine(program + "autorestart: always, startretries: 0, killmode: process}")) {
+        try (RealEngine e = engine(program + "autorestart: always, startretries: 0, killmode: process" + RESTART_LOOP + "}")) {
             Poll.until("a master to fail to bind", RealEngine.LIMIT, () -> lines("binds").stream()
                     .anyMatch(l -> l.startsWith("failed ")));
             lines("binds").stream().filter(l -> l.startsWith("bound ")).forEach(l -> Proc.of(

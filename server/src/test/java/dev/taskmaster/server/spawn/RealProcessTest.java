@@ -40,7 +40,7 @@ class RealProcessTest {
     void restartPoliciesWithRealExits() throws Exception {
         try (RealEngine e = new RealEngine(tmp, """
                 programs:
-                  always: {cmd: "sh -c 'exit 0'", starttime: 0, autorestart: always}
+                  always: {cmd: "sh -c 'exit 0'", starttime: 0, autorestart: always, backoff: {reset_after: 0}}
                   never: {cmd: "sh -c 'exit 3'", starttime: 0, autorestart: never}
                   expected: {cmd: "sh -c 'exit 2'", starttime: 0, exitcodes: [0, 2]}
                 """)) {
