@@ -170,6 +170,7 @@ class SurvivorsTest {
     void aSurvivorOfARemovedProgramIsStoppedByItsRecordedSettingsThenKilled() throws Exception {
         // It ignores its stop signal: SIGKILL after its stoptime.
         try (Spawned p = Spawned.sh("trap '' TERM; while :; do sleep 0.05; done")) {
+            Poll.until("the shell to ignore SIGTERM", Spawned.LIMIT, () -> ignores(p.pid, 15));
             StateFile.Entry e = p.entry("gone");
             StateFile.Entry quick = new StateFile.Entry("gone", e.pid(), e.startTicks(), e.session(), e.uid(), false, e.stdin(),
                     e.stdout(), e.stderr(), 15, Duration.ofMillis(300), KillMode.MIXED);
@@ -180,6 +181,16 @@ class SurvivorsTest {
             assertThat(gone(p.pid)).isTrue();
             Poll.until("nothing left in its session", Spawned.LIMIT,
                     () -> ProcStat.all().stream().noneMatch(x -> x.session() == p.pid && !x.isZombie()));
+        }
+    }
+
+    /** Whether {@code pid} ignores {@code signal} (the SigIgn mask of its status). */
+    private static boolean ignores(int pid, int signal) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("SigIgn:"))
+                    .anyMatch(l -> (Long.parseUnsignedLong(l.substring(7).trim(), 16) & (1L << (signal - 1))) != 0);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
