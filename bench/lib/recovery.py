@@ -20,7 +20,7 @@ import procutil  # noqa: E402
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(BENCH)
 BIN = os.path.join(ROOT, "bin")
-LIMIT = 300.0
+LIMIT = 900.0
 
 
 def log(msg):
@@ -62,8 +62,8 @@ def start_daemon(rundir, env, config):
                             env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
 
 
-def wait_for(what, cond, limit=LIMIT, step=0.05):
-    deadline = time.monotonic() + limit
+def wait_for(what, cond, limit=None, step=0.05):
+    deadline = time.monotonic() + (limit if limit is not None else LIMIT)
     while time.monotonic() < deadline:
         v = cond()
         if v:
@@ -114,10 +114,13 @@ def log_times(logfile, since):
 
 
 def main():
+    global LIMIT
     ap = argparse.ArgumentParser(prog="bench/recovery", description=__doc__.splitlines()[0])
     ap.add_argument("--programs", type=int, default=1000, help="sleeping programs (default 1000)")
     ap.add_argument("--runs", type=int, default=3, help="crash/restart cycles (default 3)")
+    ap.add_argument("--limit", type=float, default=LIMIT, help="seconds to wait for any one step (default 900)")
     a = ap.parse_args()
+    LIMIT = a.limit
     rundir = os.environ.get("BENCH_DIR")
     if not rundir:
         raise BenchError("run through bench/recovery")
@@ -133,7 +136,7 @@ def main():
     daemon = start_daemon(rundir, env, config)
     t0 = time.monotonic()
     wait_for(f"{a.programs} RUNNING", lambda: sum(1 for s, _ in status_pids(env).values() if s == "RUNNING") == a.programs)
-    log(f"{a.programs} programs RUNNING after {time.monotonic() - t0:.1f} s")
+    log(f"{a.programs} programs RUNNING after {time.monotonic() - t0:.1f} s (load average {os.getloadavg()[0]:.1f})")
     walls, inside, doubled = [], [], []
     try:
         for run in range(1, a.runs + 1):
@@ -162,7 +165,7 @@ def main():
             inside.append(inner)
             doubled.append(dup)
             log(f"run {run}: all {a.programs} re-adopted {wall:.2f} s after exec (in the daemon: {inner:.2f} s), "
-                f"{dup} doubled")
+                f"{dup} doubled; load average {os.getloadavg()[0]:.1f}")
     finally:
         ctl(env, "shutdown")
         try:
