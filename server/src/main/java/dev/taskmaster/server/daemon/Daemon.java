@@ -73,7 +73,11 @@ final class Daemon implements DaemonControl {
 
     /** How the daemon is to run, from the command line. */
     record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
-            ControlConsole.Factory shell) {
+            ControlConsole.Factory shell, boolean fresh) {
+        Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
+                ControlConsole.Factory shell) {
+            this(instance, socket, logToStderr, allowRoot, exitAfterStart, shell, false);
+        }
     }
 
     /** How long the control shell may take to give the terminal back when the daemon stops. */
@@ -103,6 +107,8 @@ final class Daemon implements DaemonControl {
     private final ConfigReader reader = new ConfigReader();
     /** The one path of every change of the configuration; set with the engine. */
     private volatile ConfigChanges changes;
+    /** The processes on disk for the next daemon, should this one crash; removed by a clean shutdown. */
+    private volatile dev.taskmaster.server.recovery.StateFile stateFile;
 
     private Daemon(Options options) {
         this.options = options;
@@ -233,12 +239,17 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, e.getMessage());
         }
         info = new DaemonInfo(instance, paths, config, started, started);
+        // What the previous daemon of this instance left running, if it crashed: resumed, or killed with --fresh.
+        Path statePath = dev.taskmaster.server.recovery.StateFile.path(runtimeDir, instance);
+        dev.taskmaster.server.recovery.Recovery recovery = dev.taskmaster.server.recovery.Recovery.begin(statePath, config,
+                options.fresh());
         try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher);
                 OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread();
                 SystemProber prober = new SystemProber(System.getenv())) {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
             this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
+            recovery.continueJournal(journal);
             journal.addListener(new EventLogger());
             Outputs outputs = new Outputs(paths.logdir());
             this.outputs = outputs;
@@ -249,6 +260,14 @@ final class Daemon implements DaemonControl {
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal, prober);
             this.engine = engine;
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
+            if (dropping) {
+                log.warn("no state file: a daemon that switches to server.user cannot write in root's runtime directory {};"
+                        + " after a crash of this daemon, its programs would not be found again", runtimeDir);
+            } else {
+                stateFile = dev.taskmaster.server.recovery.StateFile.start(statePath, journal.lastSequence(),
+                        recovery.survivors().values());
+                journal.addListener(stateFile);
+            }
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
             ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
@@ -277,7 +296,7 @@ final class Daemon implements DaemonControl {
             misfit.ifPresent(warning -> log.warn("{}", warning));
             // From here on, programs run: a start-up that fails stops every one of them.
             try {
-                engine.startAutostart().whenComplete((done, error) -> {
+                engine.startAutostart(recovery.survivors()).whenComplete((done, error) -> {
                     if (error != null) {
                         startError = reason(error instanceof CompletionException ? error.getCause() : error);
                         log.error("cannot start: {}", startError);
@@ -554,6 +573,10 @@ final class Daemon implements DaemonControl {
         if (left != null) {
             // Every main process has ended: what their groups and sessions still hold goes too (killmode).
             left.finish(java.time.Duration.ofSeconds(5));
+        }
+        if (stateFile != null) {
+            // Nothing runs any more: the next daemon has nothing to recover.
+            stateFile.remove();
         }
     }
 

@@ -66,8 +66,12 @@ final class Supervisor {
     private final List<Waiter> waiters = new ArrayList<>();
     /** The process's health, an attribute beside its state: computed by the health package, acted on here. */
     private final HealthMonitor health;
-    /** The stop under way was made by {@code on_unhealthy: restart}: the process starts again once it is down. */
-    private boolean restartWhenStopped;
+    /**
+     * Why the stop under way was made by the daemon to start the process again once it is down
+     * ({@code on_unhealthy: restart}, a console lost in a crash); null when it was not.
+     */
+    private RunEnd.Kind restartWhenStopped;
+    private String restartReason;
     /** Why the restart rules last gave up (the reason of FATAL). */
     private String gaveUp;
 
@@ -107,7 +111,7 @@ final class Supervisor {
      */
     void disableAutorestart() {
         autorestartEnabled = false;
-        restartWhenStopped = false;
+        restartWhenStopped = null;
         if (state == ProcessState.BACKOFF) {
             cancelTimer();
             nextStart = null;
@@ -231,6 +235,44 @@ final class Supervisor {
         health.started(pid, startTime);
     }
 
+    /**
+     * Takes {@code survivor}, a process the previous daemon of this instance left running (a
+     * crash, a re-exec), as this instance's process: RUNNING at once (through STARTING, as an
+     * adoption), with its real start time and uptime. Only in a supervisor that has run nothing.
+     *
+     * @throws ProcessLauncher.SpawnException when the launcher cannot watch it (it has ended)
+     */
+    void resume(dev.taskmaster.server.recovery.Survivor survivor) throws ProcessLauncher.SpawnException {
+        if (state != ProcessState.STOPPED || run != null) {
+            survivor.release();
+            throw new IllegalStateException(name() + ": resume in state " + state);
+        }
+        Run attempt = new Run();
+        attempt.process = ctx.launcher().resume(spec, survivor, exitHandler(attempt));
+        run = attempt;
+        adopted = attempt.process.adopted();
+        startTime = survivor.startedAt();
+        spawnedAtNanos = ctx.clock().nanoTime() - survivor.age().toNanos();
+        requestedBy = "";
+        transition(ProcessState.STARTING, "resuming pid " + survivor.pid());
+        transition(ProcessState.RUNNING, survivor.reason());
+    }
+
+    /**
+     * Stops the running process with its stop settings and, once it is down, starts the program
+     * again unless its autorestart is {@code never}: for a resumed process whose output could not
+     * be re-attached, which must not run on unheard. {@code why} is the reason of the events.
+     */
+    void restartFor(String why) {
+        if (!state.hasProcess() || state == ProcessState.STOPPING) {
+            return;
+        }
+        requestedBy = ""; // the daemon acts on its own
+        restartWhenStopped = RunEnd.Kind.OUTPUT_LOST;
+        restartReason = why;
+        beginStop(why);
+    }
+
     CommandResult stop(String by) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
@@ -246,8 +288,8 @@ final class Supervisor {
                 return CommandResult.done(name(), "stopped");
             }
             case STOPPING -> {
-                // A stop by command wins over the restart an unhealthy check was making.
-                restartWhenStopped = false;
+                // A stop by command wins over a restart the daemon was making (unhealthy, a console lost).
+                restartWhenStopped = null;
                 return CommandResult.already(name(), "already stopping");
             }
             default -> {
@@ -393,9 +435,12 @@ final class Supervisor {
             case STOPPING -> {
                 lastExit = new ExitRecord(outcome, true, pid, ctx.clock().now(), ranFor);
                 transition(ProcessState.STOPPED, "stopped: " + outcome.describe());
-                if (restartWhenStopped) {
-                    restartWhenStopped = false;
-                    afterRun(RunEnd.unhealthy(ranFor), "stopped as unhealthy");
+                if (restartWhenStopped != null) {
+                    RunEnd end = new RunEnd(restartWhenStopped, false, ranFor);
+                    String why = restartReason;
+                    restartWhenStopped = null;
+                    restartReason = null;
+                    afterRun(end, why);
                 }
             }
             case STARTING -> {
@@ -494,7 +539,8 @@ final class Supervisor {
         if (to == HealthStatus.UNHEALTHY && restart && autorestartEnabled
                 && (state == ProcessState.RUNNING || state == ProcessState.STARTING)) {
             requestedBy = ""; // the daemon acts on its own
-            restartWhenStopped = true;
+            restartWhenStopped = RunEnd.Kind.UNHEALTHY;
+            restartReason = "stopped as unhealthy";
             beginStop("unhealthy (" + reason + "); restarting: stopping with " + spec.program().stopsignal().displayName());
         }
     }

@@ -33,6 +33,10 @@ public final class RestartRules {
                     : new RestartDecision.Stay(counters);
             case UNHEALTHY -> autorestartEnabled ? restartAfterRun(end, program, counters, "unhealthy")
                     : new RestartDecision.Stay(counters);
+            // Started again unless the program is never to be restarted: it must not run on unheard.
+            case OUTPUT_LOST -> autorestartEnabled && program.autorestart() != dev.taskmaster.config.RestartPolicy.NEVER
+                    ? restartAfterRun(end, program, counters, "output lost")
+                    : new RestartDecision.Stay(counters);
         };
     }
 

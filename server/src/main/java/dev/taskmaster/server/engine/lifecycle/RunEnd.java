@@ -18,7 +18,12 @@ public record RunEnd(Kind kind, boolean expected, Duration ranFor) {
         /** The process exited on its own after it was RUNNING. */
         EXITED,
         /** The health check found it UNHEALTHY and {@code on_unhealthy: restart} stopped it. */
-        UNHEALTHY
+        UNHEALTHY,
+        /**
+         * It survived a daemon crash but its output could not be re-attached (a terminal's
+         * master died with the old daemon): the daemon stopped it to start it again, heard.
+         */
+        OUTPUT_LOST
     }
 
     public static RunEnd failedStart(Duration ranFor) {
