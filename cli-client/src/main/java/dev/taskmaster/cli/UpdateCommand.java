@@ -62,7 +62,11 @@ final class UpdateCommand extends Verb {
             return response.getErrorsCount() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
         if (response.getErrorsCount() > 0) {
-            DiffLines.printErrors(err(), response.getErrorsList());
+            if (file != null) {
+                DiffLines.printFileErrors(err(), response.getErrorsList(), file, name != null);
+            } else {
+                DiffLines.printOptionErrors(err(), response.getErrorsList(), spec);
+            }
             throw new CtlException(ExitCodes.FAILED, "program not updated: " + response.getErrorsCount()
                     + (response.getErrorsCount() == 1 ? " error" : " errors"));
         }
