@@ -152,6 +152,11 @@ public final class TaskmasterCtl implements Callable<Integer> {
         }
     }
 
+    /** The whole command tree, for what describes it (the man page); it talks to no daemon. */
+    public static CommandLine commandTree() {
+        return commandLine(Session.system());
+    }
+
     /** The whole command tree, wired to {@code session}: the seam tests use with an in-process daemon. */
     static CommandLine commandLine(Session session) {
         return commandLine(session, Set.copyOf(VERBS));
