@@ -77,8 +77,9 @@ class CompletionIT {
         }
     }
 
+    /** A Tab's wait for names raised from 3 s: a loaded machine may start the JVM and connect slower than that. */
     private static Map<String, String> env() {
-        return BinProcess.env(tmp, "NO_COLOR", "1");
+        return BinProcess.env(tmp, "NO_COLOR", "1", "TASKMASTER_COMPLETION_TIMEOUT", "30s");
     }
 
     /**

@@ -33,8 +33,8 @@ final class Complete {
 
     static final String VERB = "__complete";
 
-    /** A Tab waits for the daemon at most this long. */
-    static final Duration DEADLINE = Duration.ofMillis(1500);
+    /** A Tab waits for the daemon at most this long, unless TASKMASTER_COMPLETION_TIMEOUT says otherwise (e.g. 5s). */
+    static final Duration DEADLINE = Duration.ofSeconds(3);
 
     /** Global options whose value the words may carry, by every name they have. */
     private static final Map<String, String> VALUED = Map.of("-i", "--instance", "--instance", "--instance", "--socket", "--socket",
@@ -106,11 +106,27 @@ final class Complete {
             if (where.socket() != null && !Files.exists(where.socket())) {
                 return List.of(); // no daemon: not even a connection attempt
             }
-            return session.connect(where).blockingStub(DEADLINE).listProcesses(ListProcessesRequest.getDefaultInstance())
+            return session.connect(where).blockingStub(deadline(session)).listProcesses(ListProcessesRequest.getDefaultInstance())
                     .getProcessesList();
         } catch (RuntimeException unreachable) {
             return List.of();
         }
+    }
+
+    /** {@link #DEADLINE}, or TASKMASTER_COMPLETION_TIMEOUT when it is a valid duration. */
+    static Duration deadline(Session session) {
+        String v = session.environment("TASKMASTER_COMPLETION_TIMEOUT");
+        if (v != null) {
+            try {
+                Duration d = new DurationConverter().convert(v);
+                if (d.isPositive()) {
+                    return d;
+                }
+            } catch (Exception malformed) {
+                // the default, silently: a Tab prints nothing but candidates
+            }
+        }
+        return DEADLINE;
     }
 
     private static Path path(Map<String, String> g, String option) {
