@@ -45,7 +45,7 @@ class AdoptIT {
             BinProcess.Result adopted = BinProcess.ctl(tmp, env, LIMIT, "adopt", String.valueOf(sleep), "--name", "web");
             assertThat(adopted.code()).as(adopted.err()).isZero();
             assertThat(adopted.out()).isEqualTo("web: adopted pid " + sleep + " (output not captured)\n");
-            BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status", "web");
+            BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status", "web", "-o", "wide");
             assertThat(status.code()).as("RUNNING").isZero();
             assertThat(status.out()).contains("pid " + sleep + ", uptime ").contains("adopted (output not captured)");
             assertThat(BinProcess.ctl(tmp, env, LIMIT, "status", "web", "--json").out()).contains("\"adopted\":true");
@@ -87,7 +87,7 @@ class AdoptIT {
         try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
             BinProcess.await("both RUNNING", LIMIT, () -> ctlQuietly(env, "status").code() == 0);
             followed = Long.parseLong(Files.readString(pidfile).strip());
-            String status = BinProcess.ctl(tmp, env, LIMIT, "status").out();
+            String status = BinProcess.ctl(tmp, env, LIMIT, "status", "-o", "wide").out();
             assertThat(status).contains("pid " + stranger + ", uptime").contains("pid " + followed + ", uptime");
             long sleep = followed;
             // RUNNING comes at starttime (2 s) after the cmd's exit: had that exit ended its session's

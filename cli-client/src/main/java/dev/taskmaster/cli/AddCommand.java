@@ -54,7 +54,11 @@ final class AddCommand extends Verb {
             return response.getErrorsCount() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
         if (response.getErrorsCount() > 0) {
-            DiffLines.printErrors(err(), response.getErrorsList());
+            if (file != null) {
+                DiffLines.printFileErrors(err(), response.getErrorsList(), file, name != null);
+            } else {
+                DiffLines.printOptionErrors(err(), response.getErrorsList(), spec);
+            }
             throw new CtlException(ExitCodes.FAILED, "program not added: " + response.getErrorsCount()
                     + (response.getErrorsCount() == 1 ? " error" : " errors"));
         }

@@ -141,8 +141,20 @@ final class ConsoleBridge {
     private String notice(ProcessNotice n) {
         String what = n.getKind() == ProcessNoticeKind.PROCESS_NOTICE_KIND_STARTED
                 ? "started, pid " + n.getProcess().getPid()
-                : "exited (" + n.getProcess().getState().name().substring("PROCESS_STATE_".length()).toLowerCase(Locale.ROOT) + ")";
+                : ended(n.getProcess());
         return "\n[" + name + " " + what + "]\n";
+    }
+
+    /**
+     * How the process ended, as the status table says it: {@code exited with code 0 (expected)},
+     * {@code killed by SIGKILL (unexpected)}; else its state ({@code ended (fatal)}). Issue 16: it
+     * said "[top exited (exited)]".
+     */
+    static String ended(dev.taskmaster.proto.v1.ProcessInfo p) {
+        if (p.hasLastExit()) {
+            return dev.taskmaster.client.ProcessText.exit(p.getLastExit());
+        }
+        return "ended (" + p.getState().name().substring("PROCESS_STATE_".length()).toLowerCase(Locale.ROOT) + ")";
     }
 
     /** Caller's thread: keys until the detach key or the end of the stream. */

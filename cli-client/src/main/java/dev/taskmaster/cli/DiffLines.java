@@ -43,6 +43,36 @@ final class DiffLines {
         return mine.isEmpty() || mine.equals(List.of(program)) ? "" : " (" + String.join(", ", mine) + ")";
     }
 
+    /**
+     * Errors in a program given as options ({@code add NAME --numprocs 0}): each names the option,
+     * {@code --numprocs: expected an integer from 1 to 10000, found 0}, not the daemon's
+     * {@code <request>} (issue 16: errors pointed at a file that does not exist). A key with no
+     * option of its own keeps its key path.
+     */
+    static void printOptionErrors(PrintWriter err, List<ConfigError> errors, picocli.CommandLine.Model.CommandSpec verb) {
+        for (ConfigError e : errors) {
+            String[] path = e.getKeyPath().split("\\.", 4); // programs, NAME, key, rest
+            picocli.CommandLine.Model.OptionSpec option = path.length >= 3 && path[0].equals("programs")
+                    ? verb.findOption("--" + path[2].replace('_', '-')) : null;
+            if (option != null) {
+                err.println(option.longestName() + (path.length == 4 ? " (" + path[3] + ")" : "") + ": " + e.getMessage());
+            } else {
+                err.println((e.getKeyPath().isEmpty() ? "" : e.getKeyPath() + ": ") + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Errors in a program given with {@code -f FILE}: located in FILE ({@code -} is standard
+     * input), lines and columns as in FILE even when it was nested under NAME before sending.
+     */
+    static void printFileErrors(PrintWriter err, List<ConfigError> errors, String file, boolean nested) {
+        String where = file.equals("-") ? "<stdin>" : file;
+        printErrors(err, errors.stream().map(e -> !e.getFile().startsWith("<") ? e : e.toBuilder().setFile(where)
+                .setLine(nested && e.getLine() > 1 ? e.getLine() - 1 : e.getLine())
+                .setColumn(nested && e.getLine() > 1 && e.getColumn() > 2 ? e.getColumn() - 2 : e.getColumn()).build()).toList());
+    }
+
     /** {@code file:line:column: key.path: message}, as taskmasterd --check-config prints them. */
     static void printErrors(PrintWriter err, List<ConfigError> errors) {
         for (ConfigError e : errors) {

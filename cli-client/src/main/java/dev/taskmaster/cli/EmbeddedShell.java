@@ -38,6 +38,24 @@ public final class EmbeddedShell {
         this.fallback = fallback;
     }
 
+    /**
+     * The instance whose default socket {@code socket} is ({@code RUNTIME/taskmaster/NAME.sock}),
+     * for the prompt: {@code taskmasterd --shell -i blue} shows {@code taskmaster(blue)>} as
+     * {@code taskmasterctl -i blue} does (issue 16: the prompt ignored --instance). Null for the
+     * default instance or a socket given by path.
+     */
+    static String instanceOf(Path socket) {
+        String file = socket.getFileName().toString();
+        if (!file.endsWith(".sock")) {
+            return null;
+        }
+        String name = file.substring(0, file.length() - ".sock".length());
+        Path expected = dev.taskmaster.client.SocketPaths.resolve(null, name, System.getenv(),
+                dev.taskmaster.client.SocketPaths.currentUid());
+        return !name.equals(dev.taskmaster.client.SocketPaths.DEFAULT_INSTANCE) && expected.toAbsolutePath().equals(socket)
+                ? name : null;
+    }
+
     /** Whether standard input and output are a terminal, which the shell needs. */
     public static boolean terminalAvailable() {
         java.io.Console console = System.console();
@@ -52,7 +70,7 @@ public final class EmbeddedShell {
         }
         try (Session session = Session.system()) {
             session.terminalOpener(EmbeddedShell::terminal);
-            return new Shell(session, Map.of("--socket", socket.toString())).hooks(new Hooks()).run();
+            return new Shell(session, Map.of("--socket", socket.toString())).label(instanceOf(socket)).hooks(new Hooks()).run();
         } finally {
             thread = null;
         }

@@ -51,7 +51,7 @@ final class EventLines {
             case PROCESS_STATE_CHANGED -> {
                 var c = e.getProcessStateChanged();
                 yield c.getProcess().getFullName() + " " + ProcessText.state(c.getFromState()) + " -> " + ProcessText.state(c.getToState())
-                        + ": " + c.getReason() + (c.hasExit() ? " (" + ProcessText.exit(c.getExit()) + ")" : "") + by(c.getRequestedBy());
+                        + ": " + c.getReason() + exit(c) + by(c.getRequestedBy());
             }
             case PROCESS_SPAWN_FAILED -> {
                 var f = e.getProcessSpawnFailed();
@@ -93,6 +93,18 @@ final class EventLines {
                     + by(e.getDaemonShuttingDown().getRequestedBy());
             case PAYLOAD_NOT_SET -> "(an event this client does not know)";
         };
+    }
+
+    /**
+     * How the process ended, unless the daemon's reason already says it (issue 16: "killed by
+     * SIGKILL (unexpected) (killed by SIGKILL (unexpected))"); the TUI's ticker does the same.
+     */
+    private static String exit(dev.taskmaster.proto.v1.ProcessStateChanged c) {
+        if (!c.hasExit()) {
+            return "";
+        }
+        String how = ProcessText.exit(c.getExit());
+        return c.getReason().contains(how) ? "" : " (" + how + ")";
     }
 
     private static String stream(dev.taskmaster.proto.v1.OutputStream s) {

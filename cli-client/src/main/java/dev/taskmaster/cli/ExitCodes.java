@@ -182,15 +182,55 @@ public final class ExitCodes {
 
     /** Bad usage: the problem and where to read more, not the whole usage text. */
     static final class UsageReporter implements IParameterExceptionHandler {
+        private final Session session;
+
+        UsageReporter(Session session) {
+            this.session = session;
+        }
+
         @Override
         public int handleParseException(ParameterException e, String[] args) {
             CommandLine command = e.getCommandLine();
             PrintWriter err = command.getErr();
+            String verb = TaskmasterCtl.verbOf(args);
+            if (e instanceof UnmatchedArgumentException u && command.getCommandSpec().userObject() instanceof TaskmasterCtl
+                    && verb != null && u.getUnmatched().contains(verb)) {
+                err.println(unknownCommand(verb, command, session.inShell()));
+                err.flush();
+                return USAGE;
+            }
             err.println(PREFIX + e.getMessage());
             UnmatchedArgumentException.printSuggestions(e, err);
             err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
             err.flush();
             return USAGE;
+        }
+
+        /**
+         * {@code unknown command "sta"; did you mean start, status or stop?} and where the verbs are
+         * listed: {@code taskmasterctl --help} on a command line, {@code help} in the shell.
+         */
+        static String unknownCommand(String verb, CommandLine root, boolean inShell) {
+            java.util.List<String> near = nearest(verb, root, inShell);
+            String did = near.isEmpty() ? "" : "; did you mean " + (near.size() == 1 ? near.getFirst()
+                    : String.join(", ", near.subList(0, near.size() - 1)) + " or " + near.getLast()) + "?";
+            return PREFIX + "unknown command " + dev.taskmaster.cli.Json.string(verb) + did
+                    + (inShell ? " ('help' lists the verbs)" : " ('taskmasterctl --help' lists the verbs)");
+        }
+
+        /** The visible verbs closest to {@code typed}: those it begins or that begin it, else picocli's similar ones. */
+        static java.util.List<String> nearest(String typed, CommandLine root, boolean inShell) {
+            java.util.List<String> visible = root.getSubcommands().entrySet().stream()
+                    .filter(v -> !v.getValue().getCommandSpec().usageMessage().hidden())
+                    .filter(v -> !inShell || !ShellCompleter.NOT_IN_SHELL.contains(v.getKey()))
+                    .map(java.util.Map.Entry::getKey).sorted().toList();
+            String t = typed.toLowerCase(Locale.ROOT);
+            java.util.List<String> prefixed = visible.stream().filter(v -> v.startsWith(t) || (t.length() >= 3 && t.startsWith(v)))
+                    .limit(4).toList();
+            if (!prefixed.isEmpty()) {
+                return prefixed;
+            }
+            return dev.taskmaster.cli.Suggest.closest(t, visible, 3);
         }
     }
 }

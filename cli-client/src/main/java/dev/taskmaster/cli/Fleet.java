@@ -223,7 +223,8 @@ final class Fleet {
                             "the shell talks to one daemon: give at most one --context (status and info take --all-contexts"
                                     + " or several --context on a line of their own)");
                 }
-                if (!VERBS.contains(verb) && !verb.equals("help") && !verb.equals("generate-completion")) {
+                if (!VERBS.contains(verb) && !verb.equals("help") && !verb.equals("generate-completion")
+                        && !verb.equals("completion")) {
                     throw new ParameterException(sub.commandSpec().commandLine(), verb
                             + " talks to one daemon: --all-contexts and a repeated --context work with status and info only");
                 }

@@ -36,13 +36,29 @@ abstract class ProcessCommand extends Verb {
     @Override
     public Integer call() {
         boolean wait = !noWait;
-        Sent sent = send(rpc(), targets, wait, wait ? waitLimit(timeout()) : null);
+        Duration deadline = wait && !timeoutTyped() ? ProgramWaits.deadline(rpc(), targets, timeout()) : timeout();
+        Sent sent = send(root.daemon().blockingStub(deadline), targets, wait, wait ? waitLimit(deadline) : null);
         if (json) {
             Json.print(out(), sent.response());
         } else {
             ResultLines.print(out(), sent.results(), words(), wait);
         }
         return ResultLines.allOk(sent.results()) ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** Whether {@code --timeout} was typed on this line, or given to the shell this line runs in; not its default. */
+    boolean timeoutTyped() {
+        for (picocli.CommandLine.ParseResult p = root.spec.commandLine().getParseResult(); p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--timeout")) {
+                return true;
+            }
+        }
+        picocli.CommandLine.IDefaultValueProvider shell = root.spec.defaultValueProvider();
+        try {
+            return shell != null && shell.defaultValue(root.spec.findOption("--timeout")) != null;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /**

@@ -52,6 +52,8 @@ final class Shell {
     private final Session session;
     private final Map<String, String> globals;
     private final CommandLine commands;
+    /** The name the prompt shows whatever the options say (an embedder's instance); null: worked out from them. */
+    private String label;
     /** Told when the line reader exists and when a line has run; {@link Hooks#NONE} for taskmasterctl. */
     private Hooks hooks = Hooks.NONE;
 
@@ -117,6 +119,9 @@ final class Shell {
      * server. Worked out before each line, so that {@code context use} shows at once.
      */
     String prompt() {
+        if (label != null) {
+            return "taskmaster(" + label + ")> ";
+        }
         Session.Endpoint where;
         try {
             where = session.endpoint(flags());
@@ -169,6 +174,12 @@ final class Shell {
     /** The terminal of the process itself; a dumb one if it cannot be set up. */
     static Terminal systemTerminal() throws IOException {
         return TerminalBuilder.builder().name("taskmasterctl").system(true).dumb(true).build();
+    }
+
+    /** @param label the name the prompt shows, null to work it out from the options */
+    Shell label(String label) {
+        this.label = label;
+        return this;
     }
 
     Shell hooks(Hooks hooks) {

@@ -38,8 +38,8 @@ final class ShellCompleter implements Completer {
     /** Signals by name, as {@code signal} accepts them. */
     static final List<String> SIGNALS = List.of("HUP", "INT", "QUIT", "KILL", "USR1", "USR2", "TERM", "STOP", "CONT", "ALRM", "WINCH");
 
-    /** Verbs the shell does not offer (they still run if typed): the shell itself, the bash completion script. */
-    static final Set<String> NOT_IN_SHELL = Set.of("shell", "generate-completion");
+    /** Verbs the shell does not offer (they still run if typed): the shell itself, the completion scripts. */
+    static final Set<String> NOT_IN_SHELL = Set.of("shell", "completion", "generate-completion");
 
     /** What the word under the cursor may be: these candidates, or a file name. */
     record Completion(List<Candidate> candidates, boolean files) {
@@ -51,6 +51,8 @@ final class ShellCompleter implements Completer {
     private final Supplier<List<ProcessInfo>> processes;
     private final Supplier<List<String>> contexts;
     private final FileNameCompleter fileNames = new FileNameCompleter();
+    /** For a command line ({@link Complete}), not the shell: no exit/quit, and shell and completion are verbs too. */
+    private boolean commandLine;
 
     /**
      * @param commands  the root of the command tree the shell runs
@@ -65,6 +67,12 @@ final class ShellCompleter implements Completer {
         this.commands = commands;
         this.processes = processes;
         this.contexts = contexts;
+    }
+
+    /** Completes a shell's command line ({@code taskmasterctl __complete}) rather than a line of the interactive shell. */
+    ShellCompleter forCommandLine() {
+        commandLine = true;
+        return this;
     }
 
     @Override
@@ -84,13 +92,13 @@ final class ShellCompleter implements Completer {
             return Completion.NONE; // an unknown verb: nothing sensible to offer
         }
         if (at.awaiting() != null) {
-            return values(at.awaiting());
+            return values(at.awaiting(), word);
         }
         if (!at.endOfOptions() && word.startsWith("-")) {
             return new Completion(options(at.command().getCommandSpec()), false);
         }
         if (at.command() == commands) {
-            return new Completion(verbs(true), false);
+            return new Completion(verbs(!commandLine), false);
         }
         if (!at.command().getSubcommands().isEmpty() && at.positionals() == 0) {
             return new Completion(words(at.command().getSubcommands().keySet(), "verbs"), false);
@@ -107,7 +115,7 @@ final class ShellCompleter implements Completer {
             case "PROCESS" -> new Completion(words(processes.get().stream().map(ProcessInfo::getFullName).toList(), "processes"), false);
             case "NAME" -> at.command().getCommandName().equals("add") ? Completion.NONE : new Completion(programs(processes.get()), false);
             case "CONTEXT" -> new Completion(words(contexts.get(), "contexts"), false);
-            default -> values(param);
+            default -> values(param, word);
         };
     }
 
@@ -157,7 +165,7 @@ final class ShellCompleter implements Completer {
         List<Candidate> out = new ArrayList<>();
         for (Map.Entry<String, CommandLine> e : commands.getSubcommands().entrySet()) {
             CommandSpec spec = e.getValue().getCommandSpec();
-            if (!spec.usageMessage().hidden() && !NOT_IN_SHELL.contains(e.getKey())) {
+            if (!spec.usageMessage().hidden() && (commandLine || !NOT_IN_SHELL.contains(e.getKey()))) {
                 out.add(candidate(e.getKey(), "verbs", firstLine(spec.usageMessage().description(), null), null));
             }
         }
@@ -192,10 +200,14 @@ final class ShellCompleter implements Completer {
         return out;
     }
 
-    /** The values of an option or parameter: signal names, context names, picocli's candidates (an enum's values), or file names. */
-    private Completion values(ArgSpec arg) {
+    /**
+     * The values of an option or parameter: signal names, context names, picocli's candidates (an
+     * enum's values), or file names. Signal names in the case and form being typed ({@code usr},
+     * {@code SIGU}, {@code sigt}): the daemon takes any case, with or without SIG.
+     */
+    private Completion values(ArgSpec arg, String typed) {
         if (arg.paramLabel().equals("SIGNAL")) {
-            return new Completion(words(SIGNALS, "signals"), false);
+            return new Completion(words(signals(typed), "signals"), false);
         }
         if (arg.paramLabel().equals("CONTEXT")) {
             return new Completion(words(contexts.get(), "contexts"), false);
@@ -205,6 +217,14 @@ final class ShellCompleter implements Completer {
             return new Completion(words(values, "values"), false);
         }
         return fileLike(arg) ? Completion.FILES : Completion.NONE;
+    }
+
+    /** {@link #SIGNALS} as {@code typed} begins them: with SIG when it starts so, in lower case when it is typed so. */
+    static List<String> signals(String typed) {
+        boolean sig = typed.regionMatches(true, 0, "SIG", 0, Math.min(3, typed.length())) && !typed.isEmpty()
+                && !SIGNALS.stream().anyMatch(n -> n.regionMatches(true, 0, typed, 0, Math.min(typed.length(), n.length())));
+        boolean lower = Complete.typedLowerCase(typed);
+        return SIGNALS.stream().map(n -> sig ? "SIG" + n : n).map(n -> lower ? n.toLowerCase(java.util.Locale.ROOT) : n).toList();
     }
 
     private static boolean fileLike(ArgSpec arg) {
@@ -275,7 +295,9 @@ final class ShellCompleter implements Completer {
         if (description == null || description.length == 0) {
             return null;
         }
-        String line = description[0];
+        // picocli's %n breaks lines (help's description begins with one): the first line with words.
+        String line = java.util.Arrays.stream(String.join("%n", description).split("%n")).filter(l -> !l.isBlank())
+                .findFirst().orElse("");
         if (option != null && option.defaultValue() != null) {
             line = line.replace("${DEFAULT-VALUE}", option.defaultValue());
         }

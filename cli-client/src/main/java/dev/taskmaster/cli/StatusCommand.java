@@ -19,19 +19,30 @@ final class StatusCommand extends Verb {
     @Option(names = "--json", description = "Print the ListProcesses response as JSON (several daemons: one object per host and line).")
     boolean json;
 
+    /** The forms of {@code -o}. */
+    enum Format { table, wide, json, name }
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table (default); wide: GROUP and PROGRAM columns, the daemon's whole description;"
+                    + " json (as --json); name: one full name per line, for scripts.")
+    Format format;
+
     @Override
     public Integer call() {
         ListProcessesRequest request = ListProcessesRequest.newBuilder().addAllTargets(orEmpty(targets)).build();
+        json |= format == Format.json;
         if (root.fanOut()) {
             return fanOut(request);
         }
         ListProcessesResponse response = rpc().listProcesses(request);
         if (json) {
             Json.print(out(), response);
+        } else if (format == Format.name) {
+            response.getProcessesList().forEach(p -> out().println(p.getFullName()));
         } else if (response.getProcessesCount() == 0) {
             out().println("no processes");
         } else {
-            StatusTable.render(response.getProcessesList(), session().colour()).forEach(out()::println);
+            StatusTable.render(response.getProcessesList(), session().colour(), format == Format.wide).forEach(out()::println);
         }
         return exitCode(response);
     }

@@ -8,8 +8,11 @@ import java.util.List;
 
 /**
  * The process table of {@code status}: NAME, STATE, PID, UPTIME, RESTARTS, DESCRIPTION (after
- * HOST when several daemons answer; HEALTH after STATE when some process has a health check),
- * columns aligned on the plain text so colour codes never shift them. Stateless.
+ * HOST when several daemons answer), columns aligned on the plain text so colour codes never
+ * shift them; HEALTH follows STATE when some process has a health check. A process of a group not named after its program is shown as {@code GROUP:NAME}
+ * (a target that addresses it); the description leaves out the pid and uptime its columns
+ * already show. The wide table ({@code -o wide}) adds GROUP and PROGRAM and shows the daemon's
+ * description whole. Stateless.
  */
 final class StatusTable {
 
@@ -20,11 +23,16 @@ final class StatusTable {
     private StatusTable() {}
 
     static List<String> render(List<ProcessInfo> processes, boolean colour) {
+        return render(processes, colour, false);
+    }
+
+    /** @param wide GROUP and PROGRAM columns, and the daemon's description whole */
+    static List<String> render(List<ProcessInfo> processes, boolean colour, boolean wide) {
         List<Row> rows = new ArrayList<>(processes.size());
         for (ProcessInfo p : processes) {
             rows.add(new Row(null, p));
         }
-        return render(rows, false, colour);
+        return render(rows, false, colour, wide);
     }
 
     /**
@@ -37,19 +45,23 @@ final class StatusTable {
 
     /** The table of several hosts: HOST first, then the columns of {@link #render(List, boolean)}. */
     static List<String> renderHosts(List<Row> rows, boolean colour) {
-        return render(rows, true, colour);
+        return render(rows, true, colour, false);
     }
 
-    private static List<String> render(List<Row> rows, boolean hostColumn, boolean colour) {
+    private static List<String> render(List<Row> rows, boolean hostColumn, boolean colour, boolean wide) {
         int first = hostColumn ? 1 : 0;
+        int stateColumn = first + (wide ? 3 : 1);
         List<List<String>> cells = new ArrayList<>();
         List<String> header = new ArrayList<>(HEADER);
+        if (wide) {
+            header.addAll(1, List.of("GROUP", "PROGRAM"));
+        }
         if (hostColumn) {
             header.addFirst("HOST");
         }
         boolean health = rows.stream().anyMatch(r -> r.process() != null && r.process().hasHealth());
         if (health) {
-            header.add(first + 2, "HEALTH");
+            header.add(stateColumn + 1, "HEALTH");
         }
         cells.add(header);
         for (Row row : rows) {
@@ -61,11 +73,16 @@ final class StatusTable {
             if (p == null) {
                 line.addAll(List.of("-", "-", "-", "-", "-", "no processes"));
             } else {
-                line.addAll(List.of(p.getFullName(), ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
-                        p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()), detail(p)));
+                line.add(wide ? p.getFullName() : name(p));
+                if (wide) {
+                    line.addAll(List.of(p.getGroup(), p.getProgram()));
+                }
+                line.addAll(List.of(ProcessText.state(p.getState()), p.getPid() > 0 ? Integer.toString(p.getPid()) : "-",
+                        p.hasUptime() ? ProcessText.hms(p.getUptime()) : "-", Integer.toString(p.getRestartCount()),
+                        wide ? detail(p) : shortDetail(p)));
             }
             if (health) {
-                line.add(first + 2, p != null && p.hasHealth() ? health(p.getHealth().getStatus()) : "-");
+                line.add(stateColumn + 1, p != null && p.hasHealth() ? health(p.getHealth().getStatus()) : "-");
             }
             cells.add(line);
         }
@@ -83,8 +100,8 @@ final class StatusTable {
             for (int c = 0; c < width.length; c++) {
                 String cell = line.get(c);
                 boolean last = c == width.length - 1;
-                String shown = colour && p != null && c == first + 1 ? paint(p, cell)
-                        : colour && p != null && health && c == first + 2 && p.hasHealth() ? paintHealth(p, cell) : cell;
+                String shown = colour && p != null && c == stateColumn ? paint(p, cell)
+                        : colour && p != null && health && c == stateColumn + 1 && p.hasHealth() ? paintHealth(p, cell) : cell;
                 text.append(shown);
                 if (!last) {
                     text.append(" ".repeat(width[c] - cell.length())).append(GAP);
@@ -93,6 +110,19 @@ final class StatusTable {
             lines.add(text.toString().stripTrailing());
         }
         return lines;
+    }
+
+    /** {@code GROUP:NAME} for a process of a group not named after its program, else its full name. */
+    static String name(ProcessInfo p) {
+        return p.getGroup().isEmpty() || p.getGroup().equals(p.getProgram()) ? p.getFullName() : p.getGroup() + ":" + p.getFullName();
+    }
+
+    /** The daemon describes a live process as "pid N[, uptime H:MM:SS][, more]": the columns say the first two. */
+    private static final java.util.regex.Pattern PID_UPTIME = java.util.regex.Pattern.compile("^pid \\d+(?:, uptime [0-9:]+)?(?:[,;] *)?");
+
+    /** {@link #detail} without the pid and uptime the PID and UPTIME columns show. */
+    static String shortDetail(ProcessInfo p) {
+        return PID_UPTIME.matcher(detail(p)).replaceFirst("").replaceFirst("^; ", "");
     }
 
     /**

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -35,8 +34,8 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * time a short command notices (see {@link #commandLine(Session, String...)}).
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "adopt", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context",
-            "version", "shell", "help", "generate-completion");
+            "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info",
+            "shutdown", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
 
     /*
      * A switch, not a map of constructor references: with lambdas held in a static field, the
@@ -55,6 +54,10 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "add" -> new AddCommand();
             case "update" -> new UpdateCommand();
             case "remove" -> new RemoveCommand();
+            case "avail" -> new AvailCommand();
+            case "clear" -> new ClearCommand();
+            case "reread" -> new RereadCommand();
+            case "completion" -> new CompletionCommand();
             case "adopt" -> new AdoptCommand();
             case "tail" -> new TailCommand();
             case "logs" -> new LogsCommand();
@@ -68,7 +71,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "version" -> new VersionCommand();
             case "shell" -> new ShellCommand();
             case "help" -> new CommandLine.HelpCommand();
-            case "generate-completion" -> new AutoComplete.GenerateCompletion();
+            case "generate-completion" -> new CompletionCommand.Legacy();
             default -> throw new IllegalArgumentException("no verb " + name);
         };
     }
@@ -141,8 +144,17 @@ public final class TaskmasterCtl implements Callable<Integer> {
     /** Runs one command line and releases the session (connection, event loop) before returning its exit code. */
     static int run(Session session, String... args) {
         try (session) {
+            if (args.length > 0 && args[0].equals(Complete.VERB)) {
+                // Before picocli: the words to complete are data, not options of this command line.
+                return Complete.run(session, List.of(args).subList(1, args.length));
+            }
             return commandLine(session, args).execute(args);
         }
+    }
+
+    /** The whole command tree, for what describes it (the man page); it talks to no daemon. */
+    public static CommandLine commandTree() {
+        return commandLine(Session.system());
     }
 
     /** The whole command tree, wired to {@code session}: the seam tests use with an in-process daemon. */
@@ -190,7 +202,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
         cl.setColorScheme(Help.defaultColorScheme(session.colour() ? Help.Ansi.AUTO : Help.Ansi.OFF));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(new ExitCodes.Reporter(session));
-        cl.setParameterExceptionHandler(new ExitCodes.UsageReporter());
+        cl.setParameterExceptionHandler(new ExitCodes.UsageReporter(session));
         cl.setExecutionStrategy(new Fleet.Check());
         return cl;
     }

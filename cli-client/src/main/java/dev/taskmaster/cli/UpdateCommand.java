@@ -15,6 +15,9 @@ import picocli.CommandLine.Parameters;
         "Processes are restarted only if a changed key requires it."})
 final class UpdateCommand extends Verb {
 
+    static final String HINT = "update: supervisorctl's update is 'reload' here (apply the configuration file; 'reload -n' shows"
+            + " what would change); 'update NAME OPTIONS' changes one program at runtime";
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Program name.")
     String name;
 
@@ -40,8 +43,9 @@ final class UpdateCommand extends Verb {
             }
             request.setYaml(ProgramYaml.read(file, name, session().in()));
         } else {
-            if (name == null) {
-                throw new ParameterException(spec.commandLine(), "Missing required parameter: 'NAME'");
+            if (name == null || (name.equals("all") && !program.anyGiven())) {
+                // supervisorctl's "update" / "update all", typed from habit: say what does that here.
+                throw new CtlException(ExitCodes.USAGE, HINT);
             }
             if (!program.anyGiven()) {
                 throw new ParameterException(spec.commandLine(), "nothing to change: give options such as --cmd or --numprocs,"
@@ -58,7 +62,11 @@ final class UpdateCommand extends Verb {
             return response.getErrorsCount() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
         if (response.getErrorsCount() > 0) {
-            DiffLines.printErrors(err(), response.getErrorsList());
+            if (file != null) {
+                DiffLines.printFileErrors(err(), response.getErrorsList(), file, name != null);
+            } else {
+                DiffLines.printOptionErrors(err(), response.getErrorsList(), spec);
+            }
             throw new CtlException(ExitCodes.FAILED, "program not updated: " + response.getErrorsCount()
                     + (response.getErrorsCount() == 1 ? " error" : " errors"));
         }

@@ -75,7 +75,7 @@ class EventsCommandTest extends CtlTest {
         assertThat(r.outLines()).containsExactly(
                 "-- snapshot at #7 (2026-11-18 11:06:40): 1 process",
                 "NAME  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
-                "web   RUNNING  9    0:00:03  0         pid 9, uptime 0:00:03");
+                "web   RUNNING  9    0:00:03  0");
         assertThat(r.exit()).isZero();
         WatchEventsRequest sent = daemon.requests(WatchEventsRequest.class).getFirst();
         assertThat(sent.getFromSequence()).isZero();
@@ -97,6 +97,21 @@ class EventsCommandTest extends CtlTest {
         assertThat(sent.getFromSequence()).isEqualTo(1);
         assertThat(sent.getTargetsList()).containsExactly("web");
         assertThat(r.exit()).isZero();
+    }
+
+    // Issue 16: "killed by SIGKILL (unexpected) (killed by SIGKILL (unexpected))".
+    @Test
+    void aReasonThatAlreadySaysHowTheProcessEndedIsNotRepeated() {
+        WatchEventsResponse killed = event(4, Event.newBuilder()
+                .setProcessStateChanged(ProcessStateChanged.newBuilder().setFromState(ProcessState.PROCESS_STATE_RUNNING)
+                        .setToState(ProcessState.PROCESS_STATE_EXITED).setReason("killed by SIGKILL (unexpected)")
+                        .setExit(ExitInfo.newBuilder().setKilled(KilledBySignal.newBuilder().setSignalNumber(9).setSignalName("KILL")))
+                        .setProcess(Fixtures.running("web:0", 0, 0))));
+        daemon.answer("GetServerInfo", GetServerInfoResponse.newBuilder().setLatestSequence(4).build());
+        daemon.answer("WatchEvents", new FakeDaemon.Watch(List.of(killed), null));
+
+        assertThat(run("events", "--since", "4").outLines())
+                .containsExactly("#4 2026-11-18 11:06:40 web:0 RUNNING -> EXITED: killed by SIGKILL (unexpected)");
     }
 
     @Test

@@ -99,8 +99,9 @@ class ExitCodesTest extends CtlTest {
     void badUsageIs2WithOneProblemLineAndAPointerToHelp() {
         Result unknown = run("stat");
         assertThat(unknown.exit()).isEqualTo(2);
-        assertThat(unknown.err()).startsWith("taskmasterctl: Unmatched argument at index 0: 'stat'\n")
-                .contains("status").endsWith("Try 'taskmasterctl --help' for more information.\n");
+        // Issue 16: "unknown command" and the nearest verbs, one line, instead of picocli's "Unmatched argument".
+        assertThat(unknown.err()).isEqualTo("taskmasterctl: unknown command \"stat\"; did you mean status?"
+                + " ('taskmasterctl --help' lists the verbs)\n");
 
         Result badOption = run("status", "--bogus");
         assertThat(badOption.exit()).isEqualTo(2);

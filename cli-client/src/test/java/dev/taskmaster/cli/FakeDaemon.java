@@ -238,6 +238,16 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     }
 
     @Override
+    public void listPrograms(dev.taskmaster.proto.v1.ListProgramsRequest q, StreamObserver<dev.taskmaster.proto.v1.ListProgramsResponse> r) {
+        reply("ListPrograms", q, r);
+    }
+
+    @Override
+    public void clearOutput(dev.taskmaster.proto.v1.ClearOutputRequest q, StreamObserver<dev.taskmaster.proto.v1.ClearOutputResponse> r) {
+        reply("ClearOutput", q, r);
+    }
+
+    @Override
     public void readDaemonLog(ReadDaemonLogRequest q, StreamObserver<ReadDaemonLogResponse> r) {
         reply("ReadDaemonLog", q, r);
     }

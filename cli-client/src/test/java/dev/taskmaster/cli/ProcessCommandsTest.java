@@ -21,6 +21,7 @@ import dev.taskmaster.proto.v1.StartProcessesResponse;
 import dev.taskmaster.proto.v1.StopProcessesRequest;
 import dev.taskmaster.proto.v1.StopProcessesResponse;
 import io.grpc.Status;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProcessCommandsTest extends CtlTest {
@@ -136,5 +137,31 @@ class ProcessCommandsTest extends CtlTest {
         }
         assertThat(run("signal", "TERM").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(daemon.received).isEmpty();
+    }
+
+    // Issue 16: "restart of a program whose starttime is 40 s reports ERROR after 29 s although
+    // nothing is wrong: the wait must follow the program's own starttime."
+    @Test
+    void withoutATypedTimeoutTheWaitFollowsTheProgramsStarttimeAndStoptime() {
+        daemon.answer("ListPrograms", dev.taskmaster.proto.v1.ListProgramsResponse.newBuilder()
+                .addPrograms(dev.taskmaster.proto.v1.ProgramSpec.newBuilder().setName("slow")
+                        .setStarttime(com.google.protobuf.util.Durations.fromSeconds(40))
+                        .setStoptime(com.google.protobuf.util.Durations.fromSeconds(10)))
+                .addPrograms(dev.taskmaster.proto.v1.ProgramSpec.newBuilder().setName("quick").setGroup("fast")
+                        .setStarttime(com.google.protobuf.util.Durations.fromSeconds(1)))
+                .build());
+        daemon.answer("RestartProcesses", dev.taskmaster.proto.v1.RestartProcessesResponse.getDefaultInstance());
+
+        run("restart", "slow");
+        run("restart", "fast:*");
+        run("restart", "--timeout", "7s", "slow");
+
+        List<dev.taskmaster.proto.v1.RestartProcessesRequest> sent = daemon.requests(dev.taskmaster.proto.v1.RestartProcessesRequest.class);
+        // 40 s + 10 s + 5 s of margin, less the margin kept for the answer to travel (1 s).
+        assertThat(com.google.protobuf.util.Durations.toMillis(sent.get(0).getTimeout())).isEqualTo(54_000);
+        assertThat(com.google.protobuf.util.Durations.toMillis(sent.get(1).getTimeout())).as("the default: quick needs less")
+                .isEqualTo(29_000);
+        assertThat(com.google.protobuf.util.Durations.toMillis(sent.get(2).getTimeout())).as("a typed --timeout is obeyed")
+                .isEqualTo(6_300);
     }
 }

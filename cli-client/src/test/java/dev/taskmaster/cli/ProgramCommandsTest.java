@@ -134,10 +134,29 @@ class ProgramCommandsTest extends CtlTest {
         Result r = run("add", "web", "--cmd", "x", "--numprocs", "0");
 
         assertThat(r.exit()).isEqualTo(1);
+        // Issue 16: the error names the option typed, not a "<request>" file that does not exist.
         assertThat(r.err()).isEqualTo("""
-                <request>: programs.web.numprocs: expected an integer from 1 to 10000, found 0
+                --numprocs: expected an integer from 1 to 10000, found 0
                 taskmasterctl: program not added: 1 error
                 """);
+    }
+
+    @Test
+    void errorsInAFileAreLocatedInThatFileAsTyped() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("web.yaml"), "cmd: x\nnumprocs: 0\n");
+        // The daemon saw the file nested under "web:" (one line down, two columns right).
+        daemon.answer("AddProgram", AddProgramResponse.newBuilder()
+                .addErrors(ConfigError.newBuilder().setFile("<request>").setLine(3).setColumn(13).setKeyPath("programs.web.numprocs")
+                        .setMessage("expected an integer from 1 to 10000, found 0")).build());
+
+        Result r = run("add", "web", "-f", file.toString());
+
+        assertThat(r.err()).startsWith(file + ":2:11: programs.web.numprocs: expected an integer from 1 to 10000, found 0\n");
+        daemon.answer("UpdateProgram", UpdateProgramResponse.newBuilder()
+                .addErrors(ConfigError.newBuilder().setFile("<request>").setLine(2).setColumn(3).setKeyPath("programs.web.bogus")
+                        .setMessage("unknown key \"bogus\"")).build());
+        stdin = "web:\n  bogus: 1\n";
+        assertThat(run("update", "-f", "-").err()).startsWith("<stdin>:2:3: programs.web.bogus: unknown key \"bogus\"\n");
     }
 
     @Test

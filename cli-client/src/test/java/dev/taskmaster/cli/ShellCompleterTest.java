@@ -37,7 +37,7 @@ class ShellCompleterTest extends CtlTest {
             .build();
 
     private static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "adopt", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context", "version", "help", "exit", "quit");
+            "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info", "shutdown", "context", "version", "help", "exit", "quit");
 
     private Map<String, String> globals = Map.of();
     private final List<Session> sessions = new ArrayList<>();
@@ -74,7 +74,7 @@ class ShellCompleterTest extends CtlTest {
 
     @Test
     void verbsAndTheShellsWordsComeFirst() {
-        assertThat(offered("")).containsExactlyInAnyOrderElementsOf(VERBS).doesNotContain("shell", "generate-completion");
+        assertThat(offered("")).containsExactlyInAnyOrderElementsOf(VERBS).doesNotContain("shell", "generate-completion", "completion", "reread");
         assertThat(offered("st")).containsExactlyInAnyOrder("status", "start", "stop");
         assertThat(offered("sto")).containsExactly("stop");
         assertThat(offered("--socket /tmp/x.sock -i blue st")).containsExactlyInAnyOrder("status", "start", "stop");
@@ -141,6 +141,25 @@ class ShellCompleterTest extends CtlTest {
         assertThat(daemon.received).hasSize(7);
         assertThat(daemon.received.getFirst().deadline().timeRemaining(TimeUnit.MILLISECONDS))
                 .isLessThanOrEqualTo(Shell.COMPLETION_DEADLINE.toMillis());
+    }
+
+    // Issue 16: "signal names complete only in upper case"; the daemon takes any case, with or without SIG.
+    @Test
+    void signalNamesCompleteInTheCaseAndFormTyped() {
+        assertThat(offered("signal usr")).containsExactly("usr1", "usr2");
+        assertThat(offered("signal t")).containsExactly("term");
+        assertThat(offered("signal SIGU")).containsExactly("SIGUSR1", "SIGUSR2");
+        assertThat(offered("signal sigk")).containsExactly("sigkill");
+        assertThat(offered("add web --stopsignal qu")).containsExactly("quit");
+    }
+
+    // Issue 16: "start <Tab> offers a bare group name that the daemon then rejects": the daemon
+    // now takes it (GroupTargetsConformanceTest), so a group that is no program's is offered.
+    @Test
+    void aGroupIsOfferedOnlyWhereTheDaemonTakesIt() {
+        assertThat(offered("start sv")).containsExactlyInAnyOrder("svc:api", "svc:*", "svc");
+        assertThat(offered("tail sv")).containsExactly("svc:api"); // one process: no group
+        assertThat(offered("update sv")).isEmpty(); // a program name: api, not its group
     }
 
     @Test

@@ -99,7 +99,7 @@ class ShellTest extends CtlTest {
 
         assertThat(r.exit()).isZero();
         assertThat(r.err()).contains("taskmasterctl: no process, program or group named \"nope\"\n",
-                "taskmasterctl: Unmatched argument at index 0: 'bogus'\n", "'soon' is not a duration");
+                "taskmasterctl: unknown command \"bogus\" ('help' lists the verbs)\n", "'soon' is not a duration");
         assertThat(daemon.requests(ListProcessesRequest.class)).hasSize(1);
         assertThat(r.out()).contains("web       RUNNING  77");
     }

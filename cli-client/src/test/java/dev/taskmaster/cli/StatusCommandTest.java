@@ -28,13 +28,40 @@ class StatusCommandTest extends CtlTest {
 
         assertThat(r.out()).isEqualTo("""
                 NAME   STATE    PID   UPTIME   RESTARTS  DESCRIPTION
-                web:0  RUNNING  1234  0:01:02  0         pid 1234, uptime 0:01:02
+                web:0  RUNNING  1234  0:01:02  0
                 web:1  FATAL    -     -        3         spawn error: /usr/bin/nginx: permission denied (EACCES)
-                db     RUNNING  88    1:02:03  0         pid 88, uptime 1:02:03
+                db     RUNNING  88    1:02:03  0
                 job    EXITED   -     -        1         exited with code 0 (expected)
                 """);
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).as("some process is not RUNNING").isEqualTo(ExitCodes.NOT_RUNNING);
+    }
+
+    // Issue 16: "a GROUP column (or group:name), no DESCRIPTION repeating pid and uptime, -o wide|json|name".
+    @Test
+    void aGroupedProcessIsShownAsGroupColonNameAndWideAddsGroupAndProgram() {
+        ListProcessesResponse grouped = ListProcessesResponse.newBuilder()
+                .addProcesses(running("db", 88, 3723).toBuilder().setGroup("data")
+                        .setDescription("pid 88, uptime 1:02:03, adopted (output not captured)"))
+                .addProcesses(running("web:0", 7, 5))
+                .build();
+        daemon.answer("ListProcesses", grouped);
+
+        assertThat(run("status").outLines()).containsExactly(
+                "NAME     STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
+                "data:db  RUNNING  88   1:02:03  0         adopted (output not captured)",
+                "web:0    RUNNING  7    0:00:05  0");
+        assertThat(run("status", "-o", "wide").outLines()).containsExactly(
+                "NAME   GROUP  PROGRAM  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
+                "db     data   db       RUNNING  88   1:02:03  0         pid 88, uptime 1:02:03, adopted (output not captured)",
+                "web:0  web    web      RUNNING  7    0:00:05  0         pid 7, uptime 0:00:05");
+        Result names = run("status", "-o", "name");
+        assertThat(names.out()).isEqualTo("db\nweb:0\n");
+        assertThat(names.exit()).isZero();
+        assertThat(run("status", "--output", "json").out()).isEqualTo(run("status", "--json").out()).startsWith("{");
+        Result bad = run("status", "-o", "yaml");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("yaml");
     }
 
     @Test
@@ -47,7 +74,7 @@ class StatusCommandTest extends CtlTest {
 
         assertThat(r.outLines()).containsExactly(
                 "NAME  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
-                "web   RUNNING  7    0:00:05  0         pid 7, uptime 0:00:05; log cannot be written: no space left on device (ENOSPC)");
+                "web   RUNNING  7    0:00:05  0         log cannot be written: no space left on device (ENOSPC)");
     }
 
     @Test
@@ -83,7 +110,7 @@ class StatusCommandTest extends CtlTest {
         assertThat(r.exit()).isZero();
         assertThat(r.outLines()).containsExactly(
                 "NAME  STATE    PID  UPTIME   RESTARTS  DESCRIPTION",
-                "web   RUNNING  7    0:00:05  0         pid 7, uptime 0:00:05");
+                "web   RUNNING  7    0:00:05  0");
     }
 
     @Test

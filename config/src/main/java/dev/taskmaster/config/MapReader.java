@@ -162,7 +162,9 @@ final class MapReader {
     void rejectUnknown(Set<String> known, String alsoAllowed) {
         for (Entry e : entries.values()) {
             if (!read.contains(e.name())) {
-                String hint = Suggestions.hint(e.name(), known);
+                // "did you mean" first (it knows supervisord's names too); else what to write instead of another tool's key.
+                String suggested = Suggestions.hint(e.name(), known);
+                String hint = suggested.isEmpty() ? ForeignKeys.hint(path, e.name(), e.value()) : suggested;
                 src.error(e.key(), pathOf(e.name()), "unknown key \"" + e.name() + "\""
                         + (hint.isEmpty() ? "; expected one of: " + listed(known, alsoAllowed) : hint));
             }

@@ -207,12 +207,21 @@ final class ProcessCommands {
     /**
      * How long a command with {@code wait} may wait: the request's timeout, else the call's
      * deadline (the contract's "Absent = until the call's deadline"), else for as long as the
-     * call lasts. Immutable.
+     * call lasts. The limit is one deadline for the whole command, counted from the request:
+     * a restart's stop and its start share it (issue 16: "restart all" answered after twice the
+     * limit, too late for the client, with no result per process). Immutable.
+     *
+     * @param limit      the whole wait, null for none
+     * @param startNanos {@link System#nanoTime()} when the request came
      */
-    record Wait(Duration limit) {
+    record Wait(Duration limit, long startNanos) {
 
         /** No limit but the call itself: it ends when the client cancels it. */
-        static final Wait UNBOUNDED = new Wait(null);
+        static final Wait UNBOUNDED = new Wait(null, 0);
+
+        Wait(Duration limit) {
+            this(limit, System.nanoTime());
+        }
 
         /**
          * @param set   whether the request has a timeout
@@ -228,8 +237,13 @@ final class ProcessCommands {
                     : new Wait(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
         }
 
+        /** {@code future}, failing with a TimeoutException once what remains of the limit has passed. */
         <T> CompletableFuture<T> bound(CompletableFuture<T> future) {
-            return limit == null ? future : future.orTimeout(Math.max(0, limit.toMillis()), TimeUnit.MILLISECONDS);
+            if (limit == null) {
+                return future;
+            }
+            long remaining = limit.toNanos() - (System.nanoTime() - startNanos);
+            return future.orTimeout(Math.max(0, remaining), TimeUnit.NANOSECONDS);
         }
 
         String describe() {

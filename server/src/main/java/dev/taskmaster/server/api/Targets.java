@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * Resolves supervisorctl-style targets to instance names: {@code all}; {@code group:*} (every
  * instance of the group); an instance name ({@code web:0}); a program name (all its
- * instances); {@code group:name} (an instance or program of that group). Also the one place
+ * instances); else a group name (every instance of the group); {@code group:name} (an instance or program of that group). Also the one place
  * that quotes what a caller typed back into an error ({@link #quote}). Stateless.
  */
 final class Targets {
@@ -136,7 +136,11 @@ final class Targets {
         }
         int colon = t.indexOf(':');
         if (colon < 0) {
-            return instances.stream().filter(i -> i.program().name().equals(t)).map(InstanceSpec::name).toList();
+            List<String> program = instances.stream().filter(i -> i.program().name().equals(t)).map(InstanceSpec::name).toList();
+            // The contract's last resort for a bare name: the group of that name (supervisorctl's
+            // "status batch"). A program of the same name wins, as it always did.
+            return !program.isEmpty() ? program
+                    : instances.stream().filter(i -> i.program().group().equals(t)).map(InstanceSpec::name).toList();
         }
         String group = t.substring(0, colon);
         String name = t.substring(colon + 1);
@@ -156,6 +160,7 @@ final class Targets {
             names.add(i.name());
             names.add(i.program().name());
             names.add(i.program().group() + ":*");
+            names.add(i.program().group());
         }
         return Suggestions.closest(target, names).map(n -> "; did you mean \"" + n + "\"?").orElse("");
     }
