@@ -90,9 +90,12 @@ class StatusCommandTest extends CtlTest {
 
         assertThat(r.outLines()).containsExactly(
                 "NAME  STATE    HEALTH     PID  UPTIME   RESTARTS  DESCRIPTION",
-                "web   RUNNING  UNHEALTHY  7    0:00:05  0         pid 7, uptime 0:00:05",
-                "db    RUNNING  HEALTHY    8    0:00:05  0         pid 8, uptime 0:00:05",
-                "job   RUNNING  -          9    0:00:05  0         pid 9, uptime 0:00:05");
+                "web   RUNNING  UNHEALTHY  7    0:00:05  0",
+                "db    RUNNING  HEALTHY    8    0:00:05  0",
+                "job   RUNNING  -          9    0:00:05  0");
+        // The wide table puts GROUP and PROGRAM before STATE: HEALTH still follows STATE.
+        assertThat(run("status", "-o", "wide").outLines().getFirst())
+                .isEqualTo("NAME  GROUP  PROGRAM  STATE    HEALTH     PID  UPTIME   RESTARTS  DESCRIPTION");
         terminal = true;
         Result coloured = run("status");
         assertThat(coloured.out()).contains("\u001B[31mUNHEALTHY\u001B[0m", "\u001B[32mHEALTHY\u001B[0m");
