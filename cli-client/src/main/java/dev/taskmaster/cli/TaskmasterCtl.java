@@ -35,7 +35,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * time a short command notices (see {@link #commandLine(Session, String...)}).
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "adopt", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "context",
+            "add", "update", "remove", "adopt", "tail", "logs", "maintail", "attach", "events", "pid", "info", "shutdown", "daemon", "context",
             "version", "shell", "help", "generate-completion");
 
     /*
@@ -64,6 +64,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "pid" -> new PidCommand();
             case "info" -> new InfoCommand();
             case "shutdown" -> new ShutdownCommand();
+            case "daemon" -> new DaemonVerbCommand();
             case "context" -> new ContextCommand();
             case "version" -> new VersionCommand();
             case "shell" -> new ShellCommand();

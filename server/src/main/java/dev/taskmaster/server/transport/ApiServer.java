@@ -176,6 +176,20 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
+     * Serves again after {@link #close}: a re-exec that failed after the API was closed. The
+     * socket is bound anew (close removed it) and every listener too.
+     */
+    public void restart() throws IOException {
+        synchronized (this) {
+            stopping = false;
+        }
+        servers.clear();
+        tcpAddresses.clear();
+        boundTls.clear();
+        start();
+    }
+
+    /**
      * A shutdown has begun: health says NOT_SERVING for every name from now on, so a load
      * balancer or a supervisor watching it stops sending work while the processes are being
      * stopped. Calls are still served until {@link #close}. Any thread; idempotent.
