@@ -15,7 +15,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 
 /**
- * Small files (the pidfile; later, state files) replaced whole: written to a new temporary file
+ * Small files (the pidfile, the recovery state file) replaced whole: written to a new temporary file
  * beside the target, then renamed over it, so a reader sees the old content or the new, never
  * half. Nothing on the way follows a symbolic link: the temporary file is created with O_EXCL
  * under a random name (a link planted at any fixed name, such as {@code default.pid.tmp},
@@ -24,7 +24,7 @@ import java.util.HexFormat;
  *
  * <p>Threading: stateless; concurrent writers of one target each rename their own complete file.
  */
-final class AtomicFile {
+public final class AtomicFile {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int ATTEMPTS = 10;
@@ -33,7 +33,7 @@ final class AtomicFile {
     }
 
     /** Replaces {@code target} with {@code content}, mode {@code permissions} (less what the umask removes). */
-    static void write(Path target, String content, int permissions) throws IOException {
+    public static void write(Path target, String content, int permissions) throws IOException {
         Path absolute = target.toAbsolutePath();
         for (int i = 0; ; i++) {
             byte[] random = new byte[8];

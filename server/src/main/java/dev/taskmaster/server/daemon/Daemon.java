@@ -72,10 +72,10 @@ final class Daemon implements DaemonControl {
 
     /** How the daemon is to run, from the command line. */
     record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
-            ControlConsole.Factory shell, int reexecHandover) {
+            ControlConsole.Factory shell, boolean fresh, int reexecHandover) {
         Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
                 ControlConsole.Factory shell) {
-            this(instance, socket, logToStderr, allowRoot, exitAfterStart, shell, -1);
+            this(instance, socket, logToStderr, allowRoot, exitAfterStart, shell, false, -1);
         }
     }
 
@@ -116,6 +116,8 @@ final class Daemon implements DaemonControl {
     private static final String REEXEC_REQUEST = "re-exec";
     /** The daemon has begun to stop: no re-exec any more. */
     private volatile boolean stopping;
+    /** The processes on disk for the next daemon, should this one crash; removed by a clean shutdown. */
+    private volatile dev.taskmaster.server.recovery.StateFile stateFile;
 
     private Daemon(Options options) {
         this.options = options;
@@ -162,6 +164,19 @@ final class Daemon implements DaemonControl {
         }
         try (lock) {
             return run(config, instance, paths, runtimeDir, dropTo, notices, started, err);
+        }
+    }
+
+    /** Writes the state file now: the processes the program after a re-exec takes back are the ones it names. */
+    private void flushState() {
+        dev.taskmaster.server.recovery.StateFile file = stateFile;
+        if (file == null) {
+            return;
+        }
+        try {
+            file.flushNow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the state file " + file.file() + ": " + e.getMessage(), e);
         }
     }
 
@@ -263,17 +278,26 @@ final class Daemon implements DaemonControl {
             return cannotStart(err, e.getMessage());
         }
         info = new DaemonInfo(instance, paths, config, started, started);
+        // What the previous daemon of this instance left running, if it crashed: resumed, or killed with --fresh.
+        Path statePath = dev.taskmaster.server.recovery.StateFile.path(runtimeDir, instance);
+        dev.taskmaster.server.recovery.Recovery recovery = dev.taskmaster.server.recovery.Recovery.begin(statePath, config,
+                options.fresh());
         try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher);
                 OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread()) {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
             this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
+            if (handover != null) {
+                // A re-exec: the same journal goes on, with no gap (the state file's sequence may lag it).
+                journal.restore(handover.journalId(), handover.lastSequence(), handover.events());
+            } else {
+                recovery.continueJournal(journal);
+            }
             journal.addListener(new EventLogger());
             Outputs outputs = new Outputs(paths.logdir());
             this.outputs = outputs;
             if (handover != null) {
-                // Before any event or byte of output: numbering and offsets go on where they were.
-                journal.restore(handover.journalId(), handover.lastSequence(), handover.events());
+                // Before any byte of output: offsets go on where they were.
                 handover.rings().forEach((name, image) -> outputs.of(name).ring().restore(image));
                 log.info("re-executed (re-exec #{} since {}): {} events and the output of {} processes taken over",
                         handover.reexecs(), handover.firstStart(), handover.events().size(), handover.rings().size());
@@ -287,6 +311,9 @@ final class Daemon implements DaemonControl {
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
+            stateFile = dev.taskmaster.server.recovery.StateFile.start(statePath, journal.lastSequence(),
+                    recovery.survivors().values());
+            journal.addListener(stateFile);
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
             ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
@@ -308,7 +335,7 @@ final class Daemon implements DaemonControl {
                         public void restart() throws IOException {
                             api.restart();
                         }
-                    }, () -> { }, InstanceLock.file(runtimeDir, instance),
+                    }, this::flushState, InstanceLock.file(runtimeDir, instance),
                     handover != null ? handover.firstStart() : started, handover != null ? handover.reexecs() : 0));
             // The API before any program: a daemon that cannot answer for its programs must not run
             // them. Dropping privileges, the socket is bound and the pidfile written as root first
@@ -332,7 +359,7 @@ final class Daemon implements DaemonControl {
             misfit.ifPresent(warning -> log.warn("{}", warning));
             // From here on, programs run: a start-up that fails stops every one of them.
             try {
-                engine.startAutostart().whenComplete((done, error) -> {
+                engine.startAutostart(recovery.survivors()).whenComplete((done, error) -> {
                     if (error != null) {
                         startError = reason(error instanceof CompletionException ? error.getCause() : error);
                         log.error("cannot start: {}", startError);
@@ -668,6 +695,10 @@ final class Daemon implements DaemonControl {
         if (left != null) {
             // Every main process has ended: what their groups and sessions still hold goes too (killmode).
             left.finish(java.time.Duration.ofSeconds(5));
+        }
+        if (stateFile != null) {
+            // Nothing runs any more: the next daemon has nothing to recover.
+            stateFile.remove();
         }
     }
 

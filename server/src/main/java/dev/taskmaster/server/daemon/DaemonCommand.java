@@ -59,6 +59,11 @@ public final class DaemonCommand implements Callable<Integer> {
             + " leaving the shell (shutdown, exit, Ctrl-D) stops the daemon.")
     boolean shell;
 
+    @Option(names = "--fresh", description = "Kill what a crashed previous daemon of this instance left running (every"
+            + " process of its state file and what remains of their sessions) instead of supervising it again,"
+            + " then start as usual.")
+    boolean fresh;
+
     /** For the build's AOT training run: start everything, start the programs, then shut down at once. */
     @Option(names = "--exit-after-start", hidden = true)
     boolean exitAfterStart;
@@ -114,7 +119,7 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         try {
             return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart,
-                    shell ? consoles : null, reexecHandover), err);
+                    shell ? consoles : null, fresh, reexecHandover), err);
         } catch (RuntimeException | Error e) {
             // A bug. Left to picocli it would end with 1, which says the configuration is invalid.
             LoggerFactory.getLogger(DaemonCommand.class).error("taskmasterd failed", e);

@@ -56,11 +56,40 @@ public final class Engine {
 
     /** Starts every autostart program, lowest priority first; completes once all were spawned (not RUNNING). */
     public CompletableFuture<Void> startAutostart() {
+        return startAutostart(Map.of());
+    }
+
+    /**
+     * As {@link #startAutostart()}, after a previous daemon of this instance: the instances of
+     * {@code survivors} (instance name → its process still running, see
+     * {@link dev.taskmaster.server.recovery.Survivors}) are RUNNING with the survivor's pid
+     * instead of being started; one whose output could not be re-attached is then stopped with
+     * its stop settings and started again, by its policy. A survivor that ended in the meantime
+     * leaves its instance to the autostart. Survivors of instances not configured are the
+     * caller's (their descriptors are not touched here).
+     */
+    public CompletableFuture<Void> startAutostart(Map<String, dev.taskmaster.server.recovery.Survivor> survivors) {
         return onEngine(() -> {
             ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.DaemonStarted(seq, t,
                     config.programs().size(), supervisors.size()));
-            startByPriority(supervisors.values().stream().filter(s -> s.spec().program().autostart()).toList(),
-                    s -> "autostart", "");
+            List<Supervisor> autostart = new ArrayList<>();
+            for (Supervisor s : supervisors.values()) {
+                dev.taskmaster.server.recovery.Survivor survivor = survivors.get(s.name());
+                if (survivor != null) {
+                    try {
+                        s.resume(survivor);
+                        survivor.outputLost().ifPresent(why -> s.restartFor(why + "; restarting it"));
+                        continue;
+                    } catch (ProcessLauncher.SpawnException e) {
+                        log.info("{}: pid {} of the previous daemon cannot be supervised again: {}", s.name(), survivor.pid(),
+                                e.getMessage());
+                    }
+                }
+                if (s.spec().program().autostart()) {
+                    autostart.add(s);
+                }
+            }
+            startByPriority(autostart, s -> "autostart", "");
             return null;
         });
     }

@@ -89,6 +89,23 @@ public final class EventJournal {
         kept.stream().skip(skip).filter(e -> e.sequence() <= last).forEach(history::addLast);
     }
 
+    /**
+     * Numbers the events of this journal on from those of a previous daemon of the same instance
+     * (crash recovery): the first event appended gets {@code previousLast + gap + 1}. The events
+     * the previous daemon numbered after its last recorded one, and the {@code gap} numbers
+     * between, are gone: a watcher resuming from any of them is told it missed events (its
+     * sequence is older than the oldest kept) instead of silently getting new events under
+     * numbers it has already seen. Only before the first event.
+     *
+     * @throws IllegalStateException when events were appended already
+     */
+    public synchronized void continueAfter(long previousLast, long gap) {
+        if (lastSequence != 0 || !history.isEmpty()) {
+            throw new IllegalStateException("the journal has begun: it cannot continue another's numbering");
+        }
+        lastSequence = Math.addExact(previousLast, gap);
+    }
+
     public void addListener(Consumer<EngineEvent> listener) {
         listeners.add(listener);
     }

@@ -62,6 +62,23 @@ public interface ProcessLauncher {
         throw new SpawnException("this daemon cannot adopt processes");
     }
 
+    /**
+     * Takes {@code survivor}, a process of the previous daemon of this instance still running
+     * (crash recovery, re-exec), as the process of {@code instance}: its output, when the survivor
+     * brings descriptors for it, goes on into the instance's logs; its end is reported through
+     * {@code onExit} exactly once, on any thread (with its status when it is this daemon's child,
+     * else {@link ExitOutcome.Unknown}); what it leaves behind is looked after by its kill mode, as
+     * for a spawned process. Called on the engine thread; returns at once. The survivor's
+     * descriptors are the launcher's from now on, even when this throws.
+     *
+     * @throws SpawnException when it cannot be watched (it has ended since it was found)
+     */
+    default LaunchedProcess resume(InstanceSpec instance, dev.taskmaster.server.recovery.Survivor survivor,
+            Consumer<ExitOutcome> onExit) throws SpawnException {
+        survivor.release();
+        throw new SpawnException("this daemon cannot resume processes");
+    }
+
     /** One launch of a batch: what {@link #launch} takes. */
     record Request(InstanceSpec instance, Consumer<ExitOutcome> onExit) {
     }

@@ -56,6 +56,8 @@ final class Supervisor {
      */
     private String requestedBy = "";
     private final List<Waiter> waiters = new ArrayList<>();
+    /** Why the process is being stopped to be started again (see {@link #restartFor}); null when it is not. */
+    private String restartWhenDown;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
         this.ctx = ctx;
@@ -212,13 +214,55 @@ final class Supervisor {
         transition(ProcessState.RUNNING, "adopted pid " + pid + " (its output is not captured)");
     }
 
+    /**
+     * Takes {@code survivor}, a process the previous daemon of this instance left running (a
+     * crash, a re-exec), as this instance's process: RUNNING at once (through STARTING, as an
+     * adoption), with its real start time and uptime. Only in a supervisor that has run nothing.
+     *
+     * @throws ProcessLauncher.SpawnException when the launcher cannot watch it (it has ended)
+     */
+    void resume(dev.taskmaster.server.recovery.Survivor survivor) throws ProcessLauncher.SpawnException {
+        if (state != ProcessState.STOPPED || run != null) {
+            survivor.release();
+            throw new IllegalStateException(name() + ": resume in state " + state);
+        }
+        Run attempt = new Run();
+        attempt.process = ctx.launcher().resume(spec, survivor, exitHandler(attempt));
+        run = attempt;
+        adopted = attempt.process.adopted();
+        startTime = survivor.startedAt();
+        spawnedAtNanos = ctx.clock().nanoTime() - survivor.age().toNanos();
+        requestedBy = "";
+        transition(ProcessState.STARTING, "resuming pid " + survivor.pid());
+        transition(ProcessState.RUNNING, survivor.reason());
+    }
+
+    /**
+     * Stops the running process with its stop settings and, once it is down, starts the program
+     * again unless its autorestart is {@code never}: for a resumed process whose output could not
+     * be re-attached, which must not run on unheard. {@code why} is the reason of the events.
+     */
+    void restartFor(String why) {
+        if (!state.hasProcess() || state == ProcessState.STOPPING) {
+            return;
+        }
+        stop("", why);
+        restartWhenDown = why;
+    }
+
     CommandResult stop(String by) {
+        // A stop asked for wins over a restart under way for a lost console.
+        restartWhenDown = null;
+        return stop(by, "stopping with " + spec.program().stopsignal().displayName());
+    }
+
+    private CommandResult stop(String by, String reason) {
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 requestedBy = by;
                 boolean paused = state == ProcessState.PAUSED;
                 ProgramSpec p = spec.program();
-                transition(ProcessState.STOPPING, "stopping with " + p.stopsignal().displayName());
+                transition(ProcessState.STOPPING, reason);
                 run.process.signal(p.stopsignal(), p.stopasgroup());
                 if (paused) {
                     // A stopped process cannot act on the signal until it runs again (pause stopped its group).
@@ -362,6 +406,14 @@ final class Supervisor {
             case STOPPING -> {
                 lastExit = new ExitRecord(outcome, true, pid, ctx.clock().now(), ranFor);
                 transition(ProcessState.STOPPED, "stopped: " + outcome.describe());
+                String restart = restartWhenDown;
+                restartWhenDown = null;
+                if (restart != null && autorestartEnabled && p.autorestart() != RestartPolicy.NEVER) {
+                    restartCount++;
+                    spawn("restarted (" + restart + ")");
+                } else if (restart != null) {
+                    ctx.log().info("{}: not started again (autorestart never, or the daemon is stopping)", name());
+                }
             }
             case STARTING -> {
                 boolean expected = outcome instanceof ExitOutcome.Exited e && p.isExpected(e.code());

@@ -14,12 +14,15 @@ import java.util.Optional;
  * daemon's own options), and the one its re-exec runs: the same, with the handover's descriptor.
  *
  * @param executable the running java binary ({@code /proc/self/exe}), which execve runs again
- * @param arguments  argv, argv[0] included, without any handover option of a previous re-exec
+ * @param arguments  argv, argv[0] included, without any handover option of a previous re-exec nor
+ *                   {@code --fresh}
  */
 record ProgramLine(Path executable, List<String> arguments) {
 
     /** The daemon's option naming the handover's descriptor (DaemonCommand). */
     static final String HANDOVER_OPTION = "--reexec-handover";
+    /** Kills what a crashed daemon left: never what a re-exec keeps. */
+    static final String FRESH_OPTION = "--fresh";
 
     static ProgramLine current() throws IOException {
         Path exe = Files.readSymbolicLink(Path.of("/proc/self/exe"));
@@ -51,6 +54,9 @@ record ProgramLine(Path executable, List<String> arguments) {
             if (a.equals(HANDOVER_OPTION)) {
                 i++; // and its value
                 continue;
+            }
+            if (a.equals(FRESH_OPTION)) {
+                continue; // once was enough: the programs running now are the daemon's own, to be kept
             }
             out.add(a);
         }

@@ -122,6 +122,103 @@ public final class OsProcessLauncher implements ProcessLauncher {
         return AdoptedProcess.watch(watcher, pid, startTicks, instance.program().killmode(), onExit);
     }
 
+    /**
+     * Supervises a survivor of the previous daemon again: its output (the descriptors it brings)
+     * goes on into the instance's logs after a marker line at the gap, its session is registered
+     * with {@link Descendants} (it leads one, as every spawned process does) so that what it
+     * leaves is killed by its kill mode, and its end is watched: as a child when it is one (a
+     * re-exec), else through a pidfd (a crash; "code unknown").
+     */
+    @Override
+    public LaunchedProcess resume(InstanceSpec instance, dev.taskmaster.server.recovery.Survivor survivor,
+            Consumer<ExitOutcome> onExit) throws SpawnException {
+        ProgramSpec p = instance.program();
+        int pid = survivor.pid();
+        ProcessOutput output;
+        try {
+            output = outputs.configure(instance);
+        } catch (IOException e) {
+            survivor.release();
+            throw new SpawnException("cannot open the output log: " + e.getMessage());
+        }
+        ProcessOutput.Run run = output.beginRun(survivor.tty());
+        if (survivor.outputCaptured()) {
+            String marker = "[taskmasterd: " + survivor.reason() + "; output written while no daemon read it may be lost]";
+            for (StdStream stream : StdStream.values()) {
+                output.logFile(stream).ifPresent(file -> {
+                    try {
+                        file.writeMarker(marker);
+                    } catch (IOException e) {
+                        log.warn("{}: cannot write the recovery marker into {}: {}", instance.name(), stream, e.getMessage());
+                    }
+                });
+            }
+        }
+        List<Integer> reads = new ArrayList<>();
+        List<StdStream> streams = new ArrayList<>();
+        if (survivor.stdout() >= 0) {
+            reads.add(survivor.stdout());
+            streams.add(StdStream.STDOUT);
+        }
+        if (survivor.stderr() >= 0) {
+            reads.add(survivor.stderr());
+            streams.add(StdStream.STDERR);
+        }
+        for (int i = 0; i < reads.size(); i++) {
+            ProcessOutput.Run.Sink sink = run.sink(streams.get(i));
+            try {
+                pump.add(reads.get(i), new OutputPump.Sink() {
+                    @Override
+                    public boolean write(java.nio.ByteBuffer bytes, Runnable resume) {
+                        return sink.write(bytes, resume);
+                    }
+
+                    @Override
+                    public void close() {
+                        sink.close();
+                    }
+                });
+            } catch (NativeException e) {
+                Fds.closeQuietly(reads.get(i));
+                sink.close();
+                log.warn("{}: cannot read the output of pid {} again: {}", instance.name(), pid, e.getMessage());
+            }
+        }
+        run.started(pid, survivor.stdin() >= 0 ? new ProcessInput(survivor.stdin(), survivor.tty()) : null);
+        Descendants.Run session = descendants != null && survivor.recorded().leadsSession()
+                ? descendants.register(instance.name(), pid, p.killmode()) : null;
+        Runnable ended = () -> {
+            if (session != null) {
+                session.ended();
+            }
+            run.exited();
+        };
+        if (survivor.ownChild()) {
+            Launched launched = new Launched(pid, p.killmode(), session);
+            try {
+                watcher.watch(pid, () -> launched.mode.killsGroup(), status -> {
+                    ended.run();
+                    onExit.accept(outcome(status));
+                });
+            } catch (NativeException e) {
+                ended.run();
+                throw new SpawnException("cannot watch pid " + pid + ": " + e.getMessage());
+            }
+            return launched;
+        }
+        AdoptedProcess process;
+        try {
+            process = AdoptedProcess.watch(watcher, pid, survivor.startTicks(), p.killmode(), outcome -> {
+                ended.run();
+                onExit.accept(outcome);
+            });
+        } catch (SpawnException e) {
+            ended.run();
+            throw e;
+        }
+        return new ResumedProcess(process, survivor.recorded().adopted(), session);
+    }
+
     @Override
     public int leftovers(String instance) {
         return descendants == null ? 0 : descendants.leftovers(instance);
