@@ -142,7 +142,21 @@ final class ConsoleBridge {
 
     /** After a re-exec: the same output from the next offset, as a new session; its start replaces the old one. */
     private Iterator<AttachOutputResponse> reattach() {
-        DaemonReturn.await(daemon, DaemonReturn.LIMIT, info -> true);
+        long deadline = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
+        while (true) {
+            DaemonReturn.await(daemon, java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), info -> true);
+            try {
+                return attachAgain();
+            } catch (StatusRuntimeException e) {
+                // The program before the exec may answer a last call: it turns streams away at once.
+                if (!DaemonReturn.isReexec(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Iterator<AttachOutputResponse> attachAgain() {
         AttachOutputRequest request = resume.toBuilder().setFromOffset(next).setScrollbackBytes(0).build();
         try {
             Iterator<AttachOutputResponse> stream = call.call(() -> daemon.unboundedBlockingStub().attachOutput(request));
@@ -176,26 +190,24 @@ final class ConsoleBridge {
 
     /** Copies one session's stream to the terminal until it ends; a failure is thrown. */
     private void copy(Iterator<AttachOutputResponse> stream) {
-        {
-            while (stream.hasNext()) {
-                AttachOutputResponse m = stream.next();
-                switch (m.getKindCase()) {
-                    case CHUNK -> {
-                        next = m.getChunk().getOffset() + m.getChunk().getData().size();
-                        write(m.getChunk().getData());
-                    }
-                    case SKIPPED -> {
-                        next = m.getSkipped().getResumeOffset();
-                        show("\n[" + m.getSkipped().getBytesSkipped() + " bytes skipped]\n");
-                    }
-                    case PROCESS_NOTICE -> show(notice(m.getProcessNotice()));
-                    case INPUT_LEASE -> lease(m.getInputLease());
-                    default -> {
-                    }
+        while (stream.hasNext()) {
+            AttachOutputResponse m = stream.next();
+            switch (m.getKindCase()) {
+                case CHUNK -> {
+                    next = m.getChunk().getOffset() + m.getChunk().getData().size();
+                    write(m.getChunk().getData());
+                }
+                case SKIPPED -> {
+                    next = m.getSkipped().getResumeOffset();
+                    show("\n[" + m.getSkipped().getBytesSkipped() + " bytes skipped]\n");
+                }
+                case PROCESS_NOTICE -> show(notice(m.getProcessNotice()));
+                case INPUT_LEASE -> lease(m.getInputLease());
+                default -> {
                 }
             }
-            ended = name + "'s output ended: the daemon closed the session";
         }
+        ended = name + "'s output ended: the daemon closed the session";
     }
 
     private void lease(InputLease lease) {

@@ -20,6 +20,11 @@ final class DaemonReturn {
 
     /** How long a follower waits for a re-executing daemon before it gives up. */
     static final Duration LIMIT = Duration.ofSeconds(60);
+    /**
+     * One attempt's wait: a connection refused leaves the channel waiting out its backoff, so
+     * attempts are short and each one resets the backoff, trying again at once.
+     */
+    private static final long ATTEMPT_MILLIS = 200;
     /** What the daemon's status says when it re-executes (TaskmasterService.REEXECUTING). */
     private static final String MARK = "re-executing";
 
@@ -47,7 +52,7 @@ final class DaemonReturn {
             long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             try {
                 GetServerInfoResponse info = daemon.unboundedBlockingStub().withWaitForReady()
-                        .withDeadlineAfter(Math.min(1000, left), TimeUnit.MILLISECONDS)
+                        .withDeadlineAfter(Math.min(ATTEMPT_MILLIS, left), TimeUnit.MILLISECONDS)
                         .getServerInfo(GetServerInfoRequest.getDefaultInstance());
                 if (wanted.test(info)) {
                     return info;

@@ -328,7 +328,7 @@ final class Daemon implements DaemonControl {
                             if (s != null) {
                                 s.endStreams(TaskmasterService.REEXECUTING);
                             }
-                            api.close();
+                            api.close(TaskmasterService.REEXECUTING);
                         }
 
                         @Override

@@ -288,6 +288,15 @@ public final class ApiServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(SHUTTING_DOWN);
+    }
+
+    /**
+     * As {@link #close()}, ending the streams still open with {@code ending} (a re-exec's
+     * "reconnect and resume": an attach stream whose own end is still queued must not be told
+     * the daemon is shutting down).
+     */
+    public void close(Status ending) {
         if (health == null) {
             return; // never started
         }
@@ -296,7 +305,7 @@ public final class ApiServer implements AutoCloseable {
         health.enterTerminalState();
         // The API ended its own streams; a health watch or a reflection session would otherwise
         // hold the grace below and then be reset (CANCELLED for its client): UNAVAILABLE, as every stream.
-        calls.endStreams(SHUTTING_DOWN);
+        calls.endStreams(ending);
         servers.forEach(Server::shutdown);
         try {
             if (!calls.awaitNone(graceMillis)) {
