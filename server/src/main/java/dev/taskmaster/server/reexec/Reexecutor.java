@@ -77,10 +77,23 @@ public final class Reexecutor {
             Runnable flushState, Path lockFile, Instant firstStart, int reexecs) {
     }
 
+    /** The exec itself: {@link Exec#execve}; a test makes it fail, to see everything undone. */
+    @FunctionalInterface
+    public interface Execve {
+        /** Returns only on failure, with why. */
+        NativeException exec(String path, List<String> argv, List<String> envp);
+    }
+
     private final Parts parts;
+    private final Execve execve;
 
     public Reexecutor(Parts parts) {
+        this(parts, Exec::execve);
+    }
+
+    public Reexecutor(Parts parts, Execve execve) {
         this.parts = parts;
+        this.execve = execve;
     }
 
     /** Why a re-exec cannot be done now; empty when it can. Changes nothing. */
@@ -143,7 +156,7 @@ public final class Reexecutor {
             log.info("re-executing {} ({} descriptors kept, {} events and {} rings handed over; stopped in {} ms)",
                     line.executable(), keep.size(), handover.events().size(), handover.rings().size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            NativeException failed = Exec.execve(line.executable().toString(), line.withHandover(memfd), environment());
+            NativeException failed = execve.exec(line.executable().toString(), line.withHandover(memfd), environment());
             // Still here: execve failed, and this program goes on as it was.
             Fds.closeQuietly(memfd);
             restoreCloseOnExec(keep);

@@ -129,7 +129,7 @@ class HandoverTest {
         assertThat(restored.end(OffsetSpace.COMBINED)).isEqualTo(500);
         assertThat(restored.end(OffsetSpace.STDOUT)).isEqualTo(500);
         assertThat(restored.start(OffsetSpace.COMBINED)).isEqualTo(450);
-        assertThat(text(restored.read(OffsetSpace.STDOUT, 0, 1000))).startsWith("0090\n").endsWith("0099\n");
+        assertThat(text(restored.read(OffsetSpace.STDOUT, 0, 1000))).startsWith("STDOUT@450:0090\n").endsWith("0099\n");
     }
 
     @Test
