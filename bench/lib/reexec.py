@@ -19,7 +19,7 @@ def env():
     return e
 
 
-def ctl(*args, timeout=120):
+def ctl(*args, timeout=600):
     p = subprocess.run([os.path.join(ROOT, "bin/taskmasterctl"), *args], env=env(), capture_output=True, text=True,
                        timeout=timeout, stdin=subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
@@ -28,8 +28,11 @@ def ctl(*args, timeout=120):
 def wait_for(what, limit, check):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if check():
-            return
+        try:
+            if check():
+                return
+        except (SystemExit, ValueError, KeyError):
+            pass   # not answering yet (starting, or re-executing)
         time.sleep(0.05)
     raise SystemExit(f"reexec: timed out after {limit} s waiting for {what}")
 
@@ -79,7 +82,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench/reexec", description=__doc__)
     ap.add_argument("--programs", type=int, default=1000, help="processes in all, half of them printing (default 1000)")
     ap.add_argument("--rounds", type=int, default=3, help="re-execs (default 3)")
-    ap.add_argument("--rate", type=int, default=50, help="lines a second per printing process (default 50)")
+    ap.add_argument("--rate", type=int, default=20, help="lines a second per printing process (default 20)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     a = ap.parse_args()
     printers = a.programs // 2
@@ -107,7 +110,7 @@ programs:
     daemon = subprocess.Popen([os.path.join(ROOT, "bin/taskmasterd"), "--allow-root", "--no-stderr-log", "-c", config],
                               env=env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(RUN, "daemon.err"), "w"))
     try:
-        wait_for("every process RUNNING", 300, lambda: sum(1 for p in pids().values() if p[2] == "RUNNING") == a.programs)
+        wait_for("every process RUNNING", 900, lambda: sum(1 for p in pids().values() if p[2] == "RUNNING") == a.programs)
         before = pids()
         answer, running = [], []
         for r in range(a.rounds):
