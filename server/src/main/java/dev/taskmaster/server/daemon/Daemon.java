@@ -311,9 +311,14 @@ final class Daemon implements DaemonControl {
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal);
             this.engine = engine;
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
-            stateFile = dev.taskmaster.server.recovery.StateFile.start(statePath, journal.lastSequence(),
-                    recovery.survivors().values());
-            journal.addListener(stateFile);
+            if (dropping) {
+                log.warn("no state file: a daemon that switches to server.user cannot write in root's runtime directory {};"
+                        + " after a crash of this daemon, its programs would not be found again", runtimeDir);
+            } else {
+                stateFile = dev.taskmaster.server.recovery.StateFile.start(statePath, journal.lastSequence(),
+                        recovery.survivors().values());
+                journal.addListener(stateFile);
+            }
             // Nothing of Netty is built until start(): its set-up costs ~0.3 s.
             ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);

@@ -298,6 +298,7 @@ public final class StateFile implements Consumer<EngineEvent>, AutoCloseable {
                 entries.add(c.getValue());
             }
         }
+        entries.sort(java.util.Comparator.comparing(Entry::instance));
         AtomicFile.write(file, StateFormat.format(new Contents(bootId, daemonPid, sequence, Instant.now(), entries)), MODE);
         writes++;
         if (lastFailure != null) {

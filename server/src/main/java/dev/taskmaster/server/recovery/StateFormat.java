@@ -80,6 +80,11 @@ final class StateFormat {
     /** Reads what {@link #format} wrote. */
     static Contents parse(Path source, String text) throws StateFile.Invalid {
         Reader r = new Reader(source, text.split("\n", -1));
+        if (!text.isEmpty() && !text.endsWith("\n")) {
+            // Every write ends with a newline: a file without one was cut short (or is not ours).
+            throw new StateFile.Invalid(source + ":" + (r.lines.length) + ": expected a newline at the end of the file, found none"
+                    + " (cut short?)");
+        }
         r.expectLine(HEADER, "the header line \"" + HEADER + "\" (not a taskmaster state file)");
         int version = r.number(r.keyword("format"), "format version", Integer::parseInt);
         if (version != VERSION) {
@@ -188,7 +193,7 @@ final class StateFormat {
     /** The lines of one file, with the position for errors. */
     private static final class Reader {
         private final Path source;
-        private final String[] lines;
+        final String[] lines;
         private int index;
 
         Reader(Path source, String[] lines) {

@@ -74,6 +74,18 @@ final class FakeLauncher implements ProcessLauncher {
         return l;
     }
 
+    /** Resumes a survivor as a fake process with the survivor's pid; fails like a launch when told to. */
+    @Override
+    public LaunchedProcess resume(InstanceSpec instance, dev.taskmaster.server.recovery.Survivor survivor,
+            Consumer<ExitOutcome> onExit) throws SpawnException {
+        if (!failures.isEmpty()) {
+            throw new SpawnException(failures.poll());
+        }
+        Launch l = new Launch(instance, survivor.pid(), onExit);
+        launches.add(l);
+        return l;
+    }
+
     List<Launch> of(String name) {
         return launches.stream().filter(l -> l.spec.name().equals(name)).toList();
     }
