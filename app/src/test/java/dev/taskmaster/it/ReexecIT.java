@@ -126,6 +126,53 @@ class ReexecIT {
         }
     }
 
+    @Test
+    void aReexecWhoseNewProgramCouldNotStartIsRefusedAndChangesNothing() throws Exception {
+        String good = "programs:\n  sleeper:\n    cmd: sleep 1000\n    starttime: 0\n";
+        Path config = Files.writeString(tmp.resolve("t.yaml"), good);
+        try (BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            try {
+                BinProcess.await("the sleeper RUNNING", LIMIT, () -> status().code() == 0);
+                long sleeper = pids("sleeper");
+                String startedBefore = startTime();
+                Files.writeString(config, good + "    numprocs: 0\n");
+
+                BinProcess.Result refused = ctl("daemon", "reexec");
+
+                assertThat(refused.code()).isEqualTo(1);
+                assertThat(refused.err()).isEqualTo("taskmasterctl: the configuration " + config + " would not load, so a new"
+                        + " program could not start: " + config + ":5:15: programs.sleeper.numprocs: expected an integer from 1"
+                        + " to 10000, found 0\n");
+                assertThat(startTime()).as("the same program answers: same start time").isEqualTo(startedBefore);
+                assertThat(pids("sleeper")).isEqualTo(sleeper);
+
+                Files.writeString(config, good);
+                BinProcess.Result reexec = ctl("daemon", "reexec");
+                assertThat(reexec.code()).as(reexec.err()).isZero();
+                assertThat(startTime()).as("a new program answers").isNotEqualTo(startedBefore);
+                BinProcess.await("the sleeper RUNNING again", LIMIT, () -> status().code() == 0);
+                assertThat(pids("sleeper")).isEqualTo(sleeper);
+            } finally {
+                BinProcess.shutdown(daemon, tmp, env(), LIMIT);
+            }
+        }
+    }
+
+    /** When the program that answers started, to the nanosecond. */
+    private String startTime() throws InterruptedException {
+        BinProcess.Result info = ctl("info", "--json");
+        assertThat(info.code()).as(info.err()).isZero();
+        Matcher m = Pattern.compile("\"startTime\":\"([^\"]+)\"").matcher(info.out());
+        assertThat(m.find()).as(info.out()).isTrue();
+        return m.group(1);
+    }
+
+    private long pids(String name) throws InterruptedException {
+        BinProcess.Result pid = ctl("pid", name);
+        assertThat(pid.code()).as(pid.err()).isZero();
+        return Long.parseLong(pid.out().strip());
+    }
+
     private BinProcess.Result status() {
         try {
             return ctl("status");

@@ -600,8 +600,11 @@ final class Daemon implements DaemonControl {
                     if (error != null) {
                         reexecuting.set(false);
                         Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+                        String why = cause instanceof dev.taskmaster.config.ConfigException c && !c.errors().isEmpty()
+                                ? c.errors().getFirst() + (c.errors().size() > 1 ? " (and " + (c.errors().size() - 1)
+                                        + " more)" : "") : firstLine(cause.getMessage());
                         throw new ReexecRefused("the configuration " + info.config().source()
-                                + " would not load, so a new program could not start: " + firstLine(cause.getMessage()));
+                                + " would not load, so a new program could not start: " + why);
                     }
                     log.info("re-exec requested by {}", requestedBy.isEmpty() ? "the daemon" : requestedBy);
                     ReexecAccepted accepted = new ReexecAccepted((int) ProcessHandle.current().pid(), info.startTime(),
