@@ -101,6 +101,7 @@ programs:
     autorestart: false
     starttime: 0
     logfile_maxbytes: 0
+    output_buffer: 64KB    # 500 rings of the default 1MB do not fit the daemon's 256 MB heap
   quiet:
     cmd: "sleep 100000"
     numprocs: {quiet}

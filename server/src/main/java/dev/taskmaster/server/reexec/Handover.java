@@ -38,7 +38,7 @@ public record Handover(int pid, String bootId, Instant firstStart, int reexecs, 
     private static final int MAGIC = 0x544d5258; // "TMRX"
     private static final int VERSION = 1;
     /** Output bytes handed over at most, all rings together; each ring's offsets go on regardless. */
-    static final long RING_BUDGET = 64L * 1024 * 1024;
+    static final long RING_BUDGET = 16L * 1024 * 1024;
 
     byte[] encode() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
