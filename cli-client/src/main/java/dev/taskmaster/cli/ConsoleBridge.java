@@ -148,8 +148,9 @@ final class ConsoleBridge {
             try {
                 return attachAgain();
             } catch (StatusRuntimeException e) {
-                // The program before the exec may answer a last call: it turns streams away at once.
-                if (!DaemonReturn.isReexec(e) || System.nanoTime() > deadline) {
+                // The program before the exec may answer a last call and turn streams away, or go
+                // between the answer and the call: either way, try again until the deadline.
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
                     throw e;
                 }
             }

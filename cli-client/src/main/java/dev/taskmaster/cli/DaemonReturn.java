@@ -31,6 +31,15 @@ final class DaemonReturn {
     private DaemonReturn() {
     }
 
+    /**
+     * Whether a follower that saw the daemon re-execute until {@code until} (System.nanoTime) should
+     * go on after {@code e}: the re-exec's own status, or the daemon unreachable meanwhile.
+     */
+    static boolean resumable(Throwable e, long until) {
+        return isReexec(e) || (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE
+                && System.nanoTime() < until);
+    }
+
     /** Whether {@code e} ended a stream because the daemon is re-executing. */
     static boolean isReexec(Throwable e) {
         return e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE

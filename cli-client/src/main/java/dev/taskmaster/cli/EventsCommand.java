@@ -60,8 +60,11 @@ final class EventsCommand extends Verb {
                 // Cancelling the context ends the call when we stop early (closing it cancels).
                 return call.call(() -> read(stub.watchEvents(request.build()), last));
             } catch (StatusRuntimeException e) {
-                if (!follow || !DaemonReturn.isReexec(e)) {
+                if (!follow || !DaemonReturn.resumable(e, reexecUntil)) {
                     throw e;
+                }
+                if (DaemonReturn.isReexec(e)) {
+                    reexecUntil = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
                 }
                 // The daemon re-executes itself: same journal, same numbering; go on after the last event seen.
                 DaemonReturn.await(root.daemon(), DaemonReturn.LIMIT, info -> true);
@@ -79,6 +82,8 @@ final class EventsCommand extends Verb {
 
     /** The last sequence printed (an event's, or a snapshot's), and the journal it belongs to: where a resumed follow starts. */
     private long seen;
+    /** Until when (System.nanoTime) an unreachable daemon is taken for one still re-executing. */
+    private long reexecUntil = Long.MIN_VALUE;
     private String journal = "";
 
     private int read(Iterator<WatchEventsResponse> stream, long upTo) {

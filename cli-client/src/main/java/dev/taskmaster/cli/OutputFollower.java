@@ -64,8 +64,11 @@ final class OutputFollower {
             try (Context.CancellableContext call = Context.current().withCancellation()) {
                 return call.call(() -> read(verb.root.daemon().unboundedBlockingStub().attachOutput(request), printer));
             } catch (io.grpc.StatusRuntimeException e) {
-                if (!DaemonReturn.isReexec(e)) {
+                if (!DaemonReturn.resumable(e, reexecUntil)) {
                     throw e;
+                }
+                if (DaemonReturn.isReexec(e)) {
+                    reexecUntil = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
                 }
                 // The daemon re-executes itself and keeps the offsets: go on from the next byte not seen.
                 DaemonReturn.await(verb.root.daemon(), DaemonReturn.LIMIT, info -> true);
@@ -79,6 +82,8 @@ final class OutputFollower {
 
     /** The offset of the next byte to show: where a follow resumes after a re-exec. */
     private long next;
+    /** Until when (System.nanoTime) an unreachable daemon is taken for one still re-executing. */
+    private long reexecUntil = Long.MIN_VALUE;
 
     private int read(Iterator<AttachOutputResponse> messages, Printer printer) {
         while (messages.hasNext()) {
