@@ -67,7 +67,7 @@ final class AttachCommand extends Verb {
             if (first == null || !first.hasStarted()) {
                 throw new CtlException(ExitCodes.FAILED, "attach: the daemon ended the session before it started");
             }
-            return bridge(first.getStarted(), stream, call, key);
+            return bridge(first.getStarted(), stream, call, key, request);
         } catch (StatusRuntimeException | CtlException e) {
             throw e;
         } catch (Exception e) {
@@ -75,15 +75,18 @@ final class AttachCommand extends Verb {
         }
     }
 
-    private int bridge(AttachStarted started, Iterator<AttachOutputResponse> stream, Context.CancellableContext call, int key)
+    private int bridge(AttachStarted started, Iterator<AttachOutputResponse> stream, Context.CancellableContext call, int key,
+            AttachOutputRequest request)
             throws IOException {
         Terminal shells = session().shellTerminal();
         if (shells != null) {
-            return new ConsoleBridge(shells, root.daemon(), name, started, key, ConsoleBridge.keyName(key)).run(stream, call);
+            return new ConsoleBridge(shells, root.daemon(), name, started, key, ConsoleBridge.keyName(key))
+                    .resumeWith(request).run(stream, call);
         }
         Session.TerminalOpener opener = session().terminalOpener();
         try (Terminal terminal = opener != null ? opener.open() : Shell.systemTerminal()) {
-            return new ConsoleBridge(terminal, root.daemon(), name, started, key, ConsoleBridge.keyName(key)).run(stream, call);
+            return new ConsoleBridge(terminal, root.daemon(), name, started, key, ConsoleBridge.keyName(key))
+                    .resumeWith(request).run(stream, call);
         }
     }
 

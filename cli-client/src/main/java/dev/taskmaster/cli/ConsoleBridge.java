@@ -2,6 +2,7 @@ package dev.taskmaster.cli;
 
 import com.google.protobuf.ByteString;
 import dev.taskmaster.client.DaemonChannel;
+import dev.taskmaster.proto.v1.AttachOutputRequest;
 import dev.taskmaster.proto.v1.AttachOutputResponse;
 import dev.taskmaster.proto.v1.AttachStarted;
 import dev.taskmaster.proto.v1.InputLease;
@@ -40,7 +41,14 @@ final class ConsoleBridge {
     private final Terminal terminal;
     private final DaemonChannel daemon;
     private final String name;
-    private final AttachStarted started;
+    /** The session's start; replaced when the session is attached again after a re-exec of the daemon. */
+    private volatile AttachStarted started;
+    /** How to attach again after a re-exec of the daemon (from the next offset); null: the session just ends. */
+    private AttachOutputRequest resume;
+    /** The call context the session's streams live in: cancelled on detach. */
+    private volatile Context.CancellableContext call;
+    /** Combined offset of the next byte to show. */
+    private long next;
     private final int detachKey;
     private final String detachKeyName;
     private final OutputStream screen;
@@ -61,7 +69,14 @@ final class ConsoleBridge {
     }
 
     /** Until the detach key, or the end of the stream; the terminal is restored when it returns. */
+    /** Attaches again with {@code request} (from the next offset, without scrollback) when the daemon re-executes itself. */
+    ConsoleBridge resumeWith(AttachOutputRequest request) {
+        this.resume = request;
+        return this;
+    }
+
     int run(Iterator<AttachOutputResponse> stream, Context.CancellableContext call) throws IOException {
+        this.call = call;
         boolean tty = started.getTty();
         show("[attached to " + name + (tty ? " (terminal)" : "") + "; " + detachKeyName + " detaches"
                 + (mayType ? "" : "; watching only: " + leaseHolder(started.getInputLease())) + "]\n");
@@ -100,30 +115,100 @@ final class ConsoleBridge {
     }
 
     /** Output thread: the stream, written to the terminal as it comes. */
-    private void pump(Iterator<AttachOutputResponse> stream) {
-        try {
-            while (stream.hasNext()) {
-                AttachOutputResponse m = stream.next();
-                switch (m.getKindCase()) {
-                    case CHUNK -> write(m.getChunk().getData());
-                    case SKIPPED -> show("\n[" + m.getSkipped().getBytesSkipped() + " bytes skipped]\n");
-                    case PROCESS_NOTICE -> show(notice(m.getProcessNotice()));
-                    case INPUT_LEASE -> lease(m.getInputLease());
-                    default -> {
-                    }
+    private void pump(Iterator<AttachOutputResponse> first) {
+        Iterator<AttachOutputResponse> stream = first;
+        while (true) {
+            try {
+                copy(stream);
+                return;
+            } catch (StatusRuntimeException e) {
+                if (resume == null || ended != null || !DaemonReturn.isReexec(e)) {
+                    copyFailed(e);
+                    return;
+                }
+                show("\n[taskmasterd is re-executing itself; reconnecting]\n");
+                try {
+                    stream = reattach();
+                } catch (RuntimeException again) {
+                    ended = "the session ended: the daemon did not come back: " + again.getMessage();
+                    return;
+                }
+            } catch (RuntimeException e) {
+                copyFailed(e);
+                return;
+            }
+        }
+    }
+
+    /** After a re-exec: the same output from the next offset, as a new session; its start replaces the old one. */
+    private Iterator<AttachOutputResponse> reattach() {
+        long deadline = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
+        while (true) {
+            DaemonReturn.await(daemon, java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), info -> true);
+            try {
+                return attachAgain();
+            } catch (StatusRuntimeException e) {
+                // The program before the exec may answer a last call and turn streams away, or go
+                // between the answer and the call: either way, try again until the deadline.
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw e;
                 }
             }
-            ended = name + "'s output ended: the daemon closed the session";
-        } catch (StatusRuntimeException e) {
-            if (ended == null && e.getStatus().getCode() != io.grpc.Status.Code.CANCELLED) {
-                ended = "the session ended: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                        : ": " + e.getStatus().getDescription());
-            }
-        } catch (RuntimeException e) {
-            // Not a gRPC failure (a bug, a broken terminal): end the session rather than leave the
-            // key loop waiting for a detach key with no output.
-            ended = "the session ended: " + e;
         }
+    }
+
+    private Iterator<AttachOutputResponse> attachAgain() {
+        AttachOutputRequest request = resume.toBuilder().setFromOffset(next).setScrollbackBytes(0).build();
+        try {
+            Iterator<AttachOutputResponse> stream = call.call(() -> daemon.unboundedBlockingStub().attachOutput(request));
+            AttachOutputResponse m = call.call(() -> stream.hasNext() ? stream.next() : null);
+            if (m == null || !m.hasStarted()) {
+                throw new IllegalStateException("the daemon ended the new session before it started");
+            }
+            started = m.getStarted();
+            lease(m.getStarted().getInputLease());
+            show("[attached again to " + name + "]\n");
+            return stream;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void copyFailed(RuntimeException e) {
+        if (e instanceof StatusRuntimeException s) {
+            if (ended == null && s.getStatus().getCode() != io.grpc.Status.Code.CANCELLED) {
+                ended = "the session ended: " + s.getStatus().getCode() + (s.getStatus().getDescription() == null ? ""
+                        : ": " + s.getStatus().getDescription());
+            }
+            return;
+        }
+        // Not a gRPC failure (a bug, a broken terminal): end the session rather than leave the
+        // key loop waiting for a detach key with no output.
+        ended = "the session ended: " + e;
+    }
+
+    /** Copies one session's stream to the terminal until it ends; a failure is thrown. */
+    private void copy(Iterator<AttachOutputResponse> stream) {
+        while (stream.hasNext()) {
+            AttachOutputResponse m = stream.next();
+            switch (m.getKindCase()) {
+                case CHUNK -> {
+                    next = m.getChunk().getOffset() + m.getChunk().getData().size();
+                    write(m.getChunk().getData());
+                }
+                case SKIPPED -> {
+                    next = m.getSkipped().getResumeOffset();
+                    show("\n[" + m.getSkipped().getBytesSkipped() + " bytes skipped]\n");
+                }
+                case PROCESS_NOTICE -> show(notice(m.getProcessNotice()));
+                case INPUT_LEASE -> lease(m.getInputLease());
+                default -> {
+                }
+            }
+        }
+        ended = name + "'s output ended: the daemon closed the session";
     }
 
     private void lease(InputLease lease) {

@@ -38,6 +38,7 @@ final class EventsCommand extends Verb {
         if (since < 0) {
             throw new CtlException(ExitCodes.USAGE, "--since must be a sequence number >= 1");
         }
+        seen = Math.max(0, since - 1);
         WatchEventsRequest.Builder request = WatchEventsRequest.newBuilder().setFromSequence(since).addAllTargets(orEmpty(targets));
         long upTo = -1;
         TaskmasterServiceBlockingStub stub;
@@ -54,21 +55,50 @@ final class EventsCommand extends Verb {
             stub = rpc();
         }
         long last = follow ? Long.MAX_VALUE : upTo;
-        try (Context.CancellableContext call = Context.current().withCancellation()) {
-            // Cancelling the context ends the call when we stop early (closing it cancels).
-            return call.call(() -> read(stub.watchEvents(request.build()), last));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        while (true) {
+            try (Context.CancellableContext call = Context.current().withCancellation()) {
+                // Cancelling the context ends the call when we stop early (closing it cancels).
+                return call.call(() -> read(stub.watchEvents(request.build()), last));
+            } catch (StatusRuntimeException e) {
+                if (!follow || !DaemonReturn.resumable(e, reexecUntil)) {
+                    throw e;
+                }
+                if (DaemonReturn.isReexec(e)) {
+                    reexecUntil = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
+                }
+                // The daemon re-executes itself: same journal, same numbering; go on after the last event seen.
+                DaemonReturn.await(root.daemon(), DaemonReturn.LIMIT, info -> true);
+                request.setFromSequence(seen + 1);
+                if (!journal.isEmpty()) {
+                    request.setJournalId(journal);
+                }
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
+
+    /** The last sequence printed (an event's, or a snapshot's), and the journal it belongs to: where a resumed follow starts. */
+    private long seen;
+    /** Until when (System.nanoTime) an unreachable daemon is taken for one still re-executing. */
+    private long reexecUntil = Long.MIN_VALUE;
+    private String journal = "";
 
     private int read(Iterator<WatchEventsResponse> stream, long upTo) {
         boolean shuttingDown = false;
         try {
             while (stream.hasNext()) {
                 WatchEventsResponse m = stream.next();
+                switch (m.getKindCase()) {
+                    case EVENT -> seen = Math.max(seen, m.getEvent().getSequence());
+                    case SNAPSHOT -> {
+                        seen = Math.max(seen, m.getSnapshot().getSequence());
+                        journal = m.getSnapshot().getJournalId();
+                    }
+                    default -> { }
+                }
                 if (json) {
                     if (m.getKindCase() != WatchEventsResponse.KindCase.HEARTBEAT) {
                         Json.print(out(), m);

@@ -57,20 +57,42 @@ final class OutputFollower {
     }
 
     int follow(long offset, Printer printer) {
-        AttachOutputRequest request = AttachOutputRequest.newBuilder().setName(name).setStream(stream).setFromOffset(offset)
-                .setInputMode(InputMode.INPUT_MODE_READ_ONLY).build();
-        try (Context.CancellableContext call = Context.current().withCancellation()) {
-            return call.call(() -> read(verb.root.daemon().unboundedBlockingStub().attachOutput(request), printer));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        next = offset;
+        while (true) {
+            AttachOutputRequest request = AttachOutputRequest.newBuilder().setName(name).setStream(stream).setFromOffset(next)
+                    .setInputMode(InputMode.INPUT_MODE_READ_ONLY).build();
+            try (Context.CancellableContext call = Context.current().withCancellation()) {
+                return call.call(() -> read(verb.root.daemon().unboundedBlockingStub().attachOutput(request), printer));
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (!DaemonReturn.resumable(e, reexecUntil)) {
+                    throw e;
+                }
+                if (DaemonReturn.isReexec(e)) {
+                    reexecUntil = System.nanoTime() + DaemonReturn.LIMIT.toNanos();
+                }
+                // The daemon re-executes itself and keeps the offsets: go on from the next byte not seen.
+                DaemonReturn.await(verb.root.daemon(), DaemonReturn.LIMIT, info -> true);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
+
+    /** The offset of the next byte to show: where a follow resumes after a re-exec. */
+    private long next;
+    /** Until when (System.nanoTime) an unreachable daemon is taken for one still re-executing. */
+    private long reexecUntil = Long.MIN_VALUE;
 
     private int read(Iterator<AttachOutputResponse> messages, Printer printer) {
         while (messages.hasNext()) {
             AttachOutputResponse m = messages.next();
+            switch (m.getKindCase()) {
+                case CHUNK -> next = m.getChunk().getOffset() + m.getChunk().getData().size();
+                case SKIPPED -> next = m.getSkipped().getResumeOffset();
+                default -> { }
+            }
             if (json) {
                 Json.print(verb.out(), m);
                 verb.out().flush();

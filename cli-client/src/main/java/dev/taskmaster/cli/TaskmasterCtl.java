@@ -35,7 +35,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
             "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info",
-            "shutdown", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
+            "shutdown", "daemon", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
 
     /*
      * A switch, not a map of constructor references: with lambdas held in a static field, the
@@ -67,6 +67,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "pid" -> new PidCommand();
             case "info" -> new InfoCommand();
             case "shutdown" -> new ShutdownCommand();
+            case "daemon" -> new DaemonVerbCommand();
             case "context" -> new ContextCommand();
             case "version" -> new VersionCommand();
             case "shell" -> new ShellCommand();

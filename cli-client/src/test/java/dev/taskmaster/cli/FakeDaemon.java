@@ -200,6 +200,12 @@ final class FakeDaemon extends TaskmasterServiceGrpc.TaskmasterServiceImplBase {
     }
 
     @Override
+    public void reexecDaemon(dev.taskmaster.proto.v1.ReexecDaemonRequest q,
+            StreamObserver<dev.taskmaster.proto.v1.ReexecDaemonResponse> r) {
+        reply("ReexecDaemon", q, r);
+    }
+
+    @Override
     public void watchEvents(WatchEventsRequest q, StreamObserver<WatchEventsResponse> r) {
         received.add(new Received(q, Context.current().getDeadline()));
         called("WatchEvents");

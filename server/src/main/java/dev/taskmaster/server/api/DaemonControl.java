@@ -36,6 +36,28 @@ public interface DaemonControl {
      */
     void shutdown(String reason, String requestedBy);
 
+    /**
+     * Checks that the daemon can re-execute itself (ReexecDaemon) and, if it can, queues the
+     * re-exec to run once the answer is sent. Completes with {@link ReexecRefused} (a sentence)
+     * when it cannot.
+     *
+     * @param requestedBy the API caller who asked, for the log
+     */
+    default CompletableFuture<ReexecAccepted> reexec(String requestedBy) {
+        return CompletableFuture.failedFuture(new ReexecRefused("this daemon cannot re-execute itself"));
+    }
+
+    /** A re-exec is under way: the daemon that answers is about to be replaced. */
+    record ReexecAccepted(int pid, java.time.Instant startTime, long latestSequence) {
+    }
+
+    /** Why the daemon cannot re-execute itself now; nothing was changed. */
+    final class ReexecRefused extends RuntimeException {
+        public ReexecRefused(String why) {
+            super(why);
+        }
+    }
+
     /** One change of the configuration; see {@link #change}. */
     @FunctionalInterface
     interface Step<T> {

@@ -45,7 +45,6 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -66,7 +65,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     private final ProgramEditor editor;
     private final OutputRpcs output;
     private final Outputs outputs;
-    private final String journalId = UUID.randomUUID().toString();
+    private final String journalId;
     private final UsageSampler usage = new UsageSampler();
     /** The reason of a Shutdown that gives none, as the contract says. */
     static final String DEFAULT_SHUTDOWN_REASON = "Shutdown requested";
@@ -86,6 +85,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
 
     /** @param outputs the daemon's captured output: the same registry the launcher writes to */
     public TaskmasterService(Supplier<DaemonInfo> info, Clock clock, Engine engine, DaemonControl control, Outputs outputs) {
+        this.journalId = engine.journal().id();
         this.output = new OutputRpcs(info, clock, engine, outputs);
         this.outputs = outputs;
         this.info = info;
@@ -328,6 +328,30 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     }
 
     @Override
+    public void reexecDaemon(dev.taskmaster.proto.v1.ReexecDaemonRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.ReexecDaemonResponse> response) {
+        if (shuttingDown.get()) {
+            response.onError(Status.FAILED_PRECONDITION.withDescription("taskmasterd is shutting down; it will not re-execute")
+                    .asRuntimeException());
+            return;
+        }
+        control.reexec(by()).whenComplete((accepted, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                        ? c.getCause() : error;
+                response.onError((cause instanceof DaemonControl.ReexecRefused ? Status.FAILED_PRECONDITION
+                        : Status.INTERNAL).withDescription(cause.getMessage()).asRuntimeException());
+                return;
+            }
+            response.onNext(dev.taskmaster.proto.v1.ReexecDaemonResponse.newBuilder().setPid(accepted.pid())
+                    .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(accepted.startTime().getEpochSecond())
+                            .setNanos(accepted.startTime().getNano()))
+                    .setLatestSequence(accepted.latestSequence()).build());
+            response.onCompleted();
+        });
+    }
+
+    @Override
     public void watchEvents(WatchEventsRequest r, StreamObserver<WatchEventsResponse> response) {
         watch.watch(r, response);
     }
@@ -404,10 +428,19 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
      * shutdown event) first. Any thread; returns at once.
      */
     public void endStreams() {
-        ending = SHUTTING_DOWN;
+        endStreams(SHUTTING_DOWN);
+    }
+
+    /** How streams end when the daemon re-executes itself: clients reconnect and resume. */
+    public static final Status REEXECUTING = Status.UNAVAILABLE.withDescription(
+            "taskmasterd is re-executing itself; reconnect and resume");
+
+    /** As {@link #endStreams()}, with {@code status} (e.g. {@link #REEXECUTING}). */
+    public void endStreams(Status status) {
+        ending = status;
         shuttingDown.set(true);
-        watch.endStreams(SHUTTING_DOWN);
-        output.endSessions(SHUTTING_DOWN);
+        watch.endStreams(status);
+        output.endSessions(status);
     }
 
     /** The open WatchEvents streams (for tests). */

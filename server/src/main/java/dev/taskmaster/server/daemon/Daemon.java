@@ -73,10 +73,10 @@ final class Daemon implements DaemonControl {
 
     /** How the daemon is to run, from the command line. */
     record Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
-            ControlConsole.Factory shell, boolean fresh) {
+            ControlConsole.Factory shell, boolean fresh, int reexecHandover) {
         Options(String instance, Path socket, boolean logToStderr, boolean allowRoot, boolean exitAfterStart,
                 ControlConsole.Factory shell) {
-            this(instance, socket, logToStderr, allowRoot, exitAfterStart, shell, false);
+            this(instance, socket, logToStderr, allowRoot, exitAfterStart, shell, false, -1);
         }
     }
 
@@ -107,6 +107,16 @@ final class Daemon implements DaemonControl {
     private final ConfigReader reader = new ConfigReader();
     /** The one path of every change of the configuration; set with the engine. */
     private volatile ConfigChanges changes;
+    /** What the program before a re-exec handed over; null after a plain start. */
+    private dev.taskmaster.server.reexec.Handover handover;
+    /** Replaces this program in place (ReexecDaemon); set with the engine. */
+    private volatile dev.taskmaster.server.reexec.Reexecutor reexecutor;
+    /** A re-exec is accepted and not over (it failed, or this program is gone). */
+    private final java.util.concurrent.atomic.AtomicBoolean reexecuting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** What the main thread is asked for when a re-exec was accepted. */
+    private static final String REEXEC_REQUEST = "re-exec";
+    /** The daemon has begun to stop: no re-exec any more. */
+    private volatile boolean stopping;
     /** The processes on disk for the next daemon, should this one crash; removed by a clean shutdown. */
     private volatile dev.taskmaster.server.recovery.StateFile stateFile;
 
@@ -123,6 +133,7 @@ final class Daemon implements DaemonControl {
         Instant started = Instant.now();
         // First of all, so that a signal during start-up is an orderly shutdown, not a JVM death.
         signals.install();
+        takeHandover();
         Optional<String> refusal = refusal(config);
         if (refusal.isPresent()) {
             err.println("taskmasterd: " + refusal.get());
@@ -156,6 +167,35 @@ final class Daemon implements DaemonControl {
             return run(config, instance, paths, runtimeDir, dropTo, notices, started, err);
         }
     }
+
+    /** Writes the state file now: the processes the program after a re-exec takes back are the ones it names. */
+    private void flushState() {
+        dev.taskmaster.server.recovery.StateFile file = stateFile;
+        if (file == null) {
+            return;
+        }
+        try {
+            file.flushNow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the state file " + file.file() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** After a re-exec: the journal and output rings of the program before (see {@link dev.taskmaster.server.reexec.HandoverFile}). */
+    private void takeHandover() {
+        if (options.reexecHandover() < 0) {
+            return;
+        }
+        try {
+            handover = dev.taskmaster.server.reexec.HandoverFile.take(options.reexecHandover());
+        } catch (IOException e) {
+            // Logged once the log is open; the processes come back through the state file all the same.
+            handoverRefused = "re-exec handover refused: " + e.getMessage();
+        }
+    }
+
+    /** Why the handover named on the command line was not taken, for the log; null if it was or there was none. */
+    private String handoverRefused;
 
     /**
      * Raises the soft limit on open files to the hard one: the daemon holds several descriptors
@@ -249,10 +289,23 @@ final class Daemon implements DaemonControl {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
             this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
-            recovery.continueJournal(journal);
+            if (handover != null) {
+                // A re-exec: the same journal goes on, with no gap (the state file's sequence may lag it).
+                journal.restore(handover.journalId(), handover.lastSequence(), handover.events());
+            } else {
+                recovery.continueJournal(journal);
+            }
             journal.addListener(new EventLogger());
             Outputs outputs = new Outputs(paths.logdir());
             this.outputs = outputs;
+            if (handover != null) {
+                // Before any byte of output: offsets go on where they were.
+                handover.rings().forEach((name, image) -> outputs.of(name).ring().restore(image));
+                log.info("re-executed (re-exec #{} since {}): {} events and the output of {} processes taken over",
+                        handover.reexecs(), handover.firstStart(), handover.events().size(), handover.rings().size());
+            } else if (handoverRefused != null) {
+                log.warn("{}", handoverRefused);
+            }
             journal.addListener(outputs);
             DescriptorBudget budget = DescriptorBudget.ofProcess();
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
@@ -274,6 +327,23 @@ final class Daemon implements DaemonControl {
                 return service;
             }, List.of(roles), socketAccess);
             this.api = api;
+            this.reexecutor = new dev.taskmaster.server.reexec.Reexecutor(new dev.taskmaster.server.reexec.Reexecutor.Parts(
+                    engine, outputs, pump, watcher, new dev.taskmaster.server.reexec.Reexecutor.Api() {
+                        @Override
+                        public void stop() {
+                            TaskmasterService s = service;
+                            if (s != null) {
+                                s.endStreams(TaskmasterService.REEXECUTING);
+                            }
+                            api.close(TaskmasterService.REEXECUTING);
+                        }
+
+                        @Override
+                        public void restart() throws IOException {
+                            api.restart();
+                        }
+                    }, this::flushState, InstanceLock.file(runtimeDir, instance),
+                    handover != null ? handover.firstStart() : started, handover != null ? handover.reexecs() : 0));
             // The API before any program: a daemon that cannot answer for its programs must not run
             // them. Dropping privileges, the socket is bound and the pidfile written as root first
             // (both stay root's, in root's runtime directory), and programs start as the new user.
@@ -344,6 +414,7 @@ final class Daemon implements DaemonControl {
             startShell();
         }
         String reason = options.exitAfterStart() ? "--exit-after-start" : serveSignals();
+        stopping = true;
         api.shuttingDown(); // health says so at once, while the processes stop
         if (shell != null) {
             // First, so the terminal is itself again while the stopping is logged.
@@ -461,6 +532,12 @@ final class Daemon implements DaemonControl {
                 Thread.currentThread().interrupt();
                 return "interrupted";
             }
+            if (signal.equals(REEXEC_REQUEST)) {
+                IOException failed = reexecutor.run(); // returns only if the exec failed, everything running again
+                log.error("re-exec failed: {}", failed.getMessage());
+                reexecuting.set(false);
+                continue;
+            }
             if (signal.equals("SIGUSR2")) {
                 log.info("received SIGUSR2: reopening the program log files");
                 outputs.reopenLogs();
@@ -511,10 +588,65 @@ final class Daemon implements DaemonControl {
     }
 
     @Override
+    public CompletableFuture<ReexecAccepted> reexec(String requestedBy) {
+        Optional<String> refusal = reexecRefusal();
+        if (refusal.isPresent()) {
+            return CompletableFuture.failedFuture(new ReexecRefused(refusal.get()));
+        }
+        if (!reexecuting.compareAndSet(false, true)) {
+            return CompletableFuture.failedFuture(new ReexecRefused("a re-exec is already under way"));
+        }
+        // The new program reads the configuration file again: it must be valid, or it would not start.
+        return reader.read(info.config().source(), () -> ConfigLoader.load(info.config().source()))
+                .handle((next, error) -> {
+                    if (error != null) {
+                        reexecuting.set(false);
+                        Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+                        String why = cause instanceof dev.taskmaster.config.ConfigException c && !c.errors().isEmpty()
+                                ? c.errors().getFirst() + (c.errors().size() > 1 ? " (and " + (c.errors().size() - 1)
+                                        + " more)" : "") : firstLine(cause.getMessage());
+                        throw new ReexecRefused("the configuration " + info.config().source()
+                                + " would not load, so a new program could not start: " + why);
+                    }
+                    log.info("re-exec requested by {}", requestedBy.isEmpty() ? "the daemon" : requestedBy);
+                    ReexecAccepted accepted = new ReexecAccepted((int) ProcessHandle.current().pid(), info.startTime(),
+                            engine.journal().lastSequence());
+                    signals.request(REEXEC_REQUEST);
+                    return accepted;
+                });
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** Why this daemon cannot re-execute itself now. */
+    private Optional<String> reexecRefusal() {
+        if (stopping) {
+            return Optional.of("taskmasterd is shutting down");
+        }
+        if (reexecutor == null) {
+            return Optional.of("taskmasterd is still starting");
+        }
+        if (shell != null) {
+            return Optional.of("taskmasterd runs with --shell: its control shell holds this terminal; stop it instead");
+        }
+        if (options.exitAfterStart()) {
+            return Optional.of("taskmasterd runs with --exit-after-start");
+        }
+        if (info.config().server().user().isPresent() && Posix.geteuid() != 0) {
+            return Optional.of("taskmasterd dropped its privileges to server.user " + info.config().server().user().get()
+                    + ": a new program would start as that user, without root's runtime directory; restart it instead");
+        }
+        return dev.taskmaster.server.reexec.Reexecutor.check();
+    }
+
+    @Override
     public void shutdown(String reason, String requestedBy) {
         if (!requestedBy.isEmpty()) {
             shutdownRequestedBy = requestedBy;
         }
+        stopping = true;
         ApiServer a = api;
         if (a != null) {
             a.shuttingDown(); // before the answer to the API's Shutdown: health has changed when it returns

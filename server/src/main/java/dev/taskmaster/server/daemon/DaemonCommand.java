@@ -68,6 +68,10 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--exit-after-start", hidden = true)
     boolean exitAfterStart;
 
+    /** Set by a re-exec only: the descriptor of the memfd with what the program before handed over. */
+    @Option(names = "--reexec-handover", hidden = true, paramLabel = "FD")
+    int reexecHandover = -1;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -115,7 +119,7 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         try {
             return Daemon.run(loaded, new Daemon.Options(instance, socket, !noStderrLog, allowRoot, exitAfterStart,
-                    shell ? consoles : null, fresh), err);
+                    shell ? consoles : null, fresh, reexecHandover), err);
         } catch (RuntimeException | Error e) {
             // A bug. Left to picocli it would end with 1, which says the configuration is invalid.
             LoggerFactory.getLogger(DaemonCommand.class).error("taskmasterd failed", e);

@@ -453,6 +453,18 @@ public final class Engine {
                 .orElseThrow(() -> new IllegalArgumentException("no such process: " + name));
     }
 
+    /**
+     * Runs {@code task} on the engine thread once every task queued before it has run; nothing
+     * else runs there, no timer fires and no exit is handled, until it returns. A re-exec holds
+     * supervision still this way while the daemon's program is replaced.
+     */
+    public CompletableFuture<Void> runAlone(Runnable task) {
+        return onEngine(() -> {
+            task.run();
+            return null;
+        });
+    }
+
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {
         CompletableFuture<T> f = new CompletableFuture<>();
         ctx.scheduler().execute(() -> {

@@ -22,6 +22,12 @@ public final class EventJournal {
     private final ArrayDeque<EngineEvent> history;
     private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
     private long lastSequence;
+    /**
+     * Names this journal for WatchEvents' journal_id: a client resuming by sequence from another
+     * journal (a new daemon) is told it missed events. Kept across a re-exec, where the
+     * numbering goes on.
+     */
+    private String id = java.util.UUID.randomUUID().toString();
 
     public EventJournal(int capacity) {
         this.capacity = capacity;
@@ -69,6 +75,21 @@ public final class EventJournal {
     }
 
     /**
+     * Takes the journal of the program before a re-exec (see {@code reexec.Handover}): numbering
+     * goes on after {@code last}, and the events it kept are kept again, so that a watcher
+     * resuming by sequence sees no gap and no duplicate. Only before the first event.
+     */
+    public synchronized void restore(String journalId, long last, List<EngineEvent> kept) {
+        if (lastSequence != 0) {
+            throw new IllegalStateException("the journal already has events");
+        }
+        id = journalId;
+        lastSequence = last;
+        int skip = Math.max(0, kept.size() - capacity);
+        kept.stream().skip(skip).filter(e -> e.sequence() <= last).forEach(history::addLast);
+    }
+
+    /**
      * Numbers the events of this journal on from those of a previous daemon of the same instance
      * (crash recovery): the first event appended gets {@code previousLast + gap + 1}. The events
      * the previous daemon numbered after its last recorded one, and the {@code gap} numbers
@@ -96,6 +117,11 @@ public final class EventJournal {
     /** How many listeners are registered (watch streams, the log): lets tests see a stream let go. */
     public int listenerCount() {
         return listeners.size();
+    }
+
+    /** This journal's id (see {@link #id}). */
+    public synchronized String id() {
+        return id;
     }
 
     public synchronized long lastSequence() {

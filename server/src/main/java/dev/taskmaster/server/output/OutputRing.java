@@ -180,6 +180,56 @@ public final class OutputRing {
         }
     }
 
+    /**
+     * What the ring holds and where its offsets stand, for a re-exec's handover: the most recent
+     * {@code maxBytes} at most (older bytes are left out, their offsets still counted).
+     */
+    public record Image(long end, long stdoutEnd, long stderrEnd, List<Run> runs) {
+        /** Bytes of one stream at a combined offset and an offset in their stream's space. */
+        public record Run(StdStream stream, long combined, long offset, byte[] data) {
+        }
+    }
+
+    public synchronized Image image(int maxBytes) {
+        List<Image.Run> runs = new ArrayList<>();
+        long budget = maxBytes;
+        for (var it = segments.descendingIterator(); it.hasNext() && budget > 0;) {
+            Segment s = it.next();
+            long n = Math.min(s.length, budget);
+            byte[] bytes = new byte[(int) n];
+            long skip = s.length - n;
+            copyOut(s.combined + skip, bytes);
+            runs.addFirst(new Image.Run(s.stream, s.combined + skip, s.offset + skip, bytes));
+            budget -= n;
+        }
+        return new Image(end, streamEnd[0], streamEnd[1], runs);
+    }
+
+    /**
+     * Takes an {@link #image} of the ring of the program before a re-exec, so that offsets go on
+     * where they were: only while nothing was appended yet.
+     */
+    public synchronized void restore(Image image) {
+        if (end != 0) {
+            throw new IllegalStateException("restore into a ring that already holds output");
+        }
+        segments.clear();
+        start = image.runs().isEmpty() ? image.end() : image.runs().getFirst().combined();
+        end = start;
+        for (Image.Run r : image.runs()) {
+            end = r.combined();
+            start = Math.min(start, end);
+            streamEnd[r.stream().ordinal()] = r.offset();
+            append(r.stream(), ByteBuffer.wrap(r.data()));
+        }
+        end = Math.max(end, image.end());
+        if (segments.isEmpty()) {
+            start = end;
+        }
+        streamEnd[0] = image.stdoutEnd();
+        streamEnd[1] = image.stderrEnd();
+    }
+
     /** Drops every byte held; offsets go on from where they are. */
     public synchronized void clear() {
         segments.clear();

@@ -59,6 +59,11 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
         retries.journal(journal);
     }
 
+    /** The instances that have an output here (a re-exec hands their rings over). */
+    public java.util.List<String> names() {
+        return java.util.List.copyOf(byName.keySet());
+    }
+
     public Optional<ProcessOutput> find(String name) {
         return Optional.ofNullable(byName.get(name));
     }

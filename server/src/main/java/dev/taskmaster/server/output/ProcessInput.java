@@ -65,6 +65,11 @@ public final class ProcessInput {
         this.tty = tty;
     }
 
+    /** The descriptor written to (a pipe's write end or a terminal's master): a re-exec keeps it open. */
+    public int descriptor() {
+        return fd;
+    }
+
     public boolean tty() {
         return tty;
     }

@@ -120,6 +120,32 @@ public final class ChildWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops reaping, for a re-exec: returns once no spawn is between its posix_spawn and its
+     * {@link #watch}, no other reaper ({@link Descendants}) runs, and the watcher thread calls no
+     * callback any more. A child that ends from now on stays a zombie, reaped with its real
+     * status by the next program. Call {@link #resumeReaping} from the same thread.
+     *
+     * @return false (and nothing is held) when the watcher did not stop within {@code millis}
+     */
+    public boolean stopReaping(long millis) throws InterruptedException {
+        if (!spawnGate.writeLock().tryLock(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        if (!loop.suspend(millis)) {
+            loop.unsuspend();
+            spawnGate.writeLock().unlock();
+            return false;
+        }
+        return true;
+    }
+
+    /** Reaps again after {@link #stopReaping}; from the thread that called it. */
+    public void resumeReaping() {
+        loop.unsuspend();
+        spawnGate.writeLock().unlock();
+    }
+
     /** Whether {@code pid} is a main process this watcher will reap. */
     public boolean isWatched(int pid) {
         return pids.contains(pid);

@@ -31,6 +31,10 @@ final class EpollLoop implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong(1);
     private final Thread thread;
     private volatile boolean closed;
+    /** Set by {@link #suspend}: the loop thread waits, calling no handler, until {@link #unsuspend}. Guarded by this. */
+    private boolean suspended;
+    /** The loop thread is waiting in a suspension. Guarded by this. */
+    private boolean parked;
 
     EpollLoop(String name) throws NativeException {
         epoll = Epoll.create();
@@ -75,8 +79,60 @@ final class EpollLoop implements AutoCloseable {
         epoll.add(fd, events, token);
     }
 
+    /**
+     * Stops calling handlers: returns once the loop thread has finished the handlers of the
+     * batch it was in and waits (a re-exec: nothing may be read or reaped past this point).
+     * Readiness stays pending in the kernel. Not from the loop thread itself.
+     *
+     * @return false when the loop did not stop within {@code millis}
+     */
+    boolean suspend(long millis) throws InterruptedException {
+        synchronized (this) {
+            suspended = true;
+        }
+        quietly(wake::signal);
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        synchronized (this) {
+            while (!parked && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return true;
+    }
+
+    /** Undoes {@link #suspend}: handlers are called again, starting with what became ready meanwhile. */
+    synchronized void unsuspend() {
+        suspended = false;
+        notifyAll();
+    }
+
+    /** Waits here while suspended. Loop thread. */
+    private synchronized void parkWhileSuspended() throws InterruptedException {
+        if (!suspended) {
+            return;
+        }
+        parked = true;
+        notifyAll();
+        try {
+            while (suspended && !closed) {
+                wait();
+            }
+        } finally {
+            parked = false;
+        }
+    }
+
     private void loop() {
         while (!closed) {
+            try {
+                parkWhileSuspended();
+            } catch (InterruptedException e) {
+                return;
+            }
             try {
                 epoll.wait(-1, (token, events) -> {
                     if (token == WAKE_TOKEN) {
@@ -103,6 +159,9 @@ final class EpollLoop implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            notifyAll();
+        }
         quietly(wake::signal);
         try {
             thread.join(2000);

@@ -142,7 +142,9 @@ public final class OsProcessLauncher implements ProcessLauncher {
             throw new SpawnException("cannot open the output log: " + e.getMessage());
         }
         ProcessOutput.Run run = output.beginRun(survivor.tty());
-        if (survivor.outputCaptured()) {
+        // A re-exec (the survivor is still this process's child) read every byte up to the exec and
+        // left the rest in the pipes: nothing to mark, and a marker could split a line in two.
+        if (survivor.outputCaptured() && !survivor.ownChild()) {
             String marker = "[taskmasterd: " + survivor.reason() + "; output written while no daemon read it may be lost]";
             for (StdStream stream : StdStream.values()) {
                 output.logFile(stream).ifPresent(file -> {

@@ -168,6 +168,27 @@ public final class OutputPump implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops reading, for a re-exec: returns once every byte read so far has been handed to its
+     * sink (written to its log file); what is still in the pipes stays in the kernel, for the
+     * next program to read. {@link #resumeReading} undoes it.
+     *
+     * @return false when the pump did not stop within {@code millis}
+     */
+    public boolean stopReading(long millis) throws InterruptedException {
+        return loop.suspend(millis);
+    }
+
+    /** Reads again after {@link #stopReading}. */
+    public void resumeReading() {
+        loop.unsuspend();
+    }
+
+    /** The pipes (and terminal masters) being read: the descriptors a re-exec keeps open. */
+    public java.util.List<Integer> descriptors() {
+        return streams.values().stream().map(s -> s.fd).toList();
+    }
+
     /** How many pipes are still open (paused ones included). */
     public int size() {
         return streams.size();

@@ -176,6 +176,20 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
+     * Serves again after {@link #close}: a re-exec that failed after the API was closed. The
+     * socket is bound anew (close removed it) and every listener too.
+     */
+    public void restart() throws IOException {
+        synchronized (this) {
+            stopping = false;
+        }
+        servers.clear();
+        tcpAddresses.clear();
+        boundTls.clear();
+        start();
+    }
+
+    /**
      * A shutdown has begun: health says NOT_SERVING for every name from now on, so a load
      * balancer or a supervisor watching it stops sending work while the processes are being
      * stopped. Calls are still served until {@link #close}. Any thread; idempotent.
@@ -274,6 +288,15 @@ public final class ApiServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(SHUTTING_DOWN);
+    }
+
+    /**
+     * As {@link #close()}, ending the streams still open with {@code ending} (a re-exec's
+     * "reconnect and resume": an attach stream whose own end is still queued must not be told
+     * the daemon is shutting down).
+     */
+    public void close(Status ending) {
         if (health == null) {
             return; // never started
         }
@@ -282,7 +305,7 @@ public final class ApiServer implements AutoCloseable {
         health.enterTerminalState();
         // The API ended its own streams; a health watch or a reflection session would otherwise
         // hold the grace below and then be reset (CANCELLED for its client): UNAVAILABLE, as every stream.
-        calls.endStreams(SHUTTING_DOWN);
+        calls.endStreams(ending);
         servers.forEach(Server::shutdown);
         try {
             if (!calls.awaitNone(graceMillis)) {

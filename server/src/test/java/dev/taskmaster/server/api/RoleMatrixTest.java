@@ -61,7 +61,8 @@ class RoleMatrixTest {
                 "PauseProcesses", "ResumeProcesses", "ClearOutput", "SendInput", "ResizeTerminal")) {
             NEEDS.put(rpc, Role.ROLE_OPERATOR);
         }
-        for (String rpc : List.of("ReloadConfig", "AddProgram", "UpdateProgram", "RemoveProgram", "AdoptProcess", "Shutdown")) {
+        for (String rpc : List.of("ReloadConfig", "AddProgram", "UpdateProgram", "RemoveProgram", "AdoptProcess", "Shutdown",
+                "ReexecDaemon")) {
             NEEDS.put(rpc, Role.ROLE_ADMIN);
         }
     }
