@@ -36,15 +36,19 @@ class HealthIT {
     }
 
     private void awaitRow(String name, String pattern) throws Exception {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        BinProcess.Result last = null;
-        while (System.nanoTime() < deadline) {
-            last = ctl("status");
-            if (row(last, name).matches(pattern)) {
-                return;
-            }
+        BinProcess.Result[] last = new BinProcess.Result[1];
+        try {
+            dev.taskmaster.testkit.Poll.until(name + " to match " + pattern, LIMIT, () -> {
+                try {
+                    last[0] = ctl("status");
+                } catch (Exception e) {
+                    throw new IllegalStateException("taskmasterctl status failed", e);
+                }
+                return row(last[0], name).matches(pattern);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last status: " + last[0], e);
         }
-        throw new AssertionError("timed out waiting for " + name + " to match " + pattern + "; last status: " + last);
     }
 
     @Test

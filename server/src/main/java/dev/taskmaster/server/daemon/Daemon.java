@@ -168,6 +168,18 @@ final class Daemon implements DaemonControl {
         }
     }
 
+    /**
+     * The re-exec's last step before execve: a stop asked for meanwhile (SIGTERM during the
+     * re-exec) fails it, everything is undone and the stop is served, rather than lost with the
+     * exec; else the state file is written.
+     */
+    private void lastStepBeforeExec() {
+        if (signals.stopPending(REEXEC_REQUEST)) {
+            throw new IllegalStateException("a stop was asked for during the re-exec: stopping instead");
+        }
+        flushState();
+    }
+
     /** Writes the state file now: the processes the program after a re-exec takes back are the ones it names. */
     private void flushState() {
         dev.taskmaster.server.recovery.StateFile file = stateFile;
@@ -283,7 +295,7 @@ final class Daemon implements DaemonControl {
         Path statePath = dev.taskmaster.server.recovery.StateFile.path(runtimeDir, instance);
         dev.taskmaster.server.recovery.Recovery recovery = dev.taskmaster.server.recovery.Recovery.begin(statePath, config,
                 options.fresh());
-        try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher);
+        try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher, recovery.ownChildren());
                 OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread();
                 SystemProber prober = new SystemProber(System.getenv())) {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
@@ -342,7 +354,7 @@ final class Daemon implements DaemonControl {
                         public void restart() throws IOException {
                             api.restart();
                         }
-                    }, this::flushState, InstanceLock.file(runtimeDir, instance),
+                    }, this::lastStepBeforeExec, InstanceLock.file(runtimeDir, instance),
                     handover != null ? handover.firstStart() : started, handover != null ? handover.reexecs() : 0));
             // The API before any program: a daemon that cannot answer for its programs must not run
             // them. Dropping privileges, the socket is bound and the pidfile written as root first
@@ -597,8 +609,21 @@ final class Daemon implements DaemonControl {
             return CompletableFuture.failedFuture(new ReexecRefused("a re-exec is already under way"));
         }
         // The new program reads the configuration file again: it must be valid, or it would not start.
-        return reader.read(info.config().source(), () -> ConfigLoader.load(info.config().source()))
-                .handle((next, error) -> {
+        return engine.snapshot().thenCompose(processes -> {
+            // What the state file cannot carry: a stop under way (its SIGKILL deadline), a pause
+            // (the new daemon would see a stopped process as RUNNING), output held back in memory
+            // because its log cannot be written. Refused rather than lost.
+            Optional<String> busy = reexecBusy(processes);
+            if (busy.isPresent()) {
+                reexecuting.set(false);
+                throw new ReexecRefused(busy.get());
+            }
+            return reader.read(info.config().source(), () -> ConfigLoader.load(info.config().source()));
+        }).handle((next, error) -> {
+                    if (error != null && (error instanceof ReexecRefused
+                            || error instanceof CompletionException c && c.getCause() instanceof ReexecRefused)) {
+                        throw error instanceof ReexecRefused r ? r : (ReexecRefused) error.getCause();
+                    }
                     if (error != null) {
                         reexecuting.set(false);
                         Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
@@ -618,6 +643,24 @@ final class Daemon implements DaemonControl {
 
     private static String firstLine(String s) {
         return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** Which process keeps a re-exec from being lossless now, and why; empty when none. */
+    private Optional<String> reexecBusy(java.util.List<dev.taskmaster.server.engine.ProcessSnapshot> processes) {
+        for (dev.taskmaster.server.engine.ProcessSnapshot p : processes) {
+            if (p.state() == dev.taskmaster.server.engine.ProcessState.STOPPING
+                    || p.state() == dev.taskmaster.server.engine.ProcessState.PAUSED) {
+                return Optional.of(p.spec().name() + " is " + p.state() + ": a re-exec would lose that; try again once it is"
+                        + (p.state() == dev.taskmaster.server.engine.ProcessState.PAUSED ? " resumed or stopped" : " stopped"));
+            }
+            Optional<String> blocked = outputs == null ? Optional.empty()
+                    : outputs.find(p.spec().name()).flatMap(dev.taskmaster.server.output.ProcessOutput::logWritingStopped);
+            if (blocked.isPresent()) {
+                return Optional.of(p.spec().name() + "'s log cannot be written (" + blocked.get()
+                        + "): output held in memory would be lost; try again once it is written");
+            }
+        }
+        return Optional.empty();
     }
 
     /** Why this daemon cannot re-execute itself now. */

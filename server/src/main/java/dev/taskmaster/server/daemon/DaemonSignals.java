@@ -47,6 +47,17 @@ final class DaemonSignals {
         received.add(reason);
     }
 
+    /**
+     * Whether a stop (SIGTERM, SIGINT, a shutdown request) waits in the queue: one that arrived
+     * during a re-exec must not be dropped by the exec. A reload or a log reopen may be: the new
+     * program reads its configuration and opens its logs anyway.
+     */
+    boolean stopPending(String... alsoIgnored) {
+        java.util.Set<String> notStops = new java.util.HashSet<>(java.util.List.of("SIGHUP", "SIGUSR2"));
+        notStops.addAll(java.util.List.of(alsoIgnored));
+        return received.stream().anyMatch(r -> !notStops.contains(r));
+    }
+
     /** Blocks until the next signal or request; returns its name, e.g. {@code SIGHUP}, or the reason. */
     String next() throws InterruptedException {
         return received.take();

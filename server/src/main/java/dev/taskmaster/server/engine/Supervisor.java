@@ -256,6 +256,8 @@ final class Supervisor {
         requestedBy = "";
         transition(ProcessState.STARTING, "resuming pid " + survivor.pid());
         transition(ProcessState.RUNNING, survivor.reason());
+        // Probed again from now on (start_period counts from the resume): no survivor goes unwatched.
+        health.started(survivor.pid(), startTime);
     }
 
     /**

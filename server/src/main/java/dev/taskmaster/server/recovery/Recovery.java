@@ -119,6 +119,13 @@ public final class Recovery {
     }
 
     /** Instance name → its survivor, for {@code Engine.startAutostart}; the engine owns their descriptors from then on. */
+    /** pid → start ticks of the survivors that are this process's own children (a re-exec kept them). */
+    public Map<Integer, Long> ownChildren() {
+        Map<Integer, Long> own = new java.util.HashMap<>();
+        survivors().values().stream().filter(Survivor::ownChild).forEach(s -> own.put(s.pid(), s.startTicks()));
+        return own;
+    }
+
     public Map<String, Survivor> survivors() {
         return survivors;
     }

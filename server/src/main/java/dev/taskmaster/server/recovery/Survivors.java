@@ -103,7 +103,10 @@ public final class Survivors {
     /** The process of an entry if it is still the one recorded and ours to touch, else empty (said in the log). */
     private static Optional<ProcStat> check(StateFile.Entry e, BiPredicate<StateFile.Entry, Integer> mayTouch) {
         Optional<ProcStat> stat = ProcStat.of(e.pid());
-        if (stat.isEmpty() || stat.get().isZombie()) {
+        // A zombie that is this process's own child ended during a re-exec: kept, so that the
+        // ChildWatcher reaps it with its real status and the pump reads what it wrote to the end.
+        boolean ownZombie = stat.isPresent() && stat.get().isZombie() && stat.get().ppid() == Posix.getpid();
+        if (stat.isEmpty() || stat.get().isZombie() && !ownZombie) {
             log.info("{}: pid {} ended while no daemon watched it", e.instance(), e.pid());
             return Optional.empty();
         }

@@ -120,8 +120,25 @@ public final class Descendants implements AutoCloseable {
     /** Leftover pids already named in the daemon log, so each is named once. */
     private final java.util.Set<Integer> reported = new java.util.HashSet<>();
 
+    /**
+     * Main processes a re-exec kept as this process's children, by pid and start ticks: until the
+     * engine watches them, one that has ended is not a leftover to reap, or its exit status would
+     * be lost. Matched with start ticks, so a pid reused later is not left alone by mistake.
+     */
+    private final Set<Refusal> awaited;
+
     /** Makes this process a child subreaper and starts sweeping. */
     public Descendants(ChildWatcher watcher) throws NativeException {
+        this(watcher, Map.of());
+    }
+
+    /**
+     * @param awaited pid → start ticks of children kept across a re-exec that the engine is about
+     *                to watch: never reaped here (their exits are the ChildWatcher's to report)
+     */
+    public Descendants(ChildWatcher watcher, Map<Integer, Long> awaited) throws NativeException {
+        this.awaited = new HashSet<>();
+        awaited.forEach((pid, ticks) -> this.awaited.add(new Refusal(pid, ticks)));
         this.watcher = watcher;
         this.self = Posix.getpid();
         this.ownSession = ProcStat.of(self).map(ProcStat::session).orElse(self);
@@ -215,7 +232,7 @@ public final class Descendants implements AutoCloseable {
             boolean due = runs.values().stream().anyMatch(r -> r.ended && r.mode.killsGroup() && !r.onlyRefusals);
             if (!due) {
                 int waitable = PidFd.waitableChild();
-                due = waitable != 0 && !watcher.isWatched(waitable);
+                due = waitable != 0 && !watcher.isWatched(waitable) && awaited.stream().noneMatch(a -> a.pid() == waitable);
             }
             if (!due && !leftovers.isEmpty()) {
                 due = System.nanoTime() - lastSweep > RECOUNT.toNanos();
@@ -259,7 +276,7 @@ public final class Descendants implements AutoCloseable {
             }
             boolean child = p.ppid() == self;
             if (child && p.isZombie()) {
-                if (reap(p)) {
+                if (!awaited.contains(new Refusal(p.pid(), p.startTicks())) && reap(p)) {
                     result.zombies++;
                 }
                 continue;

@@ -80,6 +80,16 @@ class ResumeTest {
     }
 
     @Test
+    void aResumedSurvivorIsProbedByItsHealthCheckAgain() {
+        start("programs:\n  web:\n    cmd: x\n    health_check: {tcp: \"127.0.0.1:9\", interval: 5s, timeout: 2s}\n",
+                survivor("web", 4300, Duration.ofHours(2), Optional.empty()));
+        assertThat(h.state("web").health().orElseThrow().status())
+                .isEqualTo(dev.taskmaster.server.engine.health.HealthStatus.STARTING);
+        h.clock.advance(Duration.ofSeconds(5));
+        assertThat(h.prober.probes).as("a probe one interval after the resume").hasSize(1);
+    }
+
+    @Test
     void aSurvivorWhoseOutputIsLostIsStoppedWithItsStopSettingsAndStartedAgain() {
         start("programs:\n  web:\n    cmd: x\n    starttime: 0\n    stopsignal: INT\n",
                 survivor("web", 4300, Duration.ofMinutes(1), Optional.of("its terminal (pty 3) closed")));
