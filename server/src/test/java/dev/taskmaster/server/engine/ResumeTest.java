@@ -44,7 +44,7 @@ class ResumeTest {
     }
 
     private void start(String yaml, Survivor... survivors) {
-        h.engine = new Engine(EngineHarness.config(tmp, yaml), h.launcher, h.clock, h.clock, h.journal);
+        h.engine = new Engine(EngineHarness.config(tmp, yaml), h.launcher, h.clock, h.clock, h.journal, h.prober);
         Map<String, Survivor> byName = new java.util.LinkedHashMap<>();
         for (Survivor s : survivors) {
             byName.put(s.instance(), s);
