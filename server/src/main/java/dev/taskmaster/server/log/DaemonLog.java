@@ -70,15 +70,49 @@ public final class DaemonLog {
         // Netty's pipeline as a warning with a stack trace: one per attempt, by anyone who can
         // connect. Refused client certificates get one line from transport.tls instead.
         ctx.getLogger("io.grpc.netty.shaded.io.netty.channel.DefaultChannelPipeline").setLevel(Level.ERROR);
-        root.addAppender(async(ctx, "file", fileAppender(ctx, logfile, rotation, permissions)));
-        if (console != null) {
-            OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
-            appender.setContext(ctx);
-            appender.setEncoder(encoder(ctx));
-            appender.setOutputStream(console);
-            appender.setImmediateFlush(true);
-            appender.start();
-            root.addAppender(async(ctx, "console", appender));
+        Appender<ILoggingEvent> file = async(ctx, "file", fileAppender(ctx, logfile, rotation, permissions));
+        if (console == null) {
+            root.addAppender(file);
+            return;
+        }
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setContext(ctx);
+        appender.setEncoder(encoder(ctx));
+        appender.setOutputStream(console);
+        appender.setImmediateFlush(true);
+        appender.start();
+        root.addAppender(new OrderedTee(ctx, file, async(ctx, "console", appender)));
+    }
+
+    /**
+     * Hands each line to both queues under one lock, so standard error shows the file's lines in
+     * the file's order: two threads logging at once could otherwise pass each other between the
+     * two queues. Each target keeps its own queue and thread, so a slow terminal does not hold
+     * the file back until its queue is full.
+     */
+    private static final class OrderedTee extends ch.qos.logback.core.UnsynchronizedAppenderBase<ILoggingEvent> {
+        private final Appender<ILoggingEvent> first;
+        private final Appender<ILoggingEvent> second;
+
+        OrderedTee(LoggerContext ctx, Appender<ILoggingEvent> first, Appender<ILoggingEvent> second) {
+            this.first = first;
+            this.second = second;
+            setContext(ctx);
+            setName("file+console");
+            start();
+        }
+
+        @Override
+        protected synchronized void append(ILoggingEvent event) {
+            first.doAppend(event);
+            second.doAppend(event);
+        }
+
+        @Override
+        public void stop() {
+            first.stop();
+            second.stop();
+            super.stop();
         }
     }
 
