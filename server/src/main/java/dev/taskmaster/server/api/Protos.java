@@ -189,6 +189,9 @@ final class Protos {
             case EXITED -> s.lastExit().map(e -> e.describe() + ", " + ago(e.time(), now)).orElse("exited");
             case STOPPED -> s.lastExit().map(e -> "stopped " + ago(e.time(), now)).orElse("not started");
             case UNKNOWN -> "state unknown";
+            case SCHEDULED -> s.waitingFor().orElse("scheduled")
+                    + s.nextStart().map(t -> "; starts in " + clock(java.time.Duration.between(now, t).isNegative()
+                            ? java.time.Duration.ZERO : java.time.Duration.between(now, t))).orElse("");
         };
     }
 

@@ -22,11 +22,22 @@ import java.util.Optional;
  * @param adopted      the current (or last) process was adopted by pid, not spawned: its output is not captured
  * @param health       its health, beside its state; empty when the program has no health check
  * @param gaveUp       why the restart rules gave up on it, while FATAL ({@code gave up after 5 restarts in a row (max_restarts 5)})
+ * @param waitingFor   while SCHEDULED, what the start waits for, in words ({@code start_delay 30s},
+ *                     {@code cron "*&#47;5 * * * *"}, {@code waiting for db to be healthy}); {@link #nextStart} has the time when one is known
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
         Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
-        Optional<HealthSnapshot> health, Optional<String> gaveUp) {
+        Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor) {
+
+    /** A process that is not SCHEDULED. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
+            Optional<HealthSnapshot> health, Optional<String> gaveUp) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, leftovers,
+                adopted, health, gaveUp, Optional.empty());
+    }
 
     /** A process of a program without a health check. */
     public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,

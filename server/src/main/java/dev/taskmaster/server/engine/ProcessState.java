@@ -26,19 +26,27 @@ public enum ProcessState {
     /** The engine lost track of the process. Never a normal state. */
     UNKNOWN,
     /** Suspended with SIGSTOP. */
-    PAUSED;
+    PAUSED,
+    /**
+     * Not running, waiting to be started by the daemon: a {@code start_delay}, the next
+     * {@code cron} time, or its dependencies ({@link ProcessSnapshot#waitingFor} says which).
+     */
+    SCHEDULED;
 
     private static final Map<ProcessState, Set<ProcessState>> NEXT = Map.of(
             // BACKOFF from STOPPED and EXITED: a crash loop's delayed restart, after an exit or an unhealthy stop.
-            STOPPED, EnumSet.of(STARTING, BACKOFF),
+            STOPPED, EnumSet.of(STARTING, BACKOFF, SCHEDULED),
             STARTING, EnumSet.of(RUNNING, BACKOFF, STOPPING),
             RUNNING, EnumSet.of(STOPPING, EXITED, PAUSED),
             PAUSED, EnumSet.of(RUNNING, STOPPING, EXITED),
-            BACKOFF, EnumSet.of(STARTING, FATAL, STOPPED),
+            BACKOFF, EnumSet.of(STARTING, FATAL, STOPPED, SCHEDULED),
             STOPPING, EnumSet.of(STOPPED),
-            EXITED, EnumSet.of(STARTING, BACKOFF),
-            FATAL, EnumSet.of(STARTING),
-            UNKNOWN, EnumSet.of(STOPPED, STARTING));
+            EXITED, EnumSet.of(STARTING, BACKOFF, SCHEDULED),
+            FATAL, EnumSet.of(STARTING, SCHEDULED),
+            UNKNOWN, EnumSet.of(STOPPED, STARTING),
+            // A scheduled start is made (STARTING) or cancelled by stop (STOPPED); a start that cannot
+            // spawn goes to BACKOFF or FATAL. What it waits for may change while it stays SCHEDULED.
+            SCHEDULED, EnumSet.of(STARTING, STOPPED, BACKOFF, FATAL));
 
     public boolean canBecome(ProcessState next) {
         return NEXT.get(this).contains(next);
