@@ -17,7 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * The read itself is bounded too, so a file swapped or grown after that check cannot exhaust
  * memory. Stateless; may run on any thread.
  */
-final class FileBytes {
+public final class FileBytes {
 
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
@@ -26,18 +26,18 @@ final class FileBytes {
     }
 
     /** Why a file could not be read: the end of a sentence, such as "permission denied". */
-    static final class Unreadable extends Exception {
+    public static final class Unreadable extends Exception {
         Unreadable(String reason) {
             super(reason, null, false, false);
         }
 
-        String reason() {
+        public String reason() {
             return getMessage();
         }
     }
 
     /** The whole file, or its first {@code limit + 1} bytes when it is longer than {@code limit}. */
-    static byte[] read(Path file, int limit) throws Unreadable {
+    public static byte[] read(Path file, int limit) throws Unreadable {
         int mode;
         try {
             // stat(2), following links: it never opens the file, so it cannot block on a FIFO.

@@ -23,11 +23,12 @@ import picocli.CommandLine.Spec;
  * (and nothing else: nothing was started), 2 bad usage, 3 the daemon could not start (socket or
  * port in use, bad TLS files, unwritable log, too few descriptors, the API failing…) or, rarely,
  * had to stop on an internal error; in both cases no program it started is left running. The
- * subcommand {@code tls} makes certificates ({@link TlsCommand}).
+ * subcommand {@code tls} makes certificates ({@link TlsCommand}); {@code import-supervisord}
+ * writes a supervisord configuration as YAML ({@link ImportSupervisordCommand}).
  */
 @Command(name = "taskmasterd", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.VersionProvider.class,
         description = "Taskmaster daemon: runs the programs of a YAML configuration and keeps them alive.",
-        sortOptions = false, subcommands = TlsCommand.class)
+        sortOptions = false, subcommands = {TlsCommand.class, ImportSupervisordCommand.class})
 public final class DaemonCommand implements Callable<Integer> {
 
     static final int EXIT_CONFIG = 1;
