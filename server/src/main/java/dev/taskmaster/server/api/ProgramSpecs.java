@@ -276,29 +276,8 @@ final class ProgramSpecs {
         y.append(key).append(": ").append(value).append('\n');
     }
 
-    /**
-     * A YAML double-quoted scalar (JSON string syntax), which takes any text: what YAML would not
-     * take as it is (control characters, NEL and the line separators it would fold, the byte
-     * order mark and noncharacters) is written as an escape.
-     */
     private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff || c >= 0xfffe) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return dev.taskmaster.config.YamlScalars.doubleQuoted(s);
     }
 
     private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./=:@%+,-]+");
