@@ -42,7 +42,12 @@ final class ProgramImport {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]*");
 
     /** What the whole file gives every program. */
-    record Context(Map<String, String> osEnv, String hostName, Map<String, String> daemonEnv, Optional<Path> daemonDirectory) {
+    /**
+     * @param groupPriority each [group:g]'s own priority, by group name: its programs without a
+     *                      priority of their own take it, so that they start where supervisord starts the group
+     */
+    record Context(Map<String, String> osEnv, String hostName, Map<String, String> daemonEnv, Optional<Path> daemonDirectory,
+            Map<String, Integer> groupPriority) {
     }
 
     /** One process of the section, as supervisord would make it. */
@@ -222,7 +227,7 @@ final class ProgramImport {
     private void body(YamlOut yaml, Process p) {
         List<String> bodyComments = new ArrayList<>(comments);
         command(p.values.get("command")).ifPresent(cmd -> yaml.string(2, "cmd", cmd));
-        int priority = integer("priority", 999);
+        int priority = integer("priority", ctx.groupPriority().getOrDefault(group, 999));
         if (priority != 999) {
             yaml.plain(2, "priority", priority);
         }

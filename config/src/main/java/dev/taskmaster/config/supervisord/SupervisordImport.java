@@ -79,6 +79,7 @@ public final class SupervisordImport {
             daemonDir = supervisord.get().get("directory").map(v -> Path.of(v.text().replace("%(here)s", v.here().toString())));
         }
         Map<String, String> groupOf = groups(ini, notes);
+        Map<String, Integer> groupPriority = groupPriorities(ini, notes);
         throwIfErrors(notes);
 
         YamlOut yaml = new YamlOut();
@@ -87,7 +88,7 @@ public final class SupervisordImport {
             new ServerImport(ini, env, hostName, notes).write(yaml);
         }
         yaml.section(0, "programs");
-        ProgramImport.Context ctx = new ProgramImport.Context(env, hostName, daemonEnv, daemonDir);
+        ProgramImport.Context ctx = new ProgramImport.Context(env, hostName, daemonEnv, daemonDir, groupPriority);
         int programs = 0;
         for (IniFile.Section s : ini.sections().values()) {
             String name = s.name();
@@ -268,10 +269,28 @@ public final class SupervisordImport {
                             + "; Taskmaster puts each program in one group");
                 }
             }
-            s.get("priority").ifPresent(pr -> notes.warn(pr, "a group's priority has no equivalent: Taskmaster orders by each"
-                    + " program's priority; give the programs of [" + s.name() + "] the priorities you want"));
         }
         return groupOf;
+    }
+
+    /** supervisord starts groups in the order of their priority; Taskmaster has one priority, each program's. */
+    private static Map<String, Integer> groupPriorities(IniFile ini, ImportNotes notes) {
+        Map<String, Integer> priorities = new HashMap<>();
+        for (IniFile.Section s : ini.sections().values()) {
+            if (!s.name().startsWith("group:") || s.get("priority").isEmpty()) {
+                continue;
+            }
+            IniFile.Value v = s.get("priority").get();
+            try {
+                priorities.put(s.name().substring("group:".length()).strip(), SupervisordValues.integer(v.text()));
+            } catch (IllegalArgumentException e) {
+                notes.error(v, "priority: " + e.getMessage());
+                continue;
+            }
+            notes.warn(v, "Taskmaster has no group priority: the programs of [" + s.name() + "] without a priority of their"
+                    + " own get this one, so they start where supervisord starts the group; a program's own priority stays");
+        }
+        return priorities;
     }
 
     private static void throwIfErrors(ImportNotes notes) throws ImportException {

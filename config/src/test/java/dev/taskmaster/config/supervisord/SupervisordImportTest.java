@@ -153,6 +153,30 @@ class SupervisordImportTest {
     }
 
     @Test
+    void aGroupsPriorityGoesToItsProgramsWithoutOneOfTheirOwn() throws Exception {
+        SupervisordImport.Result r = imported("""
+                [program:a]
+                command=sleep 1
+                [program:b]
+                command=sleep 1
+                priority=7
+                [program:c]
+                command=sleep 1
+                [group:g]
+                programs=a,b
+                priority=100
+                """);
+        Config c = load(r);
+        assertThat(program(c, "a").priority()).isEqualTo(100);
+        assertThat(program(c, "b").priority()).isEqualTo(7);
+        assertThat(program(c, "c").priority()).isEqualTo(999);
+        assertThat(r.warnings()).singleElement().satisfies(n -> {
+            assertThat(n.line()).isEqualTo(10);
+            assertThat(n.message()).contains("no group priority");
+        });
+    }
+
+    @Test
     void environmentReferencesStayReferencesAndTheProgramsOwnEnvironmentIsExpandedLikeSupervisordDoes() throws Exception {
         SupervisordImport.Result r = imported("""
                 [supervisord]
