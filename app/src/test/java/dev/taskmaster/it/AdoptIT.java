@@ -66,6 +66,53 @@ class AdoptIT {
     }
 
     /**
+     * {@code adopt PID --name NEW --cmd … [program options]}: a new program made for a process
+     * started elsewhere, in one step, stopped with its own settings (--stopsignal INT ends the
+     * sleep by SIGINT); options without --cmd, or an adoption that fails, leave no program behind.
+     */
+    @Test
+    void adoptWithProgramOptionsAddsTheProgramAndStopsItWithItsSettings() throws Exception {
+        Map<String, String> env = BinProcess.env(tmp, "NO_COLOR", "1");
+        Path config = tmp.resolve("t.yaml");
+        Files.writeString(config, "programs:\n  web:\n    cmd: sleep 1000\n    autostart: false\n");
+        Process shell = new ProcessBuilder("sh", "-c", "sleep 700 & echo $!; wait").redirectErrorStream(true).start();
+        long sleep = Long.parseLong(new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8))
+                .readLine().strip());
+        try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            BinProcess.await("the daemon to answer", LIMIT, () -> ctlQuietly(env, "status", "web").code() == 3);
+
+            BinProcess.Result noCmd = BinProcess.ctl(tmp, env, LIMIT, "adopt", String.valueOf(sleep), "--name", "cache",
+                    "--stopsignal", "INT");
+            assertThat(noCmd.code()).isEqualTo(2);
+            assertThat(noCmd.err()).contains("--cmd");
+            BinProcess.Result gone = BinProcess.ctl(tmp, env, LIMIT, "adopt", "999999999", "--name", "cache", "--cmd", "sleep 1");
+            assertThat(gone.code()).as(gone.err()).isNotZero();
+            assertThat(BinProcess.ctl(tmp, env, LIMIT, "status", "cache").err()).contains("no process, program or group named");
+            BinProcess.Result exists = BinProcess.ctl(tmp, env, LIMIT, "adopt", String.valueOf(sleep), "--name", "web",
+                    "--cmd", "sleep 1");
+            assertThat(exists.code()).isEqualTo(1);
+            assertThat(exists.err()).contains("program web exists already");
+
+            BinProcess.Result adopted = BinProcess.ctl(tmp, env, LIMIT, "adopt", String.valueOf(sleep), "--name", "cache",
+                    "--cmd", "sleep 1000", "--stopsignal", "INT", "--autorestart", "never");
+            assertThat(adopted.code()).as(adopted.err()).isZero();
+            assertThat(adopted.out()).isEqualTo("cache: added (autostart off) and adopted pid " + sleep + " (output not captured)\n");
+            assertThat(BinProcess.ctl(tmp, env, LIMIT, "status", "cache", "-o", "wide").out()).contains("RUNNING")
+                    .contains("pid " + sleep);
+            assertThat(BinProcess.ctl(tmp, env, LIMIT, "stop", "cache").code()).isZero();
+            BinProcess.await("the adopted sleep to be gone", LIMIT, () -> ProcessHandle.of(sleep).map(h -> !h.isAlive()).orElse(true));
+            // The shell that started it reaps it and says how it ended: by the program's stop signal.
+            assertThat(shell.waitFor(LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(BinProcess.ctl(tmp, env, LIMIT, "events", "--since", "1", "cache").out()).contains("stopping with SIGINT");
+            BinProcess.shutdown(daemon, tmp, env, LIMIT);
+        } finally {
+            ProcessHandle.of(sleep).ifPresent(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly();
+            shell.waitFor();
+        }
+    }
+
+    /**
      * Programs defined by what already runs, in the real daemon (a child subreaper, whose
      * Descendants kill what an ended cmd leaves under killmode mixed): a process started
      * elsewhere is adopted at start by match, and a cmd that daemonizes is followed through its
