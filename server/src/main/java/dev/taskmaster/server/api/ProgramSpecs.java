@@ -99,8 +99,7 @@ final class ProgramSpecs {
      */
     static Rendered toYaml(dev.taskmaster.proto.v1.ProgramSpec p, java.util.Optional<ProgramSpec> keep) {
         if (p.getDependsOnCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("depends_on is not supported"
-                    + " yet; leave them unset").asRuntimeException();
+            throw Status.UNIMPLEMENTED.withDescription("depends_on is not supported yet; leave it unset").asRuntimeException();
         }
         List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
         String path = "programs." + p.getName() + ".";
