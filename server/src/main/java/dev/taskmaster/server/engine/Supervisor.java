@@ -562,10 +562,10 @@ final class Supervisor {
         scheduled.update(newSpec.program().schedule());
         if (!hadCron && scheduled.hasCron() && newSpec.program().autostart() && autorestartEnabled) {
             scheduleAutomaticStart();
-        } else if (state == ProcessState.SCHEDULED && scheduled.nextStart().isEmpty()) {
+        } else if (hadCron && !scheduled.hasCron() && state == ProcessState.SCHEDULED && scheduled.nextStart().isEmpty()) {
             nextStart = null;
             transition(ProcessState.STOPPED, "its cron schedule was removed");
-        } else if (state == ProcessState.SCHEDULED) {
+        } else if (state == ProcessState.SCHEDULED && scheduled.nextStart().isPresent()) {
             nextStart = scheduled.nextStart().orElse(null);
             waitingFor = scheduled.waitingFor();
         }
