@@ -28,7 +28,7 @@ class ValidationErrorsTest {
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, max_restarts, numprocs, on_log_full,"
             + " output_buffer,"
             + " priority, process_name,"
-            + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
+            + " redirect_stderr, start_delay, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
 
     /** A one-program file with {@code line} as its third line (line 3, after programs: and a:). */
