@@ -81,6 +81,8 @@ final class EventLines {
                 yield r.getProcessName() + " " + stream(r.getStream()) + " written to " + r.getPath() + " again after "
                         + ProcessText.shortDuration(r.getStoppedFor()) + ": " + lost(r.getLinesLost(), r.getBytesLost());
             }
+            case SCHEDULED_START_SKIPPED -> e.getScheduledStartSkipped().getProcessName() + " "
+                    + e.getScheduledStartSkipped().getReason();
             case CONFIG_RELOADED -> "configuration reloaded from " + e.getConfigReloaded().getConfigPath() + ": "
                     + summary(e.getConfigReloaded().getDiff()) + by(e.getConfigReloaded().getRequestedBy());
             case PROGRAM_ADDED -> "program " + e.getProgramAdded().getProgram().getName() + " added" + by(e.getProgramAdded().getRequestedBy());

@@ -49,6 +49,7 @@ import java.util.Set;
  *                       instead of running {@code cmd} (and after a {@code cmd} that daemonizes); empty = never
  * @param healthCheck    how to tell that a running process works; empty = no health check
  * @param maxRestarts    automatic starts in a row (restarts, retries) after which the process is FATAL; -1 = no limit
+ * @param schedule       {@code start_delay} and {@code cron}: automatic starts made later, or at set times
  */
 public record ProgramSpec(
         String name,
@@ -84,7 +85,8 @@ public record ProgramSpec(
         KillMode killmode,
         Optional<AdoptSpec> adopt,
         Optional<HealthCheck> healthCheck,
-        int maxRestarts) {
+        int maxRestarts,
+        StartSchedule schedule) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -106,6 +108,7 @@ public record ProgramSpec(
         Objects.requireNonNull(killmode);
         Objects.requireNonNull(adopt);
         Objects.requireNonNull(healthCheck);
+        Objects.requireNonNull(schedule);
         if (maxRestarts < -1) {
             throw new IllegalArgumentException("max_restarts must be >= -1, was " + maxRestarts);
         }
@@ -134,7 +137,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts);
+                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, schedule);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

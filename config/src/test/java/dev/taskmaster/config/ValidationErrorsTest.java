@@ -23,12 +23,12 @@ class ValidationErrorsTest {
     }
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
-    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, env, exitcodes, group, health_check,"
+    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, cron, env, exitcodes, group, health_check,"
             + " killasgroup, killmode,"
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, max_restarts, numprocs, on_log_full,"
             + " output_buffer,"
             + " priority, process_name,"
-            + " redirect_stderr, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
+            + " redirect_stderr, start_delay, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
 
     /** A one-program file with {@code line} as its third line (line 3, after programs: and a:). */

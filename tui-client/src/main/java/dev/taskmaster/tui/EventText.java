@@ -49,6 +49,8 @@ final class EventText {
                 yield new Text(r.getProcessName() + " log written again after " + ProcessText.shortDuration(r.getStoppedFor())
                         + ": " + lost, r.getBytesLost() > 0 ? Ticker.Severity.WARN : Ticker.Severity.INFO);
             }
+            case SCHEDULED_START_SKIPPED -> new Text(e.getScheduledStartSkipped().getProcessName() + " "
+                    + e.getScheduledStartSkipped().getReason(), Ticker.Severity.WARN);
             case CONFIG_RELOADED -> new Text("configuration reloaded: " + summary(e.getConfigReloaded().getDiff())
                     + by(e.getConfigReloaded().getRequestedBy()), Ticker.Severity.INFO);
             case PROGRAM_ADDED -> new Text("program " + e.getProgramAdded().getProgram().getName() + " added"

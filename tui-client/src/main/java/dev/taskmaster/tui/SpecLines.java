@@ -64,6 +64,7 @@ final class SpecLines {
                     + " failures in a row, on_unhealthy " + (c.getOnUnhealthy() == dev.taskmaster.proto.v1.UnhealthyAction
                     .UNHEALTHY_ACTION_RESTART ? "restart" : "none"));
         }
+        add(out, "start_delay", s.hasStartDelay() ? dur(s.getStartDelay()) : "");
         add(out, "cron", s.getCron());
         Map<String, String> env = new TreeMap<>(s.getEnvMap());
         if (!env.isEmpty()) {

@@ -58,6 +58,10 @@ final class ProgramSpecs {
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
         p.healthCheck().ifPresent(c -> b.setHealthCheck(HealthProtos.toProto(c)));
+        if (!p.schedule().delay().isZero()) {
+            b.setStartDelay(Protos.duration(p.schedule().delay()));
+        }
+        p.schedule().cron().ifPresent(c -> b.setCron(c.text()));
         return b.build();
     }
 
@@ -94,9 +98,8 @@ final class ProgramSpecs {
      * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED for settings the daemon does not support yet
      */
     static Rendered toYaml(dev.taskmaster.proto.v1.ProgramSpec p, java.util.Optional<ProgramSpec> keep) {
-        if (p.hasStartDelay() || !p.getCron().isEmpty() || p.getDependsOnCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("start_delay, cron and depends_on are not supported"
-                    + " yet; leave them unset").asRuntimeException();
+        if (p.getDependsOnCount() > 0) {
+            throw Status.UNIMPLEMENTED.withDescription("depends_on is not supported yet; leave it unset").asRuntimeException();
         }
         List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
         String path = "programs." + p.getName() + ".";
@@ -148,6 +151,12 @@ final class ProgramSpecs {
         }
         if (p.hasMaxRestarts()) {
             line(y, "max_restarts", String.valueOf(p.getMaxRestarts()));
+        }
+        if (p.hasStartDelay()) {
+            line(y, "start_delay", seconds(p.getStartDelay()));
+        }
+        if (!p.getCron().isEmpty()) {
+            line(y, "cron", literal(p.getCron()));
         }
         if (p.hasHealthCheck()) {
             y.append(HealthProtos.toYaml(p.getHealthCheck(), ProgramSpecs::literal, path,

@@ -386,6 +386,7 @@ final class WatchSession implements Consumer<EngineEvent> {
         return switch (e) {
             case EngineEvent.StateChanged c -> filter.matches(c.after().spec());
             case EngineEvent.HealthChanged h -> filter.matches(h.after().spec());
+            case EngineEvent.StartSkipped k -> filter.matches(k.after().spec());
             case EngineEvent.LogWriting w -> filter.matches(w.process());
             case EngineEvent.ConfigRejected r -> false; // no change to report; the daemon log has the errors
             default -> true;
@@ -405,6 +406,8 @@ final class WatchSession implements Consumer<EngineEvent> {
             case EngineEvent.HealthChanged h -> b.setHealthChanged(dev.taskmaster.proto.v1.HealthChanged.newBuilder()
                     .setFromStatus(HealthProtos.status(h.from())).setToStatus(HealthProtos.status(h.to()))
                     .setProcess(Protos.process(h.after(), h.time(), logdir)));
+            case EngineEvent.StartSkipped k -> b.setScheduledStartSkipped(dev.taskmaster.proto.v1.ScheduledStartSkipped.newBuilder()
+                    .setProcessName(k.process()).setReason(k.reason()).setProcess(Protos.process(k.after(), k.time(), logdir)));
             case EngineEvent.ConfigReloaded r -> configChanged(b, r);
             case EngineEvent.DaemonStarted d -> b.setDaemonStarted(DaemonStarted.newBuilder()
                     .setPid(Math.toIntExact(ProcessHandle.current().pid())).setVersion(dev.taskmaster.server.daemon.Version.current())

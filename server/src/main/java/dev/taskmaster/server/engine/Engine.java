@@ -85,6 +85,9 @@ public final class Engine {
                     try {
                         s.resume(survivor);
                         survivor.outputLost().ifPresent(why -> s.restartFor(why + "; restarting it"));
+                        if (s.spec().program().autostart()) {
+                            s.scheduleAutomaticStart(); // a cron program's schedule goes on from here
+                        }
                         continue;
                     } catch (ProcessLauncher.SpawnException e) {
                         log.info("{}: pid {} of the previous daemon cannot be supervised again: {}", s.name(), survivor.pid(),
@@ -95,6 +98,7 @@ public final class Engine {
                     autostart.add(s);
                 }
             }
+            autostart.removeIf(Supervisor::scheduleAutomaticStart); // start_delay, cron: SCHEDULED instead
             startByPriority(autostart, s -> "autostart", "");
             return null;
         });
@@ -324,6 +328,7 @@ public final class Engine {
             // A shutdown that began while the changed ones stopped has stopped everything it knew;
             // what this reload would start now, nobody would stop.
             if (!shuttingDown) {
+                starting.removeIf(Supervisor::scheduleAutomaticStart); // start_delay, cron: SCHEDULED instead
                 startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
                         : "restarted by reload with new settings", why.requestedBy());
             }

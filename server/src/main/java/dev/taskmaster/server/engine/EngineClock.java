@@ -11,6 +11,11 @@ public interface EngineClock {
     /** Wall-clock time, for timestamps people read. */
     Instant now();
 
+    /** The time zone cron schedules are read in: the daemon's own (the {@code TZ} it started with). */
+    default java.time.ZoneId zone() {
+        return java.time.ZoneId.systemDefault();
+    }
+
     EngineClock SYSTEM = new EngineClock() {
         @Override
         public long nanoTime() {

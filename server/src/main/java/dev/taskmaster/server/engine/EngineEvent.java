@@ -42,6 +42,17 @@ public sealed interface EngineEvent {
             ProcessSnapshot after) implements EngineEvent {
     }
 
+    /**
+     * A scheduled start was not made: a cron time came while the process still ran (the runs of a
+     * cron program never overlap).
+     *
+     * @param reason one line: which run, and why ({@code skipped the cron run due at … : still RUNNING (pid 42) …})
+     * @param after  the process as it is
+     */
+    record StartSkipped(long sequence, Instant time, String process, String reason, ProcessSnapshot after)
+            implements EngineEvent {
+    }
+
     /** The daemon started with this many programs and processes. */
     record DaemonStarted(long sequence, Instant time, int programs, int processes) implements EngineEvent {
     }

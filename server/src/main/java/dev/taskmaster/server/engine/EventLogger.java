@@ -37,6 +37,7 @@ public final class EventLogger implements Consumer<EngineEvent> {
                     log.info(line);
                 }
             }
+            case EngineEvent.StartSkipped k -> log.warn("{}: {}", k.process(), k.reason());
             case EngineEvent.DaemonStarted d -> log.info("supervising {} programs ({} processes)", d.programs(), d.processes());
             case EngineEvent.ShutdownStarted s -> log.info("stopping every process: {}{}", s.reason(), by(s.requestedBy()));
             case EngineEvent.ConfigReloaded r -> {

@@ -11,6 +11,7 @@ import dev.taskmaster.server.engine.lifecycle.RestartCounters;
 import dev.taskmaster.server.engine.lifecycle.RestartDecision;
 import dev.taskmaster.server.engine.lifecycle.RestartRules;
 import dev.taskmaster.server.engine.lifecycle.RunEnd;
+import dev.taskmaster.server.engine.schedule.ScheduledStart;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,12 +75,16 @@ final class Supervisor {
     private String restartReason;
     /** Why the restart rules last gave up (the reason of FATAL). */
     private String gaveUp;
+    /** Its start_delay and cron timers (package schedule); what a SCHEDULED process waits for, in words. */
+    private final ScheduledStart scheduled;
+    private String waitingFor;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
         this.ctx = ctx;
         this.spec = spec;
         this.stateSince = ctx.clock().now();
         this.health = new HealthMonitor(ctx.scheduler(), ctx.clock(), ctx.prober(), spec, this::healthChanged);
+        this.scheduled = new ScheduledStart(ctx.scheduler(), ctx.clock(), spec.program().schedule(), new ScheduleTarget());
     }
 
     String name() {
@@ -98,6 +103,7 @@ final class Supervisor {
     void update(InstanceSpec newSpec) {
         this.spec = newSpec;
         health.update(newSpec);
+        scheduleUpdated(newSpec);
         // stopasgroup/killasgroup are read from spec at each stop; what the exit does is the launcher's.
         if (run != null && run.process != null) {
             run.process.killModeChanged(newSpec.program().killmode());
@@ -112,6 +118,10 @@ final class Supervisor {
     void disableAutorestart() {
         autorestartEnabled = false;
         restartWhenStopped = null;
+        scheduled.disarm();
+        if (state == ProcessState.SCHEDULED) {
+            nextStart = null;
+        }
         if (state == ProcessState.BACKOFF) {
             cancelTimer();
             nextStart = null;
@@ -123,7 +133,8 @@ final class Supervisor {
                 Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
                 run != null ? run.process.adopted() : adopted, health.snapshot(),
-                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty());
+                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty(),
+                state == ProcessState.SCHEDULED ? Optional.ofNullable(waitingFor) : Optional.empty());
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -160,6 +171,8 @@ final class Supervisor {
             case BACKOFF -> cancelTimer();
             default -> { }
         }
+        scheduled.cancelDelay(); // started now; a cron schedule is (re)armed for the runs after this one
+        scheduled.arm();
         counters = RestartCounters.NONE;
         requestedBy = by;
         return Optional.empty();
@@ -276,6 +289,7 @@ final class Supervisor {
     }
 
     CommandResult stop(String by) {
+        scheduled.disarm(); // a stop is down until started: no delayed or cron start either
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 requestedBy = by;
@@ -287,6 +301,12 @@ final class Supervisor {
                 nextStart = null;
                 requestedBy = by;
                 transition(ProcessState.STOPPED, "stopped while waiting to retry");
+                return CommandResult.done(name(), "stopped");
+            }
+            case SCHEDULED -> {
+                nextStart = null;
+                requestedBy = by;
+                transition(ProcessState.STOPPED, "scheduled start cancelled (" + waitingFor + ")");
                 return CommandResult.done(name(), "stopped");
             }
             case STOPPING -> {
@@ -321,7 +341,7 @@ final class Supervisor {
      */
     CommandResult stopLater(String queued) {
         return switch (state) {
-            case STARTING, RUNNING, PAUSED, BACKOFF -> CommandResult.done(name(), queued);
+            case STARTING, RUNNING, PAUSED, BACKOFF, SCHEDULED -> CommandResult.done(name(), queued);
             case STOPPING -> CommandResult.already(name(), "already stopping");
             default -> CommandResult.already(name(), "not running");
         };
@@ -471,7 +491,10 @@ final class Supervisor {
      * failed to start passes through BACKOFF, whatever comes next, as supervisord's does.
      */
     private void afterRun(RunEnd end, String reason) {
-        RestartDecision decision = RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
+        // A cron job that did its work waits for its next time, whatever autorestart says.
+        RestartDecision decision = scheduled.armed() && end.kind() == RunEnd.Kind.EXITED && end.expected()
+                ? new RestartDecision.Stay(RestartCounters.NONE)
+                : RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
         counters = decision.counters();
         switch (decision) {
             case RestartDecision.Now now -> {
@@ -490,8 +513,87 @@ final class Supervisor {
                     transition(ProcessState.BACKOFF, reason);
                 }
                 transition(ProcessState.FATAL, giveUp.reason());
+                backToSchedule();
             }
-            case RestartDecision.Stay stay -> { }
+            case RestartDecision.Stay stay -> backToSchedule();
+        }
+    }
+
+    // ---- start_delay and cron (the timers and the times are package schedule's) -------------
+
+    /**
+     * An automatic start (autostart, an added program) that waits: a {@code cron} program waits
+     * for its next time, one with {@code start_delay} for the delay; either is SCHEDULED. False
+     * when the start is to be made now. A process that runs (resumed) only gets its cron armed.
+     */
+    boolean scheduleAutomaticStart() {
+        if (scheduled.hasCron()) {
+            scheduled.arm();
+        } else if (scheduled.hasDelay() && !state.hasProcess()) {
+            scheduled.beginDelay();
+        } else {
+            return false;
+        }
+        if (!state.hasProcess()) {
+            enterScheduled();
+        }
+        return true;
+    }
+
+    /** After a run of a cron program, down and not restarted: SCHEDULED for its next time. */
+    private void backToSchedule() {
+        if (scheduled.armed() && autorestartEnabled && state.isDown()) {
+            enterScheduled();
+        }
+    }
+
+    private void enterScheduled() {
+        nextStart = scheduled.nextStart().orElse(null);
+        waitingFor = scheduled.waitingFor();
+        if (state == ProcessState.SCHEDULED) {
+            return; // still waiting, now for this (a state never becomes itself)
+        }
+        transition(ProcessState.SCHEDULED, waitingFor + (nextStart == null ? "" : "; starts at " + scheduled.describe(nextStart)));
+    }
+
+    /** New start_delay or cron in place (a reload's update): an armed schedule follows the new times. */
+    private void scheduleUpdated(InstanceSpec newSpec) {
+        boolean hadCron = scheduled.hasCron();
+        scheduled.update(newSpec.program().schedule());
+        if (!hadCron && scheduled.hasCron() && newSpec.program().autostart() && autorestartEnabled) {
+            scheduleAutomaticStart();
+        } else if (hadCron && !scheduled.hasCron() && state == ProcessState.SCHEDULED && scheduled.nextStart().isEmpty()) {
+            nextStart = null;
+            transition(ProcessState.STOPPED, "its cron schedule was removed");
+        } else if (state == ProcessState.SCHEDULED && scheduled.nextStart().isPresent()) {
+            nextStart = scheduled.nextStart().orElse(null);
+            waitingFor = scheduled.waitingFor();
+        }
+    }
+
+    /** What the schedule's timers call. */
+    private final class ScheduleTarget implements ScheduledStart.Target {
+        @Override
+        public void delayElapsed(String why) {
+            if (state == ProcessState.SCHEDULED) {
+                counters = RestartCounters.NONE;
+                requestedBy = "";
+                spawn(why);
+            }
+        }
+
+        @Override
+        public void cronDue(Instant due, String why) {
+            if (state.hasProcess() || state == ProcessState.BACKOFF) {
+                String reason = "skipped the cron run due at " + scheduled.describe(due) + ": still " + state
+                        + (run != null ? " (pid " + run.process.pid() + ")" : "") + " from the run before";
+                ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.StartSkipped(seq, t, name(), reason,
+                        snapshot()));
+                return;
+            }
+            counters = RestartCounters.NONE;
+            requestedBy = "";
+            spawn(why);
         }
     }
 

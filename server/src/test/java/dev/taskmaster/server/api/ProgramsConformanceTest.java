@@ -298,7 +298,7 @@ class ProgramsConformanceTest {
 
     // AddProgramRequest.validate_only: "If true, only validate and report what would change;
     // apply nothing." / HealthCheckSpec: "a spec with one is accepted but not probed".
-    // start_delay, cron, depends_on: "Not implemented yet." → UNIMPLEMENTED.
+    // depends_on: "Not implemented yet." → UNIMPLEMENTED (start_delay and cron are: ScheduleApiTest).
     @Test
     void validateOnlyAppliesNothingAndUnsupportedSettingsAreSaidSo() {
         AddProgramResponse dry = daemon.stub().addProgram(AddProgramRequest.newBuilder().setValidateOnly(true)
@@ -309,10 +309,11 @@ class ProgramsConformanceTest {
         assertThat(dry.getApplied()).isFalse();
         assertThat(dry.getDiff().getAddedProcessesList()).containsExactly("dry");
         assertThat(daemon.stub().listPrograms(ListProgramsRequest.getDefaultInstance()).getProgramsCount()).isEqualTo(3);
-        Status cron = status(() -> daemon.stub().addProgram(AddProgramRequest.newBuilder()
-                .setSpec(ProgramSpec.newBuilder().setName("c").setCmd("x").setCron("* * * * *")).build()));
-        assertThat(cron.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(cron.getDescription()).isEqualTo("start_delay, cron and depends_on are not supported yet; leave them unset");
+        Status deps = status(() -> daemon.stub().addProgram(AddProgramRequest.newBuilder()
+                .setSpec(ProgramSpec.newBuilder().setName("c").setCmd("x").addDependsOn(
+                        dev.taskmaster.proto.v1.Dependency.newBuilder().setProgram("web"))).build()));
+        assertThat(deps.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(deps.getDescription()).isEqualTo("depends_on is not supported yet; leave it unset");
     }
 
     // UpdateProgram: "Codes: INVALID_ARGUMENT (neither spec nor yaml given), NOT_FOUND (no such

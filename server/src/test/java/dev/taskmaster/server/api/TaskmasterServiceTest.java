@@ -718,7 +718,8 @@ class TaskmasterServiceTest {
         assertThat(dry.getDiff().getAddedProcessesList()).containsExactly("dry");
         assertThat(names()).noneMatch(n -> n.startsWith("dry"));
         assertThat(failure(() -> stub.addProgram(AddProgramRequest.newBuilder().setSpec(dev.taskmaster.proto.v1.ProgramSpec
-                .newBuilder().setName("h").setCmd("x").setCron("* * * * *")).build()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+                .newBuilder().setName("h").setCmd("x").addDependsOn(dev.taskmaster.proto.v1.Dependency.newBuilder()
+                        .setProgram("web"))).build()))).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 

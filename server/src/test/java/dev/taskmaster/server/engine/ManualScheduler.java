@@ -62,6 +62,14 @@ final class ManualScheduler implements EngineScheduler, EngineClock {
         return EPOCH.plusNanos(nanos);
     }
 
+    /** The zone cron times are read in; UTC unless a test sets another. */
+    java.time.ZoneId zone = java.time.ZoneId.of("UTC");
+
+    @Override
+    public java.time.ZoneId zone() {
+        return zone;
+    }
+
     /** Runs every task that is ready now (and those they submit). */
     void runReady() {
         while (!ready.isEmpty()) {
