@@ -58,6 +58,7 @@ final class ProgramSpecs {
         p.umask().ifPresent(b::setUmask);
         p.user().ifPresent(b::setUser);
         p.healthCheck().ifPresent(c -> b.setHealthCheck(HealthProtos.toProto(c)));
+        p.dependsOn().forEach(d -> b.addDependsOn(DependencyProtos.toProto(d)));
         return b.build();
     }
 
@@ -94,8 +95,8 @@ final class ProgramSpecs {
      * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED for settings the daemon does not support yet
      */
     static Rendered toYaml(dev.taskmaster.proto.v1.ProgramSpec p, java.util.Optional<ProgramSpec> keep) {
-        if (p.hasStartDelay() || !p.getCron().isEmpty() || p.getDependsOnCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("start_delay, cron and depends_on are not supported"
+        if (p.hasStartDelay() || !p.getCron().isEmpty()) {
+            throw Status.UNIMPLEMENTED.withDescription("start_delay and cron are not supported"
                     + " yet; leave them unset").asRuntimeException();
         }
         List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
@@ -148,6 +149,10 @@ final class ProgramSpecs {
         }
         if (p.hasMaxRestarts()) {
             line(y, "max_restarts", String.valueOf(p.getMaxRestarts()));
+        }
+        if (p.getDependsOnCount() > 0) {
+            y.append(DependencyProtos.toYaml(p.getDependsOnList(), ProgramSpecs::quote, path,
+                    (key, message) -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, key, message))));
         }
         if (p.hasHealthCheck()) {
             y.append(HealthProtos.toYaml(p.getHealthCheck(), ProgramSpecs::literal, path,

@@ -51,6 +51,8 @@ final class Supervisor {
     private ExitRecord lastExit;
     private String spawnError;
     private Instant nextStart;
+    /** While SCHEDULED, what the start waits for, in words (its dependencies: {@link #waitFor}). */
+    private String waitingFor;
     private EngineScheduler.Cancellable timer;
     private boolean autorestartEnabled = true;
     /** The current (or last) process was adopted by pid, not spawned; a spawn clears it. */
@@ -123,7 +125,28 @@ final class Supervisor {
                 Optional.ofNullable(startTime), restartCount, counters.startFailures(), Optional.ofNullable(lastExit),
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
                 run != null ? run.process.adopted() : adopted, health.snapshot(),
-                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty());
+                state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty(),
+                state == ProcessState.SCHEDULED ? Optional.ofNullable(waitingFor) : Optional.empty(),
+                ctx.deps().states(spec.program()));
+    }
+
+    /** What a dependent's {@code depends_on} looks at in this instance. */
+    dev.taskmaster.server.engine.deps.Observed observed() {
+        return new dev.taskmaster.server.engine.deps.Observed(name(), state,
+                health.snapshot().map(dev.taskmaster.server.engine.health.HealthSnapshot::status), Optional.ofNullable(lastExit));
+    }
+
+    /**
+     * Waits, SCHEDULED, for what {@code note} says (unmet dependencies); the engine starts it once
+     * they are met, and a stop cancels the wait. Called again while waiting, it only rewords the note.
+     * After {@link #beginStart}, in place of the launch.
+     */
+    CommandResult waitFor(String note) {
+        waitingFor = note;
+        if (state != ProcessState.SCHEDULED) {
+            transition(ProcessState.SCHEDULED, note);
+        }
+        return CommandResult.done(name(), note);
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -289,6 +312,13 @@ final class Supervisor {
                 transition(ProcessState.STOPPED, "stopped while waiting to retry");
                 return CommandResult.done(name(), "stopped");
             }
+            case SCHEDULED -> {
+                cancelTimer();
+                nextStart = null;
+                requestedBy = by;
+                transition(ProcessState.STOPPED, "start cancelled (was " + Optional.ofNullable(waitingFor).orElse("scheduled") + ")");
+                return CommandResult.done(name(), "stopped");
+            }
             case STOPPING -> {
                 // A stop by command wins over a restart the daemon was making (unhealthy, a console lost).
                 restartWhenStopped = null;
@@ -321,7 +351,7 @@ final class Supervisor {
      */
     CommandResult stopLater(String queued) {
         return switch (state) {
-            case STARTING, RUNNING, PAUSED, BACKOFF -> CommandResult.done(name(), queued);
+            case STARTING, RUNNING, PAUSED, BACKOFF, SCHEDULED -> CommandResult.done(name(), queued);
             case STOPPING -> CommandResult.already(name(), "already stopping");
             default -> CommandResult.already(name(), "not running");
         };
