@@ -74,6 +74,11 @@ final class DependsOnParser {
         if (node instanceof MappingNode) {
             return MapReader.of(src, node, path, "a condition").flatMap(r -> {
                 Optional<DependencyCondition> c = r.optional("condition", DependsOnParser::condition);
+                for (String compose : List.of("restart", "required")) {
+                    r.take(compose).ifPresent(n -> src.error(n, r.pathOf(compose), "compose's \"" + compose + "\" is not"
+                            + " supported: a dependency is always required, and a dependent is not restarted with it;"
+                            + " leave it out"));
+                }
                 r.rejectUnknown(LONG_FORM_KEYS);
                 return r.has("condition") ? c : Optional.of(DependencyCondition.STARTED);
             });
