@@ -298,7 +298,7 @@ class ProgramsConformanceTest {
 
     // AddProgramRequest.validate_only: "If true, only validate and report what would change;
     // apply nothing." / HealthCheckSpec: "a spec with one is accepted but not probed".
-    // start_delay, cron, depends_on: "Not implemented yet." → UNIMPLEMENTED.
+    // start_delay, cron: "Not implemented yet." → UNIMPLEMENTED (depends_on: DependsOnApiTest).
     @Test
     void validateOnlyAppliesNothingAndUnsupportedSettingsAreSaidSo() {
         AddProgramResponse dry = daemon.stub().addProgram(AddProgramRequest.newBuilder().setValidateOnly(true)
@@ -312,7 +312,7 @@ class ProgramsConformanceTest {
         Status cron = status(() -> daemon.stub().addProgram(AddProgramRequest.newBuilder()
                 .setSpec(ProgramSpec.newBuilder().setName("c").setCmd("x").setCron("* * * * *")).build()));
         assertThat(cron.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(cron.getDescription()).isEqualTo("start_delay, cron and depends_on are not supported yet; leave them unset");
+        assertThat(cron.getDescription()).isEqualTo("start_delay and cron are not supported yet; leave them unset");
     }
 
     // UpdateProgram: "Codes: INVALID_ARGUMENT (neither spec nor yaml given), NOT_FOUND (no such
