@@ -70,9 +70,11 @@ public final class StartPlan {
     }
 
     /**
-     * The programs, each after those it depends on, else by priority then the order given
-     * (Kahn's algorithm, picking the lowest priority among the ready). A cycle, which the
-     * configuration rejects, would leave its programs to the end, by priority.
+     * The programs, each after those it depends on, else by priority, then by how deep in the
+     * dependencies they are (so that a dependent does not cut in before an independent program
+     * of its priority, splitting its group), then the order given (Kahn's algorithm, picking the
+     * first of the ready by that key). A cycle, which the configuration rejects, would leave its
+     * programs to the end, by priority.
      */
     private static List<ProgramSpec> order(Map<String, ProgramSpec> programs) {
         List<ProgramSpec> given = List.copyOf(programs.values());
@@ -88,12 +90,15 @@ public final class StartPlan {
             }
             waitingOn.put(p.name(), n);
         }
+        Map<String, Integer> depth = new HashMap<>();
+        given.forEach(p -> depth(p, programs, depth, new HashSet<>()));
         List<ProgramSpec> out = new ArrayList<>(given.size());
         Set<String> done = new HashSet<>();
         while (out.size() < given.size()) {
             ProgramSpec next = null;
             for (ProgramSpec p : given) {
-                if (!done.contains(p.name()) && waitingOn.get(p.name()) == 0 && (next == null || p.priority() < next.priority())) {
+                if (!done.contains(p.name()) && waitingOn.get(p.name()) == 0 && (next == null || p.priority() < next.priority()
+                        || p.priority() == next.priority() && depth.get(p.name()) < depth.get(next.name()))) {
                     next = p;
                 }
             }
@@ -109,6 +114,26 @@ public final class StartPlan {
             }
         }
         return out;
+    }
+
+    /** The longest chain of dependencies below {@code p} among {@code programs}; {@code path} stops a cycle. */
+    private static int depth(ProgramSpec p, Map<String, ProgramSpec> programs, Map<String, Integer> memo, Set<String> path) {
+        Integer known = memo.get(p.name());
+        if (known != null) {
+            return known;
+        }
+        int d = 0;
+        if (path.add(p.name())) {
+            for (Dependency dep : p.dependsOn()) {
+                ProgramSpec q = programs.get(dep.program());
+                if (q != null && !path.contains(q.name())) {
+                    d = Math.max(d, depth(q, programs, memo, path) + 1);
+                }
+            }
+            path.remove(p.name());
+        }
+        memo.put(p.name(), d);
+        return d;
     }
 
     /**
