@@ -106,10 +106,28 @@ final class ProgramOptions {
             description = "When its log cannot be written: block (hold the program back) or drop (lose output, counted).")
     OnLogFull onLogFull;
 
+    @Option(names = "--depends-on", paramLabel = "PROGRAM[:CONDITION]", split = ",",
+            description = "Wait for these programs before starting: CONDITION is started (default), running, healthy or"
+                    + " completed_successfully; replaces the whole list ('none' empties it).")
+    List<String> dependsOn;
+
     boolean anyGiven() {
         return Stream.of(cmd, numprocs, processName, autostart, autorestart, exitcodes, starttime, startretries, stopsignal,
                 stoptime, stdout, stderr, redirectStderr, env, workingdir, umask, user, priority, group, stopasgroup,
-                killasgroup, killmode, tty, onLogFull, maxRestarts).anyMatch(o -> o != null);
+                killasgroup, killmode, tty, onLogFull, maxRestarts, dependsOn).anyMatch(o -> o != null);
+    }
+
+    /** {@code db:healthy} → the contract's entry; a word that is no condition is bad usage, said here. */
+    private static dev.taskmaster.proto.v1.Dependency dependency(String given) {
+        int colon = given.lastIndexOf(':');
+        String program = colon < 0 ? given : given.substring(0, colon);
+        String condition = colon < 0 ? "started" : given.substring(colon + 1).toLowerCase(Locale.ROOT);
+        if (!List.of("started", "running", "healthy", "completed_successfully").contains(condition)) {
+            throw new CtlException(ExitCodes.USAGE, "--depends-on: '" + given + "': expected PROGRAM or PROGRAM:CONDITION with"
+                    + " CONDITION started, running, healthy or completed_successfully");
+        }
+        return dev.taskmaster.proto.v1.Dependency.newBuilder().setProgram(program).setCondition(
+                dev.taskmaster.proto.v1.DependencyCondition.valueOf("DEPENDENCY_CONDITION_" + condition.toUpperCase(Locale.ROOT))).build();
     }
 
     /**
@@ -210,6 +228,10 @@ final class ProgramOptions {
             }
         } else if (update && (stopasgroup != null || killasgroup != null)) {
             spec.clearKillmode(); // derived again from stopasgroup/killasgroup, as in the config file
+        }
+        if (dependsOn != null) {
+            spec.clearDependsOn();
+            dependsOn.stream().filter(d -> !d.equals("none")).forEach(d -> spec.addDependsOn(dependency(d)));
         }
         if (onLogFull != null) {
             spec.setOnLogFull(dev.taskmaster.proto.v1.LogFullPolicy.valueOf("LOG_FULL_POLICY_" + onLogFull.name().toUpperCase(Locale.ROOT)));

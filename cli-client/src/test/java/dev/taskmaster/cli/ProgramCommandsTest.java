@@ -69,6 +69,16 @@ class ProgramCommandsTest extends CtlTest {
     }
 
     @Test
+    void aDependencyConditionThatIsNoneIsBadUsageAndSendsNothing() {
+        Result r = run("add", "web", "--cmd", "x", "--depends-on", "db:up");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("taskmasterctl: --depends-on: 'db:up': expected PROGRAM or PROGRAM:CONDITION with CONDITION"
+                + " started, running, healthy or completed_successfully\n");
+        assertThat(daemon.requests(AddProgramRequest.class)).isEmpty();
+    }
+
+    @Test
     void addSendsEveryOptionAsASpecField() {
         daemon.answer("AddProgram", ADDED);
 
@@ -76,9 +86,12 @@ class ProgramCommandsTest extends CtlTest {
                 "--exitcodes", "0,2", "--starttime", "500ms", "--startretries", "-1", "--stopsignal", "INT", "--stoptime", "1m",
                 "--stdout", "/var/log/web.out", "--stderr", "discard", "-e", "PORT=80", "--env", "MODE=prod", "--workingdir", "/srv",
                 "--umask", "027", "--priority", "10", "--group", "front", "--stopasgroup", "--tty", "--on-log-full", "drop",
-                "--max-restarts", "5");
+                "--max-restarts", "5", "--depends-on", "db:healthy,migrate:completed_successfully", "--depends-on", "cache");
 
         ProgramSpec spec = daemon.requests(AddProgramRequest.class).getFirst().getSpec();
+        assertThat(spec.getDependsOnList()).extracting(d -> d.getProgram() + " " + d.getCondition()).containsExactly(
+                "db DEPENDENCY_CONDITION_HEALTHY", "migrate DEPENDENCY_CONDITION_COMPLETED_SUCCESSFULLY",
+                "cache DEPENDENCY_CONDITION_STARTED");
         assertThat(spec.getName()).isEqualTo("web");
         assertThat(spec.getCmd()).isEqualTo("/usr/bin/web --port 80");
         assertThat(spec.getNumprocs()).isEqualTo(2);

@@ -36,6 +36,9 @@ public final class ConfigLoader {
     private final Map<Path, Path> readFrom = new HashMap<>();
     private final Map<String, ProgramSpec> programs = new LinkedHashMap<>();
     private final Map<String, ConfigError> definedAt = new HashMap<>();
+    /** Program → where each entry of its depends_on is written (see {@link DependsOnParser#entryNodes}). */
+    private final Map<String, Map<String, Node>> dependsOnAt = new HashMap<>();
+    private final Map<String, Source> definedIn = new HashMap<>();
     private final BoundedParser.Budget budget = new BoundedParser.Budget();
     /** Bytes of every file read so far, for {@link Limits#TOTAL_BYTES}. */
     private long bytesRead;
@@ -140,6 +143,7 @@ public final class ConfigLoader {
     private Config loadMain(Path file) throws ConfigException {
         readFile(file, null);
         checkInstanceNames();
+        checkDependencies();
         if (!problems.isEmpty()) {
             List<ConfigError> errors = problems.sorted();
             boolean serverRead = errors.stream().noneMatch(e -> e.file().equals(file)
@@ -277,6 +281,16 @@ public final class ConfigLoader {
             return;
         }
         ProgramParser.parse(src, entry, "programs").ifPresent(spec -> programs.put(name, spec));
+        dependsOnAt.put(name, DependsOnParser.entryNodes(entry.value()));
+        definedIn.put(name, src);
+    }
+
+    /** Unknown names, {@code healthy} without a health check, cycles: located at the depends_on entry. */
+    private void checkDependencies() {
+        for (DependencyCheck.Problem p : DependencyCheck.problems(List.copyOf(programs.values()))) {
+            Map<String, Node> at = dependsOnAt.get(p.program());
+            definedIn.get(p.program()).error(at.getOrDefault(p.dependency(), at.get("")), p.keyPath(), p.message());
+        }
     }
 
     private void include(Source src, Node node) {

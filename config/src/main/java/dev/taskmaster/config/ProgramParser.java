@@ -22,7 +22,7 @@ final class ProgramParser {
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
             "logfile_mode", "on_log_full", "killmode", "adopt", "health_check", "max_restarts",
-            "start_delay", "cron");
+            "start_delay", "cron", "depends_on");
     private static final Set<String> ADOPT_KEYS = Set.of("pidfile", "match");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max", "reset_after");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
@@ -108,6 +108,7 @@ final class ProgramParser {
                 (s, n, p) -> HealthCheckParser.parse(s, n, p, numprocs));
         int maxRestarts = r.get("max_restarts", -1, (s, n, p) -> Values.integer(s, n, p, -1, Integer.MAX_VALUE));
         StartSchedule schedule = StartScheduleParser.parse(r);
+        List<Dependency> dependsOn = r.get("depends_on", List.of(), (s, n, p) -> DependsOnParser.parse(s, n, p, name));
         r.rejectUnknown(KEYS);
         checkExecLimits(r, argv, env);
 
@@ -141,7 +142,7 @@ final class ProgramParser {
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, killmode.stopsGroup(), killmode.killsGroup(), tty,
                 new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode, adopt,
-                healthCheck, maxRestarts, schedule));
+                healthCheck, maxRestarts, schedule, dependsOn));
     }
 
     /** A supervisord key written beside {@code killmode} must say what the mode says, or it is an error. */

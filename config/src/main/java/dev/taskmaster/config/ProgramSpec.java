@@ -50,6 +50,7 @@ import java.util.Set;
  * @param healthCheck    how to tell that a running process works; empty = no health check
  * @param maxRestarts    automatic starts in a row (restarts, retries) after which the process is FATAL; -1 = no limit
  * @param schedule       {@code start_delay} and {@code cron}: automatic starts made later, or at set times
+ * @param dependsOn      programs whose instances must meet a condition before this program starts; empty = none
  */
 public record ProgramSpec(
         String name,
@@ -86,7 +87,8 @@ public record ProgramSpec(
         Optional<AdoptSpec> adopt,
         Optional<HealthCheck> healthCheck,
         int maxRestarts,
-        StartSchedule schedule) {
+        StartSchedule schedule,
+        List<Dependency> dependsOn) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -117,6 +119,7 @@ public record ProgramSpec(
                     + " contradict killmode " + killmode.configValue());
         }
         exitcodes = Set.copyOf(exitcodes);
+        dependsOn = List.copyOf(dependsOn);
         env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
         if (numprocs < 1) {
             throw new IllegalArgumentException("numprocs must be >= 1, was " + numprocs);
@@ -137,7 +140,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, schedule);
+                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, schedule, dependsOn);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

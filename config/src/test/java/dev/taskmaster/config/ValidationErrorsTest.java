@@ -23,7 +23,7 @@ class ValidationErrorsTest {
     }
 
     /** What an unknown program key with no close match is told; written out, not taken from the parser. */
-    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, cron, env, exitcodes, group, health_check,"
+    static final String PROGRAM_KEYS = "adopt, autorestart, autostart, backoff, cmd, cron, depends_on, env, exitcodes, group, health_check,"
             + " killasgroup, killmode,"
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, max_restarts, numprocs, on_log_full,"
             + " output_buffer,"

@@ -252,12 +252,18 @@ final class Controller {
 
     /** The lines of the details overlay for {@code key}: process facts now, spec lines when they come. */
     static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone) {
+        return detailLines(row, spec, zone, List.of(row));
+    }
+
+    /** As {@link #detailLines(Row, List, java.time.ZoneId)}; {@code all}: every row, for what a process depends on. */
+    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone, java.util.Collection<Row> all) {
         List<String> out = new ArrayList<>();
         var p = row.info();
         out.add(p.getFullName() + "  (program " + p.getProgram() + ", group " + row.group() + ")");
         out.add("state:        " + ProcessText.state(p.getState()) + (row.stale() ? " (last known; daemon disconnected)" : "")
                 + " - " + p.getDescription());
         out.add("pid:          " + (p.getPid() > 0 ? p.getPid() : "-"));
+        out.addAll(DependencyLines.of(row, all));
         if (p.hasStartTime()) {
             out.add("started:      " + ProcessText.dateTime(p.getStartTime(), zone));
         }

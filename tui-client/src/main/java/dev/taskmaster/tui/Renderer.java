@@ -425,7 +425,7 @@ final class Renderer {
             case Overlay.Details d -> {
                 Row r = m.row(d.key());
                 List<String> lines = r == null ? List.of(d.key().fullName() + " no longer exists")
-                        : Controller.detailLines(r, d.lines(), zone);
+                        : Controller.detailLines(r, d.lines(), zone, m.rows());
                 box(g, w, h, "Details of " + d.key().fullName() + " (j/k scroll, Esc closes)", lines, -1, d.scroll());
             }
             case Overlay.SignalPicker p -> {

@@ -66,6 +66,8 @@ final class SpecLines {
         }
         add(out, "start_delay", s.hasStartDelay() ? dur(s.getStartDelay()) : "");
         add(out, "cron", s.getCron());
+        add(out, "depends_on", String.join(", ", s.getDependsOnList().stream()
+                .map(d -> d.getProgram() + ": " + DependencyLines.condition(d.getCondition())).toList()));
         Map<String, String> env = new TreeMap<>(s.getEnvMap());
         if (!env.isEmpty()) {
             out.add("  env:");

@@ -84,6 +84,13 @@ final class ProgramEditor {
             requireExisting(current, name);
             List<ProgramSpec> programs = new ArrayList<>(current.programs());
             programs.removeIf(p -> p.name().equals(name));
+            List<String> dependents = programs.stream().filter(p -> p.dependsOn().stream().anyMatch(d -> d.program().equals(name)))
+                    .map(ProgramSpec::name).toList();
+            if (!dependents.isEmpty()) {
+                throw Status.FAILED_PRECONDITION.withDescription("cannot remove " + Targets.quote(name) + ": "
+                        + String.join(", ", dependents) + (dependents.size() == 1 ? " depends" : " depend") + " on it (depends_on);"
+                        + " remove or update " + (dependents.size() == 1 ? "it" : "them") + " first").asRuntimeException();
+            }
             return apply.apply(with(current, programs), ConfigChange.removed(name, by));
         });
     }
@@ -113,6 +120,12 @@ final class ProgramEditor {
         Optional<ConfigError> clash = clash(programs, program);
         if (clash.isPresent()) {
             return CompletableFuture.completedFuture(new Edit(false, List.of(clash.get()), Optional.empty(), Optional.empty()));
+        }
+        // depends_on is checked against the other programs as the loader checks a file: names, health checks, cycles.
+        List<ConfigError> dependencyErrors = dev.taskmaster.config.DependencyCheck.problems(programs).stream()
+                .map(p -> new ConfigError(ProgramSpecs.REQUEST, 0, 0, p.keyPath(), p.message())).toList();
+        if (!dependencyErrors.isEmpty()) {
+            return CompletableFuture.completedFuture(new Edit(false, dependencyErrors, Optional.empty(), Optional.empty()));
         }
         Config next = with(current, programs);
         if (validateOnly) {

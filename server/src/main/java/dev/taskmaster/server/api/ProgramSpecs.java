@@ -62,6 +62,7 @@ final class ProgramSpecs {
             b.setStartDelay(Protos.duration(p.schedule().delay()));
         }
         p.schedule().cron().ifPresent(c -> b.setCron(c.text()));
+        p.dependsOn().forEach(d -> b.addDependsOn(DependencyProtos.toProto(d)));
         return b.build();
     }
 
@@ -95,12 +96,8 @@ final class ProgramSpecs {
      *
      * @param keep the program being replaced, whose settings the message cannot carry
      *             ({@code logfile_mode}) are kept; empty for a new program (defaults)
-     * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED for settings the daemon does not support yet
      */
     static Rendered toYaml(dev.taskmaster.proto.v1.ProgramSpec p, java.util.Optional<ProgramSpec> keep) {
-        if (p.getDependsOnCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("depends_on is not supported yet; leave it unset").asRuntimeException();
-        }
         List<dev.taskmaster.config.ConfigError> errors = new java.util.ArrayList<>();
         String path = "programs." + p.getName() + ".";
         StringBuilder y = new StringBuilder();
@@ -157,6 +154,10 @@ final class ProgramSpecs {
         }
         if (!p.getCron().isEmpty()) {
             line(y, "cron", literal(p.getCron()));
+        }
+        if (p.getDependsOnCount() > 0) {
+            y.append(DependencyProtos.toYaml(p.getDependsOnList(), ProgramSpecs::quote, path,
+                    (key, message) -> errors.add(new dev.taskmaster.config.ConfigError(REQUEST, 0, 0, key, message))));
         }
         if (p.hasHealthCheck()) {
             y.append(HealthProtos.toYaml(p.getHealthCheck(), ProgramSpecs::literal, path,

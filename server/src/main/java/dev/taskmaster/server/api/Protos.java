@@ -89,6 +89,8 @@ final class Protos {
         s.spawnError().ifPresent(b::setSpawnError);
         s.nextStart().ifPresent(t -> b.setNextStartTime(timestamp(t)));
         s.health().ifPresent(h -> b.setHealth(HealthProtos.info(h)));
+        s.dependencies().forEach(d -> b.addDependencies(dev.taskmaster.proto.v1.DependencyStatus.newBuilder()
+                .setProgram(d.program()).setCondition(DependencyProtos.condition(d.condition())).setSatisfied(d.satisfied())));
         if (s.adopted()) {
             return b; // its output is not captured: no log file is written for an adopted run
         }

@@ -38,6 +38,11 @@ public final class Engine {
     private boolean shuttingDown;
     private CompletableFuture<Void> shutdown;
     private CompletableFuture<?> lastReload = CompletableFuture.completedFuture(null);
+    /** Started processes SCHEDULED until their dependencies are met (see {@link #recheckWaits}). Engine thread only. */
+    private final Set<Supervisor> waiting = new LinkedHashSet<>();
+    private boolean recheckQueued;
+    /** Program name → its supervisors; rebuilt when the supervisors change. Engine thread only. */
+    private Map<String, List<Supervisor>> byProgram;
 
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal) {
@@ -47,7 +52,9 @@ public final class Engine {
     /** @param prober runs the programs' health probes (off the engine thread); the caller closes it */
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal, dev.taskmaster.server.engine.health.Prober prober) {
-        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober);
+        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober,
+                new dev.taskmaster.server.engine.deps.DependencyWaits(this::observed));
+        journal.addListener(this::dependencyEvent);
         this.config = config;
         // The output side's reports are journaled on the engine thread, like every event.
         launcher.reportLogWritingTo(event -> scheduler.execute(() -> journal.append(clock.now(), event::create)));
@@ -130,7 +137,13 @@ public final class Engine {
             }
             List<CommandResult> out = new ArrayList<>();
             List<Supervisor> found = lookUp(names, out);
-            out.addAll(startByPriority(found, s -> "started by request", requestedBy));
+            // What they depend on is started too, as docker compose does; answered for the names asked only.
+            List<Supervisor> targets = new ArrayList<>(found);
+            dev.taskmaster.server.engine.deps.StartPlan.dependenciesOf(found.stream().map(s -> s.spec().program().name())
+                    .distinct().toList(), config::program).forEach(p -> targets.addAll(byProgram().getOrDefault(p, List.of())));
+            Set<String> asked = new java.util.HashSet<>(found.stream().map(Supervisor::name).toList());
+            out.addAll(startByPriority(targets, s -> found.contains(s) ? "started by request"
+                    : "started by request, as a dependency", requestedBy).stream().filter(r -> asked.contains(r.process())).toList());
             return out;
         });
     }
@@ -325,6 +338,9 @@ public final class Engine {
             }
             supervisors.clear();
             supervisors.putAll(rebuilt);
+            byProgram = null;
+            waiting.removeIf(s -> rebuilt.get(s.name()) != s);
+            recheckWaits(); // a depends_on changed in place may be met now
             // A shutdown that began while the changed ones stopped has stopped everything it knew;
             // what this reload would start now, nobody would stop.
             if (!shuttingDown) {
@@ -368,7 +384,7 @@ public final class Engine {
     private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why,
             String by) {
         List<CommandResult> out = new ArrayList<>();
-        for (List<Supervisor> group : PriorityOrder.groups(targets).values()) {
+        for (List<Supervisor> group : PriorityOrder.plan(targets).stream().map(g -> g.members()).toList()) {
             // Each answer goes in its target's place: refusals now, launches once their batch is done.
             CommandResult[] answers = new CommandResult[group.size()];
             List<Integer> launching = new ArrayList<>();
@@ -376,8 +392,12 @@ public final class Engine {
             for (int i = 0; i < group.size(); i++) {
                 Supervisor s = group.get(i);
                 Optional<CommandResult> refused = s.beginStart(by);
+                Optional<String> unmet = refused.isPresent() ? Optional.empty() : ctx.deps().waitingFor(s.spec().program());
                 if (refused.isPresent()) {
                     answers[i] = refused.get();
+                } else if (unmet.isPresent()) {
+                    answers[i] = s.waitFor(unmet.get());
+                    waiting.add(s);
                 } else {
                     launching.add(i);
                     pending.add(s.pendingStart(why.apply(s)));
@@ -394,6 +414,49 @@ public final class Engine {
             out.addAll(List.of(answers));
         }
         return out;
+    }
+
+    /** A state or health changed: the waits are looked at again, once, after the current task. */
+    private void dependencyEvent(EngineEvent e) {
+        if (!waiting.isEmpty() && !recheckQueued
+                && (e instanceof EngineEvent.StateChanged || e instanceof EngineEvent.HealthChanged)) {
+            recheckQueued = true;
+            ctx.scheduler().execute(this::recheckWaits);
+        }
+    }
+
+    /**
+     * Starts, in plan order, the waiting processes whose dependencies are met now, and rewords the
+     * note of the others (a dependency gone FATAL). A wait ended by a stop is forgotten.
+     */
+    private void recheckWaits() {
+        recheckQueued = false;
+        waiting.removeIf(s -> s.state() != ProcessState.SCHEDULED);
+        if (shuttingDown || waiting.isEmpty()) {
+            return;
+        }
+        List<Supervisor> ready = new ArrayList<>();
+        for (Supervisor s : waiting) {
+            ctx.deps().waitingFor(s.spec().program()).ifPresentOrElse(s::waitFor, () -> ready.add(s));
+        }
+        waiting.removeAll(ready);
+        // Launched as a start: its SCHEDULED -> STARTING says why; requested by whoever started it.
+        for (Supervisor s : ready) {
+            Supervisor.PendingStart start = s.pendingStart("dependencies met");
+            start.finish(ProcessLauncher.Result.of(ctx.launcher(), start.request()));
+        }
+    }
+
+    private List<dev.taskmaster.server.engine.deps.Observed> observed(String program) {
+        return byProgram().getOrDefault(program, List.of()).stream().map(Supervisor::observed).toList();
+    }
+
+    private Map<String, List<Supervisor>> byProgram() {
+        if (byProgram == null) {
+            byProgram = new java.util.HashMap<>();
+            supervisors.values().forEach(s -> byProgram.computeIfAbsent(s.spec().program().name(), k -> new ArrayList<>()).add(s));
+        }
+        return byProgram;
     }
 
     /**

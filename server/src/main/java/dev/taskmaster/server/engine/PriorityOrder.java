@@ -1,5 +1,6 @@
 package dev.taskmaster.server.engine;
 
+import dev.taskmaster.server.engine.deps.StartPlan;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -11,10 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The order of {@code priority}: starts go lowest value first; stops go highest value first,
- * all processes of one priority in parallel, each priority only once the one before is down
- * (supervisord's shutdown order). One stop path for shutdown, a reload's removals and a stop of
- * many processes. Engine thread only.
+ * The order of {@code priority} and {@code depends_on} ({@link StartPlan}): starts go lowest value
+ * first, each program after those it depends on; stops go through the same groups in reverse,
+ * highest value first and each dependent before what it depends on, all processes of one group in
+ * parallel, each group only once the one before is down (supervisord's shutdown order when nothing
+ * depends on anything). One stop path for shutdown, a reload's removals and a stop of many
+ * processes. Engine thread only.
  */
 final class PriorityOrder {
 
@@ -57,16 +60,19 @@ final class PriorityOrder {
 
     /** @param by the API caller who asked, for the events; empty when the daemon itself did */
     private static Stop stop(EngineContext ctx, Collection<Supervisor> targets, boolean startsWin, String by) {
-        TreeMap<Integer, List<Supervisor>> groups = groups(targets);
+        List<StartPlan.Group<Supervisor>> plan = plan(targets);
         Map<Supervisor, CommandResult> results = new IdentityHashMap<>();
         CompletableFuture<Void> down = CompletableFuture.completedFuture(null);
         Integer before = null;
-        for (List<Supervisor> group : groups.descendingMap().values()) {
+        boolean dependents = false;
+        for (StartPlan.Group<Supervisor> g : plan.reversed()) {
+            List<Supervisor> group = g.members();
             if (before == null) {
                 group.forEach(s -> results.put(s, s.stop(by)));
                 down = allDown(group);
             } else {
-                String after = "stopping once priority " + before + " is down";
+                String after = dependents && before == g.priority() ? "stopping once its dependents are down"
+                        : "stopping once priority " + before + " is down";
                 Map<Supervisor, Long> marks = new IdentityHashMap<>();
                 for (Supervisor s : group) {
                     results.put(s, s.stopLater(after));
@@ -80,12 +86,18 @@ final class PriorityOrder {
             }
             // A priority with nothing to wait for holds nothing up.
             if (group.stream().anyMatch(s -> !s.state().isDown())) {
-                before = priority(group.getFirst());
+                before = g.priority();
+                dependents = g.afterDependency();
             }
         }
         List<CommandResult> ordered = new ArrayList<>();
-        groups.values().forEach(group -> group.forEach(s -> ordered.add(results.get(s))));
+        plan.forEach(group -> group.members().forEach(s -> ordered.add(results.get(s))));
         return new Stop(ordered, down);
+    }
+
+    /** The start plan of {@code targets}: priority and dependencies, stopped in reverse. */
+    static List<StartPlan.Group<Supervisor>> plan(Collection<Supervisor> targets) {
+        return StartPlan.groups(targets, s -> s.spec().program());
     }
 
     private static CompletableFuture<Void> allDown(List<Supervisor> group) {

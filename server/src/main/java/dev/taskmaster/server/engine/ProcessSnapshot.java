@@ -24,11 +24,26 @@ import java.util.Optional;
  * @param gaveUp       why the restart rules gave up on it, while FATAL ({@code gave up after 5 restarts in a row (max_restarts 5)})
  * @param waitingFor   while SCHEDULED, what the start waits for, in words ({@code start_delay 30s},
  *                     {@code cron "*&#47;5 * * * *"}, {@code waiting for db to be healthy}); {@link #nextStart} has the time when one is known
+ * @param dependencies each {@code depends_on} entry of its program and whether it is met now; empty when it has none
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
         Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
-        Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor) {
+        Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor,
+        java.util.List<dev.taskmaster.server.engine.deps.DependencyState> dependencies) {
+
+    public ProcessSnapshot {
+        dependencies = java.util.List.copyOf(dependencies);
+    }
+
+    /** A process of a program without dependencies. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
+            Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, leftovers,
+                adopted, health, gaveUp, waitingFor, java.util.List.of());
+    }
 
     /** A process that is not SCHEDULED. */
     public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,

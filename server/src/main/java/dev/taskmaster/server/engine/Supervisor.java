@@ -75,8 +75,9 @@ final class Supervisor {
     private String restartReason;
     /** Why the restart rules last gave up (the reason of FATAL). */
     private String gaveUp;
-    /** Its start_delay and cron timers (package schedule); what a SCHEDULED process waits for, in words. */
+    /** Its start_delay and cron timers (package schedule). */
     private final ScheduledStart scheduled;
+    /** While SCHEDULED, what the start waits for, in words: its delay or cron time, or its dependencies ({@link #waitFor}). */
     private String waitingFor;
 
     Supervisor(EngineContext ctx, InstanceSpec spec) {
@@ -134,7 +135,27 @@ final class Supervisor {
                 Optional.ofNullable(spawnError), Optional.ofNullable(nextStart), ctx.launcher().leftovers(name()),
                 run != null ? run.process.adopted() : adopted, health.snapshot(),
                 state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty(),
-                state == ProcessState.SCHEDULED ? Optional.ofNullable(waitingFor) : Optional.empty());
+                state == ProcessState.SCHEDULED ? Optional.ofNullable(waitingFor) : Optional.empty(),
+                ctx.deps().states(spec.program()));
+    }
+
+    /** What a dependent's {@code depends_on} looks at in this instance. */
+    dev.taskmaster.server.engine.deps.Observed observed() {
+        return new dev.taskmaster.server.engine.deps.Observed(name(), state,
+                health.snapshot().map(dev.taskmaster.server.engine.health.HealthSnapshot::status), Optional.ofNullable(lastExit));
+    }
+
+    /**
+     * Waits, SCHEDULED, for what {@code note} says (unmet dependencies); the engine starts it once
+     * they are met, and a stop cancels the wait. Called again while waiting, it only rewords the note.
+     * After {@link #beginStart}, in place of the launch.
+     */
+    CommandResult waitFor(String note) {
+        waitingFor = note;
+        if (state != ProcessState.SCHEDULED) {
+            transition(ProcessState.SCHEDULED, note);
+        }
+        return CommandResult.done(name(), note);
     }
 
     /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
@@ -304,9 +325,10 @@ final class Supervisor {
                 return CommandResult.done(name(), "stopped");
             }
             case SCHEDULED -> {
+                cancelTimer();
                 nextStart = null;
                 requestedBy = by;
-                transition(ProcessState.STOPPED, "scheduled start cancelled (" + waitingFor + ")");
+                transition(ProcessState.STOPPED, "scheduled start cancelled (" + Optional.ofNullable(waitingFor).orElse("scheduled") + ")");
                 return CommandResult.done(name(), "stopped");
             }
             case STOPPING -> {

@@ -298,9 +298,9 @@ class ProgramsConformanceTest {
 
     // AddProgramRequest.validate_only: "If true, only validate and report what would change;
     // apply nothing." / HealthCheckSpec: "a spec with one is accepted but not probed".
-    // depends_on: "Not implemented yet." → UNIMPLEMENTED (start_delay and cron are: ScheduleApiTest).
+    // (start_delay, cron: ScheduleApiTest; depends_on: DependsOnApiTest.)
     @Test
-    void validateOnlyAppliesNothingAndUnsupportedSettingsAreSaidSo() {
+    void validateOnlyAppliesNothing() {
         AddProgramResponse dry = daemon.stub().addProgram(AddProgramRequest.newBuilder().setValidateOnly(true)
                 .setSpec(ProgramSpec.newBuilder().setName("dry").setCmd("sleep 1000")
                         .setHealthCheck(dev.taskmaster.proto.v1.HealthCheckSpec.newBuilder()
@@ -309,11 +309,6 @@ class ProgramsConformanceTest {
         assertThat(dry.getApplied()).isFalse();
         assertThat(dry.getDiff().getAddedProcessesList()).containsExactly("dry");
         assertThat(daemon.stub().listPrograms(ListProgramsRequest.getDefaultInstance()).getProgramsCount()).isEqualTo(3);
-        Status deps = status(() -> daemon.stub().addProgram(AddProgramRequest.newBuilder()
-                .setSpec(ProgramSpec.newBuilder().setName("c").setCmd("x").addDependsOn(
-                        dev.taskmaster.proto.v1.Dependency.newBuilder().setProgram("web"))).build()));
-        assertThat(deps.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(deps.getDescription()).isEqualTo("depends_on is not supported yet; leave it unset");
     }
 
     // UpdateProgram: "Codes: INVALID_ARGUMENT (neither spec nor yaml given), NOT_FOUND (no such
