@@ -49,6 +49,8 @@ import java.util.Set;
  *                       instead of running {@code cmd} (and after a {@code cmd} that daemonizes); empty = never
  * @param healthCheck    how to tell that a running process works; empty = no health check
  * @param maxRestarts    automatic starts in a row (restarts, retries) after which the process is FATAL; -1 = no limit
+ * @param stdoutSyslog   whether standard output's lines also go to syslog, tagged with the program's name
+ * @param stderrSyslog   whether standard error's lines also go to syslog (not with {@code redirectStderr} or {@code tty})
  */
 public record ProgramSpec(
         String name,
@@ -84,7 +86,9 @@ public record ProgramSpec(
         KillMode killmode,
         Optional<AdoptSpec> adopt,
         Optional<HealthCheck> healthCheck,
-        int maxRestarts) {
+        int maxRestarts,
+        boolean stdoutSyslog,
+        boolean stderrSyslog) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -134,7 +138,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts);
+                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, stdoutSyslog, stderrSyslog);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */
