@@ -44,6 +44,8 @@ public final class OutputToSyslog implements Outputs.Taps {
         private final Severity severity;
         private final String tag;
         private final String prefix;
+        /** Bytes of a line per message: the prefix and the line fit in {@link SyslogFormat#MAX_TEXT_BYTES}. */
+        private final int maxLine;
         private byte[] partial = new byte[256];
         private int length;
 
@@ -52,6 +54,7 @@ public final class OutputToSyslog implements Outputs.Taps {
             this.severity = severity;
             this.tag = tag;
             this.prefix = prefix;
+            this.maxLine = Math.max(256, SyslogFormat.MAX_TEXT_BYTES - prefix.getBytes(StandardCharsets.UTF_8).length);
         }
 
         @Override
@@ -62,12 +65,10 @@ public final class OutputToSyslog implements Outputs.Taps {
                     emit();
                     continue;
                 }
-                if (length == partial.length) {
-                    if (length >= SyslogFormat.MAX_TEXT_BYTES) {
-                        emit();
-                    } else {
-                        partial = Arrays.copyOf(partial, Math.min(SyslogFormat.MAX_TEXT_BYTES, length * 2));
-                    }
+                if (length >= maxLine) {
+                    emit(); // a line too long for one message goes in pieces
+                } else if (length == partial.length) {
+                    partial = Arrays.copyOf(partial, Math.min(maxLine, length * 2));
                 }
                 partial[length++] = b;
             }
