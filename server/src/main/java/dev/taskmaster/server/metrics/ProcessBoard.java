@@ -24,6 +24,11 @@ public final class ProcessBoard implements Consumer<EngineEvent> {
 
     private final Map<String, ProcessSnapshot> byName = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+    /**
+     * Instances a new configuration removed: gone from the metrics at once, though their last
+     * process may still be stopping (its state changes are not shown). Engine thread only.
+     */
+    private final java.util.Set<String> removed = ConcurrentHashMap.newKeySet();
     private volatile Engine engine;
 
     /** Starts following {@code engine}: its processes now, and every event from here on. */
@@ -37,9 +42,19 @@ public final class ProcessBoard implements Consumer<EngineEvent> {
     public void accept(EngineEvent event) {
         events.computeIfAbsent(typeOf(event), t -> new LongAdder()).increment();
         switch (event) {
-            case EngineEvent.StateChanged c -> byName.put(c.process(), c.after());
-            case EngineEvent.HealthChanged h -> byName.put(h.process(), h.after());
+            case EngineEvent.StateChanged c -> put(c.after());
+            case EngineEvent.HealthChanged h -> put(h.after());
             case EngineEvent.ConfigReloaded r -> {
+                for (dev.taskmaster.config.ConfigDiff.InstanceChange change : r.diff().instances()) {
+                    switch (change.kind()) {
+                        case REMOVED -> {
+                            removed.add(change.name());
+                            byName.remove(change.name());
+                        }
+                        case ADDED -> removed.remove(change.name());
+                        default -> { }
+                    }
+                }
                 Engine e = engine;
                 if (e != null) {
                     // Posted behind this event on the engine thread: it sees the new set of processes.
@@ -50,12 +65,20 @@ public final class ProcessBoard implements Consumer<EngineEvent> {
         }
     }
 
-    /** For tests and the daemon's first look: every process as given, no others. */
+    private void put(ProcessSnapshot p) {
+        if (!removed.contains(p.name())) {
+            byName.put(p.name(), p);
+        }
+    }
+
+    /** For tests and the daemon's first look: every process as given (but those removed), no others. */
     void replaceAll(List<ProcessSnapshot> processes) {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (ProcessSnapshot p : processes) {
-            names.add(p.name());
-            byName.put(p.name(), p);
+            if (!removed.contains(p.name())) {
+                names.add(p.name());
+                byName.put(p.name(), p);
+            }
         }
         byName.keySet().retainAll(names);
     }

@@ -108,6 +108,44 @@ class ProcessCollectorTest {
         assertThat(text).doesNotContain("taskmaster_process_last_exit_code{group=\"db\""); // never exited
     }
 
+    /** A removed instance leaves the metrics at the reload, and its stop that follows does not bring it back. */
+    @Test
+    void aRemovedInstanceIsGoneThoughItsProcessStillStops() throws Exception {
+        Config before = ConfigLoader.load(Files.writeString(tmp.resolve("a.yaml"), "programs:\n  a: {cmd: sleep 1}\n  b: {cmd: sleep 1}\n"), Map.of());
+        Config after = ConfigLoader.load(Files.writeString(tmp.resolve("b.yaml"), "programs:\n  b: {cmd: sleep 1}\n"), Map.of());
+        InstanceSpec a = before.instances().getFirst();
+        InstanceSpec b = after.instances().getFirst();
+        ProcessBoard board = new ProcessBoard();
+        board.replaceAll(List.of(running(a), running(b)));
+        board.accept(new dev.taskmaster.server.engine.EngineEvent.ConfigReloaded(3, NOW,
+                dev.taskmaster.config.ConfigDiff.between(before, after), dev.taskmaster.server.engine.ConfigChange.reload("")));
+        board.accept(new dev.taskmaster.server.engine.EngineEvent.StateChanged(4, NOW, "a", ProcessState.RUNNING,
+                ProcessState.STOPPING, 10, "removed", Optional.empty(), stopping(a), ""));
+        board.accept(new dev.taskmaster.server.engine.EngineEvent.StateChanged(5, NOW, "b", ProcessState.RUNNING,
+                ProcessState.STOPPING, 11, "stop", Optional.empty(), stopping(b), ""));
+        assertThat(board.processes()).extracting(ProcessSnapshot::name).containsExactly("b");
+        assertThat(board.processes()).extracting(ProcessSnapshot::state).containsExactly(ProcessState.STOPPING);
+        board.replaceAll(List.of(stopping(a), stopping(b))); // the engine's look while a still stops
+        assertThat(board.processes()).extracting(ProcessSnapshot::name).containsExactly("b");
+        assertThat(board.eventCounts()).containsEntry("config_reloaded", 1L).containsEntry("state_changed", 2L);
+        // Added again later: back.
+        board.accept(new dev.taskmaster.server.engine.EngineEvent.ConfigReloaded(6, NOW,
+                dev.taskmaster.config.ConfigDiff.between(after, before), dev.taskmaster.server.engine.ConfigChange.reload("")));
+        board.accept(new dev.taskmaster.server.engine.EngineEvent.StateChanged(7, NOW, "a", ProcessState.STOPPED,
+                ProcessState.STARTING, 12, "start", Optional.empty(), running(a), ""));
+        assertThat(board.processes()).extracting(ProcessSnapshot::name).containsExactlyInAnyOrder("a", "b");
+    }
+
+    private static ProcessSnapshot running(InstanceSpec i) {
+        return new ProcessSnapshot(i, ProcessState.RUNNING, NOW, 10, Optional.of(NOW), 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), 0);
+    }
+
+    private static ProcessSnapshot stopping(InstanceSpec i) {
+        return new ProcessSnapshot(i, ProcessState.STOPPING, NOW, 10, Optional.of(NOW), 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), 0);
+    }
+
     @Test
     void eventsAreCountedByType() {
         assertThat(ProcessBoard.typeOf(new dev.taskmaster.server.engine.EngineEvent.DaemonStarted(1, NOW, 1, 1)))
