@@ -22,7 +22,7 @@ final class ProgramParser {
             "redirect_stderr", "env", "workingdir", "umask", "user", "priority", "group", "stopasgroup",
             "killasgroup", "tty", "logfile_maxbytes", "logfile_backups", "logfile_timestamps", "output_buffer",
             "logfile_mode", "on_log_full", "killmode", "adopt", "health_check", "max_restarts",
-            "start_delay", "cron", "depends_on");
+            "start_delay", "cron", "depends_on", "stdout_syslog", "stderr_syslog");
     private static final Set<String> ADOPT_KEYS = Set.of("pidfile", "match");
     private static final Set<String> BACKOFF_KEYS = Set.of("initial", "factor", "max", "reset_after");
     /** Program and group names: typed in commands, used in file names, and never containing the ':' of group:name. */
@@ -109,6 +109,8 @@ final class ProgramParser {
         int maxRestarts = r.get("max_restarts", -1, (s, n, p) -> Values.integer(s, n, p, -1, Integer.MAX_VALUE));
         StartSchedule schedule = StartScheduleParser.parse(r);
         List<Dependency> dependsOn = r.get("depends_on", List.of(), (s, n, p) -> DependsOnParser.parse(s, n, p, name));
+        boolean stdoutSyslog = r.get("stdout_syslog", false, Values::bool);
+        boolean stderrSyslog = r.get("stderr_syslog", false, Values::bool);
         r.rejectUnknown(KEYS);
         checkExecLimits(r, argv, env);
 
@@ -119,6 +121,10 @@ final class ProgramParser {
         if (tty && r.has("stderr")) {
             r.take("stderr").ifPresent(n -> src.error(n, r.pathOf("stderr"),
                     "stderr cannot be set when tty is true: the terminal carries both streams into stdout"));
+        }
+        if ((redirectStderr || tty) && stderrSyslog) {
+            r.take("stderr_syslog").ifPresent(n -> src.error(n, r.pathOf("stderr_syslog"), "stderr_syslog cannot be true when "
+                    + (tty ? "tty" : "redirect_stderr") + " is true: standard error goes into stdout; set stdout_syslog"));
         }
         boolean stopasgroup = stopasgroupWritten.orElse(false);
         if (killmodeWritten.isEmpty() && stopasgroup && killasgroupWritten.equals(Optional.of(false))) {
@@ -142,7 +148,7 @@ final class ProgramParser {
                 exitcodes, starttime, startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr,
                 env, workingdir, umask, user, priority, group, killmode.stopsGroup(), killmode.killsGroup(), tty,
                 new LogRotation(maxBytes, backups), timestamps, outputBuffer, logfileMode, onLogFull, killmode, adopt,
-                healthCheck, maxRestarts, schedule, dependsOn));
+                healthCheck, maxRestarts, schedule, dependsOn, stdoutSyslog, stderrSyslog));
     }
 
     /** A supervisord key written beside {@code killmode} must say what the mode says, or it is an error. */

@@ -51,6 +51,8 @@ import java.util.Set;
  * @param maxRestarts    automatic starts in a row (restarts, retries) after which the process is FATAL; -1 = no limit
  * @param schedule       {@code start_delay} and {@code cron}: automatic starts made later, or at set times
  * @param dependsOn      programs whose instances must meet a condition before this program starts; empty = none
+ * @param stdoutSyslog   whether standard output's lines also go to syslog, tagged with the program's name
+ * @param stderrSyslog   whether standard error's lines also go to syslog (not with {@code redirectStderr} or {@code tty})
  */
 public record ProgramSpec(
         String name,
@@ -88,7 +90,9 @@ public record ProgramSpec(
         Optional<HealthCheck> healthCheck,
         int maxRestarts,
         StartSchedule schedule,
-        List<Dependency> dependsOn) {
+        List<Dependency> dependsOn,
+        boolean stdoutSyslog,
+        boolean stderrSyslog) {
 
     public static final String DEFAULT_PROCESS_NAME = "%(program_name)s";
     public static final String DEFAULT_MULTI_PROCESS_NAME = "%(program_name)s:%(process_num)d";
@@ -140,7 +144,7 @@ public record ProgramSpec(
         return new ProgramSpec(name, cmd, argv, count, namePattern, autostart, autorestart, exitcodes, starttime,
                 startretries, backoff, stopsignal, stoptime, stdout, stderr, redirectStderr, env, workingdir, umask,
                 user, priority, group, stopasgroup, killasgroup, tty, logRotation, logfileTimestamps, outputBuffer,
-                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, schedule, dependsOn);
+                logfileMode, onLogFull, killmode, adopt, healthCheck, maxRestarts, schedule, dependsOn, stdoutSyslog, stderrSyslog);
     }
 
     /** Whether {@code exitCode} is one of the expected exit codes. */

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param tokensFile  file of bearer tokens accepted over TCP ({@code NAME ROLE SHA256-HEX} lines)
  * @param listen      TCP listeners serving the API beside the Unix socket; none by default
  * @param logfileMode permissions of the daemon log's files (e.g. {@code 0640})
+ * @param metrics     where {@code /metrics} is served over plain HTTP (a loopback address); empty = not served
+ * @param syslog      whether the daemon log goes to syslog, and how lines are sent there
  */
 public record ServerSpec(
         String instance,
@@ -34,11 +36,23 @@ public record ServerSpec(
         List<AccessGrant> access,
         Optional<Path> tokensFile,
         List<ListenerSpec> listen,
-        int logfileMode) {
+        int logfileMode,
+        Optional<ListenerSpec> metrics,
+        SyslogSpec syslog) {
 
     public ServerSpec {
         access = List.copyOf(access);
         listen = List.copyOf(listen);
+        java.util.Objects.requireNonNull(metrics);
+        java.util.Objects.requireNonNull(syslog);
+    }
+
+    /** A server section without metrics nor syslog. */
+    public ServerSpec(String instance, Optional<Path> socket, Optional<Path> logfile, LogLevel loglevel,
+            LogRotation logRotation, Optional<Path> pidfile, Optional<Path> logdir, Optional<String> user,
+            List<AccessGrant> access, Optional<Path> tokensFile, List<ListenerSpec> listen, int logfileMode) {
+        this(instance, socket, logfile, loglevel, logRotation, pidfile, logdir, user, access, tokensFile, listen,
+                logfileMode, Optional.empty(), SyslogSpec.DEFAULT);
     }
 
     public static final String DEFAULT_INSTANCE = "default";

@@ -28,7 +28,7 @@ class ValidationErrorsTest {
             + " logfile_backups, logfile_maxbytes, logfile_mode, logfile_timestamps, max_restarts, numprocs, on_log_full,"
             + " output_buffer,"
             + " priority, process_name,"
-            + " redirect_stderr, start_delay, startretries, starttime, stderr, stdout, stopasgroup, stopsignal, stoptime, tty,"
+            + " redirect_stderr, start_delay, startretries, starttime, stderr, stderr_syslog, stdout, stdout_syslog, stopasgroup, stopsignal, stoptime, tty,"
             + " umask, user, workingdir";
 
     /** A one-program file with {@code line} as its third line (line 3, after programs: and a:). */
@@ -383,7 +383,7 @@ class ValidationErrorsTest {
                 .isEqualTo("2:3: server.sockett: unknown key \"sockett\"; did you mean \"socket\"?");
         assertThat(files.error("server:\n  frobnicate: 3\n")).isEqualTo("2:3: server.frobnicate: unknown key"
                 + " \"frobnicate\"; expected one of: access, instance, listen, logdir, logfile, logfile_backups,"
-                + " logfile_maxbytes, logfile_mode, loglevel, pidfile, socket, tokens_file, user");
+                + " logfile_maxbytes, logfile_mode, loglevel, metrics, pidfile, socket, syslog, tokens_file, user");
         assertThat(files.error("server:\n  instance: \"my instance\"\n")).isEqualTo("2:13: server.instance: invalid"
                 + " instance name \"my instance\"; expected letters, digits, '_', '.', '@' and '-', not starting with '.', '@' or '-'");
         assertThat(files.error("server:\n  user: \"\"\n"))

@@ -215,7 +215,7 @@ class ContractTest {
                         "workingdir", "umask", "user", "priority", "group", "stopasgroup",
                         "killasgroup", "tty", "log_rotation", "health_check", "start_delay", "cron",
                         "depends_on", "logfile_timestamps", "output_buffer_bytes", "on_log_full", "killmode", "adopt",
-                        "max_restarts");
+                        "max_restarts", "stdout_syslog", "stderr_syslog");
         // Keys whose zero value differs from their default must have presence.
         for (String key : List.of("autostart", "startretries", "umask", "priority", "killasgroup", "output_buffer_bytes",
                 "max_restarts")) {

@@ -44,6 +44,7 @@ final class ProgramSpecs {
                 .setLogRotation(LogRotation.newBuilder().setMaxBytes(p.logRotation().maxBytes()).setBackups(p.logRotation().backups()))
                 .setLogfileTimestamps(p.logfileTimestamps()).setOutputBufferBytes(p.outputBuffer())
                 .setOnLogFull(Protos.policy(p.onLogFull()))
+                .setStdoutSyslog(p.stdoutSyslog()).setStderrSyslog(p.stderrSyslog())
                 .setKillmode(dev.taskmaster.proto.v1.KillMode.valueOf("KILL_MODE_" + p.killmode().name()));
         // With redirect_stderr or tty there is no stderr of its own: the field stays unset, as a
         // request must leave it, so that the program can be sent back unchanged.
@@ -216,6 +217,12 @@ final class ProgramSpecs {
         }
         if (p.getLogfileTimestamps()) {
             line(y, "logfile_timestamps", "true");
+        }
+        if (p.getStdoutSyslog()) {
+            line(y, "stdout_syslog", "true");
+        }
+        if (p.getStderrSyslog()) {
+            line(y, "stderr_syslog", "true");
         }
         if (p.hasOutputBufferBytes()) {
             line(y, "output_buffer", String.valueOf(p.getOutputBufferBytes()));

@@ -119,6 +119,10 @@ final class Daemon implements DaemonControl {
     private volatile boolean stopping;
     /** The processes on disk for the next daemon, should this one crash; removed by a clean shutdown. */
     private volatile dev.taskmaster.server.recovery.StateFile stateFile;
+    /** server.syslog and stdout_syslog/stderr_syslog: the way to syslog, opened at its first line. */
+    private volatile dev.taskmaster.server.syslog.SyslogOutlet syslog;
+    /** server.metrics: /metrics, or null when not served. */
+    private volatile dev.taskmaster.server.metrics.DaemonMetrics metrics;
 
     private Daemon(Options options) {
         this.options = options;
@@ -319,11 +323,17 @@ final class Daemon implements DaemonControl {
                 log.warn("{}", handoverRefused);
             }
             journal.addListener(outputs);
+            outputs.tapWith(new dev.taskmaster.server.syslog.OutputToSyslog(syslogOutlet(config)));
             DescriptorBudget budget = DescriptorBudget.ofProcess();
             OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
                     childOpenFiles(), descendants);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal, prober);
             this.engine = engine;
+            config.server().metrics().ifPresent(address -> {
+                metrics = new dev.taskmaster.server.metrics.DaemonMetrics(address, outputs, syslogOutlet(config)::current,
+                        instance, Version.current(), handover != null ? handover.firstStart() : started);
+                metrics.follow(engine);
+            });
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
             if (dropping) {
                 log.warn("no state file: a daemon that switches to server.user cannot write in root's runtime directory {};"
@@ -337,7 +347,7 @@ final class Daemon implements DaemonControl {
             ApiServer api = new ApiServer(paths.socket(), endpoints, () -> {
                 service = new TaskmasterService(() -> info, Clock.systemUTC(), engine, this, outputs);
                 return service;
-            }, List.of(roles), socketAccess);
+            }, metrics != null ? List.of(metrics.interceptor(), roles) : List.of(roles), socketAccess);
             this.api = api;
             this.reexecutor = new dev.taskmaster.server.reexec.Reexecutor(new dev.taskmaster.server.reexec.Reexecutor.Parts(
                     engine, outputs, pump, watcher, new dev.taskmaster.server.reexec.Reexecutor.Api() {
@@ -348,11 +358,17 @@ final class Daemon implements DaemonControl {
                                 s.endStreams(TaskmasterService.REEXECUTING);
                             }
                             api.close(TaskmasterService.REEXECUTING);
+                            if (metrics != null) {
+                                metrics.stopServing(); // the new image binds the port again
+                            }
                         }
 
                         @Override
                         public void restart() throws IOException {
                             api.restart();
+                            if (metrics != null) {
+                                metrics.serve();
+                            }
                         }
                     }, this::lastStepBeforeExec, InstanceLock.file(runtimeDir, instance),
                     handover != null ? handover.firstStart() : started, handover != null ? handover.reexecs() : 0));
@@ -367,6 +383,9 @@ final class Daemon implements DaemonControl {
             Optional<String> misfit = budget.misfit(config.instances());
             try {
                 startApi(api, budget);
+                if (metrics != null) {
+                    metrics.serve();
+                }
                 if (dropping) {
                     writePidfile(paths.pidfile());
                     dropPrivileges(dropTo.get(), config, paths, logDir, handOver, notices);
@@ -506,6 +525,17 @@ final class Daemon implements DaemonControl {
                 : shell != null ? ConsoleStreams.lines(shell::printAbove) : ConsoleStreams.stderr();
         DaemonLog.configure(paths.logfile(), config.server().loglevel(), config.server().logRotation(),
                 config.server().logfileMode(), console);
+        if (config.server().syslog().daemonLog()) {
+            dev.taskmaster.server.syslog.DaemonLogToSyslog.attach(syslogOutlet(config).sender(), config.server().syslog().tag());
+        }
+    }
+
+    /** The way to syslog, made with the first configuration's server.syslog. */
+    private dev.taskmaster.server.syslog.SyslogOutlet syslogOutlet(Config config) {
+        if (syslog == null) {
+            syslog = new dev.taskmaster.server.syslog.SyslogOutlet(config.server().syslog());
+        }
+        return syslog;
     }
 
     /**
@@ -595,6 +625,10 @@ final class Daemon implements DaemonControl {
         if (!next.server().listen().equals(info.config().server().listen())) {
             log.warn("server.listen changed: the listeners stay on {} until the daemon restarts",
                     info.tcpAddresses().isEmpty() ? "the socket only" : String.join(", ", info.tcpAddresses()));
+        }
+        if (!next.server().metrics().equals(info.config().server().metrics())
+                || !next.server().syslog().equals(info.config().server().syslog())) {
+            log.warn("server.metrics and server.syslog changes apply when the daemon restarts");
         }
         info = info.reloaded(next, Instant.now());
     }
@@ -794,8 +828,14 @@ final class Daemon implements DaemonControl {
 
     private int finish(ApiServer api, RuntimePaths paths, int code) {
         api.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         Pidfile.remove(paths.pidfile());
         log.info("taskmasterd stopped");
+        if (syslog != null) {
+            syslog.close(); // after the last line, which it sends first
+        }
         DaemonLog.close();
         return code;
     }

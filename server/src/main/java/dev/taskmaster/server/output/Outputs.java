@@ -36,6 +36,13 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
     private final Map<String, ProcessOutput> byName = new ConcurrentHashMap<>();
     private final Set<String> removing = ConcurrentHashMap.newKeySet();
     private final LogRetries retries = new LogRetries();
+    private volatile Taps taps;
+
+    /** Where an instance's streams are also copied to (syslog): the tap of one stream, or null for none. */
+    @FunctionalInterface
+    public interface Taps {
+        OutputTap of(InstanceSpec instance, StdStream stream);
+    }
 
     public Outputs(Path logdir) {
         this.logdir = logdir;
@@ -59,6 +66,11 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
         retries.journal(journal);
     }
 
+    /** Copies each instance's streams to what {@code taps} gives, from its next configuration (each launch, each update) on. */
+    public void tapWith(Taps taps) {
+        this.taps = taps;
+    }
+
     /** The instances that have an output here (a re-exec hands their rings over). */
     public java.util.List<String> names() {
         return java.util.List.copyOf(byName.keySet());
@@ -77,6 +89,11 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
         Path stderr = p.tty() || p.redirectStderr() ? null : file(p.stderr(), instance.name(), "stderr");
         out.configure(stdout, stderr, new RotatingLogFile.Settings(p.logRotation().maxBytes(), p.logRotation().backups(),
                 p.logfileTimestamps(), p.logfileMode()), (int) p.outputBuffer(), p.onLogFull());
+        Taps t = taps;
+        if (t != null) {
+            out.tap(StdStream.STDOUT, t.of(instance, StdStream.STDOUT));
+            out.tap(StdStream.STDERR, stderr == null ? null : t.of(instance, StdStream.STDERR));
+        }
         return out;
     }
 

@@ -43,6 +43,10 @@ public final class ProcessOutput {
     /** Indexed by {@link StdStream#ordinal()}. */
     private final LogWriter[] writers;
     private volatile LogFullPolicy onLogFull = LogFullPolicy.BLOCK;
+    /** Bytes, then lines (newlines), read from each stream since the daemon started: {@code [stream]}, {@code [2 + stream]}. For metrics. */
+    private final java.util.concurrent.atomic.AtomicLongArray read = new java.util.concurrent.atomic.AtomicLongArray(4);
+    /** Indexed by {@link StdStream#ordinal()}: where each batch also goes (syslog forwarding); null = nowhere. */
+    private volatile OutputTap[] taps = new OutputTap[2];
     private volatile ProcessInput input;
     private volatile boolean tty;
     private volatile boolean running;
@@ -143,6 +147,11 @@ public final class ProcessOutput {
         if (!captured[stream.ordinal()]) {
             return true;
         }
+        count(stream, bytes);
+        OutputTap tap = taps[stream.ordinal()];
+        if (tap != null) {
+            tap.accept(bytes.duplicate());
+        }
         RotatingLogFile file = logs[stream.ordinal()];
         boolean more = file == null || writers[stream.ordinal()].write(file, bytes.duplicate(), resume);
         ring.append(stream, bytes);
@@ -150,6 +159,34 @@ public final class ProcessOutput {
             v.wake();
         }
         return more;
+    }
+
+    private void count(StdStream stream, ByteBuffer bytes) {
+        int lines = 0;
+        for (int i = bytes.position(); i < bytes.limit(); i++) {
+            if (bytes.get(i) == '\n') {
+                lines++;
+            }
+        }
+        read.addAndGet(stream.ordinal(), bytes.remaining());
+        read.addAndGet(2 + stream.ordinal(), lines);
+    }
+
+    /** Bytes read from {@code stream} since the daemon started (a re-exec starts again from 0). */
+    public long bytesRead(StdStream stream) {
+        return read.get(stream.ordinal());
+    }
+
+    /** Newlines read from {@code stream} since the daemon started. */
+    public long linesRead(StdStream stream) {
+        return read.get(2 + stream.ordinal());
+    }
+
+    /** Where each batch of {@code stream} also goes from now on (null: nowhere); see {@link OutputTap}. */
+    public synchronized void tap(StdStream stream, OutputTap tap) {
+        OutputTap[] next = taps.clone();
+        next[stream.ordinal()] = tap;
+        taps = next;
     }
 
     // ---- when a log file cannot be written (counters for the API and metrics) -----------------

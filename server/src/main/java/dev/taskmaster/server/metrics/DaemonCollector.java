@@ -1,0 +1,99 @@
+package dev.taskmaster.server.metrics;
+
+import dev.taskmaster.server.log.DaemonLog;
+import dev.taskmaster.server.syslog.SyslogSender;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The daemon's own metrics: events by type, the daemon log's losses, syslog's deliveries, what
+ * the daemon is and since when. Read from counters at each scrape.
+ *
+ * <p>Threading: {@link #collect} from the HTTP server's threads; reads only thread-safe state.
+ */
+final class DaemonCollector implements MultiCollector {
+
+    private final ProcessBoard board;
+    private final java.util.function.Supplier<SyslogSender> syslog;
+    private final String instance;
+    private final String version;
+    private final Instant started;
+
+    /** @param syslog the syslog sender, or null while nothing went to syslog */
+    DaemonCollector(ProcessBoard board, java.util.function.Supplier<SyslogSender> syslog, String instance, String version, Instant started) {
+        this.board = board;
+        this.syslog = syslog;
+        this.instance = instance;
+        this.version = version;
+        this.started = started;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        List<MetricSnapshot> out = new ArrayList<>();
+        out.add(InfoSnapshot.builder().name("taskmaster_daemon").help("The daemon: its instance name and version")
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(Labels.of("instance_name", instance, "version", version)).build()).build());
+        out.add(gauge("taskmaster_daemon_start_time_seconds", "When the daemon started (Unix time), re-executions included",
+                Unit.SECONDS, started.toEpochMilli() / 1000.0));
+        CounterSnapshot.Builder events = CounterSnapshot.builder().name("taskmaster_events")
+                .help("Events the daemon journaled (and rejected configurations announced), by type");
+        for (Map.Entry<String, Long> e : board.eventCounts().entrySet()) {
+            events.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("type", e.getKey())).value(e.getValue()).build());
+        }
+        out.add(events.build());
+        out.add(counter("taskmaster_daemon_log_lost_lines", "Lines of the daemon log lost while its file could not be written",
+                null, DaemonLog.lostLines()));
+        out.add(counter("taskmaster_daemon_log_stalls", "Times writing the daemon log's file stopped", null, DaemonLog.stalls()));
+        SyslogSender syslog = this.syslog.get();
+        if (syslog != null) {
+            CounterSnapshot.Builder lines = CounterSnapshot.builder().name("taskmaster_syslog_lines")
+                    .help("Lines meant for syslog, by result: sent, dropped (queue full), undelivered (no socket, refused)");
+            lines.dataPoint(point("result", "sent", syslog.sent()));
+            lines.dataPoint(point("result", "dropped", syslog.dropped()));
+            lines.dataPoint(point("result", "undelivered", syslog.undelivered()));
+            out.add(lines.build());
+            out.add(gauge("taskmaster_syslog_queue_lines", "Lines waiting to be sent to syslog", null, syslog.queued()));
+        }
+        return new MetricSnapshots(out);
+    }
+
+    private static CounterDataPointSnapshot point(String label, String value, double v) {
+        return CounterDataPointSnapshot.builder().labels(Labels.of(label, value)).value(v).build();
+    }
+
+    private static MetricSnapshot gauge(String name, String help, Unit unit, double value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        if (unit != null) {
+            b.unit(unit);
+        }
+        return b.dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    private static MetricSnapshot counter(String name, String help, Unit unit, double value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        if (unit != null) {
+            b.unit(unit);
+        }
+        return b.dataPoint(CounterDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    @Override
+    public List<String> getPrometheusNames() {
+        return List.of("taskmaster_daemon", "taskmaster_daemon_start_time_seconds", "taskmaster_events",
+                "taskmaster_daemon_log_lost_lines", "taskmaster_daemon_log_stalls", "taskmaster_syslog_lines",
+                "taskmaster_syslog_queue_lines");
+    }
+}
