@@ -270,9 +270,12 @@ final class ProgramImport {
             section.get(key).filter(v -> bool(key, false)).ifPresent(v -> noEquivalent(bodyComments, v, key,
                     "Taskmaster has no event listeners; follow output with taskmasterctl tail -f or logs -f"));
         }
-        for (String key : List.of("stdout_syslog", "stderr_syslog")) {
-            section.get(key).filter(v -> bool(key, false)).ifPresent(v -> noEquivalent(bodyComments, v, key,
-                    "not imported: output to syslog is not a program key of this Taskmaster yet"));
+        boolean redirected = bool("redirect_stderr", false);
+        if (bool("stdout_syslog", false) || syslogLogfile(p, "stdout")) {
+            yaml.plain(2, "stdout_syslog", true);
+        }
+        if (!redirected && (bool("stderr_syslog", false) || syslogLogfile(p, "stderr"))) {
+            yaml.plain(2, "stderr_syslog", true);
         }
         section.get("serverurl").ifPresent(v -> noEquivalent(bodyComments, v, "serverurl",
                 "programs reach Taskmaster through its socket (TASKMASTER_PROCESS_NAME is in their environment)"));
@@ -336,8 +339,8 @@ final class ProgramImport {
             return;
         }
         if (value.strip().equalsIgnoreCase("syslog")) {
-            noEquivalent(bodyComments, section.get(stream + "_logfile").orElseThrow(), stream + "_logfile",
-                    "not imported: output to syslog is not a program key of this Taskmaster yet");
+            // supervisord's deprecated spelling of {stream}_syslog=true with no file. Taskmaster forwards
+            // only what it captures, so the stream stays captured (to its default log) and goes to syslog.
             return;
         }
         if (!value.startsWith("/") && !value.startsWith("~")) {
@@ -345,6 +348,11 @@ final class ProgramImport {
                     + "\" is relative: supervisord opens it from its working directory, Taskmaster from the configuration file's directory");
         }
         yaml.string(2, stream, PercentFormat.toTaskmaster(value));
+    }
+
+    private static boolean syslogLogfile(Process p, String stream) {
+        String value = p.values.get(stream + "_logfile");
+        return value != null && value.strip().equalsIgnoreCase("syslog");
     }
 
     /** The command as Taskmaster's cmd: as written when Taskmaster splits it into the same words, else each word quoted. */

@@ -300,6 +300,22 @@ class SupervisordImportTest {
     }
 
     @Test
+    void outputToSyslogIsCarriedOverIncludingTheDeprecatedLogfileSpelling() throws Exception {
+        Config c = load(imported("""
+                [program:a]
+                command=sleep 1
+                stdout_syslog=true
+                [program:b]
+                command=sleep 1
+                stderr_logfile=syslog
+                """));
+        assertThat(program(c, "a").stdoutSyslog()).isTrue();
+        assertThat(program(c, "a").stderrSyslog()).isFalse();
+        assertThat(program(c, "b").stderrSyslog()).isTrue();
+        assertThat(program(c, "b").stderr()).isEqualTo(OutputSpec.Capture.DEFAULT);
+    }
+
+    @Test
     void redirectedStderrIgnoresItsFileAsSupervisordDoes() throws Exception {
         SupervisordImport.Result r = imported("[program:a]\ncommand=sleep 1\nredirect_stderr=true\nstderr_logfile=/tmp/e.log\n");
         ProgramSpec a = program(load(r), "a");
