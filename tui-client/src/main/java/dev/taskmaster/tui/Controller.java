@@ -35,7 +35,7 @@ final class Controller {
             return;
         }
         switch (model.overlay()) {
-            case Overlay.Help h -> helpKey(k);
+            case Overlay.Help h -> helpKey(k, h);
             case Overlay.Details d -> detailsKey(k, d);
             case Overlay.SignalPicker p -> pickerKey(k, p);
             case Overlay.Confirm c -> confirmKey(k, c);
@@ -208,10 +208,15 @@ final class Controller {
         }
     }
 
-    private void helpKey(KeyStroke k) {
+    private void helpKey(KeyStroke k, Overlay.Help h) {
         char c = ch(k);
         if (k.getKeyType() == KeyType.Escape || c == '?' || c == 'q' || k.getKeyType() == KeyType.Enter) {
             model.overlay(null);
+        } else if (c == 'j' || k.getKeyType() == KeyType.ArrowDown) {
+            // The renderer stops at the last line; this bound only keeps k from having far to come back.
+            model.overlay(new Overlay.Help(Math.min(Keys.TABLE.size() * 2, h.scroll() + 1)));
+        } else if (c == 'k' || k.getKeyType() == KeyType.ArrowUp) {
+            model.overlay(new Overlay.Help(Math.max(0, h.scroll() - 1)));
         }
     }
 
@@ -250,13 +255,36 @@ final class Controller {
         }
     }
 
+    private static final java.util.regex.Pattern AGO = java.util.regex.Pattern.compile("\\d+:\\d{2}:\\d{2} ago");
+    private static final java.util.regex.Pattern UPTIME = java.util.regex.Pattern.compile("uptime \\d+:\\d{2}:\\d{2}");
+
+    /**
+     * The daemon's description with its durations brought up to {@code now}: the daemon words it
+     * when the state changes ("stopped 0:00:00 ago", "uptime 0:00:00") and sends it again only
+     * on the next change, so a duration in it is as old as the state. The last exit's time and
+     * the start time say how long it really is.
+     */
+    static String liveDescription(dev.taskmaster.proto.v1.ProcessInfo p, java.time.Instant now) {
+        String d = p.getDescription();
+        if (p.hasLastExit() && p.getLastExit().hasTime() && (p.getState() == ProcessState.PROCESS_STATE_STOPPED
+                || p.getState() == ProcessState.PROCESS_STATE_EXITED)) {
+            long ago = Math.max(0, now.getEpochSecond() - p.getLastExit().getTime().getSeconds());
+            d = AGO.matcher(d).replaceFirst(ProcessText.hms(ago) + " ago");
+        }
+        if (p.hasStartTime() && p.getPid() > 0) {
+            long up = Math.max(0, now.getEpochSecond() - p.getStartTime().getSeconds());
+            d = UPTIME.matcher(d).replaceFirst("uptime " + ProcessText.hms(up));
+        }
+        return d;
+    }
+
     /** The lines of the details overlay for {@code key}: process facts now, spec lines when they come. */
-    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone) {
+    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone, java.time.Instant now) {
         List<String> out = new ArrayList<>();
         var p = row.info();
         out.add(p.getFullName() + "  (program " + p.getProgram() + ", group " + row.group() + ")");
         out.add("state:        " + ProcessText.state(p.getState()) + (row.stale() ? " (last known; daemon disconnected)" : "")
-                + " - " + p.getDescription());
+                + " - " + (row.stale() ? p.getDescription() : liveDescription(p, now)));
         out.add("pid:          " + (p.getPid() > 0 ? p.getPid() : "-"));
         if (p.hasStartTime()) {
             out.add("started:      " + ProcessText.dateTime(p.getStartTime(), zone));

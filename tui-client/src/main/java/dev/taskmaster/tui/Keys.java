@@ -19,7 +19,7 @@ final class Keys {
             new Binding("a / Enter", "attach full-screen to its console (" + DETACH_KEY + " detaches)"),
             new Binding("d", "details: the program's spec, last exits, health, log writing"),
             new Binding("Space", "collapse / expand the group"),
-            new Binding("/", "filter by name, group, state or daemon (Enter keeps, Esc clears)"),
+            new Binding("/", "filter on name, group, state, daemon; Enter keeps, Esc clears"),
             new Binding("o, O", "next sort column, reverse the order"),
             new Binding("[ , ]", "scroll the output pane back / forward"),
             new Binding("R", "reload the configuration (asks first)"),
