@@ -34,12 +34,22 @@ final class Controller {
             filterKey(k);
             return;
         }
+        if (model.output.searchEditing) {
+            searchKey(k);
+            return;
+        }
         switch (model.overlay()) {
             case Overlay.Help h -> helpKey(k, h);
             case Overlay.Details d -> detailsKey(k, d);
             case Overlay.SignalPicker p -> pickerKey(k, p);
             case Overlay.Confirm c -> confirmKey(k, c);
-            case null -> normalKey(k);
+            case null -> {
+                if (model.output.focused) {
+                    paneKey(k);
+                } else {
+                    normalKey(k);
+                }
+            }
         }
     }
 
@@ -71,6 +81,7 @@ final class Controller {
                 model.message("", false);
             }
             case F1 -> model.overlay(new Overlay.Help());
+            case Tab -> model.output.focused = true;
             case Character -> normalChar(ch(k));
             default -> { }
         }
@@ -111,6 +122,10 @@ final class Controller {
             }
             case 'a' -> attach();
             case 'd' -> details();
+            case 'L' -> {
+                model.output.full = true;
+                model.output.focused = true;
+            }
             case 'R' -> daemonAction("Reload the configuration of %s?", actions::reload);
             case 'Q' -> daemonAction("Shut down taskmasterd %s? It stops every process it runs.", actions::shutdown);
             case 'X' -> model.overlay(new Overlay.Confirm("Stop every process of "
@@ -185,6 +200,85 @@ final class Controller {
         }
         model.overlay(new Overlay.Details(p.row().key, List.of(), 0));
         actions.details(p.row().key);
+    }
+
+    /** Keys while the output pane has them: search, wrap, follow, streams, full screen, scrolling. */
+    private void paneKey(KeyStroke k) {
+        OutputPane pane = model.output;
+        int page = Math.max(1, model.outputHeight / 2);
+        switch (k.getKeyType()) {
+            case Escape, Tab -> {
+                pane.focused = false;
+                pane.full = false;
+            }
+            case ArrowUp -> pane.scrollBy(1, model.outputHeight);
+            case ArrowDown -> pane.scrollBy(-1, model.outputHeight);
+            case PageUp -> pane.scrollBy(page * 2, model.outputHeight);
+            case PageDown -> pane.scrollBy(-page * 2, model.outputHeight);
+            case F1 -> model.overlay(new Overlay.Help());
+            case Character -> {
+                switch (ch(k)) {
+                    case 'q' -> model.requestQuit();
+                    case '?' -> model.overlay(new Overlay.Help());
+                    case '/' -> {
+                        pane.searchEditing = true;
+                        pane.search("");
+                    }
+                    case 'n' -> find(false);
+                    case 'N' -> find(true);
+                    case 'w' -> pane.toggleWrap();
+                    case 'f' -> pane.toggleFollow();
+                    case 'e' -> pane.nextStreams();
+                    case 'L' -> pane.full = !pane.full;
+                    case 'k' -> pane.scrollBy(1, model.outputHeight);
+                    case 'j' -> pane.scrollBy(-1, model.outputHeight);
+                    case '[' -> pane.scrollBy(page, model.outputHeight);
+                    case ']' -> pane.scrollBy(-page, model.outputHeight);
+                    case 'G' -> pane.scrollBy(-Integer.MAX_VALUE / 2, model.outputHeight);
+                    default -> { }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** The next match of the pane's search: {@code n} looks back into older output (the newest lines are already in view), {@code N} forward. */
+    private void find(boolean newer) {
+        OutputPane pane = model.output;
+        if (pane.search().isEmpty()) {
+            model.message("no search: type / and the text to find", true);
+            return;
+        }
+        if (!pane.findNext(!newer, PaneView.filtered(pane, List.of()), pane.width, model.outputHeight)) {
+            model.message("\"" + pane.search() + "\" is not in the output", true);
+        }
+    }
+
+    private void searchKey(KeyStroke k) {
+        OutputPane pane = model.output;
+        switch (k.getKeyType()) {
+            case Enter -> {
+                pane.searchEditing = false;
+                if (!pane.search().isEmpty()) {
+                    find(false);
+                }
+            }
+            case Escape -> {
+                pane.searchEditing = false;
+                pane.search("");
+            }
+            case Backspace -> {
+                String f = pane.search();
+                pane.search(f.isEmpty() ? f : f.substring(0, f.length() - 1));
+            }
+            case Character -> {
+                char c = ch(k);
+                if (c >= ' ') {
+                    pane.search(pane.search() + c);
+                }
+            }
+            default -> { }
+        }
     }
 
     private void filterKey(KeyStroke k) {

@@ -49,6 +49,14 @@ final class Renderer {
         }
         Instant now = m.now();
         header(m, g, w, now);
+        if (m.output.full) {
+            // The full-screen log: the header's two lines, the pane, the footer.
+            m.outputHeight = h - 4;
+            output(m, g, w, 2, h - 4);
+            Frame frame = footer(m, g, w, h - 1, now);
+            overlay(m, g, w, h, now);
+            return frame;
+        }
         List<Line> lines = m.lines();
         int available = h - 6; // title, counts, column titles, two dividers, footer
         int events = h >= 20 ? 3 : 1;
@@ -419,22 +427,53 @@ final class Renderer {
 
     private void output(ScreenModel m, TextGraphics g, int w, int row, int height) {
         OutputPane pane = m.output;
+        List<OutputPane.Line> extra = new ArrayList<>();
+        if (!pane.status().isEmpty()) {
+            extra.add(new OutputPane.Line(null, pane.status()));
+        }
+        Row selected = pane.key() == null ? null : m.row(pane.key());
+        if (selected != null && !selected.info().getSpawnError().isEmpty()) {
+            // A process that could not start printed nothing: the pane says why instead.
+            extra.add(new OutputPane.Line(null, "[could not start: " + selected.info().getSpawnError() + "]"));
+        }
+        List<OutputPane.Line> filtered = PaneView.filtered(pane, extra);
+        List<PaneView.Row> rows = PaneView.rows(filtered, w, pane.wrap(), pane.search());
+        pane.shownRows = rows.size();
+        pane.width = w;
+        StringBuilder modes = new StringBuilder();
+        if (pane.streams() != PaneView.Streams.BOTH) {
+            modes.append(pane.streams().name().toLowerCase(java.util.Locale.ROOT)).append(" only; ");
+        }
+        if (pane.wrap()) {
+            modes.append("wrap; ");
+        }
+        if (!pane.follow()) {
+            modes.append("not following; ");
+        }
+        if (!pane.search().isEmpty()) {
+            modes.append("/").append(pane.search()).append("; ");
+        }
         String title = pane.key() == null ? "-- output (select a process) "
                 : "-- output of " + pane.key().fullName() + (m.severalDaemons() ? " on " + pane.key().daemon() : "")
-                + (pane.scroll() > 0 ? " (" + pane.scroll() + " lines back; ] returns) " : " ");
-        put(g, 0, row, Fmt.fit(title + "-".repeat(Math.max(0, w - title.length())), w), GREY, DEFAULT);
-        List<OutputPane.Line> lines = pane.lines();
-        List<OutputPane.Line> shown = new ArrayList<>(lines);
-        if (!pane.status().isEmpty()) {
-            shown.add(new OutputPane.Line(null, pane.status()));
-        }
-        int end = Math.max(0, shown.size() - pane.scroll());
+                + (modes.isEmpty() ? "" : " [" + modes.substring(0, modes.length() - 2) + "]")
+                + (pane.scroll() > 0 ? " (" + pane.scroll() + " lines back; ] returns) " : " ")
+                + (pane.focused ? "[keys: ? for help, Esc leaves] " : "");
+        put(g, 0, row, Fmt.fit(title + "-".repeat(Math.max(0, w - title.length())), w), pane.focused ? DEFAULT : GREY, DEFAULT,
+                pane.focused ? new SGR[] {SGR.BOLD} : new SGR[0]);
+        int end = Math.max(0, rows.size() - pane.scroll());
         int start = Math.max(0, end - height);
         for (int i = start; i < end; i++) {
-            OutputPane.Line l = shown.get(i);
-            TextColor fg = l.stream() == null ? TextColor.ANSI.CYAN : l.stream() == OutputStream.OUTPUT_STREAM_STDERR
+            PaneView.Row r = rows.get(i);
+            TextColor fg = r.stream() == null ? TextColor.ANSI.CYAN : r.stream() == OutputStream.OUTPUT_STREAM_STDERR
                     ? TextColor.ANSI.RED : DEFAULT;
-            put(g, 0, row + 1 + i - start, Fmt.fit(l.text(), w), fg, DEFAULT);
+            int y = row + 1 + i - start;
+            put(g, 0, y, Fmt.fit(r.text(), w), fg, DEFAULT);
+            if (r.match() >= 0 && r.match() < w) {
+                // The search text, in reverse video; the line the last n/N stopped on also in yellow.
+                int len = Math.min(pane.search().length(), Math.min(r.text().length(), w) - r.match());
+                put(g, r.match(), y, r.text().substring(r.match(), r.match() + Math.max(0, len)),
+                        r.line() == pane.match() ? TextColor.ANSI.YELLOW : fg, DEFAULT, SGR.REVERSE);
+            }
         }
     }
 
@@ -457,7 +496,15 @@ final class Renderer {
     private static final List<String> FOOTER_KEYS = List.of("q quit", "? help", "s start", "x stop", "r restart", "p pause",
             "K signal", "a attach", "d details", "/ filter");
 
+    private static final List<String> PANE_FOOTER_KEYS = List.of("Esc table", "/ search", "n N next/prev", "w wrap", "f follow",
+            "e streams", "L full screen", "[ ] scroll");
+
     private Frame footer(ScreenModel m, TextGraphics g, int w, int row, Instant now) {
+        if (m.output.searchEditing) {
+            String text = "search output: " + m.output.search();
+            put(g, 0, row, Fmt.fit(text + "   (Enter finds, Esc clears)", w), DEFAULT, DEFAULT, SGR.BOLD);
+            return new Frame(Math.min(w - 1, text.length()), row);
+        }
         if (m.filterEditing()) {
             String text = "/" + m.filter();
             put(g, 0, row, Fmt.fit(text + "   (Enter keeps the filter, Esc clears it)", w), DEFAULT, DEFAULT, SGR.BOLD);
@@ -469,7 +516,7 @@ final class Renderer {
         }
         // As many of the main keys as fit, whole: a key cut in half reads as another.
         StringBuilder keys = new StringBuilder();
-        for (String k : FOOTER_KEYS) {
+        for (String k : m.output.focused ? PANE_FOOTER_KEYS : FOOTER_KEYS) {
             if (keys.length() + (keys.isEmpty() ? 0 : 2) + k.length() > w) {
                 break;
             }
@@ -490,7 +537,6 @@ final class Renderer {
                 for (Keys.Binding b : Keys.TABLE) {
                     lines.add(Fmt.fit(b.keys(), keyWidth) + "  " + b.action());
                 }
-                lines.add("");
                 lines.add("STATE? in grey: last known state of a disconnected daemon.");
                 lines.add("LAST EXIT ending in !: an unexpected exit.");
                 box(g, w, h, "Keys (j/k scroll, Esc closes)", lines, -1, help.scroll());
@@ -527,9 +573,9 @@ final class Renderer {
                 lines.addAll(wrap(line, inner - 1, hangingIndent(line)));
             }
         }
-        int bodyRows = Math.min(h - 4, lines.size());
+        int bodyRows = Math.min(h - 2, lines.size());
         int left = (w - inner - 2) / 2;
-        int topRow = Math.max(1, (h - bodyRows - 2) / 2);
+        int topRow = Math.max(0, (h - bodyRows - 2) / 2);
         int first = Math.max(0, Math.min(scroll, lines.size() - bodyRows));
         if (highlight >= 0 && highlight >= first + bodyRows) {
             first = highlight - bodyRows + 1;

@@ -247,7 +247,8 @@ class RendererTest {
         start(m);
         resize(60, 20);
         List<String> top = grid();
-        assertThat(String.join("\n", top)).doesNotContain("an unexpected exit").contains("/2"); // " 1-16/25 " on the bottom edge
+        assertThat(String.join("\n", top)).doesNotContain("an unexpected exit")
+                .containsPattern(" 1-18/\\d\\d -\\+"); // which lines are shown, on the bottom edge
         Controller c = new Controller(m, null);
         for (int i = 0; i < 40; i++) {
             c.handle(new com.googlecode.lanterna.input.KeyStroke('j', false, false));
