@@ -32,9 +32,16 @@ final class Renderer {
     private static final TextColor GREY = TextColor.ANSI.BLACK_BRIGHT;
 
     private final ZoneId zone;
+    /** The colours in force; {@link #put} is the one place they are applied. */
+    private final Theme theme;
 
     Renderer(ZoneId zone) {
+        this(zone, Theme.DARK);
+    }
+
+    Renderer(ZoneId zone, Theme theme) {
         this.zone = zone;
+        this.theme = theme;
     }
 
     /** Where the footer's text cursor goes (in filter editing), else null: a hidden cursor. */
@@ -651,12 +658,13 @@ final class Renderer {
     }
 
     /** Puts {@code text} at ({@code col}, {@code row}) in the given style and returns the column after it. */
-    private static int put(TextGraphics g, int col, int row, String text, TextColor fg, TextColor bg, SGR... sgr) {
+    private int put(TextGraphics g, int col, int row, String text, TextColor fg, TextColor bg, SGR... sgr) {
         if (text.isEmpty()) {
             return col;
         }
-        g.setForegroundColor(fg);
-        g.setBackgroundColor(bg);
+        sgr = theme.modifiers(bg, sgr);
+        g.setForegroundColor(theme.map(fg));
+        g.setBackgroundColor(theme.map(bg));
         g.clearModifiers();
         if (sgr.length > 0) {
             g.enableModifiers(sgr);
