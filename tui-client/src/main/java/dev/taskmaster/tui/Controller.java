@@ -15,10 +15,17 @@ final class Controller {
 
     private final ScreenModel model;
     private final Actions actions;
+    private final KeyMap keyMap;
 
     Controller(ScreenModel model, Actions actions) {
+        this(model, actions, KeyMap.NONE);
+    }
+
+    /** @param keyMap the user's extra keys for the table's actions */
+    Controller(ScreenModel model, Actions actions, KeyMap keyMap) {
         this.model = model;
         this.actions = actions;
+        this.keyMap = keyMap;
     }
 
     void handle(KeyStroke k) {
@@ -82,7 +89,7 @@ final class Controller {
             }
             case F1 -> model.overlay(new Overlay.Help());
             case Tab -> model.output.focused = true;
-            case Character -> normalChar(ch(k));
+            case Character -> normalChar(keyMap.translate(ch(k)));
             default -> { }
         }
     }

@@ -68,7 +68,9 @@ final class Renderer {
         int available = h - 6; // title, counts, column titles, two dividers, footer
         int events = h >= 20 ? 3 : 1;
         int rest = available - events;
-        int table = Math.max(3, Math.min(Math.max(lines.size(), 3), rest * 3 / 5));
+        // An empty table while no daemon is connected has room for why each cannot be reached.
+        int wanted = lines.isEmpty() ? 1 + unreachableText(m, w).size() : lines.size();
+        int table = Math.max(3, Math.min(Math.max(wanted, 3), rest * 3 / 5));
         int output = rest - table;
         m.tableHeight = table;
         m.outputHeight = output;
@@ -322,15 +324,23 @@ final class Renderer {
 
     /** Why each daemon that is not connected is not, wrapped into the empty table: its address and the reason. */
     private void unreachable(ScreenModel m, TextGraphics g, int w, int row, int height) {
+        List<String> text = unreachableText(m, w);
+        for (int i = 0; i < height && i < text.size(); i++) {
+            put(g, 1, row + i, clip(text.get(i), w - 1), TextColor.ANSI.RED, DEFAULT);
+        }
+    }
+
+    private static List<String> unreachableText(ScreenModel m, int w) {
         List<String> text = new ArrayList<>();
+        if (m.daemons().stream().anyMatch(d -> d.link == DaemonView.Link.CONNECTED)) {
+            return text;
+        }
         for (DaemonView d : m.daemons()) {
             if (!d.error.isEmpty()) {
                 text.addAll(wrap((m.severalDaemons() ? d.label + ": " : "") + d.error, w - 1, 2));
             }
         }
-        for (int i = 0; i < height && i < text.size(); i++) {
-            put(g, 1, row + i, clip(text.get(i), w - 1), TextColor.ANSI.RED, DEFAULT);
-        }
+        return text;
     }
 
     private void groupLine(TextGraphics g, Line.Group grp, Layout layout, int w, int y, boolean sel) {
@@ -543,6 +553,9 @@ final class Renderer {
                 int keyWidth = Keys.TABLE.stream().mapToInt(b -> b.keys().length()).max().orElse(10);
                 for (Keys.Binding b : Keys.TABLE) {
                     lines.add(Fmt.fit(b.keys(), keyWidth) + "  " + b.action());
+                }
+                if (!m.extraKeys.isEmpty()) {
+                    lines.add("Your keys: " + String.join(", ", m.extraKeys));
                 }
                 lines.add("STATE? in grey: last known state of a disconnected daemon.");
                 lines.add("LAST EXIT ending in !: an unexpected exit.");

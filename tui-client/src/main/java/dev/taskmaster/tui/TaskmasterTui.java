@@ -91,6 +91,12 @@ public final class TaskmasterTui implements Callable<Integer> {
 
     private Theme chosenTheme = Theme.DARK;
 
+    @Option(names = "--keys", paramLabel = "FILE",
+            description = "Extra keys, as KEY = ACTION lines. Default: $XDG_CONFIG_HOME/taskmaster/tui-keys.conf if it exists.")
+    Path keysFile;
+
+    private KeyMap keyMap = KeyMap.NONE;
+
     /** JUL loggers are held weakly; a collected one forgets its level. */
     private static final Logger ROOT_LOG = Logger.getLogger("");
 
@@ -193,6 +199,7 @@ public final class TaskmasterTui implements Callable<Integer> {
         Map<String, DaemonChannel> channels;
         try {
             chosenTheme = Theme.choose(theme, System.getenv());
+            keyMap = KeyMap.read(keysFile != null ? keysFile : KeyMap.defaultPath(System.getenv()), keysFile != null);
         } catch (IllegalArgumentException badTheme) {
             System.err.println("taskmaster-tui: " + badTheme.getMessage());
             return 2;
@@ -304,7 +311,8 @@ public final class TaskmasterTui implements Callable<Integer> {
             screen.setCursorPosition(null);
             pump.startDaemon();
             links.values().forEach(DaemonLink::start);
-            app.loop(new Controller(model, actions), follower, links, console);
+            model.extraKeys = keyMap.describe();
+            app.loop(new Controller(model, actions, keyMap), follower, links, console);
             return 0;
         } finally {
             follower.stop();

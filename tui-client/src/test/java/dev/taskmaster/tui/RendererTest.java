@@ -305,7 +305,9 @@ class RendererTest {
         m.disconnected("default", "cannot reach taskmasterd at /run/user/0/taskmaster/default.sock (no such socket: is the daemon running?)",
                 P.NOW.plusSeconds(2));
         start(m);
-        String text = String.join("\n", grid());
+        List<String> g = grid();
+        assertThat(g.get(rowOf(g, "   socket: is the daemon running?)") + 1)).startsWith("-- output"); // the table grew for it
+        String text = String.join("\n", g);
         assertThat(text).contains(" cannot reach taskmasterd at /run/user/0/taskmaster/default.sock (no such\n")
                 .contains("   socket: is the daemon running?)"); // wrapped, not cut
     }
