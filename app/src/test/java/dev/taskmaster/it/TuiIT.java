@@ -167,6 +167,78 @@ class TuiIT {
         }
     }
 
+    /**
+     * Issue 16 at 80x24 (and 60x20, 120x40): the help is whole (wrapped or scrolled, never cut),
+     * the log pane searches and filters its output, and a daemon that is not there is named by
+     * its socket and the reason.
+     */
+    @Test
+    void atEightyColumnsTheHelpAndTheLogPaneReadWhole() throws Exception {
+        Tmux.require();
+        tmux = new Tmux("tuiit16", env());
+        BinProcess daemon = startDaemonAndTui("""
+                programs:
+                  web:
+                    cmd: sh -c 'i=0; while true; do i=$((i+1)); echo web is up $i; echo web warns $i >&2; sleep 0.2; done'
+                    starttime: 0
+                """);
+        try {
+            tmux.awaitScreen("web's output in the pane", line("web is up \\d+"));
+            for (int[] size : new int[][] {{80, 24}, {120, 40}}) {
+                tmux.resize(size[0], size[1]);
+                tmux.press("?");
+                String help = tmux.awaitScreen("the help at " + size[0] + "x" + size[1], s -> s.contains("an unexpected exit."));
+                assertThat(help).contains("q / Ctrl-C").contains("Enter keeps, Esc clears").doesNotContain("~");
+                tmux.press("Escape");
+                tmux.awaitScreen("the help closed", s -> !s.contains("Keys (j/k scroll"));
+            }
+            tmux.resize(60, 20);
+            tmux.press("?");
+            tmux.awaitScreen("the short help", s -> s.contains("Keys (j/k scroll") && !s.contains("an unexpected exit."));
+            for (int i = 0; i < 20; i++) {
+                tmux.press("j");
+            }
+            tmux.awaitScreen("the help scrolled to its end", s -> s.contains("an unexpected exit."));
+            tmux.press("Escape");
+            tmux.resize(80, 24);
+
+            // The log pane: stderr only, then a search.
+            tmux.press("Tab");
+            tmux.press("e");
+            tmux.press("e");
+            tmux.awaitScreen("stderr only", s -> s.contains("[stderr only]") && line("web warns \\d+").test(s)
+                    && !line("web is up \\d+").test(s));
+            tmux.press("e");
+            tmux.type("/up 3");
+            tmux.press("Enter");
+            tmux.awaitScreen("the search in force", s -> s.contains("[/up 3]") && line("web is up 3\\d*").test(s));
+            tmux.press("L");
+            tmux.awaitScreen("the full-screen log", s -> !s.contains("-- events") && s.lines().toList().get(2).startsWith("-- output of web"));
+            tmux.press("Escape");
+            tmux.awaitScreen("the table back", s -> s.contains("-- events") && s.lines().toList().get(23).startsWith("q quit"));
+            tmux.press("q");
+            assertQuitCleanly();
+        } finally {
+            tmux.close();
+            stop(daemon);
+        }
+
+        // No daemon behind a socket: its path and why, in the table and the events.
+        Path missing = tmp.resolve("run/nothing-here.sock");
+        tmux = new Tmux("tuiit16b", env());
+        try {
+            tmux.start("env XDG_RUNTIME_DIR='" + tmp.resolve("run") + "' '" + BinProcess.REPO.resolve("bin/taskmaster-tui")
+                    + "' --socket '" + missing + "'", 80, 24);
+            String screen = tmux.awaitScreen("the missing socket explained", s -> s.contains("DISCONNECTED")
+                    && s.replaceAll("\\s+", " ").contains("cannot reach taskmasterd at " + missing));
+            assertThat(screen.replaceAll("\\s+", " ")).contains("(no such socket: is the daemon running?)");
+            tmux.press("q");
+            tmux.awaitPaneDead();
+        } finally {
+            tmux.close();
+        }
+    }
+
     /** The TUI ended with 0, left the screen, and gave the terminal back in line mode with echo. */
     private void assertQuitCleanly() throws Exception {
         tmux.awaitPaneDead();

@@ -15,10 +15,17 @@ final class Controller {
 
     private final ScreenModel model;
     private final Actions actions;
+    private final KeyMap keyMap;
 
     Controller(ScreenModel model, Actions actions) {
+        this(model, actions, KeyMap.NONE);
+    }
+
+    /** @param keyMap the user's extra keys for the table's actions */
+    Controller(ScreenModel model, Actions actions, KeyMap keyMap) {
         this.model = model;
         this.actions = actions;
+        this.keyMap = keyMap;
     }
 
     void handle(KeyStroke k) {
@@ -34,12 +41,22 @@ final class Controller {
             filterKey(k);
             return;
         }
+        if (model.output.searchEditing) {
+            searchKey(k);
+            return;
+        }
         switch (model.overlay()) {
-            case Overlay.Help h -> helpKey(k);
+            case Overlay.Help h -> helpKey(k, h);
             case Overlay.Details d -> detailsKey(k, d);
             case Overlay.SignalPicker p -> pickerKey(k, p);
             case Overlay.Confirm c -> confirmKey(k, c);
-            case null -> normalKey(k);
+            case null -> {
+                if (model.output.focused) {
+                    paneKey(k);
+                } else {
+                    normalKey(k);
+                }
+            }
         }
     }
 
@@ -71,7 +88,8 @@ final class Controller {
                 model.message("", false);
             }
             case F1 -> model.overlay(new Overlay.Help());
-            case Character -> normalChar(ch(k));
+            case Tab -> model.output.focused = true;
+            case Character -> normalChar(keyMap.translate(ch(k)));
             default -> { }
         }
     }
@@ -111,6 +129,10 @@ final class Controller {
             }
             case 'a' -> attach();
             case 'd' -> details();
+            case 'L' -> {
+                model.output.full = true;
+                model.output.focused = true;
+            }
             case 'R' -> daemonAction("Reload the configuration of %s?", actions::reload);
             case 'Q' -> daemonAction("Shut down taskmasterd %s? It stops every process it runs.", actions::shutdown);
             case 'X' -> model.overlay(new Overlay.Confirm("Stop every process of "
@@ -187,6 +209,85 @@ final class Controller {
         actions.details(p.row().key);
     }
 
+    /** Keys while the output pane has them: search, wrap, follow, streams, full screen, scrolling. */
+    private void paneKey(KeyStroke k) {
+        OutputPane pane = model.output;
+        int page = Math.max(1, model.outputHeight / 2);
+        switch (k.getKeyType()) {
+            case Escape, Tab -> {
+                pane.focused = false;
+                pane.full = false;
+            }
+            case ArrowUp -> pane.scrollBy(1, model.outputHeight);
+            case ArrowDown -> pane.scrollBy(-1, model.outputHeight);
+            case PageUp -> pane.scrollBy(page * 2, model.outputHeight);
+            case PageDown -> pane.scrollBy(-page * 2, model.outputHeight);
+            case F1 -> model.overlay(new Overlay.Help());
+            case Character -> {
+                switch (ch(k)) {
+                    case 'q' -> model.requestQuit();
+                    case '?' -> model.overlay(new Overlay.Help());
+                    case '/' -> {
+                        pane.searchEditing = true;
+                        pane.search("");
+                    }
+                    case 'n' -> find(false);
+                    case 'N' -> find(true);
+                    case 'w' -> pane.toggleWrap();
+                    case 'f' -> pane.toggleFollow();
+                    case 'e' -> pane.nextStreams();
+                    case 'L' -> pane.full = !pane.full;
+                    case 'k' -> pane.scrollBy(1, model.outputHeight);
+                    case 'j' -> pane.scrollBy(-1, model.outputHeight);
+                    case '[' -> pane.scrollBy(page, model.outputHeight);
+                    case ']' -> pane.scrollBy(-page, model.outputHeight);
+                    case 'G' -> pane.scrollBy(-Integer.MAX_VALUE / 2, model.outputHeight);
+                    default -> { }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** The next match of the pane's search: {@code n} looks back into older output (the newest lines are already in view), {@code N} forward. */
+    private void find(boolean newer) {
+        OutputPane pane = model.output;
+        if (pane.search().isEmpty()) {
+            model.message("no search: type / and the text to find", true);
+            return;
+        }
+        if (!pane.findNext(!newer, PaneView.filtered(pane, List.of()), pane.width, model.outputHeight)) {
+            model.message("\"" + pane.search() + "\" is not in the output", true);
+        }
+    }
+
+    private void searchKey(KeyStroke k) {
+        OutputPane pane = model.output;
+        switch (k.getKeyType()) {
+            case Enter -> {
+                pane.searchEditing = false;
+                if (!pane.search().isEmpty()) {
+                    find(false);
+                }
+            }
+            case Escape -> {
+                pane.searchEditing = false;
+                pane.search("");
+            }
+            case Backspace -> {
+                String f = pane.search();
+                pane.search(f.isEmpty() ? f : f.substring(0, f.length() - 1));
+            }
+            case Character -> {
+                char c = ch(k);
+                if (c >= ' ') {
+                    pane.search(pane.search() + c);
+                }
+            }
+            default -> { }
+        }
+    }
+
     private void filterKey(KeyStroke k) {
         switch (k.getKeyType()) {
             case Enter -> model.filterEditing(false);
@@ -208,10 +309,15 @@ final class Controller {
         }
     }
 
-    private void helpKey(KeyStroke k) {
+    private void helpKey(KeyStroke k, Overlay.Help h) {
         char c = ch(k);
         if (k.getKeyType() == KeyType.Escape || c == '?' || c == 'q' || k.getKeyType() == KeyType.Enter) {
             model.overlay(null);
+        } else if (c == 'j' || k.getKeyType() == KeyType.ArrowDown) {
+            // The renderer stops at the last line; this bound only keeps k from having far to come back.
+            model.overlay(new Overlay.Help(Math.min(Keys.TABLE.size() * 2, h.scroll() + 1)));
+        } else if (c == 'k' || k.getKeyType() == KeyType.ArrowUp) {
+            model.overlay(new Overlay.Help(Math.max(0, h.scroll() - 1)));
         }
     }
 
@@ -250,18 +356,42 @@ final class Controller {
         }
     }
 
-    /** The lines of the details overlay for {@code key}: process facts now, spec lines when they come. */
-    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone) {
-        return detailLines(row, spec, zone, List.of(row));
+    private static final java.util.regex.Pattern AGO = java.util.regex.Pattern.compile("\\d+:\\d{2}:\\d{2} ago");
+    private static final java.util.regex.Pattern UPTIME = java.util.regex.Pattern.compile("uptime \\d+:\\d{2}:\\d{2}");
+
+    /**
+     * The daemon's description with its durations brought up to {@code now}: the daemon words it
+     * when the state changes ("stopped 0:00:00 ago", "uptime 0:00:00") and sends it again only
+     * on the next change, so a duration in it is as old as the state. The last exit's time and
+     * the start time say how long it really is.
+     */
+    static String liveDescription(dev.taskmaster.proto.v1.ProcessInfo p, java.time.Instant now) {
+        String d = p.getDescription();
+        if (p.hasLastExit() && p.getLastExit().hasTime() && (p.getState() == ProcessState.PROCESS_STATE_STOPPED
+                || p.getState() == ProcessState.PROCESS_STATE_EXITED)) {
+            long ago = Math.max(0, now.getEpochSecond() - p.getLastExit().getTime().getSeconds());
+            d = AGO.matcher(d).replaceFirst(ProcessText.hms(ago) + " ago");
+        }
+        if (p.hasStartTime() && p.getPid() > 0) {
+            long up = Math.max(0, now.getEpochSecond() - p.getStartTime().getSeconds());
+            d = UPTIME.matcher(d).replaceFirst("uptime " + ProcessText.hms(up));
+        }
+        return d;
     }
 
-    /** As {@link #detailLines(Row, List, java.time.ZoneId)}; {@code all}: every row, for what a process depends on. */
-    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone, java.util.Collection<Row> all) {
+    /** The lines of the details overlay for {@code key}: process facts now, spec lines when they come. */
+    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone, java.time.Instant now) {
+        return detailLines(row, spec, zone, now, List.of(row));
+    }
+
+    /** As {@link #detailLines(Row, List, java.time.ZoneId, java.time.Instant)}; {@code all}: every row, for what a process depends on. */
+    static List<String> detailLines(Row row, List<String> spec, java.time.ZoneId zone, java.time.Instant now,
+            java.util.Collection<Row> all) {
         List<String> out = new ArrayList<>();
         var p = row.info();
         out.add(p.getFullName() + "  (program " + p.getProgram() + ", group " + row.group() + ")");
         out.add("state:        " + ProcessText.state(p.getState()) + (row.stale() ? " (last known; daemon disconnected)" : "")
-                + " - " + p.getDescription());
+                + " - " + (row.stale() ? p.getDescription() : liveDescription(p, now)));
         out.add("pid:          " + (p.getPid() > 0 ? p.getPid() : "-"));
         out.addAll(DependencyLines.of(row, all));
         if (p.hasStartTime()) {

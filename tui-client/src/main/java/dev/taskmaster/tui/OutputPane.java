@@ -27,6 +27,22 @@ final class OutputPane {
     private final List<Line> lines = new ArrayList<>();
     private final Map<OutputStream, ByteArrayOutputStream> partial = new EnumMap<>(OutputStream.class);
     private int scroll;
+    // How the pane is looked at; kept when another process is selected.
+    private boolean wrap;
+    private boolean follow = true;
+    private PaneView.Streams streams = PaneView.Streams.BOTH;
+    private String search = "";
+    /** The filtered line the search last stopped on, or -1. */
+    private int match = -1;
+    /** Keys go to the pane (search, wrap, follow...) rather than the table. */
+    boolean focused;
+    /** The pane has the whole screen but the first and last lines. */
+    boolean full;
+    /** The search text is being typed in the footer. */
+    boolean searchEditing;
+    /** Rows and width of the pane's text at the last render (-1 before): the bounds of scrolling and searching. */
+    int shownRows = -1;
+    int width = 80;
 
     /** Starts showing {@code key} (null = nothing selected), with {@code status} until output comes. */
     void reset(ProcKey key, String status) {
@@ -35,6 +51,70 @@ final class OutputPane {
         lines.clear();
         partial.clear();
         scroll = 0;
+        match = -1;
+    }
+
+    boolean wrap() {
+        return wrap;
+    }
+
+    void toggleWrap() {
+        wrap = !wrap;
+        scroll = 0;
+    }
+
+    /** True while new output moves the pane to the end; false: the lines shown stay put. */
+    boolean follow() {
+        return follow;
+    }
+
+    void toggleFollow() {
+        follow = !follow;
+        if (follow) {
+            scroll = 0;
+        }
+    }
+
+    PaneView.Streams streams() {
+        return streams;
+    }
+
+    void nextStreams() {
+        streams = streams.next();
+        scroll = 0;
+        match = -1;
+    }
+
+    String search() {
+        return search;
+    }
+
+    void search(String text) {
+        search = text;
+        match = -1;
+    }
+
+    int match() {
+        return match;
+    }
+
+    /**
+     * Moves to the next line holding the search text (older with {@code older}, as {@code n} in
+     * less after {@code ?}), and scrolls so it is in the middle of the pane; false when no line holds it.
+     */
+    boolean findNext(boolean older, List<Line> filtered, int width, int height) {
+        int next = PaneView.nextMatch(filtered, search, match, older);
+        if (next < 0) {
+            return false;
+        }
+        match = next;
+        List<PaneView.Row> rows = PaneView.rows(filtered, width, wrap, "");
+        int row = 0;
+        while (row < rows.size() && rows.get(row).line() != next) {
+            row++;
+        }
+        scroll = Math.max(0, Math.min(Math.max(0, rows.size() - height), rows.size() - 1 - row - height / 2));
+        return true;
     }
 
     ProcKey key() {
@@ -84,8 +164,8 @@ final class OutputPane {
 
     private void add(Line line) {
         lines.add(line);
-        if (scroll > 0) {
-            scroll++; // keep showing the same lines while the user reads back
+        if (scroll > 0 || !follow) {
+            scroll++; // keep showing the same lines while the user reads back (wrapped: about the same)
         }
         if (lines.size() > LINES_KEPT) {
             lines.subList(0, lines.size() - LINES_KEPT).clear();
@@ -109,7 +189,7 @@ final class OutputPane {
     }
 
     void scrollBy(int delta, int height) {
-        int max = Math.max(0, lines().size() - height);
+        int max = Math.max(0, (shownRows >= 0 ? shownRows : lines().size()) - height);
         scroll = Math.max(0, Math.min(max, scroll + delta));
     }
 

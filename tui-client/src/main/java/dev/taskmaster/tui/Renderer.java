@@ -32,9 +32,16 @@ final class Renderer {
     private static final TextColor GREY = TextColor.ANSI.BLACK_BRIGHT;
 
     private final ZoneId zone;
+    /** The colours in force; {@link #put} is the one place they are applied. */
+    private final Theme theme;
 
     Renderer(ZoneId zone) {
+        this(zone, Theme.DARK);
+    }
+
+    Renderer(ZoneId zone, Theme theme) {
         this.zone = zone;
+        this.theme = theme;
     }
 
     /** Where the footer's text cursor goes (in filter editing), else null: a hidden cursor. */
@@ -49,17 +56,28 @@ final class Renderer {
         }
         Instant now = m.now();
         header(m, g, w, now);
+        if (m.output.full) {
+            // The full-screen log: the header's two lines, the pane, the footer.
+            m.outputHeight = h - 4;
+            output(m, g, w, 2, h - 4);
+            Frame frame = footer(m, g, w, h - 1, now);
+            overlay(m, g, w, h, now);
+            return frame;
+        }
         List<Line> lines = m.lines();
         int available = h - 6; // title, counts, column titles, two dividers, footer
         int events = h >= 20 ? 3 : 1;
         int rest = available - events;
-        int table = Math.max(3, Math.min(Math.max(lines.size(), 3), rest * 3 / 5));
+        // An empty table while no daemon is connected has room for why each cannot be reached.
+        int wanted = lines.isEmpty() ? 1 + unreachableText(m, w).size() : lines.size();
+        int table = Math.max(3, Math.min(Math.max(wanted, 3), rest * 3 / 5));
         int output = rest - table;
         m.tableHeight = table;
         m.outputHeight = output;
         table(m, g, lines, w, 2, table, now);
         int row = 3 + table;
         output(m, g, w, row, output);
+        tableScroll(m, g, w, row, table);
         row += 1 + output;
         ticker(m, g, w, row, events);
         Frame frame = footer(m, g, w, h - 1, now);
@@ -72,49 +90,50 @@ final class Renderer {
     private void header(ScreenModel m, TextGraphics g, int w, Instant now) {
         int col = 0;
         col = put(g, col, 0, "taskmaster-tui ", DEFAULT, DEFAULT, SGR.BOLD);
-        for (DaemonView d : m.daemons()) {
+        // Each daemon's name, its link when not live, then what it said about itself. When that
+        // does not fit, the daemons' own words give way (level 1: no version or host; level 2:
+        // live daemons by name only), then the daemons that are not live come first: a cut
+        // never hides DISCONNECTED.
+        List<DaemonView> daemons = new ArrayList<>(m.daemons());
+        int level = 0;
+        while (level < 2 && headerWidth(m, daemons, level, now) > w - col) {
+            level++;
+        }
+        if (headerWidth(m, daemons, level, now) > w - col) {
+            daemons.sort(java.util.Comparator.comparing(d -> d.link == DaemonView.Link.CONNECTED));
+        }
+        for (DaemonView d : daemons) {
             if (col >= w) {
                 break;
             }
-            StringBuilder s = new StringBuilder(" ").append(d.label).append(": ");
-            if (d.info != null) {
-                s.append("taskmasterd ").append(d.info.getVersion());
-                if (!m.severalDaemons()) {
-                    s.append(" on ").append(d.info.getHostname());
-                }
-                long up = d.uptimeSeconds(now);
-                if (up >= 0 && d.link != DaemonView.Link.DISCONNECTED) {
-                    s.append(", up ").append(ProcessText.hms(up));
-                }
-                s.append(' ');
-            }
-            col = put(g, col, 0, clip(s.toString(), w - col), DEFAULT, DEFAULT);
-            String link = switch (d.link) {
-                case CONNECTED -> "";
-                case CONNECTING -> "CONNECTING";
-                case DISCONNECTED -> "DISCONNECTED" + (d.retryAt == null ? ""
-                        : " (retry in " + Math.max(0, Duration.between(now, d.retryAt).toSeconds() + 1) + "s)");
-            };
+            String link = link(d, now);
+            String about = about(m, d, level, now);
+            col = put(g, col, 0, clip(" " + d.label + ": ", w - col), DEFAULT, DEFAULT);
             if (!link.isEmpty()) {
                 col = put(g, col, 0, clip(link + " ", w - col), d.link == DaemonView.Link.CONNECTING ? TextColor.ANSI.YELLOW
                         : TextColor.ANSI.RED, DEFAULT, SGR.BOLD);
             }
+            col = put(g, col, 0, clip(about, w - col), DEFAULT, DEFAULT);
         }
-        // Counts per state (of connected daemons), totals, sort and filter.
+        // Counts per state (of connected daemons), totals, sort and filter. Sort and filter change
+        // what the table shows, so they are kept whole: the counts and the totals give way first.
+        String order = "  sort " + m.sort().name().toLowerCase(java.util.Locale.ROOT) + (m.reversed() ? " (reversed)" : "")
+                + (m.filter().isEmpty() ? "" : "  filter \"" + m.filter() + "\"");
+        int limit = Math.max(0, w - order.length());
         Map<ProcessState, Integer> counts = m.counts();
         int total = counts.values().stream().mapToInt(Integer::intValue).sum();
-        col = put(g, 0, 1, total + (total == 1 ? " process: " : " processes: "), DEFAULT, DEFAULT);
+        col = put(g, 0, 1, clip(total + (total == 1 ? " process: " : " processes: "), limit), DEFAULT, DEFAULT);
         for (var e : counts.entrySet()) {
-            if (col >= w) {
+            if (col >= limit) {
                 break;
             }
             Style st = stateStyle(e.getKey(), false);
-            col = put(g, col, 1, clip(e.getValue() + " " + ProcessText.state(e.getKey()), w - col), st.fg, st.bg, st.sgr);
-            col = put(g, col, 1, clip(" ", w - col), DEFAULT, DEFAULT);
+            col = put(g, col, 1, clip(e.getValue() + " " + ProcessText.state(e.getKey()), limit - col), st.fg, st.bg, st.sgr);
+            col = put(g, col, 1, clip(" ", limit - col), DEFAULT, DEFAULT);
         }
         int stale = m.staleCount();
-        if (stale > 0 && col < w) {
-            col = put(g, col, 1, clip(stale + " last known ", w - col), GREY, DEFAULT);
+        if (stale > 0 && col < limit) {
+            col = put(g, col, 1, clip(stale + " last known ", limit - col), GREY, DEFAULT);
         }
         double cpu = 0;
         long rss = 0;
@@ -126,12 +145,48 @@ final class Renderer {
                 rss += r.usage().getRssBytes();
             }
         }
-        String tail = " CPU " + (sampled ? Fmt.percent(cpu) + "%" : "-") + " RSS " + (sampled ? Fmt.bytes(rss) : "-")
-                + "  sort " + m.sort().name().toLowerCase(java.util.Locale.ROOT) + (m.reversed() ? " (reversed)" : "")
-                + (m.filter().isEmpty() ? "" : "  filter \"" + m.filter() + "\"");
-        if (col < w) {
-            put(g, col, 1, clip(tail, w - col), DEFAULT, DEFAULT);
+        String totals = " CPU " + (sampled ? Fmt.percent(cpu) + "%" : "-") + " RSS " + (sampled ? Fmt.bytes(rss) : "-");
+        if (col + totals.length() <= limit) {
+            col = put(g, col, 1, totals, DEFAULT, DEFAULT);
         }
+        put(g, Math.min(col, limit), 1, clip(order, w - Math.min(col, limit)), DEFAULT, DEFAULT);
+    }
+
+    private static String link(DaemonView d, Instant now) {
+        return switch (d.link) {
+            case CONNECTED -> "";
+            case CONNECTING -> "CONNECTING";
+            case DISCONNECTED -> "DISCONNECTED" + (d.retryAt == null ? ""
+                    : " (retry in " + Math.max(0, Duration.between(now, d.retryAt).toSeconds() + 1) + "s)");
+        };
+    }
+
+    /** What a daemon said about itself, at a level of detail: 0 all, 1 its uptime only, 2 nothing. */
+    private static String about(ScreenModel m, DaemonView d, int level, Instant now) {
+        if (d.info == null || level >= 2) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        if (level == 0) {
+            s.append("taskmasterd ").append(d.info.getVersion());
+            if (!m.severalDaemons()) {
+                s.append(" on ").append(d.info.getHostname());
+            }
+        }
+        long up = d.uptimeSeconds(now);
+        if (up >= 0 && d.link != DaemonView.Link.DISCONNECTED) {
+            s.append(s.isEmpty() ? "up " : ", up ").append(ProcessText.hms(up));
+        }
+        return s.isEmpty() ? "" : s.append(' ').toString();
+    }
+
+    private static int headerWidth(ScreenModel m, List<DaemonView> daemons, int level, Instant now) {
+        int width = 0;
+        for (DaemonView d : daemons) {
+            String link = link(d, now);
+            width += d.label.length() + 3 + (link.isEmpty() ? 0 : link.length() + 1) + about(m, d, level, now).length();
+        }
+        return width;
     }
 
     // ---- table --------------------------------------------------------------------------------
@@ -236,6 +291,9 @@ final class Renderer {
             String empty = !m.filter().isEmpty() ? "no process matches \"" + m.filter() + "\""
                     : anyConnected ? "no processes" : "waiting for the daemon...";
             put(g, 1, row + 1, clip(empty, w - 1), GREY, DEFAULT);
+            if (!anyConnected) {
+                unreachable(m, g, w, row + 2, height - 1);
+            }
             return;
         }
         Line selected = m.selected(lines);
@@ -249,10 +307,40 @@ final class Renderer {
                 case Line.Process p -> processLine(g, p, layout, w, y, sel, now);
             }
         }
+    }
+
+    /**
+     * Which rows of the table are shown, when not all fit ({@code  1-8/12 }): drawn at the right
+     * end of the divider under the table, where it covers no column title.
+     */
+    private void tableScroll(ScreenModel m, TextGraphics g, int w, int row, int height) {
+        List<Line> lines = m.lines();
         if (lines.size() > height) {
+            int top = m.top(height, lines);
             String more = " " + (top + 1) + "-" + Math.min(lines.size(), top + height) + "/" + lines.size() + " ";
-            put(g, w - more.length(), row, more, DEFAULT, DEFAULT, SGR.REVERSE, SGR.BOLD);
+            put(g, Math.max(0, w - more.length() - 2), row, clip(more, w), DEFAULT, DEFAULT, SGR.REVERSE, SGR.BOLD);
         }
+    }
+
+    /** Why each daemon that is not connected is not, wrapped into the empty table: its address and the reason. */
+    private void unreachable(ScreenModel m, TextGraphics g, int w, int row, int height) {
+        List<String> text = unreachableText(m, w);
+        for (int i = 0; i < height && i < text.size(); i++) {
+            put(g, 1, row + i, clip(text.get(i), w - 1), TextColor.ANSI.RED, DEFAULT);
+        }
+    }
+
+    private static List<String> unreachableText(ScreenModel m, int w) {
+        List<String> text = new ArrayList<>();
+        if (m.daemons().stream().anyMatch(d -> d.link == DaemonView.Link.CONNECTED)) {
+            return text;
+        }
+        for (DaemonView d : m.daemons()) {
+            if (!d.error.isEmpty()) {
+                text.addAll(wrap((m.severalDaemons() ? d.label + ": " : "") + d.error, w - 1, 2));
+            }
+        }
+        return text;
     }
 
     private void groupLine(TextGraphics g, Line.Group grp, Layout layout, int w, int y, boolean sel) {
@@ -356,22 +444,53 @@ final class Renderer {
 
     private void output(ScreenModel m, TextGraphics g, int w, int row, int height) {
         OutputPane pane = m.output;
+        List<OutputPane.Line> extra = new ArrayList<>();
+        if (!pane.status().isEmpty()) {
+            extra.add(new OutputPane.Line(null, pane.status()));
+        }
+        Row selected = pane.key() == null ? null : m.row(pane.key());
+        if (selected != null && !selected.info().getSpawnError().isEmpty()) {
+            // A process that could not start printed nothing: the pane says why instead.
+            extra.add(new OutputPane.Line(null, "[could not start: " + selected.info().getSpawnError() + "]"));
+        }
+        List<OutputPane.Line> filtered = PaneView.filtered(pane, extra);
+        List<PaneView.Row> rows = PaneView.rows(filtered, w, pane.wrap(), pane.search());
+        pane.shownRows = rows.size();
+        pane.width = w;
+        StringBuilder modes = new StringBuilder();
+        if (pane.streams() != PaneView.Streams.BOTH) {
+            modes.append(pane.streams().name().toLowerCase(java.util.Locale.ROOT)).append(" only; ");
+        }
+        if (pane.wrap()) {
+            modes.append("wrap; ");
+        }
+        if (!pane.follow()) {
+            modes.append("not following; ");
+        }
+        if (!pane.search().isEmpty()) {
+            modes.append("/").append(pane.search()).append("; ");
+        }
         String title = pane.key() == null ? "-- output (select a process) "
                 : "-- output of " + pane.key().fullName() + (m.severalDaemons() ? " on " + pane.key().daemon() : "")
-                + (pane.scroll() > 0 ? " (" + pane.scroll() + " lines back; ] returns) " : " ");
-        put(g, 0, row, Fmt.fit(title + "-".repeat(Math.max(0, w - title.length())), w), GREY, DEFAULT);
-        List<OutputPane.Line> lines = pane.lines();
-        List<OutputPane.Line> shown = new ArrayList<>(lines);
-        if (!pane.status().isEmpty()) {
-            shown.add(new OutputPane.Line(null, pane.status()));
-        }
-        int end = Math.max(0, shown.size() - pane.scroll());
+                + (modes.isEmpty() ? "" : " [" + modes.substring(0, modes.length() - 2) + "]")
+                + (pane.scroll() > 0 ? " (" + pane.scroll() + " lines back; ] returns) " : " ")
+                + (pane.focused ? "[keys: ? for help, Esc leaves] " : "");
+        put(g, 0, row, Fmt.fit(title + "-".repeat(Math.max(0, w - title.length())), w), pane.focused ? DEFAULT : GREY, DEFAULT,
+                pane.focused ? new SGR[] {SGR.BOLD} : new SGR[0]);
+        int end = Math.max(0, rows.size() - pane.scroll());
         int start = Math.max(0, end - height);
         for (int i = start; i < end; i++) {
-            OutputPane.Line l = shown.get(i);
-            TextColor fg = l.stream() == null ? TextColor.ANSI.CYAN : l.stream() == OutputStream.OUTPUT_STREAM_STDERR
+            PaneView.Row r = rows.get(i);
+            TextColor fg = r.stream() == null ? TextColor.ANSI.CYAN : r.stream() == OutputStream.OUTPUT_STREAM_STDERR
                     ? TextColor.ANSI.RED : DEFAULT;
-            put(g, 0, row + 1 + i - start, Fmt.fit(l.text(), w), fg, DEFAULT);
+            int y = row + 1 + i - start;
+            put(g, 0, y, Fmt.fit(r.text(), w), fg, DEFAULT);
+            if (r.match() >= 0 && r.match() < w) {
+                // The search text, in reverse video; the line the last n/N stopped on also in yellow.
+                int len = Math.min(pane.search().length(), Math.min(r.text().length(), w) - r.match());
+                put(g, r.match(), y, r.text().substring(r.match(), r.match() + Math.max(0, len)),
+                        r.line() == pane.match() ? TextColor.ANSI.YELLOW : fg, DEFAULT, SGR.REVERSE);
+            }
         }
     }
 
@@ -391,7 +510,18 @@ final class Renderer {
         }
     }
 
+    private static final List<String> FOOTER_KEYS = List.of("q quit", "? help", "s start", "x stop", "r restart", "p pause",
+            "K signal", "a attach", "d details", "/ filter");
+
+    private static final List<String> PANE_FOOTER_KEYS = List.of("Esc table", "/ search", "n N next/prev", "w wrap", "f follow",
+            "e streams", "L full screen", "[ ] scroll");
+
     private Frame footer(ScreenModel m, TextGraphics g, int w, int row, Instant now) {
+        if (m.output.searchEditing) {
+            String text = "search output: " + m.output.search();
+            put(g, 0, row, Fmt.fit(text + "   (Enter finds, Esc clears)", w), DEFAULT, DEFAULT, SGR.BOLD);
+            return new Frame(Math.min(w - 1, text.length()), row);
+        }
         if (m.filterEditing()) {
             String text = "/" + m.filter();
             put(g, 0, row, Fmt.fit(text + "   (Enter keeps the filter, Esc clears it)", w), DEFAULT, DEFAULT, SGR.BOLD);
@@ -401,8 +531,15 @@ final class Renderer {
             put(g, 0, row, Fmt.fit(m.message(), w), m.messageError() ? TextColor.ANSI.RED : TextColor.ANSI.GREEN, DEFAULT, SGR.BOLD);
             return null;
         }
-        put(g, 0, row, Fmt.fit("q quit  ? help  s start  x stop  r restart  p pause  K signal  a attach  d details  / filter", w),
-                DEFAULT, DEFAULT, SGR.REVERSE);
+        // As many of the main keys as fit, whole: a key cut in half reads as another.
+        StringBuilder keys = new StringBuilder();
+        for (String k : m.output.focused ? PANE_FOOTER_KEYS : FOOTER_KEYS) {
+            if (keys.length() + (keys.isEmpty() ? 0 : 2) + k.length() > w) {
+                break;
+            }
+            keys.append(keys.isEmpty() ? "" : "  ").append(k);
+        }
+        put(g, 0, row, Fmt.fit(keys.toString(), w), DEFAULT, DEFAULT, SGR.REVERSE);
         return null;
     }
 
@@ -417,15 +554,17 @@ final class Renderer {
                 for (Keys.Binding b : Keys.TABLE) {
                     lines.add(Fmt.fit(b.keys(), keyWidth) + "  " + b.action());
                 }
-                lines.add("");
+                if (!m.extraKeys.isEmpty()) {
+                    lines.add("Your keys: " + String.join(", ", m.extraKeys));
+                }
                 lines.add("STATE? in grey: last known state of a disconnected daemon.");
                 lines.add("LAST EXIT ending in !: an unexpected exit.");
-                box(g, w, h, "Keys (Esc closes)", lines, -1, 0);
+                box(g, w, h, "Keys (j/k scroll, Esc closes)", lines, -1, help.scroll());
             }
             case Overlay.Details d -> {
                 Row r = m.row(d.key());
                 List<String> lines = r == null ? List.of(d.key().fullName() + " no longer exists")
-                        : Controller.detailLines(r, d.lines(), zone, m.rows());
+                        : Controller.detailLines(r, d.lines(), zone, now, m.rows());
                 box(g, w, h, "Details of " + d.key().fullName() + " (j/k scroll, Esc closes)", lines, -1, d.scroll());
             }
             case Overlay.SignalPicker p -> {
@@ -439,12 +578,24 @@ final class Renderer {
         }
     }
 
-    /** A framed window centred on the screen; {@code highlight} is the index of a reversed line, or -1. */
-    private void box(TextGraphics g, int w, int h, String title, List<String> lines, int highlight, int scroll) {
-        int inner = Math.min(w - 4, Math.max(title.length() + 2, lines.stream().mapToInt(String::length).max().orElse(0)) + 2);
-        int bodyRows = Math.min(h - 4, lines.size());
+    /**
+     * A framed window centred on the screen; {@code highlight} is the index of a reversed line, or
+     * -1. Lines too long for the screen are wrapped (a list to pick from is cut instead, one
+     * line per choice); when they do not all fit, the bottom edge says which are shown.
+     */
+    private void box(TextGraphics g, int w, int h, String title, List<String> given, int highlight, int scroll) {
+        int inner = Math.min(w - 4, Math.max(title.length() + 2, given.stream().mapToInt(String::length).max().orElse(0)) + 2);
+        List<String> lines = new ArrayList<>();
+        for (String line : given) {
+            if (highlight >= 0) {
+                lines.add(line);
+            } else {
+                lines.addAll(wrap(line, inner - 1, hangingIndent(line)));
+            }
+        }
+        int bodyRows = Math.min(h - 2, lines.size());
         int left = (w - inner - 2) / 2;
-        int topRow = Math.max(1, (h - bodyRows - 2) / 2);
+        int topRow = Math.max(0, (h - bodyRows - 2) / 2);
         int first = Math.max(0, Math.min(scroll, lines.size() - bodyRows));
         if (highlight >= 0 && highlight >= first + bodyRows) {
             first = highlight - bodyRows + 1;
@@ -460,6 +611,51 @@ final class Renderer {
             put(g, left + 1 + inner, topRow + 1 + i, "|", DEFAULT, DEFAULT, SGR.BOLD);
         }
         put(g, left, topRow + 1 + bodyRows, edge, DEFAULT, DEFAULT, SGR.BOLD);
+        if (bodyRows < lines.size()) {
+            String shown = " " + (first + 1) + "-" + (first + bodyRows) + "/" + lines.size() + " ";
+            put(g, left + 1 + Math.max(0, inner - shown.length() - 1), topRow + 1 + bodyRows, clip(shown, inner), DEFAULT, DEFAULT,
+                    SGR.BOLD);
+        }
+    }
+
+    /**
+     * Where a wrapped line's continuation starts: under its value when it reads {@code key  value}
+     * (two spaces before the value, as the help and details lines are laid out), else two
+     * columns in from the line's own indent.
+     */
+    static int hangingIndent(String line) {
+        int lead = 0;
+        while (lead < line.length() && line.charAt(lead) == ' ') {
+            lead++;
+        }
+        java.util.regex.Matcher value = java.util.regex.Pattern.compile("\\S {2,}(?=\\S)").matcher(line);
+        if (value.find(lead)) {
+            return value.end();
+        }
+        return lead + 2;
+    }
+
+    /** {@code text} in lines of at most {@code width} columns, cut at spaces where it can be, continuations indented by {@code indent}. */
+    static List<String> wrap(String text, int width, int indent) {
+        List<String> out = new ArrayList<>();
+        if (width <= 0) {
+            return out;
+        }
+        int hang = indent < width / 2 ? indent : 0;
+        String rest = text;
+        String prefix = "";
+        while (prefix.length() + rest.length() > width) {
+            int room = width - prefix.length();
+            int cut = rest.lastIndexOf(' ', room);
+            if (cut <= 0) {
+                cut = room;
+            }
+            out.add(prefix + rest.substring(0, cut).stripTrailing());
+            rest = rest.substring(cut).stripLeading();
+            prefix = " ".repeat(hang);
+        }
+        out.add(prefix + rest);
+        return out;
     }
 
     // ---- drawing helpers ----------------------------------------------------------------------
@@ -475,12 +671,13 @@ final class Renderer {
     }
 
     /** Puts {@code text} at ({@code col}, {@code row}) in the given style and returns the column after it. */
-    private static int put(TextGraphics g, int col, int row, String text, TextColor fg, TextColor bg, SGR... sgr) {
+    private int put(TextGraphics g, int col, int row, String text, TextColor fg, TextColor bg, SGR... sgr) {
         if (text.isEmpty()) {
             return col;
         }
-        g.setForegroundColor(fg);
-        g.setBackgroundColor(bg);
+        sgr = theme.modifiers(bg, sgr);
+        g.setForegroundColor(theme.map(fg));
+        g.setBackgroundColor(theme.map(bg));
         g.clearModifiers();
         if (sgr.length > 0) {
             g.enableModifiers(sgr);

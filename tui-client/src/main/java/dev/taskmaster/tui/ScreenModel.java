@@ -54,6 +54,8 @@ final class ScreenModel {
     private boolean quit;
     /** Heights of the table and the output pane at the last render: a page for PgUp/PgDn and [ ]. */
     int tableHeight = 10;
+    /** The user's extra keys ("S = stop"), for the help overlay. */
+    List<String> extraKeys = List.of();
     int outputHeight = 5;
 
     ScreenModel(Clock clock, List<String> daemonLabels) {

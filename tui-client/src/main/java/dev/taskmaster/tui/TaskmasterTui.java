@@ -85,6 +85,18 @@ public final class TaskmasterTui implements Callable<Integer> {
     @Option(names = "--plaintext", description = "TCP without TLS, to loopback addresses only.")
     boolean plaintext;
 
+    @Option(names = "--theme", paramLabel = "NAME",
+            description = "Colours: dark (the default), light, or none. Else $TASKMASTER_TUI_THEME; NO_COLOR set means none.")
+    String theme;
+
+    private Theme chosenTheme = Theme.DARK;
+
+    @Option(names = "--keys", paramLabel = "FILE",
+            description = "Extra keys, as KEY = ACTION lines. Default: $XDG_CONFIG_HOME/taskmaster/tui-keys.conf if it exists.")
+    Path keysFile;
+
+    private KeyMap keyMap = KeyMap.NONE;
+
     /** JUL loggers are held weakly; a collected one forgets its level. */
     private static final Logger ROOT_LOG = Logger.getLogger("");
 
@@ -186,6 +198,13 @@ public final class TaskmasterTui implements Callable<Integer> {
         List<Target> targets;
         Map<String, DaemonChannel> channels;
         try {
+            chosenTheme = Theme.choose(theme, System.getenv());
+            keyMap = KeyMap.read(keysFile != null ? keysFile : KeyMap.defaultPath(System.getenv()), keysFile != null);
+        } catch (IllegalArgumentException badTheme) {
+            System.err.println("taskmaster-tui: " + badTheme.getMessage());
+            return 2;
+        }
+        try {
             targets = targets(System.getenv(), SocketPaths.currentUid());
             if (WinSize.query().isEmpty()) {
                 System.err.println("taskmaster-tui: needs a terminal (stdin and stdout are not one); use taskmasterctl status in scripts");
@@ -223,7 +242,7 @@ public final class TaskmasterTui implements Callable<Integer> {
         TtyTerminal terminal = new TtyTerminal(keys, out);
         TerminalScreen screen = new TerminalScreen(terminal);
         ScreenModel model = new ScreenModel(Clock.systemDefaultZone(), targets.stream().map(Target::label).toList());
-        TuiApp app = new TuiApp(model, screen, new Renderer(ZoneId.systemDefault()));
+        TuiApp app = new TuiApp(model, screen, new Renderer(ZoneId.systemDefault(), chosenTheme));
         StdinPump pump = new StdinPump(new FileInputStream(FileDescriptor.in), bytes -> {
             keys.feed(bytes);
             app.wake();
@@ -292,7 +311,8 @@ public final class TaskmasterTui implements Callable<Integer> {
             screen.setCursorPosition(null);
             pump.startDaemon();
             links.values().forEach(DaemonLink::start);
-            app.loop(new Controller(model, actions), follower, links, console);
+            model.extraKeys = keyMap.describe();
+            app.loop(new Controller(model, actions, keyMap), follower, links, console);
             return 0;
         } finally {
             follower.stop();

@@ -41,7 +41,7 @@ class DependencyLinesTest {
                 row("default", db("db:1", HealthStatus.HEALTH_STATUS_STARTING)),
                 // Another daemon's db is not this web's.
                 row("other", db("db", HealthStatus.HEALTH_STATUS_HEALTHY)));
-        List<String> lines = Controller.detailLines(web, List.of(), ZoneOffset.UTC, all);
+        List<String> lines = Controller.detailLines(web, List.of(), ZoneOffset.UTC, java.time.Instant.now(), all);
         assertThat(lines).containsSubsequence(
                 "waiting:      waiting for db to be healthy; waiting for migrate to complete successfully",
                 "depends on:",

@@ -219,4 +219,109 @@ class RendererTest {
         assertThat(g.get(3)).isEqualTo("- worker (2): 2 running");
         assertThat(screen.getCursorPosition()).isEqualTo(new com.googlecode.lanterna.TerminalPosition(5, 23));
     }
+
+    // ---- at 80 columns and below (issue 16) ------------------------------------------------------
+
+    private void resize(int cols, int rows) throws Exception {
+        vt.setTerminalSize(new TerminalSize(cols, rows));
+        app.checkResize();
+    }
+
+    @Test
+    void theHelpOverlayWrapsWhatIsTooLongInsteadOfCuttingIt() throws Exception {
+        ScreenModel m = sample();
+        m.overlay(new Overlay.Help());
+        start(m);
+        for (int[] size : new int[][] {{80, 24}, {120, 40}}) {
+            resize(size[0], size[1]);
+            String text = String.join("\n", grid());
+            assertThat(text).doesNotContain("~"); // Fmt.fit's mark of a cut line
+            assertThat(text.replaceAll("\\s*\\|\\n\\s*\\|\\s*", " ")).contains("Enter keeps, Esc clears");
+        }
+    }
+
+    @Test
+    void aHelpOverlayTallerThanTheTerminalScrollsToItsLastLine() throws Exception {
+        ScreenModel m = sample();
+        m.overlay(new Overlay.Help());
+        start(m);
+        resize(60, 20);
+        List<String> top = grid();
+        assertThat(String.join("\n", top)).doesNotContain("an unexpected exit")
+                .containsPattern(" 1-18/\\d\\d -\\+"); // which lines are shown, on the bottom edge
+        Controller c = new Controller(m, null);
+        for (int i = 0; i < 40; i++) {
+            c.handle(new com.googlecode.lanterna.input.KeyStroke('j', false, false));
+        }
+        String end = String.join("\n", grid());
+        assertThat(end).contains("LAST EXIT ending in !: an unexpected exit.").contains("q / Ctrl-C");
+        assertThat(m.overlay()).isInstanceOf(Overlay.Help.class);
+    }
+
+    @Test
+    void theTableScrollIndicatorCoversNoColumnTitle() throws Exception {
+        List<ProcessInfo> many = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            many.add(running(String.format("job%02d", i), 5000 + i));
+        }
+        ScreenModel m = P.model(snapshot("j", 1, many.toArray(ProcessInfo[]::new)));
+        m.first();
+        start(m);
+        for (int[] size : new int[][] {{80, 24}, {120, 40}}) {
+            resize(size[0], size[1]);
+            List<String> g = grid();
+            assertThat(g.get(2)).matches("NAME +GROUP +STATE +PID +UPTIME +RST +LAST EXIT +CPU% +RSS");
+            int divider = rowOf(g, "-- output");
+            assertThat(g.get(divider)).matches("-- output .* 1-\\d+/30 --");
+        }
+    }
+
+    @Test
+    void theHeaderKeepsDisconnectedAndTheSortOrderAt80Columns() throws Exception {
+        ScreenModel m = new ScreenModel(P.CLOCK, List.of("production-web-frontend-1", "staging-batch-2"));
+        GetServerInfoResponse info = GetServerInfoResponse.newBuilder().setVersion("0.1.0-SNAPSHOT").setHostname("a-long-host-name")
+                .setUptime(com.google.protobuf.Duration.newBuilder().setSeconds(3723)).build();
+        m.serverInfo("production-web-frontend-1", info);
+        m.serverInfo("staging-batch-2", info);
+        m.apply("production-web-frontend-1", snapshot("a", 1, running("web", 10), fatal("broken"), P.stopped("idle"),
+                P.proc("slow", "slow", dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STARTING).build(),
+                P.proc("later", "later", dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_BACKOFF).build(),
+                P.proc("held", "held", dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_PAUSED).build()));
+        m.apply("staging-batch-2", snapshot("b", 1, running("job", 20)));
+        m.disconnected("staging-batch-2", "gone", P.NOW.plusSeconds(4));
+        m.reverse();
+        start(m);
+        for (int[] size : new int[][] {{80, 24}, {60, 20}}) {
+            resize(size[0], size[1]);
+            List<String> g = grid();
+            assertThat(g.get(0)).contains("staging-batch-2: DISCONNECTED (retry in 5s)");
+            assertThat(g.get(1)).endsWith("sort name (reversed)");
+        }
+    }
+
+    @Test
+    void anUnreachableDaemonSaysWhereAndWhyInTheEmptyTable() throws Exception {
+        ScreenModel m = new ScreenModel(P.CLOCK, List.of("default"));
+        m.disconnected("default", "cannot reach taskmasterd at /run/user/0/taskmaster/default.sock (no such socket: is the daemon running?)",
+                P.NOW.plusSeconds(2));
+        start(m);
+        List<String> g = grid();
+        assertThat(g.get(rowOf(g, "   socket: is the daemon running?)") + 1)).startsWith("-- output"); // the table grew for it
+        String text = String.join("\n", g);
+        assertThat(text).contains(" cannot reach taskmasterd at /run/user/0/taskmaster/default.sock (no such\n")
+                .contains("   socket: is the daemon running?)"); // wrapped, not cut
+    }
+
+    @Test
+    void theDetailsSayHowLongAgoAProcessStoppedNow() throws Exception {
+        // The daemon worded it when the process stopped, 34 s before this screen's now.
+        ProcessInfo quiet = P.proc("quiet", "quiet", dev.taskmaster.proto.v1.ProcessState.PROCESS_STATE_STOPPED)
+                .setDescription("stopped 0:00:00 ago").setLastExit(P.killed("TERM", 15, 77).toBuilder().setExpected(true)
+                        .setTime(P.ts(P.NOW.minusSeconds(34)))).build();
+        ScreenModel m = P.model(snapshot("j", 1, quiet));
+        m.first();
+        m.overlay(new Overlay.Details(new ProcKey("default", "quiet"), List.of(), 0));
+        start(m);
+        assertThat(String.join("\n", grid())).contains("state:        STOPPED - stopped 0:00:34 ago");
+    }
 }
