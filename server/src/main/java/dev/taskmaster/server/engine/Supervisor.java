@@ -11,6 +11,8 @@ import dev.taskmaster.server.engine.lifecycle.RestartCounters;
 import dev.taskmaster.server.engine.lifecycle.RestartDecision;
 import dev.taskmaster.server.engine.lifecycle.RestartRules;
 import dev.taskmaster.server.engine.lifecycle.RunEnd;
+import dev.taskmaster.server.engine.outside.OutsideChange;
+import dev.taskmaster.server.engine.outside.OutsideChanges;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -250,6 +252,7 @@ final class Supervisor {
         Run attempt = new Run();
         attempt.process = ctx.launcher().resume(spec, survivor, exitHandler(attempt));
         run = attempt;
+        watchStops(attempt);
         adopted = attempt.process.adopted();
         startTime = survivor.startedAt();
         spawnedAtNanos = ctx.clock().nanoTime() - survivor.age().toNanos();
@@ -388,6 +391,7 @@ final class Supervisor {
         }
         attempt.process = result.process();
         run = attempt;
+        watchStops(attempt);
         adopted = result.process().adopted();
         spawnError = null;
         nextStart = null;
@@ -545,6 +549,27 @@ final class Supervisor {
             restartReason = "stopped as unhealthy";
             beginStop("unhealthy (" + reason + "); restarting: stopping with " + spec.program().stopsignal().displayName());
         }
+    }
+
+    /** Stops and continues of this launch's process, as the kernel reports them, handled on the engine thread. */
+    private void watchStops(Run attempt) {
+        attempt.process.onStopOrContinue(change -> ctx.scheduler().execute(() -> stoppedOrContinued(attempt, change)));
+    }
+
+    /** Keeps PAUSED true to the kernel when someone else stops or continues the process. */
+    private void stoppedOrContinued(Run which, OutsideChange change) {
+        if (which != run) {
+            return; // a report about a process this supervisor no longer owns
+        }
+        OutsideChanges.decide(state, change, run.process.stoppedNow()).ifPresent(t -> {
+            requestedBy = ""; // not at the request of any API caller
+            if (t.to() == ProcessState.PAUSED) {
+                health.paused();
+            } else {
+                health.resumed();
+            }
+            transition(t.to(), t.reason());
+        });
     }
 
     private void cancelTimer() {

@@ -68,7 +68,7 @@ final class ForegroundRun {
             int[] stopSignal = {0};
             RunEvent.Over over = await(engine, spec, name, events, stopSignal);
             stopEverything(engine, spec, descendants);
-            int code = over.gaveUp() ? RunExit.gaveUp(over.last()) : over.stopped() ? RunExit.stopped(over.last(), stopSignal[0])
+            int code = over.gaveUp() ? RunExit.gaveUp(over.last()) : over.stopped() ? RunExit.stopped(over.last(), stopSignal[0] == 0 ? Signals.SIGTERM : stopSignal[0])
                     : over.last().map(r -> RunExit.of(r.outcome())).orElse(1);
             if (over.gaveUp()) {
                 log.error("giving up on {}: {}; last run: {}", name, over.reason(),

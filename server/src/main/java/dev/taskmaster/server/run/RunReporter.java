@@ -40,15 +40,16 @@ final class RunReporter implements Consumer<EngineEvent> {
                 }
                 switch (c.to()) {
                     case FATAL -> over.accept(new RunEvent.Over(true, false, c.reason(), c.after().lastExit()));
-                    // The exit of the stopped run; a stop while waiting to restart found none.
-                    case STOPPED -> over.accept(new RunEvent.Over(false, true, c.reason(),
-                            c.from() == ProcessState.STOPPING ? c.exit() : Optional.empty()));
-                    // What follows an exit (a restart, a backoff, giving up) is decided in the same engine
-                    // task: a snapshot taken after it tells whether the program stays down.
-                    case EXITED -> engine.snapshot().thenAccept(all -> all.stream()
-                            .filter(s -> s.name().equals(c.process()) && s.state() == ProcessState.EXITED)
+                    // What follows an exit or a stop (a restart, a backoff, giving up) is decided in the same
+                    // engine task: a snapshot taken after it tells whether the program stays down. A stop
+                    // made to restart it (unhealthy) is followed by a start at once.
+                    case EXITED, STOPPED -> engine.snapshot().thenAccept(all -> all.stream()
+                            .filter(s -> s.name().equals(c.process()) && s.state() == c.to())
                             .findFirst()
-                            .ifPresent(s -> over.accept(new RunEvent.Over(false, false, c.reason(), c.exit()))));
+                            .ifPresent(s -> over.accept(new RunEvent.Over(false, c.to() == ProcessState.STOPPED, c.reason(),
+                                    // The exit of the stopped run; a stop while waiting to restart found none.
+                                    c.to() == ProcessState.EXITED || c.from() == ProcessState.STOPPING ? c.exit()
+                                            : Optional.empty()))));
                     default -> { }
                 }
             }

@@ -219,6 +219,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
         };
         if (survivor.ownChild()) {
             Launched launched = new Launched(pid, p.killmode(), session);
+            launched.watcher = watcher;
             try {
                 watcher.watch(pid, () -> launched.mode.killsGroup(), status -> {
                     ended.run();
@@ -460,6 +461,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 }
                 return following;
             }
+            watched.watcher = watcher;
             watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
                 if (watched.descendants != null) {
                     watched.descendants.ended();
@@ -692,6 +694,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     /** A spawned child. Its pid cannot be reused before the watcher reaps it, and the engine stops using it then. */
     private static final class Launched implements LaunchedProcess {
         private final int pid;
+        /** Tells stops and continues; set once watched (null in the constructor's callers that watch later). */
+        private volatile ChildWatcher watcher;
         /** Read by the watcher thread at the exit, written by the engine thread. */
         private volatile KillMode mode;
         /** Its session, as {@link Descendants} knows it; null when none looks after descendants. */
@@ -706,6 +710,22 @@ public final class OsProcessLauncher implements ProcessLauncher {
         @Override
         public int pid() {
             return pid;
+        }
+
+        @Override
+        public void onStopOrContinue(Consumer<dev.taskmaster.server.engine.outside.OutsideChange> listener) {
+            if (watcher != null) {
+                watcher.onStopOrContinue(pid, c -> listener.accept(c.stopped()
+                        ? dev.taskmaster.server.engine.outside.OutsideChange.stoppedBy(c.signal())
+                        : dev.taskmaster.server.engine.outside.OutsideChange.continued()));
+            }
+        }
+
+        @Override
+        public Optional<Boolean> stoppedNow() {
+            // The zombie keeps the pid until the watcher reaps it: this cannot read a stranger's state
+            // while the engine still owns the process.
+            return dev.taskmaster.server.os.JobControl.stoppedOrStopping(pid);
         }
 
         @Override
