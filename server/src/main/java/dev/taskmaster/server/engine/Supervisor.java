@@ -414,6 +414,11 @@ final class Supervisor {
         timer = null;
         counters = counters.started();
         transition(ProcessState.RUNNING, "stayed up for " + seconds(spec.program().starttime()));
+        if (run.process.stoppedNow().orElse(false)) {
+            // Stopped from outside while STARTING, which has no PAUSED to go to: that report changed nothing.
+            health.paused();
+            transition(ProcessState.PAUSED, "stopped from outside while starting");
+        }
     }
 
     private void stopTimeElapsed(Run stopping) {

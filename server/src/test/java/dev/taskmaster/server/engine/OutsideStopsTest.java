@@ -50,6 +50,20 @@ class OutsideStopsTest {
     }
 
     @Test
+    void aStopWhileStartingIsPausedOnceStarted() {
+        EngineHarness h = new EngineHarness(tmp).start("programs:\n  w: {cmd: x, starttime: 2s}\n");
+        FakeLauncher.Launch w = h.launcher.last("w");
+        w.kernelStops(SIGSTOP);
+        h.clock.runReady();
+        assertThat(h.stateOf("w")).isEqualTo(ProcessState.STARTING);
+        h.clock.advance(Duration.ofSeconds(2));
+        assertThat(reasons(h)).endsWith("STARTING>RUNNING: stayed up for 2 s", "RUNNING>PAUSED: stopped from outside while starting");
+        w.kernelContinues();
+        h.clock.runReady();
+        assertThat(h.stateOf("w")).isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
     void theSignalThatStoppedItIsNamed() {
         EngineHarness h = running();
         h.launcher.last("w").kernelStops(SIGTSTP);
