@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -314,9 +313,5 @@ final class RunProgram {
         } catch (IOException e) {
             // a temporary directory left behind is not worth failing the exit for
         }
-    }
-
-    static Set<String> refusedKeys() {
-        return REFUSED.keySet();
     }
 }
