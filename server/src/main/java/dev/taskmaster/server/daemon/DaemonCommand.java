@@ -86,7 +86,9 @@ public final class DaemonCommand implements Callable<Integer> {
     /** The command line, with {@code consoles} making the control shell of --shell (null: none). */
     public static CommandLine commandLine(ControlConsole.Factory consoles) {
         return new CommandLine(new DaemonCommand(consoles))
-                .addSubcommand(new dev.taskmaster.server.security.TokenCommand());
+                .addSubcommand(new dev.taskmaster.server.security.TokenCommand())
+                // taskmasterd run [OPTIONS] -- CMD ARGS…: one command in the foreground (issue 14).
+                .addSubcommand(dev.taskmaster.server.run.RunCommand.commandLine());
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.taskmaster.server.engine;
 import dev.taskmaster.config.InstanceSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -120,6 +121,23 @@ public interface ProcessLauncher {
          * happens when it exits, and to what it leaves behind, follows the new one.
          */
         default void killModeChanged(dev.taskmaster.config.KillMode mode) {
+        }
+
+        /**
+         * Tells {@code listener}, on any thread, each time the kernel reports this process stopped
+         * or continued (by anyone: the daemon's pause and resume, or {@code kill -STOP} from
+         * outside); a report from before the call is told at once. The listener must not block.
+         * By default nothing is reported (a process that is not the daemon's child).
+         */
+        default void onStopOrContinue(java.util.function.Consumer<dev.taskmaster.server.engine.outside.OutsideChange> listener) {
+        }
+
+        /**
+         * Whether the process is stopped at this moment (state T), or is about to be (a SIGSTOP sent
+         * to it has not been taken yet); empty when that cannot be known. Cheap.
+         */
+        default Optional<Boolean> stoppedNow() {
+            return Optional.empty();
         }
     }
 

@@ -11,6 +11,8 @@ import dev.taskmaster.server.engine.lifecycle.RestartCounters;
 import dev.taskmaster.server.engine.lifecycle.RestartDecision;
 import dev.taskmaster.server.engine.lifecycle.RestartRules;
 import dev.taskmaster.server.engine.lifecycle.RunEnd;
+import dev.taskmaster.server.engine.outside.OutsideChange;
+import dev.taskmaster.server.engine.outside.OutsideChanges;
 import dev.taskmaster.server.engine.schedule.ScheduledStart;
 import java.time.Duration;
 import java.time.Instant;
@@ -284,6 +286,7 @@ final class Supervisor {
         Run attempt = new Run();
         attempt.process = ctx.launcher().resume(spec, survivor, exitHandler(attempt));
         run = attempt;
+        watchStops(attempt);
         adopted = attempt.process.adopted();
         startTime = survivor.startedAt();
         spawnedAtNanos = ctx.clock().nanoTime() - survivor.age().toNanos();
@@ -430,6 +433,7 @@ final class Supervisor {
         }
         attempt.process = result.process();
         run = attempt;
+        watchStops(attempt);
         adopted = result.process().adopted();
         spawnError = null;
         nextStart = null;
@@ -452,6 +456,11 @@ final class Supervisor {
         timer = null;
         counters = counters.started();
         transition(ProcessState.RUNNING, "stayed up for " + seconds(spec.program().starttime()));
+        if (run.process.stoppedNow().orElse(false)) {
+            // Stopped from outside while STARTING, which has no PAUSED to go to: that report changed nothing.
+            health.paused();
+            transition(ProcessState.PAUSED, "stopped from outside while starting");
+        }
     }
 
     private void stopTimeElapsed(Run stopping) {
@@ -669,6 +678,27 @@ final class Supervisor {
             restartReason = "stopped as unhealthy";
             beginStop("unhealthy (" + reason + "); restarting: stopping with " + spec.program().stopsignal().displayName());
         }
+    }
+
+    /** Stops and continues of this launch's process, as the kernel reports them, handled on the engine thread. */
+    private void watchStops(Run attempt) {
+        attempt.process.onStopOrContinue(change -> ctx.scheduler().execute(() -> stoppedOrContinued(attempt, change)));
+    }
+
+    /** Keeps PAUSED true to the kernel when someone else stops or continues the process. */
+    private void stoppedOrContinued(Run which, OutsideChange change) {
+        if (which != run) {
+            return; // a report about a process this supervisor no longer owns
+        }
+        OutsideChanges.decide(state, change, run.process.stoppedNow()).ifPresent(t -> {
+            requestedBy = ""; // not at the request of any API caller
+            if (t.to() == ProcessState.PAUSED) {
+                health.paused();
+            } else {
+                health.resumed();
+            }
+            transition(t.to(), t.reason());
+        });
     }
 
     private void cancelTimer() {

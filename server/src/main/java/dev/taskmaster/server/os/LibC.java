@@ -81,6 +81,11 @@ final class LibC {
     static final int CLD_EXITED = 1;
     static final int CLD_KILLED = 2;
     static final int CLD_DUMPED = 3;
+    /** waitid: report children stopped by a signal, and continued ones (job control seen from outside). */
+    static final int WSTOPPED = 2;
+    static final int WCONTINUED = 8;
+    static final int CLD_STOPPED = 5;
+    static final int CLD_CONTINUED = 6;
 
     // sys/prctl.h
     static final int PR_SET_CHILD_SUBREAPER = 36;

@@ -3,6 +3,7 @@ package dev.taskmaster.server.spawn;
 import dev.taskmaster.server.os.Epoll;
 import dev.taskmaster.server.os.Errno;
 import dev.taskmaster.server.os.Fds;
+import dev.taskmaster.server.os.JobControl;
 import dev.taskmaster.server.os.NativeException;
 import dev.taskmaster.server.os.PidFd;
 import dev.taskmaster.server.os.Signals;
@@ -43,6 +44,12 @@ public final class ChildWatcher implements AutoCloseable {
     private final Map<Long, Child> children = new ConcurrentHashMap<>();
     /** The pids of {@link #children}: main processes that only this watcher may reap. */
     private final Set<Integer> pids = ConcurrentHashMap.newKeySet();
+    /** Pid → who hears its stops and continues; guarded by itself (see {@link #onStopOrContinue}). */
+    private final Map<Integer, Consumer<JobControl.Change>> jobListeners = new java.util.HashMap<>();
+    /** Guarded by {@link #jobListeners}: the last report about a watched child that has no listener yet. */
+    private final Map<Integer, JobControl.Change> unheard = new java.util.HashMap<>();
+    /** Pid → this watcher's handler at the {@link JobControlReader}, to unregister exactly it. */
+    private final Map<Integer, Consumer<JobControl.Change>> readerHandlers = new ConcurrentHashMap<>();
     /** Shared by spawns from before posix_spawn until watch(); exclusive for a reaper of other children. */
     private final ReentrantReadWriteLock spawnGate = new ReentrantReadWriteLock(true);
 
@@ -94,8 +101,15 @@ public final class ChildWatcher implements AutoCloseable {
                 long token = loop.add(child.pidfd(), Epoll.EPOLLIN, this::reap);
                 children.put(token, child);
             }
+            if (!child.adopted()) {
+                // Registered before the child can be stopped by anyone but its spawner's caller: no report is missed.
+                Consumer<JobControl.Change> handler = change -> stoppedOrContinued(child.pid(), change);
+                readerHandlers.put(child.pid(), handler);
+                JobControlReader.get().register(child.pid(), handler);
+            }
         } catch (NativeException e) {
             pids.remove(child.pid());
+            forgetJobControl(child.pid());
             Fds.closeQuietly(child.pidfd());
             throw e;
         }
@@ -189,12 +203,64 @@ public final class ChildWatcher implements AutoCloseable {
         }
         children.remove(token);
         pids.remove(child.pid());
+        forgetJobControl(child.pid());
         loop.remove(token, child.pidfd());
         Fds.closeQuietly(child.pidfd());
         try {
             child.onEnd().accept(status);
         } catch (RuntimeException e) {
             log.error("exit callback for pid {} failed", child.pid(), e);
+        }
+    }
+
+    /**
+     * Tells {@code listener}, on the job-control thread, each time the watched child {@code pid}
+     * is stopped or continued (by anyone); the last report from before this call is told at once.
+     * The listener must not block. Nothing happens for a pid that is not watched (it has ended).
+     */
+    public void onStopOrContinue(int pid, Consumer<JobControl.Change> listener) {
+        synchronized (jobListeners) {
+            if (!pids.contains(pid)) {
+                return;
+            }
+            jobListeners.put(pid, listener);
+            JobControl.Change missed = unheard.remove(pid);
+            if (missed != null) {
+                tell(listener, missed);
+            }
+        }
+    }
+
+    private void stoppedOrContinued(int pid, JobControl.Change change) {
+        // Under the lock, so that a report told late (onStopOrContinue) cannot pass a newer one.
+        synchronized (jobListeners) {
+            Consumer<JobControl.Change> listener = jobListeners.get(pid);
+            if (listener == null) {
+                if (pids.contains(pid)) {
+                    unheard.put(pid, change);
+                }
+                return;
+            }
+            tell(listener, change);
+        }
+    }
+
+    private static void tell(Consumer<JobControl.Change> listener, JobControl.Change change) {
+        try {
+            listener.accept(change);
+        } catch (RuntimeException e) {
+            log.error("stop/continue callback for pid {} failed", change.pid(), e);
+        }
+    }
+
+    private void forgetJobControl(int pid) {
+        Consumer<JobControl.Change> handler = readerHandlers.remove(pid);
+        if (handler != null) {
+            JobControlReader.get().unregister(pid, handler);
+        }
+        synchronized (jobListeners) {
+            jobListeners.remove(pid);
+            unheard.remove(pid);
         }
     }
 

@@ -70,6 +70,12 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private final OptionalLong childOpenFiles;
     /** What the programs leave behind; null when the daemon does not look after it (some tests). */
     private final Descendants descendants;
+    /**
+     * {@code taskmasterd run}: the programs get the daemon's own stdin, stdout and stderr instead
+     * of pipes (a terminal stays a terminal), and the streams that would be captured to their
+     * default log file are not captured at all. False for the daemon.
+     */
+    private final boolean passThroughStdio;
 
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs) {
         this(watcher, pump, daemonEnv, outputs, DescriptorBudget.ofProcess(), OptionalLong.empty());
@@ -92,6 +98,22 @@ public final class OsProcessLauncher implements ProcessLauncher {
      */
     public OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs,
             DescriptorBudget budget, OptionalLong childOpenFiles, Descendants descendants) {
+        this(watcher, pump, daemonEnv, outputs, budget, childOpenFiles, descendants, false);
+    }
+
+    /**
+     * A launcher for {@code taskmasterd run}: as the one above, with the programs' standard
+     * descriptors the daemon's own (see {@link #passThroughStdio}).
+     */
+    public static OsProcessLauncher passingStdioThrough(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv,
+            Outputs outputs, Descendants descendants) {
+        return new OsProcessLauncher(watcher, pump, daemonEnv, outputs, DescriptorBudget.ofProcess(), OptionalLong.empty(),
+                descendants, true);
+    }
+
+    private OsProcessLauncher(ChildWatcher watcher, OutputPump pump, Map<String, String> daemonEnv, Outputs outputs,
+            DescriptorBudget budget, OptionalLong childOpenFiles, Descendants descendants, boolean passThroughStdio) {
+        this.passThroughStdio = passThroughStdio;
         this.descendants = descendants;
         this.watcher = watcher;
         this.pump = pump;
@@ -197,6 +219,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
         };
         if (survivor.ownChild()) {
             Launched launched = new Launched(pid, p.killmode(), session);
+            launched.watcher = watcher;
             try {
                 watcher.watch(pid, () -> launched.mode.killsGroup(), status -> {
                     ended.run();
@@ -329,7 +352,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
         ProgramSpec p = instance.program();
         ProcessOutput output;
         try {
-            output = outputs.configure(instance);
+            // Passed through, the output has no default log file to open.
+            output = passThroughStdio ? outputs.of(instance.name()) : outputs.configure(instance);
         } catch (IOException e) {
             throw new SpawnException(budget.shortage(e).orElse("cannot open the output log: " + e.getMessage()));
         }
@@ -349,6 +373,12 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 in = new Stdio.Terminal(pty.slave());
                 out = in;
                 err = in;
+            } else if (passThroughStdio) {
+                in = Stdio.inherit();
+                out = passedThrough(p.stdout(), Stdio.inherit());
+                // Into stdout as 2>&1 does: descriptor 1 (whatever it is) duplicated onto 2.
+                err = p.redirectStderr() ? (out instanceof Stdio.Inherit ? Stdio.fd(1) : out)
+                        : passedThrough(p.stderr(), Stdio.inherit());
             } else {
                 // A pipe, as supervisord gives: input can be sent, and a program reading stdin waits rather than seeing EOF.
                 Pipe stdin = Pipe.create();
@@ -358,7 +388,9 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 out = output(p.stdout(), run, StdStream.STDOUT, fds);
                 err = p.redirectStderr() ? out : output(p.stderr(), run, StdStream.STDERR, fds);
             }
-            Fds.setNonBlocking(fds.inputFd, true);
+            if (fds.inputFd >= 0) {
+                Fds.setNonBlocking(fds.inputFd, true);
+            }
             SpawnRequest request = new SpawnRequest(program, argv, env, Optional.of(dir), in, out, err, true);
             // Until it is watched, a child that ends must not be taken for an orphan and reaped (Descendants).
             java.util.concurrent.locks.Lock spawning = watcher.spawning();
@@ -387,7 +419,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
         // The child has its copies; ours must go so the pump sees end of file when the child exits.
         fds.childEnds.forEach(Fds::closeQuietly);
         fds.childEnds.clear();
-        ProcessInput input = new ProcessInput(fds.inputFd, p.tty());
+        ProcessInput input = fds.inputFd >= 0 ? new ProcessInput(fds.inputFd, p.tty()) : null;
         fds.inputFd = -1;
         run.started(pid, input);
         Launched launched = null;
@@ -429,6 +461,7 @@ public final class OsProcessLauncher implements ProcessLauncher {
                 }
                 return following;
             }
+            watched.watcher = watcher;
             watcher.watch(pid, () -> watched.mode.killsGroup(), status -> {
                 if (watched.descendants != null) {
                     watched.descendants.ended();
@@ -446,6 +479,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
             run.exited();
             throw e;
         }
+    }
+
+    /** A stream of a program whose output passes through: none is /dev/null, the rest the daemon's own descriptor. */
+    private static Stdio passedThrough(OutputSpec spec, Stdio own) {
+        return spec instanceof OutputSpec.Discard ? Stdio.devNull() : own;
     }
 
     private static Stdio output(OutputSpec spec, ProcessOutput.Run run, StdStream stream, Plumbing fds)
@@ -656,6 +694,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     /** A spawned child. Its pid cannot be reused before the watcher reaps it, and the engine stops using it then. */
     private static final class Launched implements LaunchedProcess {
         private final int pid;
+        /** Tells stops and continues; set once watched (null in the constructor's callers that watch later). */
+        private volatile ChildWatcher watcher;
         /** Read by the watcher thread at the exit, written by the engine thread. */
         private volatile KillMode mode;
         /** Its session, as {@link Descendants} knows it; null when none looks after descendants. */
@@ -670,6 +710,22 @@ public final class OsProcessLauncher implements ProcessLauncher {
         @Override
         public int pid() {
             return pid;
+        }
+
+        @Override
+        public void onStopOrContinue(Consumer<dev.taskmaster.server.engine.outside.OutsideChange> listener) {
+            if (watcher != null) {
+                watcher.onStopOrContinue(pid, c -> listener.accept(c.stopped()
+                        ? dev.taskmaster.server.engine.outside.OutsideChange.stoppedBy(c.signal())
+                        : dev.taskmaster.server.engine.outside.OutsideChange.continued()));
+            }
+        }
+
+        @Override
+        public Optional<Boolean> stoppedNow() {
+            // The zombie keeps the pid until the watcher reaps it: this cannot read a stranger's state
+            // while the engine still owns the process.
+            return dev.taskmaster.server.os.JobControl.stoppedOrStopping(pid);
         }
 
         @Override

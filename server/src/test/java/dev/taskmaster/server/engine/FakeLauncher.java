@@ -36,6 +36,39 @@ final class FakeLauncher implements ProcessLauncher {
         @Override
         public void signal(Signal signal, boolean toGroup) {
             signals.add((toGroup ? "group:" : "") + signal.name() + "@" + clock.elapsed().toMillis());
+            // As the kernel would have it: stopped, or about to be, from a SIGSTOP on; running from a SIGCONT on.
+            if (signal.equals(Signal.STOP)) {
+                kernelStopped = true;
+            } else if (signal.equals(Signal.CONT)) {
+                kernelStopped = false;
+            }
+        }
+
+        /** Who hears the kernel's stop and continue reports; null until the engine asks. */
+        java.util.function.Consumer<dev.taskmaster.server.engine.outside.OutsideChange> stops;
+        /** What /proc would say: stopped (T, or a SIGSTOP pending) or not. */
+        boolean kernelStopped;
+
+        @Override
+        public void onStopOrContinue(java.util.function.Consumer<dev.taskmaster.server.engine.outside.OutsideChange> listener) {
+            stops = listener;
+        }
+
+        @Override
+        public java.util.Optional<Boolean> stoppedNow() {
+            return java.util.Optional.of(kernelStopped);
+        }
+
+        /** The kernel stops the process (by {@code signal}, anyone's) and reports it. */
+        void kernelStops(int signal) {
+            kernelStopped = true;
+            stops.accept(dev.taskmaster.server.engine.outside.OutsideChange.stoppedBy(signal));
+        }
+
+        /** The kernel continues the process and reports it. */
+        void kernelContinues() {
+            kernelStopped = false;
+            stops.accept(dev.taskmaster.server.engine.outside.OutsideChange.continued());
         }
 
         /** Reports the exit, as the OS watcher would (from "another thread": via the engine queue). */

@@ -42,6 +42,8 @@ public final class HealthMonitor {
     private boolean stopping;
     /** Tells the results and timers of the current probe from those of earlier ones. */
     private long probeId;
+    /** When the probe scheduled last is due ({@link EngineClock#nanoTime}), for {@link ProbeLateness}. */
+    private long dueNanos;
     private EngineScheduler.Cancellable timer;
 
     public HealthMonitor(EngineScheduler scheduler, EngineClock clock, Prober prober, InstanceSpec instance,
@@ -124,6 +126,7 @@ public final class HealthMonitor {
 
     private void scheduleNext(HealthCheck check) {
         long id = ++probeId;
+        dueNanos = clock.nanoTime() + check.interval().toNanos();
         timer = scheduler.schedule(check.interval(), () -> probeDue(id));
     }
 
@@ -131,6 +134,7 @@ public final class HealthMonitor {
         if (id != probeId || target == null) {
             return;
         }
+        ProbeLateness.timer(dueNanos, clock.nanoTime());
         timer = null;
         HealthCheck check = check().orElse(null);
         if (check == null) {

@@ -58,8 +58,10 @@ public final class SystemProber implements Prober {
     @Override
     public CompletableFuture<ProbeResult> probe(ProbeTarget target, Duration timeout) {
         CompletableFuture<ProbeResult> f = new CompletableFuture<>();
+        long handed = System.nanoTime();
         try {
             threads.execute(() -> {
+                ProbeLateness.dispatch(handed, System.nanoTime());
                 try {
                     f.complete(run(target, timeout));
                 } catch (InterruptedException e) {
