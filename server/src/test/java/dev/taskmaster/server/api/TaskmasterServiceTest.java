@@ -717,9 +717,14 @@ class TaskmasterServiceTest {
         assertThat(dry.getApplied()).isFalse();
         assertThat(dry.getDiff().getAddedProcessesList()).containsExactly("dry");
         assertThat(names()).noneMatch(n -> n.startsWith("dry"));
-        assertThat(failure(() -> stub.addProgram(AddProgramRequest.newBuilder().setSpec(dev.taskmaster.proto.v1.ProgramSpec
-                .newBuilder().setName("h").setCmd("x").addDependsOn(dev.taskmaster.proto.v1.Dependency.newBuilder()
-                        .setProgram("web"))).build()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+        // depends_on is implemented now (DependsOnApiTest has the rest): an unknown program is a located error.
+        dev.taskmaster.proto.v1.AddProgramResponse unknown = stub.addProgram(AddProgramRequest.newBuilder().setSpec(
+                dev.taskmaster.proto.v1.ProgramSpec.newBuilder().setName("h").setCmd("x").addDependsOn(
+                        dev.taskmaster.proto.v1.Dependency.newBuilder().setProgram("nope"))).build());
+        assertThat(unknown.getApplied()).isFalse();
+        assertThat(unknown.getErrorsList()).extracting(e -> e.getKeyPath()).singleElement().asString()
+                .startsWith("programs.h.depends_on");
+        assertThat(names()).noneMatch(n -> n.startsWith("h"));
         assertThat(failure(() -> stub.addProgram(AddProgramRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
