@@ -34,18 +34,30 @@ import java.util.concurrent.TimeUnit;
 /**
  * Probes for real: a heartbeat file's age, a TCP connect, an HTTP GET, a command run as the
  * program runs (its environment, directory and user, switched with {@code setpriv} as the
- * launcher does). Each probe runs on a virtual thread of its own, so a thousand slow probes cost
- * no platform threads and never touch the engine thread; each enforces its timeout, a command by
- * killing it and what it started. Thread-safe.
+ * launcher does). Heartbeat, TCP and HTTP probes run on a virtual thread each, so a thousand slow
+ * probes cost no platform threads and never touch the engine thread. Command probes run on a
+ * small pool of platform threads instead: starting a process and waiting for it are blocking
+ * native calls that pin a virtual thread's carrier, and with a thousand programs the two carriers
+ * of a small machine were held by spawns, so probes waited for a carrier past their timeout and
+ * healthy programs were reported UNHEALTHY (bench/health). A command probe's timeout runs from its
+ * start: one that waits for a free thread is late (ProbeLateness says how late), not failed.
+ * Each probe enforces its timeout, a command by killing it and what it started. Thread-safe.
  */
 public final class SystemProber implements Prober {
 
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     /** A heartbeat written just before the daemon noted the start is still the process's own. */
     private static final Duration START_SLACK = Duration.ofSeconds(1);
+    private static final int COMMAND_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     private final Map<String, String> daemonEnv;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("probe-", 0).factory());
+    /** Command probes: spawn and wait, a few at a time (a spawn costs CPU: more threads would not start more per second). */
+    private final ExecutorService commands = Executors.newFixedThreadPool(COMMAND_THREADS,
+            Thread.ofPlatform().name("probe-cmd-", 0).daemon().factory());
+    /** Readers of command probes' output: blocking pipe reads, one per running command probe at most. */
+    private final ExecutorService readers = Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("probe-out-", 0).daemon().factory());
     /** Made at the first HTTP probe: a client has a selector thread of its own, which most daemons never need. */
     private HttpClient http;
     private boolean closed;
@@ -59,8 +71,9 @@ public final class SystemProber implements Prober {
     public CompletableFuture<ProbeResult> probe(ProbeTarget target, Duration timeout) {
         CompletableFuture<ProbeResult> f = new CompletableFuture<>();
         long handed = System.nanoTime();
+        ExecutorService runner = target.probe() instanceof HealthCheck.Command ? commands : threads;
         try {
-            threads.execute(() -> {
+            runner.execute(() -> {
                 ProbeLateness.dispatch(handed, System.nanoTime());
                 try {
                     f.complete(run(target, timeout));
@@ -161,7 +174,13 @@ public final class SystemProber implements Prober {
             return ProbeResult.failed("cannot run " + c.cmd() + ": " + describe(e));
         }
         InputStream out = proc.getInputStream();
-        Future<String> said = threads.submit(() -> readBounded(out));
+        Future<String> said;
+        try {
+            said = readers.submit(() -> readBounded(out));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            kill(proc);
+            return ProbeResult.failed("not run: the daemon is stopping");
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             if (!proc.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -259,6 +278,8 @@ public final class SystemProber implements Prober {
     public synchronized void close() {
         closed = true;
         threads.shutdownNow();
+        commands.shutdownNow();
+        readers.shutdownNow();
         if (http != null) {
             http.shutdownNow();
         }
