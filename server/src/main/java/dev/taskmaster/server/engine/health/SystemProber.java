@@ -48,11 +48,11 @@ public final class SystemProber implements Prober {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     /** A heartbeat written just before the daemon noted the start is still the process's own. */
     private static final Duration START_SLACK = Duration.ofSeconds(1);
-    private static final int COMMAND_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private static final int COMMAND_THREADS = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
 
     private final Map<String, String> daemonEnv;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("probe-", 0).factory());
-    /** Command probes: spawn and wait, a few at a time (a spawn costs CPU: more threads would not start more per second). */
+    /** Command probes: spawn and wait, several at a time (most of a probe is waiting for the spawn and the exit, not CPU). */
     private final ExecutorService commands = Executors.newFixedThreadPool(COMMAND_THREADS,
             Thread.ofPlatform().name("probe-cmd-", 0).daemon().factory());
     /** Readers of command probes' output: blocking pipe reads, one per running command probe at most. */
