@@ -53,7 +53,7 @@ public final class Engine {
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal, dev.taskmaster.server.engine.health.Prober prober) {
         this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober,
-                new dev.taskmaster.server.engine.deps.DependencyWaits(this::observed));
+                new dev.taskmaster.server.engine.deps.DependencyWaits(this::observed), this::parkForDependencies);
         journal.addListener(this::dependencyEvent);
         this.config = config;
         // The output side's reports are journaled on the engine thread, like every event.
@@ -417,6 +417,11 @@ public final class Engine {
     }
 
     /** A state or health changed: the waits are looked at again, once, after the current task. */
+    /** A timer's start that found its dependencies unmet: it waits with the others (see {@link #recheckWaits}). */
+    private void parkForDependencies(Supervisor s) {
+        waiting.add(s);
+    }
+
     private void dependencyEvent(EngineEvent e) {
         if (!waiting.isEmpty() && !recheckQueued
                 && (e instanceof EngineEvent.StateChanged || e instanceof EngineEvent.HealthChanged)) {

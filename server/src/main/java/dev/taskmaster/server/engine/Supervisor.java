@@ -607,6 +607,9 @@ final class Supervisor {
         @Override
         public void delayElapsed(String why) {
             if (state == ProcessState.SCHEDULED) {
+                if (waitsForDependencies()) {
+                    return;
+                }
                 counters = RestartCounters.NONE;
                 requestedBy = "";
                 spawn(why);
@@ -622,9 +625,25 @@ final class Supervisor {
                         snapshot()));
                 return;
             }
+            if (waitsForDependencies()) {
+                return;
+            }
             counters = RestartCounters.NONE;
             requestedBy = "";
             spawn(why);
+        }
+
+        /** A timer's start is gated by depends_on as any other: unmet, it waits and the engine starts it later. */
+        private boolean waitsForDependencies() {
+            Optional<String> unmet = ctx.deps().waitingFor(spec.program());
+            if (unmet.isEmpty()) {
+                return false;
+            }
+            counters = RestartCounters.NONE;
+            requestedBy = "";
+            waitFor(unmet.get());
+            ctx.parkForDependencies().accept(Supervisor.this);
+            return true;
         }
     }
 

@@ -56,6 +56,27 @@ class DependenciesTest {
     }
 
     @Test
+    void aStartByItsOwnDelayTimerWaitsForItsDependenciesAndGoesOnceTheyAreMet() {
+        h.start("""
+                programs:
+                  db: {cmd: x, starttime: 5, autostart: false}
+                  job: {cmd: x, starttime: 0, start_delay: 30s, depends_on: {db: running}}
+                """);
+        assertThat(h.stateOf("job")).isEqualTo(SCHEDULED);
+        advance(30_000);
+        assertThat(h.stateOf("job")).isEqualTo(SCHEDULED);
+        assertThat(waitingFor("job")).isEqualTo("waiting for db to be running");
+        assertThat(h.launcher.of("job")).isEmpty();
+        h.clock.await(h.engine.start(List.of("db")));
+        advance(4999);
+        assertThat(h.launcher.of("job")).isEmpty();
+        advance(1);
+        assertThat(h.stateOf("db")).isEqualTo(RUNNING);
+        assertThat(h.launcher.of("job")).hasSize(1);
+        assertThat(h.transitions("job")).containsExactly("STOPPED>SCHEDULED", "SCHEDULED>STARTING", "STARTING>RUNNING");
+    }
+
+    @Test
     void runningWaitsScheduledUntilEveryInstanceHasStayedUpForItsStarttime() {
         h.start("""
                 programs:
