@@ -106,7 +106,7 @@ final class Complete {
             if (where.socket() != null && !Files.exists(where.socket())) {
                 return List.of(); // no daemon: not even a connection attempt
             }
-            return session.connect(where).blockingStub(deadline(session)).listProcesses(ListProcessesRequest.getDefaultInstance())
+            return session.connect(where).blockingStub(deadline(session)).listProcesses(ListProcessesRequest.newBuilder().setOmitUsage(true).build())
                     .getProcessesList();
         } catch (RuntimeException unreachable) {
             return List.of();

@@ -40,7 +40,7 @@ final class LogsCommand extends Verb {
         if (lines < 0) {
             throw new CtlException(ExitCodes.USAGE, "--lines must be >= 0, got " + lines);
         }
-        List<ProcessInfo> processes = rpc().listProcesses(ListProcessesRequest.newBuilder().addAllTargets(orEmpty(targets)).build())
+        List<ProcessInfo> processes = rpc().listProcesses(ListProcessesRequest.newBuilder().addAllTargets(orEmpty(targets)).setOmitUsage(true).build())
                 .getProcessesList();
         int width = processes.stream().mapToInt(p -> p.getFullName().length()).max().orElse(0);
         PrefixedLines.Out shared = new PrefixedLines.Out(out());

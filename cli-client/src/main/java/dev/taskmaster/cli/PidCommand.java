@@ -25,7 +25,7 @@ final class PidCommand extends Verb {
             out().println(json ? "{\"pid\":" + pid + "}" : Integer.toString(pid));
             return ExitCodes.OK;
         }
-        List<ProcessInfo> processes = rpc().listProcesses(ListProcessesRequest.newBuilder().addTargets(target).build()).getProcessesList();
+        List<ProcessInfo> processes = rpc().listProcesses(ListProcessesRequest.newBuilder().addTargets(target).setOmitUsage(true).build()).getProcessesList();
         boolean allRunning = true;
         for (ProcessInfo p : processes) {
             allRunning &= p.getPid() > 0;

@@ -317,7 +317,7 @@ final class Shell {
         try {
             session.dropFailedConnection();
             return session.connect(session.endpoint(flags())).blockingStub(COMPLETION_DEADLINE)
-                    .listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList();
+                    .listProcesses(ListProcessesRequest.newBuilder().setOmitUsage(true).build()).getProcessesList();
         } catch (RuntimeException unreachable) {
             return List.of();
         }

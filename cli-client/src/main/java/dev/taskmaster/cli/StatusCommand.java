@@ -29,8 +29,10 @@ final class StatusCommand extends Verb {
 
     @Override
     public Integer call() {
-        ListProcessesRequest request = ListProcessesRequest.newBuilder().addAllTargets(orEmpty(targets)).build();
         json |= format == Format.json;
+        // The table shows no CPU nor memory: the daemon need not read /proc for it.
+        ListProcessesRequest request = ListProcessesRequest.newBuilder().addAllTargets(orEmpty(targets))
+                .setOmitUsage(!json).build();
         if (root.fanOut()) {
             return fanOut(request);
         }

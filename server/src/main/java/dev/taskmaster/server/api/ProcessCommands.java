@@ -95,8 +95,8 @@ final class ProcessCommands {
     }
 
     private CompletableFuture<List<ProcessResult>> stillStopping(List<String> names, Wait limit) {
-        return engine.snapshot().thenApply(all -> names.stream().map(n -> {
-            ProcessSnapshot s = all.stream().filter(p -> p.name().equals(n)).findFirst().orElse(null);
+        return engine.snapshotOf(names).thenApply(all -> names.stream().map(n -> {
+            ProcessSnapshot s = all.get(n);
             return result(n, Code.DEADLINE_EXCEEDED, n + ": not everything was down after " + limit.describe()
                     + "; it starts again once everything is", true, s);
         }).toList());
@@ -125,43 +125,61 @@ final class ProcessCommands {
                         && r.message().equals(SHUTTING_DOWN))) {
                     throw Status.UNAVAILABLE.withDescription("taskmasterd is shutting down").asRuntimeException();
                 }
-                List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
-                for (CommandResult r : results) {
-                    each.add(outcome(r, goal, limit, starting));
-                }
-                return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                        .thenApply(v -> each.stream().map(CompletableFuture::join)
-                                .sorted(Comparator.comparing(ProcessResult::getFullName, (a, b) -> {
-                                    InstanceSpec x = specs.get(a);
-                                    InstanceSpec y = specs.get(b);
-                                    return x == null || y == null ? Targets.compareNames(a, b) : Targets.ORDER.compare(x, y);
-                                })).toList());
+                // Two trips to the engine for the whole request, whatever its size: the state of
+                // every process acted on, then the waits that state calls for.
+                List<String> acted = results.stream().map(CommandResult::process).toList();
+                return engine.snapshotOf(acted).thenCompose(now -> {
+                    List<CommandResult> awaited = goal == null ? List.of()
+                            : results.stream().filter(r -> awaits(r, starting, now.get(r.process()))).toList();
+                    CompletableFuture<Map<String, CompletableFuture<ProcessSnapshot>>> waits = awaited.isEmpty()
+                            ? CompletableFuture.completedFuture(Map.of())
+                            : engine.awaitStates(awaited.stream().map(CommandResult::process).toList(), goal);
+                    return waits.thenCompose(waiting -> {
+                        List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
+                        for (CommandResult r : results) {
+                            each.add(outcome(r, goal, limit, starting, now.get(r.process()), waiting.get(r.process())));
+                        }
+                        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                                .thenApply(v -> each.stream().map(CompletableFuture::join)
+                                        .sorted(Comparator.comparing(ProcessResult::getFullName, (a, b) -> {
+                                            InstanceSpec x = specs.get(a);
+                                            InstanceSpec y = specs.get(b);
+                                            return x == null || y == null ? Targets.compareNames(a, b) : Targets.ORDER.compare(x, y);
+                                        })).toList());
+                    });
+                });
             });
         });
     }
 
-    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Wait limit,
-            boolean starting) {
+    /** Whether the answer for {@code r} waits for a goal state: not when refused, nor for a start left alone on a PAUSED process. */
+    private static boolean awaits(CommandResult r, boolean starting, ProcessSnapshot now) {
         if (r.kind() == CommandResult.Kind.REFUSED) {
-            return snapshot(r.process()).thenApply(s -> result(r.process(), Code.FAILED_PRECONDITION,
-                    r.process() + ": " + r.message(), false, s));
+            return false;
         }
-        boolean changed = r.kind() == CommandResult.Kind.DONE;
-        if (starting && !changed) {
-            // The engine leaves a PAUSED process alone on a start; the contract calls that a precondition.
-            CompletableFuture<ProcessSnapshot> now = snapshot(r.process());
-            return now.thenCompose(s -> s != null && s.state() == ProcessState.PAUSED
-                    ? CompletableFuture.completedFuture(result(r.process(), Code.FAILED_PRECONDITION,
-                            r.process() + " is PAUSED; resume it first", false, s))
-                    : reached(r, goal, limit, changed));
-        }
-        return reached(r, goal, limit, changed);
+        boolean pausedLeftAlone = starting && r.kind() != CommandResult.Kind.DONE && now != null
+                && now.state() == ProcessState.PAUSED;
+        return !pausedLeftAlone;
     }
 
-    private CompletableFuture<ProcessResult> reached(CommandResult r, Predicate<ProcessState> goal, Wait limit,
-            boolean changed) {
-        CompletableFuture<ProcessSnapshot> reached = goal == null ? snapshot(r.process())
-                : limit.bound(engine.awaitState(r.process(), goal));
+    /**
+     * @param now     the process as it was once the command was applied
+     * @param waiting the wait for its goal state, when {@link #awaits} said so
+     */
+    private CompletableFuture<ProcessResult> outcome(CommandResult r, Predicate<ProcessState> goal, Wait limit,
+            boolean starting, ProcessSnapshot now, CompletableFuture<ProcessSnapshot> waiting) {
+        if (r.kind() == CommandResult.Kind.REFUSED) {
+            return CompletableFuture.completedFuture(result(r.process(), Code.FAILED_PRECONDITION,
+                    r.process() + ": " + r.message(), false, now));
+        }
+        boolean changed = r.kind() == CommandResult.Kind.DONE;
+        if (starting && !changed && now != null && now.state() == ProcessState.PAUSED) {
+            // The engine leaves a PAUSED process alone on a start; the contract calls that a precondition.
+            return CompletableFuture.completedFuture(result(r.process(), Code.FAILED_PRECONDITION,
+                    r.process() + " is PAUSED; resume it first", false, now));
+        }
+        CompletableFuture<ProcessSnapshot> reached = goal == null ? CompletableFuture.completedFuture(now)
+                : limit.bound(waiting);
         return reached.handle((s, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
@@ -185,7 +203,7 @@ final class ProcessCommands {
     }
 
     private CompletableFuture<ProcessSnapshot> snapshot(String name) {
-        return engine.snapshot().thenApply(all -> all.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null));
+        return engine.snapshotOf(List.of(name)).thenApply(found -> found.get(name));
     }
 
     /** The result {@code r} with the process as it is now, and {@code code}/{@code message} when not OK. */

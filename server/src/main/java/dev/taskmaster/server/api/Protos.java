@@ -53,12 +53,12 @@ final class Protos {
 
     /**
      * As {@link #process(ProcessSnapshot, Instant, Path)}, with the process's CPU and memory when
-     * it runs, and the counters of its log writing.
+     * it runs (none when {@code usage} is null), and the counters of its log writing.
      */
     static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir, UsageSampler usage,
             dev.taskmaster.server.output.Outputs outputs) {
         ProcessInfo.Builder b = builder(s, now, logdir);
-        if (s.pid() > 0) {
+        if (s.pid() > 0 && usage != null) {
             usage.sample(s.pid(), s.startTime().orElse(now), now).ifPresent(b::setUsage);
         }
         // A process that never spawned has no output yet: nothing stopped, nothing lost.

@@ -218,8 +218,9 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
             Instant now = clock.instant();
             at.processes().stream().filter(p -> wanted == null || wanted.contains(p.name()))
                     .sorted(java.util.Comparator.comparing(ProcessSnapshot::spec, Targets.ORDER))
-                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(), usage, outputs)));
-            if (wanted == null) {
+                    .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(),
+                            request.getOmitUsage() ? null : usage, outputs)));
+            if (wanted == null && !request.getOmitUsage()) {
                 usage.retain(at.processes().stream().map(ProcessSnapshot::pid).toList());
             }
             return b.build();

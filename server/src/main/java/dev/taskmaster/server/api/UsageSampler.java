@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * CPU and memory of running processes, read from {@code /proc/PID/stat} when a client asks
  * (ListProcesses, GetProcess): nothing is sampled while nobody looks. CPU % is the CPU time
  * used between this look and the previous one at the same process (the TUI looks every two
- * seconds); at the first look, the average over the process's life.
+ * seconds); at the first look, the average over the process's life. Looks at one process closer
+ * together than {@link #MIN_INTERVAL_NANOS} get the last sample without reading /proc again.
  *
  * <p>Threading: safe from any thread (the previous looks are in a concurrent map). Never call
  * it on the engine thread: it reads files.
@@ -31,17 +32,24 @@ final class UsageSampler {
     /** Looks closer together than this reuse the last figure: a few ticks make no percentage. */
     private static final long MIN_INTERVAL_NANOS = 200_000_000L;
 
-    private record Look(long cpuNanos, long atNanos, double percent) {}
+    private record Look(long cpuNanos, long atNanos, double percent, ResourceUsage usage, Instant started) {}
 
     private final Map<Integer, Look> last = new ConcurrentHashMap<>();
     private final Path proc;
+    private final long reuseNanos;
 
     UsageSampler() {
         this(Path.of("/proc"));
     }
 
     UsageSampler(Path proc) {
+        this(proc, MIN_INTERVAL_NANOS);
+    }
+
+    /** @param reuseNanos how long a sample is given again instead of reading /proc (tests) */
+    UsageSampler(Path proc, long reuseNanos) {
         this.proc = proc;
+        this.reuseNanos = reuseNanos;
     }
 
     /**
@@ -52,6 +60,12 @@ final class UsageSampler {
     Optional<ResourceUsage> sample(int pid, Instant started, Instant now) {
         if (pid <= 0) {
             return Optional.empty();
+        }
+        Look recent = last.get(pid);
+        if (recent != null && recent.started().equals(started) && System.nanoTime() - recent.atNanos() < reuseNanos) {
+            // Many clients listing in a loop: one /proc read per process per interval, not per
+            // call. The start time tells a new process that reused the pid from the one seen.
+            return Optional.of(recent.usage());
         }
         String stat;
         try {
@@ -74,6 +88,9 @@ final class UsageSampler {
         long rssBytes = Long.parseLong(f[21]) * PAGE_BYTES; // rss in pages (field 24)
         long at = System.nanoTime();
         Look before = last.get(pid);
+        if (before != null && !before.started().equals(started)) {
+            before = null; // another process under the same pid
+        }
         double percent;
         if (before == null) {
             long life = Math.max(1, Duration.between(started, now).toNanos());
@@ -85,9 +102,10 @@ final class UsageSampler {
         } else {
             percent = 100.0 * Math.max(0, cpuNanos - before.cpuNanos()) / (at - before.atNanos());
         }
-        last.put(pid, new Look(cpuNanos, at, percent));
-        return Optional.of(ResourceUsage.newBuilder().setCpuPercent(Math.round(percent * 10) / 10.0)
-                .setCpuTime(Durations.fromNanos(cpuNanos)).setRssBytes(rssBytes).setSampleTime(Protos.timestamp(now)).build());
+        ResourceUsage usage = ResourceUsage.newBuilder().setCpuPercent(Math.round(percent * 10) / 10.0)
+                .setCpuTime(Durations.fromNanos(cpuNanos)).setRssBytes(rssBytes).setSampleTime(Protos.timestamp(now)).build();
+        last.put(pid, new Look(cpuNanos, at, percent, usage, started));
+        return Optional.of(usage);
     }
 
     /** Forgets the processes not in {@code pids} (they exited): the map stays as small as the pool. */

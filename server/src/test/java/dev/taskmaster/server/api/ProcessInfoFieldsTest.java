@@ -8,6 +8,7 @@ import dev.taskmaster.proto.v1.ProcessInfo;
 import dev.taskmaster.server.engine.ProcessState;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,26 @@ class ProcessInfoFieldsTest {
             ProcessInfo web = d.stub().getProcess(GetProcessRequest.newBuilder().setName("web").build()).getProcess();
             assertThat(web.hasUsage()).isTrue();
             assertThat(web.getUsage().getSampleTime().getSeconds()).isBetween(before.getEpochSecond(), Instant.now().getEpochSecond());
+        }
+    }
+
+    @Test
+    void aListThatOmitsUsageHasNoneAndTheDefaultListHasItForRunningProcesses() throws Exception {
+        try (LiveDaemon d = new LiveDaemon(tmp, """
+                programs:
+                  web: {cmd: sleep 600, starttime: 0, stopsignal: KILL, numprocs: 3}
+                """)) {
+            for (int i = 0; i < 3; i++) {
+                d.await("web:" + i, ProcessState.RUNNING);
+            }
+            List<ProcessInfo> bare = d.stub().listProcesses(ListProcessesRequest.newBuilder().setOmitUsage(true).build())
+                    .getProcessesList();
+            assertThat(bare).hasSize(3).allSatisfy(p -> {
+                assertThat(p.hasUsage()).as(p.getFullName()).isFalse();
+                assertThat(p.getPid()).isPositive();
+            });
+            assertThat(d.stub().listProcesses(ListProcessesRequest.getDefaultInstance()).getProcessesList())
+                    .hasSize(3).allSatisfy(p -> assertThat(p.getUsage().getRssBytes()).as(p.getFullName()).isPositive());
         }
     }
 }

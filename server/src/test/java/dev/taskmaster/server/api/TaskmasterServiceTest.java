@@ -172,7 +172,15 @@ class TaskmasterServiceTest {
                 .addService(service = new TaskmasterService(info::get, Clock.systemUTC(), engine, control))
                 .intercept(new RoleInterceptor((transport, headers) -> LiveDaemon.ADMIN)).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
-        stub = TaskmasterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        // 10 s for each call, not 10 s from here: withDeadlineAfter on the stub fixes one deadline
+        // for every call, which a test running long on a loaded machine outlives.
+        stub = TaskmasterServiceGrpc.newBlockingStub(channel).withInterceptors(new io.grpc.ClientInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+                    io.grpc.CallOptions options, io.grpc.Channel next) {
+                return next.newCall(method, options.getDeadline() != null ? options : options.withDeadlineAfter(10, TimeUnit.SECONDS));
+            }
+        });
     }
 
     @AfterEach

@@ -90,4 +90,23 @@ class UsageSamplerTest {
         assertThat(u.getRssBytes()).isEqualTo(1000 * 4096L);
         assertThat(u.getCpuPercent()).isBetween(49.0, 51.0); // 2 s of CPU over 4 s of life
     }
+
+    @Test
+    void looksCloseTogetherReuseTheSampleButNotForAnotherProcessUnderTheSamePid() throws Exception {
+        java.nio.file.Path fake = java.nio.file.Files.createTempDirectory("proc");
+        java.nio.file.Files.createDirectories(fake.resolve("42"));
+        java.nio.file.Path stat = fake.resolve("42/stat");
+        java.nio.file.Files.writeString(stat, "42 (a) S 1 42 42 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 12345 10000000 1000 0\n");
+        UsageSampler sampler = new UsageSampler(fake, TimeUnit.HOURS.toNanos(1));
+        Instant now = Instant.now();
+        Instant started = now.minusSeconds(4);
+        assertThat(sampler.sample(42, started, now).orElseThrow().getRssBytes()).isEqualTo(1000 * 4096L);
+
+        java.nio.file.Files.writeString(stat, "42 (a) S 1 42 42 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 12345 10000000 2000 0\n");
+        assertThat(sampler.sample(42, started, now).orElseThrow().getRssBytes())
+                .as("within the interval: the last sample, /proc not read").isEqualTo(1000 * 4096L);
+        assertThat(sampler.sample(42, started.plusSeconds(1), now).orElseThrow().getRssBytes())
+                .as("a process that started at another time reused the pid: read again").isEqualTo(2000 * 4096L);
+        assertThat(new UsageSampler(fake, 0).sample(42, started, now).orElseThrow().getRssBytes()).isEqualTo(2000 * 4096L);
+    }
 }
