@@ -25,6 +25,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,9 +45,11 @@ class MailChannelTest {
     private int greenMailPort;
     private MailPki pki;
     private final Deque<AutoCloseable> closing = new ArrayDeque<>();
+    private Set<Thread> threadsBefore;
 
     @BeforeEach
     void start() throws Exception {
+        threadsBefore = Set.copyOf(Thread.getAllStackTraces().keySet());
         greenMail = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         greenMail.withConfiguration(GreenMailConfiguration.aConfig().withUser("alerts@example.com", USER, PASSWORD));
         greenMail.start();
@@ -66,6 +69,9 @@ class MailChannelTest {
         Poll.until("GreenMail's threads on port " + greenMailPort + " to end", () -> Thread.getAllStackTraces().keySet()
                 .stream().noneMatch(t -> t.getName().startsWith(prefix) && t.isAlive()));
         assertThat(listening(greenMailPort)).as("GreenMail's port is closed").isFalse();
+        // Angus's write timeout runs an executor per connection ("pool-N-thread-M"): closed with it
+        Poll.until("the mail channel's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && !threadsBefore.contains(t) && t.getName().startsWith("pool-")));
     }
 
     // --- delivered ---------------------------------------------------------------------------
@@ -163,6 +169,26 @@ class MailChannelTest {
         assertThat(rejected.permanent()).isTrue();
         assertThat(rejected.getMessage()).contains("535");
         assertThat(greenMail.getReceivedMessages()).extracting(MimeMessage::getSubject).containsExactly("first", "third");
+    }
+
+    @Test
+    void manyDeliveriesInARowEachUseOneConnectionAndLeaveNothingOpen() throws Exception {
+        TlsFront front = front(TlsFront.Mode.STARTTLS, List.of("127.0.0.1"));
+        EmailSpec good = spec(front.port(), Security.STARTTLS, true);
+        EmailSpec bad = new EmailSpec("127.0.0.1", front.port(), Security.STARTTLS, Optional.of(USER),
+                Optional.of(passwordFile("wrong")), "taskmaster@web01.test", List.of("ops@example.com"), Optional.of(pki.caFile));
+
+        for (int i = 0; i < 20; i++) {
+            new MailChannel(good, HOSTNAME).deliver(message("n" + i, "body " + i));
+            assertThat(catchThrowableOfType(DeliveryException.class,
+                    () -> new MailChannel(bad, HOSTNAME).deliver(message("x", "y"))).permanent()).isTrue();
+        }
+
+        assertThat(greenMail.getReceivedMessages()).hasSize(20);
+        String said = front.clientSaid();
+        assertThat(said.split("\r\nSTARTTLS\r\n", -1)).hasSize(41); // one connection per delivery
+        assertThat(said.split("\r\nQUIT\r\n", -1)).hasSize(21); // after a rejected login Angus just hangs up
+        Poll.until("the channel to have closed every connection", () -> front.openConnections() == 0);
     }
 
     // --- refused, permanently ----------------------------------------------------------------

@@ -57,6 +57,11 @@ final class TlsFront implements AutoCloseable {
         }
     }
 
+    /** Connections whose client has not hung up yet. */
+    long openConnections() {
+        return threads.stream().filter(t -> t.getName().startsWith("tls-front-conn-") && t.isAlive()).count();
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             try {
