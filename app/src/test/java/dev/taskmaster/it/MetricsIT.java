@@ -73,12 +73,7 @@ class MetricsIT {
 
     @Test
     void aRealPrometheusScrapesStatesAndSeesARestartAfterAKill() throws Exception {
-        if (!Files.isExecutable(PROMETHEUS)) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(PROMETHEUS + " is missing: .ci/run installs it (apt-get install prometheus)");
-            }
-            Assumptions.abort(PROMETHEUS + " is missing: apt-get install prometheus to run this test");
-        }
+        requirePrometheus();
         Path rules = Files.writeString(tmp.resolve("taskmaster-rules.yml"), alertRules());
         if (Files.isExecutable(PROMTOOL)) {
             Process check = new ProcessBuilder(PROMTOOL.toString(), "check", "rules", rules.toString())
@@ -166,6 +161,135 @@ class MetricsIT {
             }
             BinProcess.shutdown(daemon, tmp, env, LIMIT);
         }
+    }
+
+    private void requirePrometheus() {
+        if (!Files.isExecutable(PROMETHEUS)) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(PROMETHEUS + " is missing: .ci/run installs it (apt-get install prometheus)");
+            }
+            Assumptions.abort(PROMETHEUS + " is missing: apt-get install prometheus to run this test");
+        }
+    }
+
+    private static String run(Path tmp, Map<String, String> env, String... command) throws InterruptedException {
+        try (BinProcess p = BinProcess.start(tmp, env, command)) {
+            int code = p.waitFor(LIMIT);
+            assertThat(code).as("%s: %s", String.join(" ", command), p.stderr()).isZero();
+            return p.stdout();
+        }
+    }
+
+    /**
+     * server.metrics over HTTPS, scraped by a real Prometheus the way an operator sets it up: one
+     * daemon requires client certificates and serves /metrics with the files of its TLS API
+     * listener ({@code tls: true}), scraped with Prometheus's {@code tls_config} cert_file/key_file
+     * (a viewer certificate from {@code taskmasterd tls client}); another takes bearer tokens,
+     * scraped with {@code authorization: {credentials_file}} (a viewer token from
+     * {@code taskmasterd token add}). Both targets are up and their series answer queries; a
+     * scrape without credentials is refused with 401.
+     */
+    @Test
+    void aRealPrometheusScrapesOverTlsWithAClientCertificateAndWithABearerToken() throws Exception {
+        requirePrometheus();
+        Path pki = tmp.resolve("pki");
+        Map<String, String> envA = BinProcess.env(tmp.resolve("a"));
+        Map<String, String> envB = BinProcess.env(tmp.resolve("b"));
+        run(tmp, envA, "bin/taskmasterd", "tls", "init", pki.toString(), "--host", "127.0.0.1");
+        run(tmp, envA, "bin/taskmasterd", "tls", "client", "prometheus", "--role", "viewer", "--dir", pki.toString());
+        Path tokens = tmp.resolve("tokens");
+        String token = run(tmp, envB, "bin/taskmasterd", "token", "add", "prometheus", "--role", "viewer", "--file",
+                tokens.toString()).strip();
+        Path credentials = Files.writeString(tmp.resolve("prometheus.token"), token + "\n");
+        int portA = freePort();
+        int portB = freePort();
+        Path configA = Files.writeString(tmp.resolve("a.yaml"), """
+                server:
+                  listen:
+                    - address: 127.0.0.1:0
+                      tls: {cert: %1$s/server.crt, key: %1$s/server.key, client_ca: %1$s/ca.crt}
+                  metrics: {address: 127.0.0.1:%2$d, tls: true}
+                programs:
+                  x: {cmd: sleep 1000, starttime: 0}
+                """.formatted(pki, portA));
+        Path configB = Files.writeString(tmp.resolve("b.yaml"), """
+                server:
+                  tokens_file: %1$s
+                  metrics:
+                    address: 127.0.0.1:%2$d
+                    tls: {cert: %3$s/server.crt, key: %3$s/server.key}
+                programs:
+                  y: {cmd: sleep 1000, starttime: 0}
+                """.formatted(tokens, portB, pki));
+        try (BinProcess a = BinProcess.start(tmp, envA, "bin/taskmasterd", "--allow-root", "-c", configA.toString());
+                BinProcess b = BinProcess.start(tmp, envB, "bin/taskmasterd", "--allow-root", "-c", configB.toString())) {
+            dev.taskmaster.testkit.Poll.until("both daemons to serve /metrics over TLS", LIMIT, () -> {
+                if (!a.isAlive() || !b.isAlive()) {
+                    throw new AssertionError("a daemon exited: " + a.stderr() + b.stderr());
+                }
+                return a.stderr().contains("metrics served on https://127.0.0.1:" + portA + "/metrics (TLS, client certificates required)")
+                        && b.stderr().contains("metrics served on https://127.0.0.1:" + portB + "/metrics (TLS, bearer tokens)");
+            });
+            // Without credentials: 401, and no metrics (the certificate of tls init is trusted for the look).
+            javax.net.ssl.SSLContext trustCa = trusting(pki.resolve("ca.crt"));
+            HttpClient anonymous = HttpClient.newBuilder().sslContext(trustCa).connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> refused = anonymous.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + portB
+                    + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.body()).doesNotContain("taskmaster_process");
+
+            int promPort = freePort();
+            Path promConfig = Files.writeString(tmp.resolve("prometheus-tls.yml"), """
+                    global:
+                      scrape_interval: 1s
+                    scrape_configs:
+                      - job_name: mtls
+                        scheme: https
+                        tls_config: {ca_file: %1$s/ca.crt, cert_file: %1$s/prometheus.crt, key_file: %1$s/prometheus.key}
+                        static_configs:
+                          - targets: ["127.0.0.1:%2$d"]
+                      - job_name: token
+                        scheme: https
+                        tls_config: {ca_file: %1$s/ca.crt}
+                        authorization: {credentials_file: %3$s}
+                        static_configs:
+                          - targets: ["127.0.0.1:%4$d"]
+                    """.formatted(pki, portA, credentials, portB));
+            Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + promConfig,
+                    "--storage.tsdb.path=" + tmp.resolve("prom-data"), "--web.listen-address=127.0.0.1:" + promPort)
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("prometheus.log").toFile()).start();
+            try {
+                String api = "http://127.0.0.1:" + promPort + "/api/v1/";
+                awaitQuery(api, "up{job=\"mtls\"} == 1", "\"job\":\"mtls\"", prometheus);
+                awaitQuery(api, "up{job=\"token\"} == 1", "\"job\":\"token\"", prometheus);
+                awaitQuery(api, "taskmaster_process_state{job=\"mtls\",program=\"x\",state=\"RUNNING\"} == 1",
+                        "\"program\":\"x\"", prometheus);
+                awaitQuery(api, "taskmaster_process_state{job=\"token\",program=\"y\",state=\"RUNNING\"} == 1",
+                        "\"program\":\"y\"", prometheus);
+            } finally {
+                prometheus.destroy(); // by its own pid, SIGTERM
+                if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+                    prometheus.destroyForcibly();
+                    prometheus.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            BinProcess.shutdown(a, tmp, envA, LIMIT);
+            BinProcess.shutdown(b, tmp, envB, LIMIT);
+        }
+    }
+
+    /** A TLS context that trusts {@code caFile} and presents no certificate. */
+    private static javax.net.ssl.SSLContext trusting(Path caFile) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(caFile)) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     /** Polls Prometheus's query API until {@code query} has a result containing {@code expected}. */

@@ -129,7 +129,7 @@ final class ListenerParser {
         return Optional.empty();
     }
 
-    private static Optional<TlsSpec> tls(Source src, Node node, String path) {
+    static Optional<TlsSpec> tls(Source src, Node node, String path) {
         return MapReader.of(src, node, path, "a mapping with cert, key and optionally client_ca").flatMap(r -> {
             Optional<java.nio.file.Path> cert = r.required("cert", "the server's certificate, a PEM file",
                     (s, n, p) -> TlsFiles.certificates(s, n, p, "certificate"));

@@ -40,29 +40,12 @@ final class ServerParser {
         var tokensFile = r.optional("tokens_file", path);
         var listen = r.take("listen").map(n -> ListenerParser.parse(src, n, r.pathOf("listen"))).orElse(List.of());
         int logfileMode = r.get("logfile_mode", d.logfileMode(), Values::fileMode);
-        Optional<ListenerSpec> metrics = r.optional("metrics", ServerParser::metrics);
+        Optional<ListenerSpec> metrics = r.optional("metrics", (s, n, p) -> MetricsParser.parse(s, n, p, listen));
         SyslogSpec syslog = r.take("syslog").flatMap(n -> SyslogParser.parse(src, n, r.pathOf("syslog")))
                 .orElse(d.syslog());
         r.rejectUnknown(KEYS);
         return new ServerSpec(instance, socket, logfile, level, new LogRotation(maxBytes, backups), pidfile, logdir,
                 user, access, tokensFile, listen, logfileMode, metrics, syslog);
-    }
-
-    /**
-     * {@code server.metrics}: host:port of the plain-HTTP {@code /metrics}. Loopback only: the
-     * endpoint has no authentication, and what it tells (program names, states) is not for the
-     * network; a Prometheus elsewhere scrapes through a proxy or tunnel of the operator's choice.
-     */
-    private static Optional<ListenerSpec> metrics(Source src, Node node, String path) {
-        return ListenerParser.address(src, node, path).flatMap(a -> {
-            if (!ListenerSpec.isLoopback(a.host())) {
-                src.error(node, path, "expected a loopback address (127.0.0.0/8, [::1] or localhost) for /metrics, found \""
-                        + a.written() + "\"; it is served over plain HTTP without authentication: keep it on loopback"
-                        + " and let a local Prometheus (or a TLS proxy) scrape it");
-                return Optional.empty();
-            }
-            return Optional.of(new ListenerSpec(a.host(), a.port(), Optional.empty()));
-        });
     }
 
     private static boolean invalid(Source src, Node node, String path, String name) {

@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param tokensFile  file of bearer tokens accepted over TCP ({@code NAME ROLE SHA256-HEX} lines)
  * @param listen      TCP listeners serving the API beside the Unix socket; none by default
  * @param logfileMode permissions of the daemon log's files (e.g. {@code 0640})
- * @param metrics     where {@code /metrics} is served over plain HTTP (a loopback address); empty = not served
+ * @param metrics     where {@code /metrics} is served: over plain HTTP on a loopback address, or over HTTPS
+ *                    (with its tls) on any; empty = not served
  * @param syslog      whether the daemon log goes to syslog, and how lines are sent there
  */
 public record ServerSpec(

@@ -42,7 +42,8 @@ class MetricsSyslogConfigTest {
     void metricsOffLoopbackOrMalformedIsRefusedWhereItIsWritten() {
         assertThat(files.error("server:\n  metrics: 0.0.0.0:9464\n")).isEqualTo("2:12: server.metrics: expected a loopback"
                 + " address (127.0.0.0/8, [::1] or localhost) for /metrics, found \"0.0.0.0:9464\"; it is served over plain"
-                + " HTTP without authentication: keep it on loopback and let a local Prometheus (or a TLS proxy) scrape it");
+                + " HTTP without authentication: keep it on loopback, or serve it over HTTPS with the API's authentication:"
+                + " {address: 0.0.0.0:9464, tls: …}");
         assertThat(files.error("server:\n  metrics: 10.1.2.3:9464\n")).startsWith("2:12: server.metrics: expected a loopback");
         assertThat(files.error("server:\n  metrics: 9464\n")).startsWith("2:12: server.metrics: expected host:port (the port is missing)");
         assertThat(files.error("server:\n  metrics: 127.0.0.1:70000\n")).startsWith("2:12: server.metrics: expected a port from 0 to 65535");

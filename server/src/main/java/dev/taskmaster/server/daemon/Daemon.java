@@ -123,6 +123,8 @@ final class Daemon implements DaemonControl {
     private volatile dev.taskmaster.server.syslog.SyslogOutlet syslog;
     /** server.metrics: /metrics, or null when not served. */
     private volatile dev.taskmaster.server.metrics.DaemonMetrics metrics;
+    /** Who calls, for the API and the HTTPS of /metrics alike; set with the roles, before anything is served. */
+    private Identities identities;
 
     private Daemon(Options options) {
         this.options = options;
@@ -331,7 +333,7 @@ final class Daemon implements DaemonControl {
             this.engine = engine;
             config.server().metrics().ifPresent(address -> {
                 metrics = new dev.taskmaster.server.metrics.DaemonMetrics(address, outputs, syslogOutlet(config)::current,
-                        instance, Version.current(), handover != null ? handover.firstStart() : started);
+                        instance, Version.current(), handover != null ? handover.firstStart() : started, identities);
                 metrics.follow(engine);
             });
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
@@ -614,6 +616,9 @@ final class Daemon implements DaemonControl {
                 // Certificates are files like the configuration, renewed on their own schedule: a
                 // reload takes them too, whether or not the configuration is valid.
                 api.reloadCertificates();
+                if (metrics != null) {
+                    metrics.reloadCertificates(); // the HTTPS of /metrics, from the same files or its own
+                }
                 reloadTokens();
             }
             return ConfigLoader.load(source);
@@ -747,10 +752,11 @@ final class Daemon implements DaemonControl {
         int owner = runAs;
         tokens = Tokens.load(config.server().tokensFile(), () -> Posix.geteuid() == 0 ? owner : Posix.geteuid());
         config.server().tokensFile().ifPresent(f -> log.info("{} bearer token(s) accepted from {}", tokens.size(), f));
-        return new RoleInterceptor(new Identities(
+        identities = new Identities(
                 new LocalAccess(config.server().access(), Posix::geteuid, LocalAccess.Accounts.SYSTEM),
                 new CertificateRoles(config.server().access()), tokens, new FailedAttempts(),
-                local -> api == null ? Optional.empty() : api.clientTrust(local)));
+                local -> api == null ? Optional.empty() : api.clientTrust(local));
+        return new RoleInterceptor(identities);
     }
 
     /** A reload reads the tokens file again; an invalid one changes nothing, as an invalid configuration does. */

@@ -71,6 +71,17 @@ public final class ServerTls {
         return context;
     }
 
+    /**
+     * The same key and client trust managers for the JDK's own TLS (the HTTPS of
+     * {@code server.metrics}), so that {@link #reload} reaches its handshakes too.
+     */
+    public javax.net.ssl.SSLContext jdkContext() throws GeneralSecurityException {
+        javax.net.ssl.SSLContext jdk = javax.net.ssl.SSLContext.getInstance("TLS");
+        jdk.init(new javax.net.ssl.KeyManager[] {keys},
+                clients.map(t -> new javax.net.ssl.TrustManager[] {t}).orElse(null), null);
+        return jdk;
+    }
+
     public boolean mutual() {
         return clients.isPresent();
     }
