@@ -124,9 +124,12 @@ public final class ExecChannel implements Channel {
     }
 
     private static String reason(IOException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        int at = m.lastIndexOf("error=");
-        return at >= 0 ? m.substring(at).replace("error=2, ", "").toLowerCase(java.util.Locale.ROOT) : m;
+        // "Cannot run program "x": error=2, No such file or directory", or "…: Exec failed, error: 2 (No such file or directory)".
+        String m = (e.getMessage() == null ? e.toString() : e.getMessage()).strip();
+        java.util.regex.Matcher paren = java.util.regex.Pattern.compile("error: ?\\d+ \\(([^)]*)\\)$").matcher(m);
+        java.util.regex.Matcher comma = java.util.regex.Pattern.compile("error=\\d+, (.*)$").matcher(m);
+        String why = paren.find() ? paren.group(1) : comma.find() ? comma.group(1) : m;
+        return why.toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String seconds(Duration d) {

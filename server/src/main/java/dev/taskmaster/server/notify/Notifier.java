@@ -156,7 +156,7 @@ public final class Notifier implements Consumer<EngineEvent>, AutoCloseable {
                     retired.add(running);
                 }
             });
-            rules = Map.copyOf(made);
+            rules = java.util.Collections.unmodifiableMap(made); // in configuration order
             if (!retired.isEmpty() || made.size() != old.size() || !made.keySet().equals(old.keySet())
                     || made.values().stream().anyMatch(r -> !old.containsValue(r))) {
                 log.info("notify rules: {}", made.isEmpty() ? "none" : String.join(", ", made.values().stream()

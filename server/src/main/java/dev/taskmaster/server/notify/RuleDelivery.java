@@ -158,7 +158,7 @@ final class RuleDelivery {
                 return;
             } catch (DeliveryException e) {
                 if (e.permanent() || attempt >= retries) {
-                    failed(e.getMessage() + (e.permanent() ? "" : " (gave up after " + (attempt + 1) + " attempts)"), 1);
+                    failed(e.getMessage() + (e.permanent() || attempt == 0 ? "" : " (gave up after " + (attempt + 1) + " attempts)"), 1);
                     return;
                 }
                 Duration delay = backoff.delay(attempt + 1);
