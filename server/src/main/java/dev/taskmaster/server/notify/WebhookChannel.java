@@ -35,12 +35,19 @@ public final class WebhookChannel implements Channel {
 
     private final NotifyTarget.Webhook target;
     private final Duration timeout;
-    private final HttpClient client;
+    /** Made at the first delivery, on a delivery thread: a rule is made on the engine thread (a reload), and a client starts a selector. */
+    private HttpClient client;
 
     public WebhookChannel(NotifyTarget.Webhook target, Duration timeout) {
         this.target = target;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        }
+        return client;
     }
 
     @Override
@@ -58,7 +65,7 @@ public final class WebhookChannel implements Channel {
         }
         HttpResponse<String> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = client().send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (HttpConnectTimeoutException e) {
             throw new DeliveryException(where() + ": no connection within " + seconds(timeout), false, e);
         } catch (HttpTimeoutException e) {

@@ -311,4 +311,66 @@ class NotifierTest {
         Poll.until("the new rule sent it", Duration.ofSeconds(10), () -> received.size() == 1);
         assertThat(received.getFirst().rule()).isEqualTo("new");
     }
+
+    @Test
+    void aMailServerThatRejectsTheLoginIsOneEventNotOnePerMessage() throws Exception {
+        load("  - {name: mail, on: [exited_unexpectedly], batch: 0, email: {smtp: \"127.0.0.1:2525\", security: none,"
+                + " from: tm@a.example, to: [ops@a.example]}}\n");
+        AtomicInteger tried = new AtomicInteger();
+        notifier = new Notifier(config.notifyRules(), "host-a", OutputTails.NONE, (rule, target, reason, n) -> lost.add(
+                rule + "|" + target + "|" + reason + "|" + n), FAST, (rule, host) -> {
+                    Channel mail = Notifier.Channels.REAL.of(rule, host);
+                    assertThat(mail).isInstanceOf(dev.taskmaster.server.notify.mail.MailChannel.class);
+                    return new Channel() {
+                        @Override
+                        public void deliver(Message message) throws DeliveryException {
+                            tried.incrementAndGet();
+                            throw new DeliveryException("SMTP login to 127.0.0.1:2525 rejected: 535 authentication failed", true);
+                        }
+
+                        @Override
+                        public String describe() {
+                            return mail.describe();
+                        }
+                    };
+                });
+        for (int i = 0; i < 5; i++) {
+            notifier.accept(crash("worker:0", i));
+        }
+        Poll.until("every message tried", Duration.ofSeconds(10), () -> notifier.counters().rows().stream()
+                .anyMatch(r -> r.failed() == 5));
+        assertThat(tried.get()).isEqualTo(5);
+        assertThat(lost).containsExactly("mail|email to ops@a.example via 127.0.0.1:2525|SMTP login to 127.0.0.1:2525"
+                + " rejected: 535 authentication failed|1");
+        assertThat(notifier.counters().rows()).containsExactly(new NotifyCounters.Row("mail", "email", 0, 5, 0));
+    }
+
+    @Test
+    void theEngineThreadNeverWaitsForAStuckReceiver() throws Exception {
+        load("  - {name: stuck, on: [exited_unexpectedly], batch: 0, queue: 10, exec: /bin/true}\n");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        notifier = new Notifier(config.notifyRules(), "host-a", OutputTails.NONE, (rule, target, reason, n) ->
+                lostMessages.addAndGet(n), FAST, (rule, host) -> new Channel() {
+                    @Override
+                    public void deliver(Message message) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+
+                    @Override
+                    public String describe() {
+                        return "stuck";
+                    }
+                });
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10_000; i++) {
+            notifier.accept(crash("worker:0", i));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("10,000 events handed over").isLessThan(Duration.ofSeconds(2));
+        release.countDown();
+        Poll.until("the drops are counted", Duration.ofSeconds(10), () -> lostMessages.get() == 10_000 - 1 - 10);
+    }
 }
