@@ -111,6 +111,15 @@ class NotifyIT {
                 BinProcess.Result none = ctl(env, "notify", "test", "hok");
                 assertThat(none.code()).as(none.toString()).isEqualTo(4);
                 assertThat(none.err()).contains("no notify rule named \"hok\"; did you mean \"hook\"?");
+
+                // A reload applies changed rules: "gone" is replaced by "again", to the live receiver.
+                Files.writeString(config, Files.readString(config).replace("name: gone", "name: again")
+                        .replace("http://127.0.0.1:1/nobody", "http://127.0.0.1:" + server.getAddress().getPort() + "/hook"));
+                BinProcess.Result reload = ctl(env, "reload");
+                assertThat(reload.code()).as(reload.toString()).isZero();
+                BinProcess.Result again = ctl(env, "notify", "test", "again");
+                assertThat(again.code()).as(again.toString()).isZero();
+                assertThat(ctl(env, "notify", "test", "gone").code()).isEqualTo(4);
                 BinProcess.shutdown(daemon, tmp, env, LIMIT);
             }
         } finally {

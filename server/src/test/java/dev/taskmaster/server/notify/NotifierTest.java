@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,7 +178,7 @@ class NotifierTest {
         assertThat(received.get(2).body()).contains("\"kind\":\"fatal\"", "\"process\":\"worker:1\"");
     }
 
-    @Test
+    @RepeatedTest(5) // racy by nature: the delivery thread against the submitter
     void aReceiverDownForAWhileLosesNothingTheQueueHolds() throws Exception {
         start("  - on: [exited_unexpectedly]\n    batch: 0\n    retries: 1000\n    webhook: \"" + url() + "\"\n");
         status.set(503);
@@ -194,7 +195,7 @@ class NotifierTest {
         assertThat(lost).isEmpty();
     }
 
-    @Test
+    @RepeatedTest(5) // racy by nature: the delivery thread against the submitter
     void aFullQueueDropsTheOldestAndSaysHowMany() throws Exception {
         start("  - on: [exited_unexpectedly]\n    batch: 0\n    queue: 5\n    retries: 1000\n    webhook: \"" + url() + "\"\n");
         status.set(503);
@@ -214,7 +215,7 @@ class NotifierTest {
         assertThat(notifier.counters().rows()).containsExactly(new NotifyCounters.Row("rule-1", "webhook", 6, 0, 7));
     }
 
-    @Test
+    @RepeatedTest(5) // racy by nature: the delivery thread against the submitter
     void aPermanentFailureIsNotRetriedAndTheSameOneIsReportedOnce() throws Exception {
         start("  - on: [exited_unexpectedly]\n    batch: 0\n    webhook: \"" + url() + "\"\n");
         AtomicInteger requests = new AtomicInteger();
