@@ -93,8 +93,15 @@ final class EventLines {
                     + ", config " + e.getDaemonStarted().getConfigPath() + ")";
             case DAEMON_SHUTTING_DOWN -> "taskmasterd shutting down: " + e.getDaemonShuttingDown().getReason()
                     + by(e.getDaemonShuttingDown().getRequestedBy());
+            case NOTIFICATION_FAILED -> notificationFailed(e.getNotificationFailed());
             case PAYLOAD_NOT_SET -> "(an event this client does not know)";
         };
+    }
+
+    /** {@code notification rule pager: 1 message lost (exec /usr/local/bin/page): exit 3: no route}. */
+    static String notificationFailed(dev.taskmaster.proto.v1.NotificationFailed n) {
+        return "notification rule " + n.getRule() + ": " + (n.getMessagesLost() == 1 ? "1 message" : n.getMessagesLost()
+                + " messages") + " lost (" + n.getTarget() + "): " + n.getReason();
     }
 
     /**

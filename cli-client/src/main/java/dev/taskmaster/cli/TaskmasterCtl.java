@@ -35,7 +35,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
      */
     static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
             "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info",
-            "shutdown", "daemon", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
+            "shutdown", "daemon", "notify", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
 
     /*
      * A switch, not a map of constructor references: with lambdas held in a static field, the
@@ -68,6 +68,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "info" -> new InfoCommand();
             case "shutdown" -> new ShutdownCommand();
             case "daemon" -> new DaemonVerbCommand();
+            case "notify" -> new NotifyCommand();
             case "context" -> new ContextCommand();
             case "version" -> new VersionCommand();
             case "shell" -> new ShellCommand();

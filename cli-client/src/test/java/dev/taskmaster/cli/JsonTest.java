@@ -197,7 +197,7 @@ class JsonTest {
         }
         assertThat(kinds).as("every kind of events.proto").containsExactly("processStateChanged", "processSpawnFailed", "healthChanged",
                 "outputLost", "configReloaded", "programAdded", "programUpdated", "programRemoved", "daemonStarted",
-                "daemonShuttingDown", "logWritingStopped", "logWritingResumed", "scheduledStartSkipped");
+                "daemonShuttingDown", "logWritingStopped", "logWritingResumed", "scheduledStartSkipped", "notificationFailed");
     }
 
     @Test

@@ -37,7 +37,7 @@ class ShellCompleterTest extends CtlTest {
             .build();
 
     private static final List<String> VERBS = List.of("status", "start", "stop", "restart", "signal", "pause", "resume", "reload",
-            "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info", "shutdown", "daemon", "context", "version", "help", "exit", "quit");
+            "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info", "shutdown", "daemon", "notify", "context", "version", "help", "exit", "quit");
 
     private Map<String, String> globals = Map.of();
     private final List<Session> sessions = new ArrayList<>();

@@ -26,7 +26,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> TOP_KEYS = Set.of("server", "programs", "include");
+    private static final Set<String> TOP_KEYS = Set.of("server", "programs", "include", "notify");
 
     private final Map<String, String> env;
     private final Problems problems = new Problems();
@@ -45,6 +45,7 @@ public final class ConfigLoader {
     /** Set once the limit of files is reported, so that it is reported once. */
     private boolean tooManyFiles;
     private ServerSpec server = ServerSpec.DEFAULT;
+    private List<NotifyRule> notify = List.of();
 
     private ConfigLoader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -150,7 +151,7 @@ public final class ConfigLoader {
                     && (e.keyPath().isEmpty() || e.keyPath().equals("server") || e.keyPath().startsWith("server.")));
             throw new ConfigException(errors, serverRead ? Optional.of(server) : Optional.empty());
         }
-        return new Config(file, files, server, List.copyOf(programs.values()));
+        return new Config(file, files, server, List.copyOf(programs.values()), notify);
     }
 
     /**
@@ -258,6 +259,14 @@ public final class ConfigLoader {
             } else {
                 src.error(node, "server", "server settings may only be in the main file ("
                         + files.getFirst() + "), not in an included file");
+            }
+        });
+        r.take("notify").ifPresent(node -> {
+            if (main) {
+                notify = NotifyParser.parse(src, node);
+            } else {
+                src.error(node, "notify", "notify rules may only be in the main file (" + files.getFirst()
+                        + "), not in an included file");
             }
         });
         r.take("programs").flatMap(node -> MapReader.of(src, node, "programs", "a mapping of program names to settings"))

@@ -81,6 +81,13 @@ class DocumentationTest {
         assertThat(missingRows(ServerParser.KEYS)).as("server keys without a \"| `key`\" row").isEmpty();
     }
 
+    @Test
+    void everyNotifyKeyHasATableRow() throws IOException {
+        assertThat(missingRows(NotifyParser.KEYS)).as("notify rule keys without a \"| `key`\" row").isEmpty();
+        assertThat(missingRows(NotifyParser.WEBHOOK_KEYS)).as("webhook keys without a \"| `key`\" row").isEmpty();
+        assertThat(missingRows(NotifyParser.EMAIL_KEYS)).as("email keys without a \"| `key`\" row").isEmpty();
+    }
+
     private static List<String> missingRows(java.util.Set<String> keys) throws IOException {
         List<String> doc = docLines();
         return keys.stream().sorted()

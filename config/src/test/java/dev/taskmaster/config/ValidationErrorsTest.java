@@ -95,7 +95,7 @@ class ValidationErrorsTest {
         assertThat(files.error("programz:\n  a:\n    cmd: x\n")).isEqualTo(
                 "1:1: unknown key \"programz\"; did you mean \"programs\"?".replace("1:1: ", "1:1: programz: "));
         assertThat(files.error("services: {}\n")).isEqualTo(
-                "1:1: services: unknown key \"services\"; expected one of: include, programs, server, or an x- key for anchors");
+                "1:1: services: unknown key \"services\"; expected one of: include, notify, programs, server, or an x- key for anchors");
     }
 
     @Test

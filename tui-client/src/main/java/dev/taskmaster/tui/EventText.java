@@ -63,6 +63,11 @@ final class EventText {
                     + e.getDaemonStarted().getPid() + ")", Ticker.Severity.INFO);
             case DAEMON_SHUTTING_DOWN -> new Text("taskmasterd shutting down: " + e.getDaemonShuttingDown().getReason()
                     + by(e.getDaemonShuttingDown().getRequestedBy()), Ticker.Severity.WARN);
+            case NOTIFICATION_FAILED -> {
+                var n = e.getNotificationFailed();
+                yield new Text("notification rule " + n.getRule() + ": " + n.getMessagesLost() + " lost (" + n.getTarget()
+                        + "): " + n.getReason(), Ticker.Severity.ERROR);
+            }
             case PAYLOAD_NOT_SET -> new Text("(an event this client does not know)", Ticker.Severity.INFO);
         };
     }

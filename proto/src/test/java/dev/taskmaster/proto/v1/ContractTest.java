@@ -239,7 +239,7 @@ class ContractTest {
             roles.put(rpc, Role.ROLE_OPERATOR);
         }
         for (String rpc : List.of("ReloadConfig", "AddProgram", "UpdateProgram", "RemoveProgram", "AdoptProcess",
-                "Shutdown", "ReexecDaemon")) {
+                "Shutdown", "ReexecDaemon", "TestNotification")) {
             roles.put(rpc, Role.ROLE_ADMIN);
         }
         return roles;

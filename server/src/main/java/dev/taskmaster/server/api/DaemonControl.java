@@ -47,6 +47,15 @@ public interface DaemonControl {
         return CompletableFuture.failedFuture(new ReexecRefused("this daemon cannot re-execute itself"));
     }
 
+    /**
+     * Sends a test message through the notify rule {@code rule} (every rule when empty), once,
+     * off the engine thread; completes with what became of each. Fails with
+     * {@link IllegalArgumentException} (a sentence) when there is no such rule.
+     */
+    default CompletableFuture<List<dev.taskmaster.server.notify.Notifier.TestResult>> testNotification(Optional<String> rule) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
     /** A re-exec is under way: the daemon that answers is about to be replaced. */
     record ReexecAccepted(int pid, java.time.Instant startTime, long latestSequence) {
     }

@@ -213,6 +213,6 @@ final class ProgramEditor {
     }
 
     private static Config with(Config current, List<ProgramSpec> programs) {
-        return new Config(current.source(), current.files(), current.server(), programs);
+        return new Config(current.source(), current.files(), current.server(), programs, current.notifyRules());
     }
 }

@@ -353,6 +353,12 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
     }
 
     @Override
+    public void testNotification(dev.taskmaster.proto.v1.TestNotificationRequest r,
+            StreamObserver<dev.taskmaster.proto.v1.TestNotificationResponse> response) {
+        NotificationTests.answer(control, r, response);
+    }
+
+    @Override
     public void watchEvents(WatchEventsRequest r, StreamObserver<WatchEventsResponse> response) {
         watch.watch(r, response);
     }

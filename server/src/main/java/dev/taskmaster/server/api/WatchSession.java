@@ -416,6 +416,9 @@ final class WatchSession implements Consumer<EngineEvent> {
                     .setRequestedBy(s.requestedBy()));
             case EngineEvent.ConfigRejected r -> throw new IllegalStateException("not wanted: " + r);
             case EngineEvent.LogWriting w -> Protos.logWriting(b, w);
+            case EngineEvent.NotificationFailed n -> b.setNotificationFailed(dev.taskmaster.proto.v1.NotificationFailed
+                    .newBuilder().setRule(n.rule()).setTarget(n.target()).setReason(n.reason())
+                    .setMessagesLost(n.messagesLost()));
         }
         return b.build();
     }

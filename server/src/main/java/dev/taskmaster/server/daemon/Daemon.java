@@ -121,6 +121,8 @@ final class Daemon implements DaemonControl {
     private volatile dev.taskmaster.server.recovery.StateFile stateFile;
     /** server.syslog and stdout_syslog/stderr_syslog: the way to syslog, opened at its first line. */
     private volatile dev.taskmaster.server.syslog.SyslogOutlet syslog;
+    /** The notify: rules at work (none when the configuration has none); null until the engine exists. */
+    private volatile dev.taskmaster.server.notify.Notifier notifier;
     /** server.metrics: /metrics, or null when not served. */
     private volatile dev.taskmaster.server.metrics.DaemonMetrics metrics;
     /** Who calls, for the API and the HTTPS of /metrics alike; set with the roles, before anything is served. */
@@ -331,6 +333,7 @@ final class Daemon implements DaemonControl {
                     childOpenFiles(), descendants);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal, prober);
             this.engine = engine;
+            this.notifier = NotifierWiring.start(config, journal, engineThread, outputs);
             config.server().metrics().ifPresent(address -> {
                 metrics = new dev.taskmaster.server.metrics.DaemonMetrics(address, outputs, syslogOutlet(config)::current,
                         instance, Version.current(), handover != null ? handover.firstStart() : started, identities);
@@ -455,6 +458,9 @@ final class Daemon implements DaemonControl {
         }
         shutdown(engine, reason);
         awaitOutput(pump);
+        if (notifier != null) {
+            notifier.close(); // after the last state change, so that the stop's events go out too
+        }
         if (service != null) {
             service.endStreams();
         }
@@ -601,6 +607,12 @@ final class Daemon implements DaemonControl {
     }
 
     @Override
+    public CompletableFuture<List<dev.taskmaster.server.notify.Notifier.TestResult>> testNotification(Optional<String> rule) {
+        dev.taskmaster.server.notify.Notifier n = notifier;
+        return n == null ? CompletableFuture.completedFuture(List.of()) : n.test(rule);
+    }
+
+    @Override
     public <T> CompletableFuture<T> change(Step<T> step) {
         return changes.change(step);
     }
@@ -636,6 +648,9 @@ final class Daemon implements DaemonControl {
             log.warn("server.metrics and server.syslog changes apply when the daemon restarts");
         }
         info = info.reloaded(next, Instant.now());
+        if (notifier != null) {
+            notifier.update(next.notifyRules()); // a reload applies changed notify rules
+        }
     }
 
     @Override

@@ -119,4 +119,18 @@ public sealed interface EngineEvent {
     record LogWritingResumed(long sequence, Instant time, String process, String stream, Path file, LogFullPolicy policy,
             String reason, Duration stoppedFor, long bytesLost, long linesLost) implements LogWriting {
     }
+
+    /**
+     * A notification was not delivered and will not be: a permanent failure, retries used up, or
+     * messages dropped from a full queue. Reported by the notifier (not the engine), journaled on
+     * the engine thread. The same failure again is not reported again until a delivery succeeds.
+     *
+     * @param rule         the {@code notify:} rule's name
+     * @param target       what it delivers to, in words ({@code webhook https://hooks.example.com/x})
+     * @param reason       one line: what failed and the peer's answer when there is one
+     * @param messagesLost messages lost with this failure (several when dropped from the queue)
+     */
+    record NotificationFailed(long sequence, Instant time, String rule, String target, String reason, long messagesLost)
+            implements EngineEvent {
+    }
 }

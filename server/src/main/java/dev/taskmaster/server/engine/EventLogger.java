@@ -70,6 +70,8 @@ public final class EventLogger implements Consumer<EngineEvent> {
                     log.info(line);
                 }
             }
+            case EngineEvent.NotificationFailed n -> log.error("notify rule {}: {} lost ({}): {}", n.rule(),
+                    n.messagesLost() == 1 ? "1 message" : n.messagesLost() + " messages", n.target(), n.reason());
             case EngineEvent.ConfigRejected r -> {
                 log.error("configuration rejected, nothing changed ({} error{}):", r.errors().size(),
                         r.errors().size() == 1 ? "" : "s");

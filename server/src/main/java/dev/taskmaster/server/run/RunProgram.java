@@ -185,7 +185,7 @@ final class RunProgram {
                     "programs." + name + "." + s, "expected none or capture (the output passes through), found a file;"
                             + " redirect taskmasterd's own output instead")).toList());
         }
-        return new Config(cwd.resolve(SOURCE), List.of(), ServerSpec.DEFAULT, List.of(program));
+        return new Config(cwd.resolve(SOURCE), List.of(), ServerSpec.DEFAULT, List.of(program), List.of());
     }
 
     /** The errors of {@link #load}, each naming the option it came from instead of a line of YAML nobody wrote. */

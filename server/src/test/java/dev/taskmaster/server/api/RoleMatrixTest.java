@@ -62,7 +62,7 @@ class RoleMatrixTest {
             NEEDS.put(rpc, Role.ROLE_OPERATOR);
         }
         for (String rpc : List.of("ReloadConfig", "AddProgram", "UpdateProgram", "RemoveProgram", "AdoptProcess", "Shutdown",
-                "ReexecDaemon")) {
+                "ReexecDaemon", "TestNotification")) {
             NEEDS.put(rpc, Role.ROLE_ADMIN);
         }
     }
