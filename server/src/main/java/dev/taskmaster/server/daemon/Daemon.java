@@ -338,6 +338,8 @@ final class Daemon implements DaemonControl {
                 metrics = new dev.taskmaster.server.metrics.DaemonMetrics(address, outputs, syslogOutlet(config)::current,
                         instance, Version.current(), handover != null ? handover.firstStart() : started, identities);
                 metrics.follow(engine);
+                dev.taskmaster.server.notify.Notifier n = notifier;
+                metrics.countNotifications(() -> n.counters().rows());
             });
             this.changes = new ConfigChanges(engine, config, this::read, this::applied);
             if (dropping) {

@@ -30,6 +30,8 @@ final class DaemonCollector implements MultiCollector {
     private final String instance;
     private final String version;
     private final Instant started;
+    /** The notifier's counters by rule; none until the daemon has a notifier. */
+    private volatile java.util.function.Supplier<List<dev.taskmaster.server.notify.NotifyCounters.Row>> notifications = List::of;
 
     /** @param syslog the syslog sender, or null while nothing went to syslog */
     DaemonCollector(ProcessBoard board, java.util.function.Supplier<SyslogSender> syslog, String instance, String version, Instant started) {
@@ -67,7 +69,29 @@ final class DaemonCollector implements MultiCollector {
             out.add(lines.build());
             out.add(gauge("taskmaster_syslog_queue_lines", "Lines waiting to be sent to syslog", null, syslog.queued()));
         }
+        List<dev.taskmaster.server.notify.NotifyCounters.Row> rules = notifications.get();
+        if (!rules.isEmpty()) {
+            CounterSnapshot.Builder sent = CounterSnapshot.builder().name("taskmaster_notifications")
+                    .help("Notification messages by rule, target kind and result: delivered, failed (for good: permanent"
+                            + " or out of retries), dropped (the rule's queue was full)");
+            for (dev.taskmaster.server.notify.NotifyCounters.Row r : rules) {
+                sent.dataPoint(notification(r, "delivered", r.delivered()));
+                sent.dataPoint(notification(r, "failed", r.failed()));
+                sent.dataPoint(notification(r, "dropped", r.dropped()));
+            }
+            out.add(sent.build());
+        }
         return new MetricSnapshots(out);
+    }
+
+    /** Where the counters of notifications are read from at each scrape. */
+    void countNotifications(java.util.function.Supplier<List<dev.taskmaster.server.notify.NotifyCounters.Row>> rows) {
+        notifications = rows;
+    }
+
+    private static CounterDataPointSnapshot notification(dev.taskmaster.server.notify.NotifyCounters.Row r, String result, long n) {
+        return CounterDataPointSnapshot.builder().labels(Labels.of("rule", r.rule(), "target", r.target(), "result", result))
+                .value(n).build();
     }
 
     private static CounterDataPointSnapshot point(String label, String value, double v) {
@@ -94,6 +118,6 @@ final class DaemonCollector implements MultiCollector {
     public List<String> getPrometheusNames() {
         return List.of("taskmaster_daemon", "taskmaster_daemon_start_time_seconds", "taskmaster_events",
                 "taskmaster_daemon_log_lost_lines", "taskmaster_daemon_log_stalls", "taskmaster_syslog_lines",
-                "taskmaster_syslog_queue_lines");
+                "taskmaster_syslog_queue_lines", "taskmaster_notifications");
     }
 }

@@ -52,6 +52,7 @@ public final class DaemonMetrics implements AutoCloseable {
     private final ProcessBoard board = new ProcessBoard();
     private final ProcessExposition processes;
     private final RpcMetrics rpc;
+    private final DaemonCollector daemon;
     private final Authenticator identities;
     private volatile ServerTls tls;
     private volatile HttpServer server;
@@ -67,8 +68,16 @@ public final class DaemonMetrics implements AutoCloseable {
         this.identities = identities;
         this.rpc = new RpcMetrics(registry);
         this.processes = new ProcessExposition(board, outputs, new ProcUsage(Path.of("/proc")), Clock.systemUTC());
-        registry.register(new DaemonCollector(board, syslog, instance, version, started));
+        registry.register(daemon = new DaemonCollector(board, syslog, instance, version, started));
         JvmMetrics.builder().register(registry);
+    }
+
+    /**
+     * Counts notifications from {@code rows}, read at each scrape (the notifier's counters, which
+     * are safe to read from any thread).
+     */
+    public void countNotifications(Supplier<List<dev.taskmaster.server.notify.NotifyCounters.Row>> rows) {
+        daemon.countNotifications(rows);
     }
 
     /** The interceptor that times every API call; first in the chain. */
