@@ -32,8 +32,13 @@ public final class AotTraining {
                 List.of("--socket", socket, "status", program),
                 List.of("--socket", socket, "status", "--help"));
         for (List<String> line : lines) {
-            // Exit codes are the commands' own (status: 3 while the program starts).
-            TaskmasterCtl.run(Session.system(), line.toArray(String[]::new));
+            int exit = TaskmasterCtl.run(Session.system(), line.toArray(String[]::new));
+            // status says 3 while the program is still starting; anything else but 0 means the
+            // run did not take the path it trains (no daemon, say): the build step fails.
+            if (exit != 0 && exit != ExitCodes.NOT_RUNNING) {
+                System.err.println("AotTraining: 'taskmasterctl " + String.join(" ", line) + "' exited " + exit);
+                System.exit(1);
+            }
         }
         System.exit(0);
     }
