@@ -151,7 +151,8 @@ public final class Session implements AutoCloseable {
     private final boolean stdoutIsTerminal;
     private final Prompter prompter;
     private final ChannelOpener opener;
-    private final ZoneId zone;
+    /** Null until first asked for by a session of the real process: see {@link #system()}. */
+    private ZoneId zone;
 
     private Endpoint endpoint;
     private DaemonChannel channel;
@@ -162,6 +163,7 @@ public final class Session implements AutoCloseable {
     /** Set while the shell runs. */
     private org.jline.terminal.Terminal shellTerminal;
 
+    /** @param zone the zone dates are shown in; null: the system's, looked up when first needed */
     public Session(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, int uid, boolean stdoutIsTerminal,
             Prompter prompter, ChannelOpener opener, ZoneId zone) {
         this.in = Objects.requireNonNull(in);
@@ -172,7 +174,7 @@ public final class Session implements AutoCloseable {
         this.stdoutIsTerminal = stdoutIsTerminal;
         this.prompter = Objects.requireNonNull(prompter);
         this.opener = Objects.requireNonNull(opener);
-        this.zone = Objects.requireNonNull(zone);
+        this.zone = zone;
     }
 
     /** The real process: System streams, environment and console, Unix-socket connections. */
@@ -191,8 +193,11 @@ public final class Session implements AutoCloseable {
                 return console.readLine("%s", prompt);
             }
         };
+        // The zone is looked up when a command prints a date: ZoneId.systemDefault() reads the
+        // time-zone database and scans every jar of the class path for zone rule providers, a
+        // cost most commands (status, start, stop, help) never need (bench/README.md, taskmasterctl start-up).
         return new Session(System.in, writer(System.out), writer(System.err), System.getenv(), SocketPaths.currentUid(), terminal, prompter,
-                new RealChannels(), ZoneId.systemDefault());
+                new RealChannels(), null);
     }
 
     /** Autoflush: {@code events --follow} must show each line as it comes. */
@@ -290,6 +295,9 @@ public final class Session implements AutoCloseable {
     }
 
     public ZoneId zone() {
+        if (zone == null) {
+            zone = ZoneId.systemDefault();
+        }
         return zone;
     }
 

@@ -41,7 +41,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
      * A switch, not a map of constructor references: with lambdas held in a static field, the
      * JDK 25.0.3 AOT cache writer crashed (archiveHeapWriter.cpp:757) at build time.
      */
-    private static Object newVerb(String name) {
+    static Object newVerb(String name) {
         return switch (name) {
             case "status" -> new StatusCommand();
             case "start" -> new StartCommand();
@@ -74,6 +74,43 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "shell" -> new ShellCommand();
             case "help" -> new CommandLine.HelpCommand();
             case "generate-completion" -> new CompletionCommand.Legacy();
+            default -> throw new IllegalArgumentException("no verb " + name);
+        };
+    }
+
+    /** The class of a verb, not initialized (for {@link #outline}); as {@link #newVerb}, a switch. */
+    static Class<?> verbType(String name) {
+        return switch (name) {
+            case "status" -> StatusCommand.class;
+            case "start" -> StartCommand.class;
+            case "stop" -> StopCommand.class;
+            case "restart" -> RestartCommand.class;
+            case "signal" -> SignalCommand.class;
+            case "pause" -> PauseCommand.class;
+            case "resume" -> ResumeCommand.class;
+            case "reload" -> ReloadCommand.class;
+            case "add" -> AddCommand.class;
+            case "update" -> UpdateCommand.class;
+            case "remove" -> RemoveCommand.class;
+            case "avail" -> AvailCommand.class;
+            case "clear" -> ClearCommand.class;
+            case "reread" -> RereadCommand.class;
+            case "completion" -> CompletionCommand.class;
+            case "adopt" -> AdoptCommand.class;
+            case "tail" -> TailCommand.class;
+            case "logs" -> LogsCommand.class;
+            case "maintail" -> MaintailCommand.class;
+            case "attach" -> AttachCommand.class;
+            case "events" -> EventsCommand.class;
+            case "pid" -> PidCommand.class;
+            case "info" -> InfoCommand.class;
+            case "shutdown" -> ShutdownCommand.class;
+            case "daemon" -> DaemonVerbCommand.class;
+            case "context" -> ContextCommand.class;
+            case "version" -> VersionCommand.class;
+            case "shell" -> ShellCommand.class;
+            case "help" -> CommandLine.HelpCommand.class;
+            case "generate-completion" -> CompletionCommand.Legacy.class;
             default -> throw new IllegalArgumentException("no verb " + name);
         };
     }
@@ -161,7 +198,20 @@ public final class TaskmasterCtl implements Callable<Integer> {
 
     /** The whole command tree, wired to {@code session}: the seam tests use with an in-process daemon. */
     static CommandLine commandLine(Session session) {
-        return commandLine(session, Set.copyOf(VERBS));
+        return commandLine(session, Set.copyOf(VERBS), false);
+    }
+
+    /**
+     * A verb as the root's usage message shows it (name, first line of its description,
+     * hidden or not), from its {@code @Command} alone. Picocli builds a full verb by reading
+     * the annotations of every field and method of its class and its mixins; for the 30 verbs
+     * that was most of what {@code taskmasterctl --help} cost. An outline cannot run.
+     */
+    static CommandLine outline(Class<?> verb) {
+        Command c = verb.getAnnotation(Command.class);
+        CommandSpec spec = CommandSpec.create().name(c.name()).aliases(c.aliases());
+        spec.usageMessage().header(c.header()).description(c.description()).hidden(c.hidden());
+        return new CommandLine(spec);
     }
 
     /**
@@ -170,8 +220,32 @@ public final class TaskmasterCtl implements Callable<Integer> {
      */
     static CommandLine commandLine(Session session, String... args) {
         String verb = verbOf(args);
+        if (verb == null && printsOnly(args)) {
+            // --help lists every verb by name and first line; --version needs none of them.
+            return commandLine(session, Set.of(), true);
+        }
         return commandLine(session, verb != null && VERBS.contains(verb) && !verb.equals("help") && !verb.equals("shell")
-                ? Set.of(verb) : Set.copyOf(VERBS));
+                ? Set.of(verb) : Set.copyOf(VERBS), false);
+    }
+
+    /** Options of the root that print and exit, whatever else the line says. */
+    private static final Set<String> PRINT_ONLY = Set.of("-h", "--help", "-V", "--version");
+
+    /** True if the words before any verb hold {@code --help} or {@code --version} (or -h, -V). */
+    static boolean printsOnly(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--") || !a.startsWith("-")) {
+                return false;
+            }
+            if (PRINT_ONLY.contains(a)) {
+                return true;
+            }
+            if (GLOBAL_VALUED.contains(a)) {
+                i++; // its value
+            }
+        }
+        return false;
     }
 
     /** The first word that is not a global option or its value; null if there is none. */
@@ -192,11 +266,17 @@ public final class TaskmasterCtl implements Callable<Integer> {
         return null;
     }
 
-    private static CommandLine commandLine(Session session, Set<String> verbs) {
+    /**
+     * @param outlines whether the verbs not in {@code verbs} are added as outlines (see
+     *                 {@link #outline}), for a usage message that lists them all
+     */
+    private static CommandLine commandLine(Session session, Set<String> verbs, boolean outlines) {
         CommandLine cl = new CommandLine(new TaskmasterCtl(session));
         for (String name : VERBS) {
             if (verbs.contains(name)) {
                 cl.addSubcommand(name, newVerb(name));
+            } else if (outlines) {
+                cl.addSubcommand(name, outline(verbType(name)));
             }
         }
         cl.setOut(session.out());

@@ -50,4 +50,32 @@ class CommandTreeTest extends CtlTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(socketsOpened.getLast().toString()).endsWith("blue.sock");
     }
+
+    @Test
+    void helpAndVersionBuildNoVerbButListThemAllAsTheWholeTreeDoes() {
+        for (String[] args : new String[][] {{"--help"}, {"-h"}, {"--socket", "/x.sock", "--help"}, {"-V"}, {"--version"}}) {
+            assertThat(TaskmasterCtl.printsOnly(args)).as(String.join(" ", args)).isTrue();
+        }
+        assertThat(TaskmasterCtl.printsOnly("status", "--help")).isFalse(); // the verb's own help: the verb is built
+        assertThat(TaskmasterCtl.printsOnly("--socket", "--help")).isFalse(); // "--help" is the socket's path here
+        assertThat(TaskmasterCtl.printsOnly("--", "--help")).isFalse();
+        assertThat(TaskmasterCtl.printsOnly()).isFalse();
+
+        StringWriter full = new StringWriter();
+        TaskmasterCtl.commandLine(session(new StringWriter(), new StringWriter())).usage(new java.io.PrintWriter(full));
+        Result outlined = run("--help");
+
+        assertThat(outlined.exit()).isZero();
+        assertThat(outlined.out()).isEqualTo(full.toString()).contains("status", "attach", "completion").doesNotContain("reread");
+        assertThat(verbsBuiltFor("--help")).hasSize(30);
+        assertThat(run("--version").out()).startsWith("taskmasterctl ");
+    }
+
+    @Test
+    void everyVerbsOutlineIsOfItsOwnClass() {
+        for (String name : TaskmasterCtl.VERBS) {
+            assertThat(TaskmasterCtl.verbType(name)).as(name).isEqualTo(TaskmasterCtl.newVerb(name).getClass());
+            assertThat(TaskmasterCtl.outline(TaskmasterCtl.verbType(name)).getCommandName()).isEqualTo(name);
+        }
+    }
 }
