@@ -341,7 +341,7 @@ class NotifierTest {
         Poll.until("every message tried", Duration.ofSeconds(10), () -> notifier.counters().rows().stream()
                 .anyMatch(r -> r.failed() == 5));
         assertThat(tried.get()).isEqualTo(5);
-        assertThat(lost).containsExactly("mail|email to ops@a.example via 127.0.0.1:2525|SMTP login to 127.0.0.1:2525"
+        assertThat(lost).containsExactly("mail|email to ops@a.example via 127.0.0.1:2525 (none)|SMTP login to 127.0.0.1:2525"
                 + " rejected: 535 authentication failed|1");
         assertThat(notifier.counters().rows()).containsExactly(new NotifyCounters.Row("mail", "email", 0, 5, 0));
     }
