@@ -106,6 +106,7 @@ public final class TaskmasterCtl implements Callable<Integer> {
             case "info" -> InfoCommand.class;
             case "shutdown" -> ShutdownCommand.class;
             case "daemon" -> DaemonVerbCommand.class;
+            case "notify" -> NotifyCommand.class;
             case "context" -> ContextCommand.class;
             case "version" -> VersionCommand.class;
             case "shell" -> ShellCommand.class;
