@@ -67,7 +67,7 @@ class CommandTreeTest extends CtlTest {
 
         assertThat(outlined.exit()).isZero();
         assertThat(outlined.out()).isEqualTo(full.toString()).contains("status", "attach", "completion").doesNotContain("reread");
-        assertThat(verbsBuiltFor("--help")).hasSize(30);
+        assertThat(verbsBuiltFor("--help")).hasSize(31);
         assertThat(run("--version").out()).startsWith("taskmasterctl ");
     }
 
