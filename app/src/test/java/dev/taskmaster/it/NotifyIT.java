@@ -127,6 +127,49 @@ class NotifyIT {
         }
     }
 
+    /**
+     * A message still retrying when the daemon stops is given up after the grace and said in the
+     * daemon's log before it exits, never dropped unsaid. Repeated: the report crosses threads
+     * (delivery thread, engine thread) while the daemon is exiting.
+     */
+    @Test
+    void aMessageStillRetryingAtShutdownIsSaidInTheLogBeforeTheDaemonExits() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/busy", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            tries.incrementAndGet();
+            exchange.sendResponseHeaders(503, -1); // transient: retried with backoff
+            exchange.close();
+        });
+        server.start();
+        Map<String, String> env = BinProcess.env(tmp, "NO_COLOR", "1");
+        try {
+            Path config = Files.writeString(tmp.resolve("busy.yaml"), """
+                    programs:
+                      once:
+                        cmd: "sh -c 'exit 3'"
+                        startretries: 0
+                    notify:
+                      - name: busy
+                        on: [fatal]
+                        webhook: "http://127.0.0.1:%d/busy"
+                    """.formatted(server.getAddress().getPort()));
+            for (int round = 0; round < 3; round++) {
+                tries.set(0);
+                try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+                    Poll.until("the receiver answered 503", LIMIT, () -> tries.get() >= 1);
+                    BinProcess.shutdown(daemon, tmp, env, LIMIT);
+                    assertThat(daemon.stderr()).as("round %d", round).contains("notify rule busy: 1 message lost (webhook http://127.0.0.1:"
+                            + server.getAddress().getPort() + "/busy): POST http://127.0.0.1:" + server.getAddress().getPort()
+                            + "/busy answered HTTP 503 (the daemon stopped before it could be delivered)");
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
     private BinProcess.Result ctl(Map<String, String> env, String... args) {
         try {
             return BinProcess.ctl(tmp, env, LIMIT, args);

@@ -462,6 +462,13 @@ final class Daemon implements DaemonControl {
         awaitOutput(pump);
         if (notifier != null) {
             notifier.close(); // after the last state change, so that the stop's events go out too
+            // Its last losses are journaled (and logged) through the engine thread: let them be
+            // before the log closes, or a message lost at shutdown would go unsaid.
+            try {
+                engine.runAlone(() -> { }).get(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception late) {
+                log.warn("notification failures reported at shutdown may be missing from the event log: {}", late.toString());
+            }
         }
         if (service != null) {
             service.endStreams();
