@@ -81,7 +81,7 @@ class MetricsIT {
             String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(check.exitValue()).as("promtool check rules: %s", out).isZero();
-            assertThat(out).contains("SUCCESS: 3 rules found");
+            assertThat(out).contains("SUCCESS: 4 rules found");
         }
         int metricsPort = freePort();
         Path config = tmp.resolve("t.yaml");
