@@ -37,49 +37,19 @@ public final class TaskmasterCtl implements Callable<Integer> {
             "add", "update", "remove", "avail", "adopt", "tail", "logs", "maintail", "clear", "attach", "events", "pid", "info",
             "shutdown", "daemon", "notify", "context", "version", "shell", "help", "completion", "generate-completion", "reread");
 
-    /*
-     * A switch, not a map of constructor references: with lambdas held in a static field, the
-     * JDK 25.0.3 AOT cache writer crashed (archiveHeapWriter.cpp:757) at build time.
-     */
+    /** A new instance of a verb's command: its class from {@link #verbType}, the one table of verbs. */
     static Object newVerb(String name) {
-        return switch (name) {
-            case "status" -> new StatusCommand();
-            case "start" -> new StartCommand();
-            case "stop" -> new StopCommand();
-            case "restart" -> new RestartCommand();
-            case "signal" -> new SignalCommand();
-            case "pause" -> new PauseCommand();
-            case "resume" -> new ResumeCommand();
-            case "reload" -> new ReloadCommand();
-            case "add" -> new AddCommand();
-            case "update" -> new UpdateCommand();
-            case "remove" -> new RemoveCommand();
-            case "avail" -> new AvailCommand();
-            case "clear" -> new ClearCommand();
-            case "reread" -> new RereadCommand();
-            case "completion" -> new CompletionCommand();
-            case "adopt" -> new AdoptCommand();
-            case "tail" -> new TailCommand();
-            case "logs" -> new LogsCommand();
-            case "maintail" -> new MaintailCommand();
-            case "attach" -> new AttachCommand();
-            case "events" -> new EventsCommand();
-            case "pid" -> new PidCommand();
-            case "info" -> new InfoCommand();
-            case "shutdown" -> new ShutdownCommand();
-            case "daemon" -> new DaemonVerbCommand();
-            case "notify" -> new NotifyCommand();
-            case "context" -> new ContextCommand();
-            case "version" -> new VersionCommand();
-            case "shell" -> new ShellCommand();
-            case "help" -> new CommandLine.HelpCommand();
-            case "generate-completion" -> new CompletionCommand.Legacy();
-            default -> throw new IllegalArgumentException("no verb " + name);
-        };
+        try {
+            return verbType(name).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build the verb " + name, e);
+        }
     }
 
-    /** The class of a verb, not initialized (for {@link #outline}); as {@link #newVerb}, a switch. */
+    /** The class of a verb, not initialized (for {@link #outline} and {@link #newVerb}). */
     static Class<?> verbType(String name) {
+        // A switch, not a static map of constructor references: with lambdas held in a static
+        // field, the JDK 25.0.3 AOT cache writer crashed (archiveHeapWriter.cpp:757) at build time.
         return switch (name) {
             case "status" -> StatusCommand.class;
             case "start" -> StartCommand.class;

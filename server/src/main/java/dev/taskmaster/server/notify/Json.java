@@ -1,5 +1,6 @@
 package dev.taskmaster.server.notify;
 
+import dev.taskmaster.config.YamlScalars;
 import java.util.List;
 
 /** Just enough JSON writing for a notification's body: objects of strings, numbers, booleans and lists. Not thread-safe. */
@@ -83,26 +84,9 @@ final class Json {
         }
     }
 
+    /** YAML's double-quoted scalars are JSON strings; one writer of them for the whole daemon. */
     private void quote(String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        b.append(YamlScalars.doubleQuoted(s));
     }
 
     @Override

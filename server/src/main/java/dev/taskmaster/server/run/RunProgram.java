@@ -7,6 +7,7 @@ import dev.taskmaster.config.ConfigLoader;
 import dev.taskmaster.config.OutputSpec;
 import dev.taskmaster.config.ProgramSpec;
 import dev.taskmaster.config.ServerSpec;
+import dev.taskmaster.config.YamlScalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -256,23 +256,9 @@ final class RunProgram {
         return String.join(" ", words);
     }
 
-    /** A YAML double-quoted scalar (JSON's escapes, which YAML shares). */
+    /** A YAML double-quoted scalar: the one writer of them, shared with the API's YAML view. */
     static String json(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return YamlScalars.doubleQuoted(s);
     }
 
     /** The command's file name, made a valid program name ({@code my-app}, {@code python3}). */
