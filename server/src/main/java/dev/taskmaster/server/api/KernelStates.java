@@ -26,32 +26,36 @@ final class KernelStates {
     private static final long POLL_MILLIS = 2;
     private static final Executor POLLERS = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kernel-state-", 0).factory());
 
-    /** Builds the answer of one process once its wait is over: {@code code} and {@code message} say how it ended. */
-    interface Finish {
-        CompletableFuture<ProcessResult> apply(ProcessResult result, Code code, String message);
+    /**
+     * How the wait for one process's result ended: {@code code} OK when the kernel showed the
+     * state, DEADLINE_EXCEEDED with {@code message} when it did not in time; {@code code} null
+     * when there was nothing to wait for (the command itself failed, no pid): the result stands.
+     */
+    record Seen(ProcessResult result, Code code, String message) {
     }
 
     private KernelStates() {
     }
 
     /**
-     * Completes with {@code results}, each successful one answered again once its pid is seen
-     * {@code stopped} (or no longer stopped), or with DEADLINE_EXCEEDED past {@code limit}.
+     * Completes once every successful result's pid is seen {@code stopped} (or no longer
+     * stopped), or past {@code limit}; one {@link Seen} per result, in order. The caller then
+     * reads the processes as they are now, all in one trip to the engine.
      */
-    static CompletableFuture<List<ProcessResult>> await(List<ProcessResult> results, boolean stopped,
-            ProcessCommands.Wait limit, Clock clock, Finish finish) {
+    static CompletableFuture<List<Seen>> await(List<ProcessResult> results, boolean stopped,
+            ProcessCommands.Wait limit, Clock clock) {
         Instant until = limit.limit() == null ? null : clock.instant().plus(limit.limit());
-        List<CompletableFuture<ProcessResult>> each = new ArrayList<>();
+        List<CompletableFuture<Seen>> each = new ArrayList<>();
         for (ProcessResult r : results) {
             int pid = r.getProcess().getPid();
             if (r.getStatus().getCode() != Code.OK_VALUE || pid <= 0) {
-                each.add(CompletableFuture.completedFuture(r));
+                each.add(CompletableFuture.completedFuture(new Seen(r, null, null)));
                 continue;
             }
             CompletableFuture<Boolean> seen = new CompletableFuture<>();
             poll(pid, stopped, until, clock, seen);
-            each.add(seen.thenCompose(ok -> ok ? finish.apply(r, Code.OK, "")
-                    : finish.apply(r, Code.DEADLINE_EXCEEDED, r.getFullName() + ": the kernel did not show it "
+            each.add(seen.thenApply(ok -> ok ? new Seen(r, Code.OK, "")
+                    : new Seen(r, Code.DEADLINE_EXCEEDED, r.getFullName() + ": the kernel did not show it "
                             + (stopped ? "stopped" : "running") + " within " + limit.describe())));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))

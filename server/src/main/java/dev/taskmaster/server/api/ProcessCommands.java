@@ -58,13 +58,13 @@ final class ProcessCommands {
     /** With {@code wait}, each paused process is answered once the kernel shows it stopped. */
     CompletableFuture<List<ProcessResult>> pause(List<String> targets, boolean wait, Wait limit, String by) {
         CompletableFuture<List<ProcessResult>> sent = act(targets, names -> engine.pause(names, by), null, limit);
-        return wait ? sent.thenCompose(results -> KernelStates.await(results, true, limit, clock, this::snapshotResult)) : sent;
+        return wait ? sent.thenCompose(results -> KernelStates.await(results, true, limit, clock).thenCompose(this::asNow)) : sent;
     }
 
     /** With {@code wait}, each resumed process is answered once the kernel shows it running again. */
     CompletableFuture<List<ProcessResult>> resume(List<String> targets, boolean wait, Wait limit, String by) {
         CompletableFuture<List<ProcessResult>> sent = act(targets, names -> engine.resume(names, by), null, limit);
-        return wait ? sent.thenCompose(results -> KernelStates.await(results, false, limit, clock, this::snapshotResult)) : sent;
+        return wait ? sent.thenCompose(results -> KernelStates.await(results, false, limit, clock).thenCompose(this::asNow)) : sent;
     }
 
     /**
@@ -202,14 +202,22 @@ final class ProcessCommands {
         });
     }
 
-    private CompletableFuture<ProcessSnapshot> snapshot(String name) {
-        return engine.snapshotOf(List.of(name)).thenApply(found -> found.get(name));
-    }
-
-    /** The result {@code r} with the process as it is now, and {@code code}/{@code message} when not OK. */
-    private CompletableFuture<ProcessResult> snapshotResult(ProcessResult r, Code code, String message) {
-        return snapshot(r.getFullName()).thenApply(s -> result(r.getFullName(), code,
-                code == Code.OK ? r.getStatus().getMessage() : message, r.getChanged(), s));
+    /**
+     * The results of a wait with their processes as they are now, read in one trip to the engine
+     * whatever their number; a result with nothing waited for stands as it was.
+     */
+    private CompletableFuture<List<ProcessResult>> asNow(List<KernelStates.Seen> seen) {
+        List<String> names = seen.stream().filter(w -> w.code() != null).map(w -> w.result().getFullName()).toList();
+        CompletableFuture<Map<String, ProcessSnapshot>> now = names.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of()) : engine.snapshotOf(names);
+        return now.thenApply(found -> seen.stream().map(w -> {
+            ProcessResult r = w.result();
+            if (w.code() == null) {
+                return r;
+            }
+            return result(r.getFullName(), w.code(), w.code() == Code.OK ? r.getStatus().getMessage() : w.message(),
+                    r.getChanged(), found.get(r.getFullName()));
+        }).toList());
     }
 
     ProcessResult result(String name, Code code, String message, boolean changed, ProcessSnapshot s) {
