@@ -502,8 +502,13 @@ class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches, MemoryFallb
         if self.load_start > 0.5:
             log(f"warning: load average is {self.load_start:.2f}: other work on this machine will skew the figures")
         self.setup_peers()
+        loads = []
         for b in self.benches():
+            loads.append(f"{b} {os.getloadavg()[0]:.1f}")
             getattr(self, "bench_" + b.replace("-", "_"))()
+        # Every figure with its load (2 shared cores: absolute times move with it).
+        self.notes.append("load average (1 min) at the start of each benchmark: " + ", ".join(loads)
+                          + f"; at the end {os.getloadavg()[0]:.1f}.")
 
 
 def size(text):
