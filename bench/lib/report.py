@@ -92,8 +92,11 @@ def order_key(bench_obj):
             [("shutdown-streams", m[0]) for m in bench_obj.SHUTDOWN_METRICS] + \
             [("cli", m[0]) for m in getattr(bench_obj, "CLI_METRICS", [])] + \
             [("api", m[0]) for m in getattr(bench_obj, "API_METRICS", [])] + \
-            [("events", m[0]) for m in getattr(bench_obj, "EVENT_METRICS", [])]
-    return lambda k: known.index(k) if k in known else len(known)
+            [("events", m[0]) for m in getattr(bench_obj, "EVENT_METRICS", [])] + \
+            [("status", m[0]) for m in getattr(bench_obj, "STATUS_METRICS", [])]
+    # Rows in the order the benchmarks ran (bench/run all's order), then in each one's own order.
+    ran = bench_obj.benches() if hasattr(bench_obj, "benches") else []
+    return lambda k: (ran.index(k[0]) if k[0] in ran else len(ran), known.index(k) if k in known else len(known))
 
 
 def render(b):
