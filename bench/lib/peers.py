@@ -243,9 +243,9 @@ class Taskmaster(Peer):
             # harness finds every byte in the one file.
             extra = (f"    stdout: {p.stdout}\n    logfile_maxbytes: 0\n" if p.stdout else "") + ("    tty: true\n" if p.tty else "")
             if p.policy == "respawn":
-                # As supervisord, which restarts a process that passed startsecs at once however often it
-                # dies: without this, the 2nd-10th quick exit in a row puts it in crash-loop backoff (1 s, 2 s…).
-                extra += "    backoff:\n      reset_after: 0s\n"
+                # As supervisord's autorestart=true with startsecs=0: restarted at once however often it
+                # exits; the crash-loop slowing (backoff.reset_after) would measure its delays instead.
+                extra += "    backoff: {reset_after: 0s}\n"
             text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
                                     **POLICIES[p.policy]["tm"])
         return text
