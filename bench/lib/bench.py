@@ -5,9 +5,12 @@ the peers when missing and cleans up afterwards.
     bench.py [all|respawn|spawn1000|stopall|output|throughput|integrity|attach]
              [--only supervisord|taskmaster|pm2] [options]
 
-all = the control-plane benchmarks (respawn, spawn1000, stopall: Taskmaster vs supervisord);
+all = every figure of issue 17 in one run (ALL_BENCHES: the control plane, the CLI calls, the API
+under load, event latency, output throughput, memory), Taskmaster beside supervisord (and PM2 for
+output), each row with its target and whether it is met; control = the control-plane benchmarks
+alone (respawn, spawn1000, stopall, status), what `all` was before issue 17;
 output = the output benchmarks of issue 5 (throughput, integrity, attach: vs supervisord and
-PM2), in lib/output.py.
+PM2), in lib/output.py; cli, api, events in lib/apibench.py; memory in lib/memory.py.
 """
 import argparse
 import datetime
@@ -23,6 +26,12 @@ import procutil  # noqa: E402
 import report  # noqa: E402
 from output import OutputBenches  # noqa: E402
 from streams import StreamBenches  # noqa: E402
+from apibench import ApiBenches, MemoryFallback  # noqa: E402
+try:   # lib/memory.py (issue 17, §6) mixes in bench_memory; without it the memory rows say n/a
+    from memory import MemoryBenches  # noqa: E402
+except ImportError:
+    class MemoryBenches:
+        pass
 from peers import PEERS, ROOT, BENCH  # noqa: E402
 
 NA_ENGINE = "n/a (engine not available)"
@@ -109,9 +118,12 @@ def stamp_live_pids(peer, stamp):
 CONTROL_BENCHES = ["respawn", "spawn1000", "stopall", "status"]
 OUTPUT_BENCHES = ["throughput", "integrity", "attach"]
 STREAM_BENCHES = ["stalled-viewers", "shutdown-streams"]
+# Issue 17: every figure of the issue in one run (`bench/run all`), in this order.
+ISSUE17_BENCHES = ["cli", "api", "events", "throughput", "memory"]
+ALL_BENCHES = CONTROL_BENCHES + ISSUE17_BENCHES
 
 
-class Bench(OutputBenches, StreamBenches):
+class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches, MemoryFallback):
     log = staticmethod(log)
 
     def __init__(self, args, rundir):
@@ -128,8 +140,9 @@ class Bench(OutputBenches, StreamBenches):
 
     # -- set-up --------------------------------------------------------------------------------
     def benches(self):
-        return {"all": CONTROL_BENCHES, "output": OUTPUT_BENCHES, "streams": STREAM_BENCHES}.get(self.args.bench,
-                                                                                               [self.args.bench])
+        chosen = {"all": ALL_BENCHES, "control": CONTROL_BENCHES, "output": OUTPUT_BENCHES,
+                  "streams": STREAM_BENCHES}.get(self.args.bench, [self.args.bench])
+        return [b for b in chosen if b not in self.args.skip]
 
     def needed_peers(self):
         """The peers the selected benchmarks compare: PM2 only takes part in the output
@@ -489,8 +502,13 @@ class Bench(OutputBenches, StreamBenches):
         if self.load_start > 0.5:
             log(f"warning: load average is {self.load_start:.2f}: other work on this machine will skew the figures")
         self.setup_peers()
+        loads = []
         for b in self.benches():
+            loads.append(f"{b} {os.getloadavg()[0]:.1f}")
             getattr(self, "bench_" + b.replace("-", "_"))()
+        # Every figure with its load (2 shared cores: absolute times move with it).
+        self.notes.append("load average (1 min) at the start of each benchmark: " + ", ".join(loads)
+                          + f"; at the end {os.getloadavg()[0]:.1f}.")
 
 
 def size(text):
@@ -506,12 +524,24 @@ def size(text):
     return n
 
 
+# --quick: shorter counts and windows (too small for the issue's figures); stopall, spawn1000 and status keep theirs.
+QUICK = dict(respawns=50, sd_respawns=5, idle=5, settle=2, cli_runs=4, api_seconds=3, event_rounds=50,
+             follow_rounds=15, sd_event_rounds=3, output_bytes=64 << 20, direct_runs=1)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord (and PM2) benchmarks.")
     ap.add_argument("bench", nargs="?", default="all",
-                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES, "streams", *STREAM_BENCHES],
-                    help="all = respawn, spawn1000, stopall, status; output = throughput, integrity, attach; "
+                    choices=["all", "control", *CONTROL_BENCHES, *ISSUE17_BENCHES[:3], "memory", "output", *OUTPUT_BENCHES,
+                             "streams", *STREAM_BENCHES],
+                    help="all = " + ", ".join(ALL_BENCHES) + " (issue 17: every figure, ~16 minutes on 2 busy cores without memory; --quick shortens counts, "
+                         "not stopall/spawn1000/status); "
+                         "control = respawn, spawn1000, stopall, status; output = throughput, integrity, attach; "
                          "streams = stalled-viewers, shutdown-streams (Taskmaster only)")
+    ap.add_argument("--skip", type=lambda t: [x for x in t.split(",") if x], default=[], metavar="B1,B2",
+                    help="leave these benchmarks out of the run (e.g. --skip memory,throughput)")
+    ap.add_argument("--quick", action="store_true",
+                    help="shorter counts and windows where not given: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
     ap.add_argument("--only", choices=["supervisord", "taskmaster", "pm2"])
     ap.add_argument("--respawns", type=int, default=200, help="respawns measured for taskmaster and the bash baseline (200)")
     ap.add_argument("--sd-respawns", type=int, default=20, help="respawns measured for supervisord (20; ~2 s each)")
@@ -522,9 +552,17 @@ def main():
     ap.add_argument("--spawn-timeout", type=float, default=60)
     ap.add_argument("--stop-timeout", type=float, default=120, help="give up a stop measurement after this many seconds (120)")
     ap.add_argument("--probe-timeout", type=float, default=15, help="how long taskmasterd gets to start one program (15)")
+    api = ap.add_argument_group("issue 17: cli, api, events")
+    api.add_argument("--cli-runs", type=int, default=10, help="bench/cli rounds in `all` and `cli` (10)")
+    api.add_argument("--api-programs", type=int, default=100, help="programs of the API-under-load daemon (100)")
+    api.add_argument("--api-seconds", type=float, default=10, help="length of each API load, in seconds (10)")
+    api.add_argument("--event-rounds", type=int, default=200, help="kills timed at the WatchEvents client (200)")
+    api.add_argument("--follow-rounds", type=int, default=50, help="kills timed through `events --follow --json` (50)")
+    api.add_argument("--sd-event-rounds", type=int, default=10,
+                     help="kills timed at supervisord's event listener (10; each respawn takes it ~1 s)")
     out = ap.add_argument_group("output benchmarks")
-    out.add_argument("--output-bytes", type=size, default=1 << 30, metavar="SIZE",
-                     help="bytes the throughput writer prints (1G; e.g. 64M for a smoke run)")
+    out.add_argument("--output-bytes", type=size, default=None, metavar="SIZE",
+                     help="bytes the throughput writer prints (1G; 256M within `all`; e.g. 64M for a smoke run)")
     out.add_argument("--direct-runs", type=int, default=3, help="direct-write baseline runs; the median is used (3)")
     out.add_argument("--output-timeout", type=float, default=600,
                      help="give up a throughput or integrity run after this many seconds (600)")
@@ -543,6 +581,12 @@ def main():
     ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     args = ap.parse_args()
+    if args.quick:
+        for k, v in QUICK.items():
+            if getattr(args, k) == ap.get_default(k):
+                setattr(args, k, v)
+    if args.output_bytes is None:
+        args.output_bytes = (256 << 20) if args.bench == "all" else 1 << 30
     if args.only == "pm2" and args.bench not in ("output", "throughput", "integrity"):
         ap.error("PM2 takes part in the output benchmarks only (output, throughput, integrity)")
     rundir = os.environ.get("BENCH_DIR")

@@ -1,6 +1,7 @@
 """Markdown rendering of the benchmark results."""
 import os
 import platform
+import re
 import subprocess
 
 
@@ -44,6 +45,42 @@ def ratio(peer, tm, better="lower"):
     return f"{r:,.0f}×" if r >= 100 else f"{r:.2f}×" if r < 10 else f"{r:.1f}×"
 
 
+SCALE = {"ms": 1e-3, "s": 1.0, "MB": 1.0, "%": 1.0, "×": 1.0, "x": 1.0, "CPU-s/GiB": 1.0}
+
+
+def verdict(row, b):
+    """Whether Taskmaster's figure meets the row's target: "met", "**not met**", or "—" when the
+    target is not a number to compare with (or the figure is missing). Targets understood:
+    "≤ N unit", "≥ N unit", "0", "≤ supervisorctl" (or "≤ supervisord": the peer's figure in
+    the same run), "≤ F× bash" (F times the bash loop's median, the respawn baseline)."""
+    target, tm = row.get("_target"), row.get("taskmaster")
+    if not target or isinstance(tm, str) or tm is None:
+        return "—"
+    unit = row["_fmt"]
+    if target.strip() == "0":
+        ok = tm == 0
+    elif "supervisorctl" in target or "supervisord" in target:
+        sd = row.get("supervisord")
+        if not isinstance(sd, (int, float)):
+            return "—"
+        ok = tm <= sd
+    elif "bash" in target:
+        m = re.search(r"≤\s*([\d.]+)\s*×", target)
+        if not m or not getattr(b, "baseline", None):
+            return "—"
+        ok = tm <= float(m.group(1)) * b.baseline[0]
+    else:
+        m = re.search(r"([≤≥])\s*([\d.,]+)\s*(ms|s|MB|%|×|x|CPU-s/GiB)?", target)
+        if not m:
+            return "—"
+        bound = float(m.group(2).replace(",", ""))
+        tunit = m.group(3) or unit
+        if tunit in ("ms", "s") and unit in ("ms", "s"):
+            bound = bound * SCALE[tunit] / SCALE[unit]
+        ok = tm <= bound if m.group(1) == "≤" else tm >= bound
+    return "met" if ok else "**not met**"
+
+
 def order_key(bench_obj):
     known = [("respawn", m) for m, _, _ in bench_obj.RESPAWN_METRICS] + \
             [("spawn1000", m) for m, _, _ in bench_obj.SPAWN_METRICS] + \
@@ -52,8 +89,14 @@ def order_key(bench_obj):
             [("integrity", m[0]) for m in bench_obj.INTEGRITY_METRICS] + \
             [("attach", m[0]) for m in bench_obj.ATTACH_METRICS] + \
             [("stalled-viewers", m[0]) for m in bench_obj.VIEWER_METRICS] + \
-            [("shutdown-streams", m[0]) for m in bench_obj.SHUTDOWN_METRICS]
-    return lambda k: known.index(k) if k in known else len(known)
+            [("shutdown-streams", m[0]) for m in bench_obj.SHUTDOWN_METRICS] + \
+            [("cli", m[0]) for m in getattr(bench_obj, "CLI_METRICS", [])] + \
+            [("api", m[0]) for m in getattr(bench_obj, "API_METRICS", [])] + \
+            [("events", m[0]) for m in getattr(bench_obj, "EVENT_METRICS", [])] + \
+            [("status", m[0]) for m in getattr(bench_obj, "STATUS_METRICS", [])]
+    # Rows in the order the benchmarks ran (bench/run all's order), then in each one's own order.
+    ran = bench_obj.benches() if hasattr(bench_obj, "benches") else []
+    return lambda k: (ran.index(k[0]) if k[0] in ran else len(ran), known.index(k) if k in known else len(known))
 
 
 def render(b):
@@ -63,10 +106,10 @@ def render(b):
     peers = ("taskmaster", "supervisord", "pm2") if pm2 else ("taskmaster", "supervisord")
     if pm2:
         lines = ["| benchmark | metric | taskmaster | supervisord | pm2 | ratio (> 1× = taskmaster ahead) | "
-                 "target (taskmaster) |", "|---|---|---|---|---|---|---|"]
+                 "target (taskmaster) | met? |", "|---|---|---|---|---|---|---|---|"]
     else:
-        lines = ["| benchmark | metric | taskmaster | supervisord | ratio (sd/tm) | target (taskmaster) |",
-                 "|---|---|---|---|---|---|"]
+        lines = ["| benchmark | metric | taskmaster | supervisord | ratio (sd/tm) | target (taskmaster) | met? |",
+                 "|---|---|---|---|---|---|---|"]
     for key in sorted(b.results, key=order_key(b)):
         bench, metric = key
         row = b.results[key]
@@ -89,7 +132,7 @@ def render(b):
             r = " · ".join(r) or "—"
         else:
             r = ratio(row.get("supervisord"), row.get("taskmaster"), better) or "—"
-        lines.append(f"| {bench} | {metric} | {' | '.join(cells)} | {r} | {row['_target'] or '—'} |")
+        lines.append(f"| {bench} | {metric} | {' | '.join(cells)} | {r} | {row['_target'] or '—'} | {verdict(row, b)} |")
     out = "\n".join(lines) + "\n"
     if getattr(b, "output_baseline", None):
         t, runs, n = b.output_baseline

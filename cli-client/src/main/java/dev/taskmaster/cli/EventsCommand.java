@@ -106,6 +106,9 @@ final class EventsCommand extends Verb {
                 } else {
                     EventLines.of(m, session().zone()).forEach(out()::println);
                 }
+                // Each message reaches stdout as it arrives (scripts follow it through a pipe, issue 17):
+                // flushed here, not left to the writer's autoflush, which a faster start-up may drop.
+                out().flush();
                 shuttingDown |= m.hasEvent() && m.getEvent().getPayloadCase() == Event.PayloadCase.DAEMON_SHUTTING_DOWN;
                 if (reached(m, upTo)) {
                     break;
