@@ -23,6 +23,7 @@ import procutil  # noqa: E402
 import report  # noqa: E402
 from output import OutputBenches  # noqa: E402
 from streams import StreamBenches  # noqa: E402
+from memory import MemoryBenches  # noqa: E402
 from peers import PEERS, ROOT, BENCH  # noqa: E402
 
 NA_ENGINE = "n/a (engine not available)"
@@ -111,7 +112,7 @@ OUTPUT_BENCHES = ["throughput", "integrity", "attach"]
 STREAM_BENCHES = ["stalled-viewers", "shutdown-streams"]
 
 
-class Bench(OutputBenches, StreamBenches):
+class Bench(OutputBenches, StreamBenches, MemoryBenches):
     log = staticmethod(log)
 
     def __init__(self, args, rundir):
@@ -509,7 +510,7 @@ def size(text):
 def main():
     ap = argparse.ArgumentParser(prog="bench/run", description="Taskmaster vs supervisord (and PM2) benchmarks.")
     ap.add_argument("bench", nargs="?", default="all",
-                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES, "streams", *STREAM_BENCHES],
+                    choices=["all", *CONTROL_BENCHES, "output", *OUTPUT_BENCHES, "streams", *STREAM_BENCHES, "memory"],
                     help="all = respawn, spawn1000, stopall, status; output = throughput, integrity, attach; "
                          "streams = stalled-viewers, shutdown-streams (Taskmaster only)")
     ap.add_argument("--only", choices=["supervisord", "taskmaster", "pm2"])
@@ -540,6 +541,12 @@ def main():
                          help="stalled-viewers runs with and without the viewers; the medians are used (3)")
     streams.add_argument("--shutdown-runs", type=int, default=5,
                          help="shutdown-streams runs with 0 and with 2 followers; the medians are used (5)")
+    mem = ap.add_argument_group("memory benchmark (bench/run memory)")
+    mem.add_argument("--crash-minutes", type=float, default=1,
+                     help="how long the crash loop runs; RSS is read at its start and end (1; issue 17 measured 5)")
+    mem.add_argument("--chatty-programs", type=int, default=500, help="programs printing more than their ring (500)")
+    mem.add_argument("--chatty-bytes", type=size, default=2 << 20, metavar="SIZE",
+                     help="what each of them prints, past its 1 MiB ring (2M)")
     ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     args = ap.parse_args()

@@ -38,8 +38,11 @@ public final class OutputRing {
         }
     }
 
-    /** Size of the buffer of a ring that has held nothing yet. */
-    static final int INITIAL_BYTES = 4096;
+    /**
+     * Size of the buffer of a ring that has held nothing yet: small, since most programs print
+     * little (1,000 quiet programs take 1 MiB, not 4); the first lines grow it by doubling.
+     */
+    static final int INITIAL_BYTES = 1024;
 
     /** Holds the bytes [start, end) at {@code offset % data.length}; never more than {@link #limit}. */
     private byte[] data;
@@ -313,11 +316,18 @@ public final class OutputRing {
      * is settled here.
      */
     private void relayout(int size) {
-        byte[] held = new byte[(int) (end - start)];
-        copyOut(start, held);
-        int before = data.length;
+        byte[] old = data;
+        int before = old.length;
         data = new byte[size];
-        copyIn(start, ByteBuffer.wrap(held), 0, held.length);
+        // Straight from the old buffer to the new one, in up to three runs (each side may wrap):
+        // no copy of what is held in between, which a megabyte ring would make a megabyte of garbage.
+        for (long at = start; at < end;) {
+            int from = (int) (at % before);
+            int to = (int) (at % size);
+            int n = (int) Math.min(end - at, Math.min(before - from, size - to));
+            System.arraycopy(old, from, data, to, n);
+            at += n;
+        }
         if (size < before) {
             budget.release(member, before - size);
         }
