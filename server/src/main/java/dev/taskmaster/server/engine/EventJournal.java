@@ -23,10 +23,11 @@ public final class EventJournal {
     private static final Logger log = LoggerFactory.getLogger(EventJournal.class);
 
     /**
-     * The daemon's byte bound: its 10,000 events of ordinary state changes (~500 bytes each)
-     * fit, so the count decides for them; heavier events are fewer.
+     * The default byte bound: ~6,000 ordinary state changes (~600-700 estimated bytes each with
+     * their snapshot and exit); the daemon's count bound (10,000) decides for lighter events.
+     * Together with the heap's free ratios (bin/lib/launch) it keeps a crash loop's RSS flat.
      */
-    public static final long DEFAULT_MAX_BYTES = 6L << 20;
+    public static final long DEFAULT_MAX_BYTES = 4L << 20;
 
     private final int capacity;
     private final long maxBytes;
