@@ -434,18 +434,3 @@ class ApiBenches:
             s = got.get("status", {}).get(name)
             if s:
                 self.record("cli", m[-1][0], name, s["rss_mb"], "MB", m[-1][2])
-
-
-class MemoryFallback:
-    """bench_memory when lib/memory.py (issue 17, §6, helper "memory") is not in this checkout:
-    the memory rows of the issue, each n/a, so that the table still lists every figure. The real
-    one is memory.MemoryBenches.bench_memory, which comes first in Bench's bases."""
-    MEMORY_NA = [("daemon RSS, 10 programs", "MB", "≤ 64 MB", "lower"),
-                 ("daemon RSS, 1,000 programs", "MB", "≤ 96 MB", "lower"),
-                 ("daemon RSS growth over a 5-minute crash loop", "MB", "flat", "lower")]
-
-    def bench_memory(self):
-        for name in self.order():
-            for metric, fmt, target, better in self.MEMORY_NA:
-                self.record("memory", metric, name, "n/a (bench/lib/memory.py not in this checkout)", fmt, target,
-                            better=better)

@@ -26,12 +26,8 @@ import procutil  # noqa: E402
 import report  # noqa: E402
 from output import OutputBenches  # noqa: E402
 from streams import StreamBenches  # noqa: E402
-from apibench import ApiBenches, MemoryFallback  # noqa: E402
-try:   # lib/memory.py (issue 17, §6) mixes in bench_memory; without it the memory rows say n/a
-    from memory import MemoryBenches  # noqa: E402
-except ImportError:
-    class MemoryBenches:
-        pass
+from apibench import ApiBenches  # noqa: E402
+from memory import MemoryBenches  # noqa: E402
 from peers import PEERS, ROOT, BENCH  # noqa: E402
 
 NA_ENGINE = "n/a (engine not available)"
@@ -123,7 +119,7 @@ ISSUE17_BENCHES = ["cli", "api", "events", "throughput", "memory"]
 ALL_BENCHES = CONTROL_BENCHES + ISSUE17_BENCHES
 
 
-class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches, MemoryFallback):
+class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches):
     log = staticmethod(log)
 
     def __init__(self, args, rundir):
@@ -578,6 +574,12 @@ def main():
                          help="stalled-viewers runs with and without the viewers; the medians are used (3)")
     streams.add_argument("--shutdown-runs", type=int, default=5,
                          help="shutdown-streams runs with 0 and with 2 followers; the medians are used (5)")
+    mem = ap.add_argument_group("memory benchmark (bench/run memory)")
+    mem.add_argument("--crash-minutes", type=float, default=1,
+                     help="how long the crash loop runs; RSS is read at its start and end (1; issue 17 measured 5)")
+    mem.add_argument("--chatty-programs", type=int, default=500, help="programs printing more than their ring (500)")
+    mem.add_argument("--chatty-bytes", type=size, default=2 << 20, metavar="SIZE",
+                     help="what each of them prints, past its 1 MiB ring (2M)")
     ap.add_argument("--build", action="store_true", help="build taskmasterd first (./mvnw -q package -DskipTests)")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/results/<date>.md")
     args = ap.parse_args()

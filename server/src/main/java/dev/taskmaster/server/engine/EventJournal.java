@@ -11,15 +11,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The numbered history of engine events: bounded, so memory stays flat, and replayable from a
- * sequence number. Appended on the engine thread only; listeners run on that thread and must
+ * sequence number. Two bounds, the first reached wins: a number of events, and their estimated
+ * heap size ({@link EventJournalSizes}; {@link #DEFAULT_MAX_BYTES} unless told otherwise). A crash
+ * loop of hundreds of restarts a second replaces the whole history within seconds but never
+ * makes it bigger; events with long texts or reloads of large configurations are fewer to a
+ * history instead. Appended on the engine thread only; listeners run on that thread and must
  * not block. {@link #since} may be called from any thread.
  */
 public final class EventJournal {
 
     private static final Logger log = LoggerFactory.getLogger(EventJournal.class);
 
+    /**
+     * The default byte bound: ~6,000 ordinary state changes (~600-700 estimated bytes each with
+     * their snapshot and exit); the daemon's count bound (10,000) decides for lighter events.
+     * Together with the heap's free ratios (bin/lib/launch) it keeps a crash loop's RSS flat.
+     */
+    public static final long DEFAULT_MAX_BYTES = 4L << 20;
+
     private final int capacity;
+    private final long maxBytes;
     private final ArrayDeque<EngineEvent> history;
+    /** The sum of {@link EventJournalSizes#estimate} over {@link #history} (a pure function: recomputed on removal). */
+    private long bytes;
     private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
     private long lastSequence;
     /**
@@ -30,8 +44,22 @@ public final class EventJournal {
     private String id = java.util.UUID.randomUUID().toString();
 
     public EventJournal(int capacity) {
+        this(capacity, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * @param capacity most events kept
+     * @param maxBytes most estimated bytes kept (the newest event is kept whatever its size)
+     */
+    public EventJournal(int capacity, long maxBytes) {
+        if (capacity < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("an event journal keeps at least one event, found capacity " + capacity
+                    + " and maxBytes " + maxBytes);
+        }
         this.capacity = capacity;
-        this.history = new ArrayDeque<>(capacity);
+        this.maxBytes = maxBytes;
+        // Grown as events come: an idle daemon does not hold room for 10,000 of them.
+        this.history = new ArrayDeque<>(Math.min(capacity, 256));
     }
 
     /** Builds the event with the next sequence number, keeps it, and tells every listener. */
@@ -39,13 +67,30 @@ public final class EventJournal {
         EngineEvent event;
         synchronized (this) {
             event = factory.create(++lastSequence, now);
-            if (history.size() == capacity) {
-                history.removeFirst();
-            }
-            history.addLast(event);
+            keep(event);
         }
         tell(event);
         return event;
+    }
+
+    /** Adds {@code event} to the history, dropping the oldest events beyond either bound. */
+    private void keep(EngineEvent event) {
+        long size = EventJournalSizes.estimate(event);
+        while (!history.isEmpty() && (history.size() >= capacity || bytes + size > maxBytes)) {
+            bytes -= EventJournalSizes.estimate(history.removeFirst());
+        }
+        history.addLast(event);
+        bytes += size;
+    }
+
+    /** The estimated bytes the kept events take ({@link EventJournalSizes}). */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** How many events are kept now. */
+    public synchronized int size() {
+        return history.size();
     }
 
     private void tell(EngineEvent event) {
@@ -86,7 +131,7 @@ public final class EventJournal {
         id = journalId;
         lastSequence = last;
         int skip = Math.max(0, kept.size() - capacity);
-        kept.stream().skip(skip).filter(e -> e.sequence() <= last).forEach(history::addLast);
+        kept.stream().skip(skip).filter(e -> e.sequence() <= last).forEach(this::keep);
     }
 
     /**

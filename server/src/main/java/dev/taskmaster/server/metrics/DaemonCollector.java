@@ -59,6 +59,14 @@ final class DaemonCollector implements MultiCollector {
         out.add(counter("taskmaster_daemon_log_lost_lines", "Lines of the daemon log lost while its file could not be written",
                 null, DaemonLog.lostLines()));
         out.add(counter("taskmaster_daemon_log_stalls", "Times writing the daemon log's file stopped", null, DaemonLog.stalls()));
+        // The output rings' memory budget (output.RingBudget): how near it is, and how often it held a ring back.
+        dev.taskmaster.server.output.RingBudget rings = dev.taskmaster.server.output.RingBudget.shared();
+        out.add(gauge("taskmaster_output_ring_bytes", "Memory the output rings (tail and attach history) take together",
+                Unit.BYTES, rings.allocated()));
+        out.add(gauge("taskmaster_output_ring_budget_bytes", "The most memory the output rings may take together",
+                Unit.BYTES, rings.limit()));
+        out.add(counter("taskmaster_output_ring_capped", "Times an output ring was kept smaller than its output_buffer"
+                + " because the rings' budget was reached", null, rings.capped()));
         SyslogSender syslog = this.syslog.get();
         if (syslog != null) {
             CounterSnapshot.Builder lines = CounterSnapshot.builder().name("taskmaster_syslog_lines")

@@ -11,6 +11,9 @@ import java.util.List;
  * index of segments (runs of one stream) maps stream offsets onto them. When the ring is full
  * the oldest bytes go; offsets never move. The buffer grows with what is held, up to the
  * capacity: a thousand quiet programs with a 1 MiB capacity each do not take a gigabyte.
+ * Together the rings stay within a {@link RingBudget}: when it is reached, a ring keeps wrapping
+ * in the buffer it has (its newest bytes, fewer of them) and rings above their fair share give
+ * back their oldest bytes (see {@link RingBudget} for the policy).
  *
  * <p>Threading: every method may be called from any thread (one lock; the pump thread appends,
  * gRPC threads and viewers read). Nothing here blocks beyond copying bytes.
@@ -35,21 +38,34 @@ public final class OutputRing {
         }
     }
 
-    /** Size of the buffer of a ring that has held nothing yet. */
-    static final int INITIAL_BYTES = 4096;
+    /**
+     * Size of the buffer of a ring that has held nothing yet: small, since most programs print
+     * little (1,000 quiet programs take 1 MiB, not 4); the first lines grow it by doubling.
+     */
+    static final int INITIAL_BYTES = 1024;
 
     /** Holds the bytes [start, end) at {@code offset % data.length}; never more than {@link #limit}. */
     private byte[] data;
     private int limit;
+    private final RingBudget budget;
+    /** What {@link #data} is charged to in {@link #budget}. */
+    private final RingBudget.Member member;
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     /** Combined offsets held: [start, end). */
     private long start;
     private long end;
     private final long[] streamEnd = new long[2];
 
+    /** A ring within the daemon's {@link RingBudget#shared() budget}. */
     public OutputRing(int capacity) {
+        this(capacity, RingBudget.shared());
+    }
+
+    public OutputRing(int capacity, RingBudget budget) {
         limit = capacity;
+        this.budget = budget;
         data = new byte[Math.min(capacity, INITIAL_BYTES)];
+        member = budget.join(this, data.length);
     }
 
     /** The most bytes held (the configured size). */
@@ -63,19 +79,30 @@ public final class OutputRing {
     }
 
     /** Copies the remaining bytes of {@code bytes} in (its position is left unchanged). */
-    public synchronized void append(StdStream stream, ByteBuffer bytes) {
+    public void append(StdStream stream, ByteBuffer bytes) {
+        if (appendHere(stream, bytes)) {
+            // Held below its fair share by the budget: the rings above it give back (no lock held here).
+            budget.reclaimFor(this);
+        }
+    }
+
+    /** {@link #append}; true when the budget held this ring below its fair share. */
+    private synchronized boolean appendHere(StdStream stream, ByteBuffer bytes) {
         int n = bytes.remaining();
         if (n == 0) {
-            return;
+            return false;
         }
         int cap = limit;
-        // Only the last `cap` bytes can be held; the ones before still count in the offsets.
-        int keep = Math.min(n, cap);
         long heldAfter = Math.min(cap, end - start + n);
+        boolean starved = false;
         if (heldAfter > data.length) {
             // Doubling keeps growth cheap over many small appends.
-            relayout((int) Math.min(cap, Math.max(heldAfter, 2L * data.length)));
+            starved = !grow((int) Math.min(cap, Math.max(heldAfter, 2L * data.length)));
         }
+        // Only the last `room` bytes can be held (the buffer when the budget kept it smaller than
+        // the capacity); the ones before still count in the offsets.
+        int room = Math.min(cap, data.length);
+        int keep = Math.min(n, room);
         copyIn(end + n - keep, bytes, bytes.position() + n - keep, keep);
         Segment last = segments.peekLast();
         if (last == null || last.stream != stream) {
@@ -85,12 +112,43 @@ public final class OutputRing {
         last.length += n;
         end += n;
         streamEnd[stream.ordinal()] += n;
-        evict(end - cap);
+        evict(end - room);
         // Interleaved tiny writes of two streams would make one segment per write: bound the index too.
         while (segments.size() > maxSegments(cap)) {
             Segment first = segments.peekFirst();
             evict(first.combined + first.length);
         }
+        return starved;
+    }
+
+    /**
+     * Grows the buffer to {@code wanted} bytes, or as near as the budget allows (the fair share);
+     * false when it stays below the fair share, so others should give back.
+     */
+    private boolean grow(int wanted) {
+        if (budget.reserve(member, wanted - data.length)) {
+            relayout(wanted);
+            return true;
+        }
+        long share = budget.fairShare();
+        int fair = (int) Math.min(wanted, share);
+        if (fair > data.length && budget.reserve(member, fair - data.length)) {
+            relayout(fair);
+        }
+        return data.length < share;
+    }
+
+    /**
+     * Gives back what this ring holds beyond {@code share} bytes: its oldest bytes go (offsets
+     * stay). For {@link RingBudget#reclaimFor}.
+     */
+    synchronized void trimTo(long share) {
+        int size = (int) Math.max(INITIAL_BYTES, Math.min(share, data.length));
+        if (size >= data.length) {
+            return;
+        }
+        evict(end - size);
+        relayout(size);
     }
 
     private static int maxSegments(int capacity) {
@@ -220,7 +278,8 @@ public final class OutputRing {
             end = r.combined();
             start = Math.min(start, end);
             streamEnd[r.stream().ordinal()] = r.offset();
-            append(r.stream(), ByteBuffer.wrap(r.data()));
+            // Within the budget like any output (a lock is held: no reclaiming from other rings here).
+            appendHere(r.stream(), ByteBuffer.wrap(r.data()));
         }
         end = Math.max(end, image.end());
         if (segments.isEmpty()) {
@@ -243,14 +302,34 @@ public final class OutputRing {
         }
         limit = capacity;
         evict(end - capacity);
-        relayout((int) Math.min(capacity, Math.max(end - start, INITIAL_BYTES)));
+        int size = (int) Math.min(capacity, Math.max(end - start, INITIAL_BYTES));
+        if (size > data.length) {
+            // At most the first few KiB of a ring made smaller than that: granted whatever the budget says.
+            budget.force(member, size - data.length);
+        }
+        relayout(size);
     }
 
-    /** Moves what is held into a buffer of {@code size} bytes (at least what is held). */
+    /**
+     * Moves what is held into a buffer of {@code size} bytes (at least what is held), charging
+     * the difference to the budget: a growth was reserved before, a shrink or a same-size resize
+     * is settled here.
+     */
     private void relayout(int size) {
-        byte[] held = new byte[(int) (end - start)];
-        copyOut(start, held);
+        byte[] old = data;
+        int before = old.length;
         data = new byte[size];
-        copyIn(start, ByteBuffer.wrap(held), 0, held.length);
+        // Straight from the old buffer to the new one, in up to three runs (each side may wrap):
+        // no copy of what is held in between, which a megabyte ring would make a megabyte of garbage.
+        for (long at = start; at < end;) {
+            int from = (int) (at % before);
+            int to = (int) (at % size);
+            int n = (int) Math.min(end - at, Math.min(before - from, size - to));
+            System.arraycopy(old, from, data, to, n);
+            at += n;
+        }
+        if (size < before) {
+            budget.release(member, before - size);
+        }
     }
 }
