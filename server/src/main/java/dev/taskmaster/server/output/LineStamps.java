@@ -23,45 +23,52 @@ final class LineStamps {
     /** Whether the next byte starts a line. */
     boolean atLineStart = true;
     private int stampLength;
-    private byte[] scratch = new byte[0];
+    /** Newline indexes of the batch being stamped, found a chunk at a time; made on first use (most logs have no stamps). */
+    private int[] newlines;
     private byte[] stamped = new byte[0];
 
-    /** The bytes with a timestamp before each line start; one time for the whole batch (it was read at once). */
+    /**
+     * The bytes with a timestamp before each line start; one time for the whole batch (it was read
+     * at once). The newlines are found a few hundred at a time ({@link Newlines#positions}) and
+     * the lines between them copied whole: no loop here looks at each byte.
+     */
     ByteBuffer stamp(ByteBuffer in) {
-        int n = in.remaining();
-        if (scratch.length < n) {
-            scratch = new byte[n];
-        }
-        in.get(scratch, 0, n);
-        int lines = 0;
-        for (int i = 0; i < n; i++) {
-            if (scratch[i] == '\n') {
-                lines++;
-            }
-        }
+        int from = in.position();
+        int to = in.limit();
+        int n = to - from;
+        int lines = Newlines.count(in, from, to);
         byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
         stampLength = prefix.length;
         int need = n + (lines + 1) * prefix.length;
         if (stamped.length < need) {
             stamped = new byte[need];
         }
-        int o = 0;
-        for (int i = 0; i < n; ) {
-            if (atLineStart) {
-                System.arraycopy(prefix, 0, stamped, o, prefix.length);
-                o += prefix.length;
-                atLineStart = false;
-            }
-            int j = i;
-            while (j < n && scratch[j] != '\n') {
-                j++;
-            }
-            int end = j < n ? j + 1 : n;
-            System.arraycopy(scratch, i, stamped, o, end - i);
-            o += end - i;
-            atLineStart = j < n;
-            i = end;
+        if (newlines == null) {
+            newlines = new int[512];
         }
+        int o = 0;
+        int i = from;
+        while (i < to) {
+            int found = Newlines.positions(in, i, to, newlines);
+            for (int k = 0; k <= found; k++) {
+                int end = k < found ? newlines[k] + 1 : to; // after the last newline found: the rest, for now
+                if (k == found && found == newlines.length) {
+                    break; // the array filled up: look for more newlines from here
+                }
+                if (end == i) {
+                    continue;
+                }
+                if (atLineStart) {
+                    System.arraycopy(prefix, 0, stamped, o, prefix.length);
+                    o += prefix.length;
+                }
+                in.get(i, stamped, o, end - i);
+                o += end - i;
+                atLineStart = k < found;
+                i = end;
+            }
+        }
+        in.position(to);
         return ByteBuffer.wrap(stamped, 0, o);
     }
 

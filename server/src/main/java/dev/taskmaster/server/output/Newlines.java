@@ -120,6 +120,38 @@ final class Newlines {
         return -1;
     }
 
+    /**
+     * The indexes of the newlines in {@code b[from, to)}, in order, into {@code out}: returns how
+     * many; when {@code out} fills up, the caller goes on after the last one.
+     */
+    static int positions(ByteBuffer b, int from, int to, int[] out) {
+        MemorySegment seg = MemorySegment.ofBuffer(b.duplicate().clear());
+        long[] s = SCRATCH.get();
+        int found = 0;
+        int at = from;
+        while (to - at >= 8) {
+            int k = Math.min((to - at) >>> 3, s.length);
+            MemorySegment.copy(seg, LONG, at, s, 0, k);
+            for (int i = 0; i < k; i++) {
+                long m = marks(s[i]);
+                while (m != 0) {
+                    out[found++] = at + 8 * i + (Long.numberOfTrailingZeros(m) >>> 3);
+                    if (found == out.length) {
+                        return found;
+                    }
+                    m &= m - 1;
+                }
+            }
+            at += 8 * k;
+        }
+        for (int i = at; i < to && found < out.length; i++) {
+            if (b.get(i) == '\n') {
+                out[found++] = i;
+            }
+        }
+        return found;
+    }
+
     /** Index of the last newline in {@code b[from, to)}, or -1. */
     static int last(ByteBuffer b, int from, int to) {
         for (int i = to - 1; i >= from && i >= to - ((to - from) & 7); i--) {

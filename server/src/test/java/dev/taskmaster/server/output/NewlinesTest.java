@@ -57,6 +57,27 @@ class NewlinesTest {
             assertThat(Newlines.last(b, from, to)).as("last [%d, %d)", from, to).isEqualTo(naiveLast(b, from, to));
         }
         assertThat(Newlines.count(b, 0, cap)).isEqualTo(naiveCount(b, 0, cap));
+        // positions, through a small array that fills up many times
+        int[] out = new int[1 + r.nextInt(7)];
+        int at = 0;
+        java.util.List<Integer> got = new java.util.ArrayList<>();
+        while (true) {
+            int n = Newlines.positions(b, at, cap, out);
+            for (int k = 0; k < n; k++) {
+                got.add(out[k]);
+            }
+            if (n < out.length) {
+                break;
+            }
+            at = out[n - 1] + 1;
+        }
+        java.util.List<Integer> want = new java.util.ArrayList<>();
+        for (int i = 0; i < cap; i++) {
+            if (b.get(i) == '\n') {
+                want.add(i);
+            }
+        }
+        assertThat(got).isEqualTo(want);
     }
 
     @Test
