@@ -39,9 +39,9 @@ public final class OutputPump implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutputPump.class);
     /** Bytes per read: with {@link #PIPE_SIZE} pipes, a flooding program is drained in few, large reads. */
-    private static final int CHUNK = 1024 * 1024;
+    private static final int CHUNK = 256 * 1024;
     /** Pipe buffer asked for: four times the default, so a flooding program blocks less often; a terminal ignores it. */
-    private static final int PIPE_SIZE = 1024 * 1024;
+    private static final int PIPE_SIZE = 256 * 1024;
     /** Reads per pipe per wake-up, so one flooding program cannot starve the others. */
     private static final int READS_PER_TURN = 16;
 
