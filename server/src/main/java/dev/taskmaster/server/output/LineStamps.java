@@ -26,17 +26,24 @@ final class LineStamps {
     /** Newline indexes of the batch being stamped, found a chunk at a time; made on first use (most logs have no stamps). */
     private int[] newlines;
     private byte[] stamped = new byte[0];
+    /** The batch being stamped, copied out of the pump's buffer. */
+    private byte[] raw = new byte[0];
 
     /**
      * The bytes with a timestamp before each line start; one time for the whole batch (it was read
-     * at once). The newlines are found a few hundred at a time ({@link Newlines#positions}) and
-     * the lines between them copied whole: no loop here looks at each byte.
+     * at once). The batch is copied once into a heap array, its newlines are found a few hundred
+     * at a time ({@link Newlines#positions}), and the lines between them copied whole with
+     * {@code System.arraycopy} (a bulk get from the pump's native buffer per line cost several
+     * times more under C1): no loop here looks at each byte.
      */
     ByteBuffer stamp(ByteBuffer in) {
-        int from = in.position();
-        int to = in.limit();
-        int n = to - from;
-        int lines = Newlines.count(in, from, to);
+        int n = in.remaining();
+        if (raw.length < n) {
+            raw = new byte[n];
+        }
+        in.get(raw, 0, n); // consumes the input
+        ByteBuffer b = ByteBuffer.wrap(raw, 0, n);
+        int lines = Newlines.count(b, 0, n);
         byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
         stampLength = prefix.length;
         int need = n + (lines + 1) * prefix.length;
@@ -47,11 +54,11 @@ final class LineStamps {
             newlines = new int[512];
         }
         int o = 0;
-        int i = from;
-        while (i < to) {
-            int found = Newlines.positions(in, i, to, newlines);
+        int i = 0;
+        while (i < n) {
+            int found = Newlines.positions(b, i, n, newlines);
             for (int k = 0; k <= found; k++) {
-                int end = k < found ? newlines[k] + 1 : to; // after the last newline found: the rest, for now
+                int end = k < found ? newlines[k] + 1 : n; // after the last newline found: the rest, for now
                 if (k == found && found == newlines.length) {
                     break; // the array filled up: look for more newlines from here
                 }
@@ -62,13 +69,12 @@ final class LineStamps {
                     System.arraycopy(prefix, 0, stamped, o, prefix.length);
                     o += prefix.length;
                 }
-                in.get(i, stamped, o, end - i);
+                System.arraycopy(raw, i, stamped, o, end - i);
                 o += end - i;
                 atLineStart = k < found;
                 i = end;
             }
         }
-        in.position(to);
         return ByteBuffer.wrap(stamped, 0, o);
     }
 
