@@ -23,44 +23,57 @@ final class LineStamps {
     /** Whether the next byte starts a line. */
     boolean atLineStart = true;
     private int stampLength;
-    private byte[] scratch = new byte[0];
+    /** Newline indexes of the batch being stamped, found a chunk at a time; made on first use (most logs have no stamps). */
+    private int[] newlines;
     private byte[] stamped = new byte[0];
+    /** The batch being stamped, copied out of the pump's buffer. */
+    private byte[] raw = new byte[0];
 
-    /** The bytes with a timestamp before each line start; one time for the whole batch (it was read at once). */
+    /**
+     * The bytes with a timestamp before each line start; one time for the whole batch (it was read
+     * at once). The batch is copied once into a heap array, its newlines are found a few hundred
+     * at a time ({@link Newlines#positions}), and the lines between them copied whole with
+     * {@code System.arraycopy} (a bulk get from the pump's native buffer per line cost several
+     * times more under C1): no loop here looks at each byte.
+     */
     ByteBuffer stamp(ByteBuffer in) {
         int n = in.remaining();
-        if (scratch.length < n) {
-            scratch = new byte[n];
+        if (raw.length < n) {
+            raw = new byte[n];
         }
-        in.get(scratch, 0, n);
-        int lines = 0;
-        for (int i = 0; i < n; i++) {
-            if (scratch[i] == '\n') {
-                lines++;
-            }
-        }
+        in.get(raw, 0, n); // consumes the input
+        ByteBuffer b = ByteBuffer.wrap(raw, 0, n);
+        int lines = Newlines.count(b, 0, n);
         byte[] prefix = STAMP.format(Instant.now()).getBytes(StandardCharsets.US_ASCII);
         stampLength = prefix.length;
         int need = n + (lines + 1) * prefix.length;
         if (stamped.length < need) {
             stamped = new byte[need];
         }
+        if (newlines == null) {
+            newlines = new int[512];
+        }
         int o = 0;
-        for (int i = 0; i < n; ) {
-            if (atLineStart) {
-                System.arraycopy(prefix, 0, stamped, o, prefix.length);
-                o += prefix.length;
-                atLineStart = false;
+        int i = 0;
+        while (i < n) {
+            int found = Newlines.positions(b, i, n, newlines);
+            for (int k = 0; k <= found; k++) {
+                int end = k < found ? newlines[k] + 1 : n; // after the last newline found: the rest, for now
+                if (k == found && found == newlines.length) {
+                    break; // the array filled up: look for more newlines from here
+                }
+                if (end == i) {
+                    continue;
+                }
+                if (atLineStart) {
+                    System.arraycopy(prefix, 0, stamped, o, prefix.length);
+                    o += prefix.length;
+                }
+                System.arraycopy(raw, i, stamped, o, end - i);
+                o += end - i;
+                atLineStart = k < found;
+                i = end;
             }
-            int j = i;
-            while (j < n && scratch[j] != '\n') {
-                j++;
-            }
-            int end = j < n ? j + 1 : n;
-            System.arraycopy(scratch, i, stamped, o, end - i);
-            o += end - i;
-            atLineStart = j < n;
-            i = end;
         }
         return ByteBuffer.wrap(stamped, 0, o);
     }

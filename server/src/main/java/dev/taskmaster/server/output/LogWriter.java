@@ -326,12 +326,7 @@ final class LogWriter {
         if (to <= from) {
             return;
         }
-        int lines = 0;
-        for (int i = from; i < to; i++) {
-            if (bytes.get(i) == '\n') {
-                lines++;
-            }
-        }
+        int lines = Newlines.count(bytes, from, to);
         g.bytesLost += to - from;
         bytesDropped += to - from;
         countLines(g, lines);
@@ -361,12 +356,7 @@ final class LogWriter {
     }
 
     private static int firstNewline(ByteBuffer b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b.get(i) == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return Newlines.first(b, from, to);
     }
 
     // ---- counters, any thread ------------------------------------------------------------------

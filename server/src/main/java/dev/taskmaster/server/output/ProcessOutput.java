@@ -162,12 +162,7 @@ public final class ProcessOutput {
     }
 
     private void count(StdStream stream, ByteBuffer bytes) {
-        int lines = 0;
-        for (int i = bytes.position(); i < bytes.limit(); i++) {
-            if (bytes.get(i) == '\n') {
-                lines++;
-            }
-        }
+        int lines = Newlines.count(bytes, bytes.position(), bytes.limit());
         read.addAndGet(stream.ordinal(), bytes.remaining());
         read.addAndGet(2 + stream.ordinal(), lines);
     }

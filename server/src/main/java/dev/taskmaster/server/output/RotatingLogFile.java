@@ -302,21 +302,11 @@ public final class RotatingLogFile implements AutoCloseable {
     }
 
     private static int lastNewline(ByteBuffer b, int from, int to) {
-        for (int i = to - 1; i >= from; i--) {
-            if (b.get(i) == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return Newlines.last(b, from, to);
     }
 
     private static int firstNewline(ByteBuffer b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b.get(i) == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return Newlines.first(b, from, to);
     }
 
     private void rotate() throws IOException {

@@ -26,13 +26,7 @@ final class UnfinishedLine {
      * unfinished. {@code splitSinceLineStart}: that line began in an earlier file.
      */
     void wrote(ByteBuffer raw, int from, int to, Object writer, boolean splitSinceLineStart) {
-        int nl = -1;
-        for (int i = to - 1; i >= from; i--) {
-            if (raw.get(i) == '\n') {
-                nl = i;
-                break;
-            }
-        }
+        int nl = Newlines.last(raw, from, to);
         int start = nl >= 0 ? nl + 1 : from;
         if (nl >= 0) {
             atLineStart();
