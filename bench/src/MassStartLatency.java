@@ -16,12 +16,14 @@ import java.util.concurrent.CompletableFuture;
  * On a connection opened and warmed up beforehand, sends StartProcesses(all) without waiting once
  * a line arrives on stdin (the harness's "go"), and from then on calls ListProcesses in a loop,
  * 5 ms apart, timing each call, until stdin closes (the harness closes it once every program
- * has written its start stamp).
+ * has written its start stamp). A call still unanswered then counts with the time it has waited.
  *
  * <p>Usage: MassStartLatency SOCKET. Prints {@code READY} once warmed up, then one line:
  * {@code RESULT p50_ms p99_ms max_ms n}, or {@code NA reason}.
  */
 public final class MassStartLatency {
+
+    private static int failures;
 
     public static void main(String[] args) throws Exception {
         List<Double> ms = Collections.synchronizedList(new ArrayList<>());
@@ -39,14 +41,26 @@ public final class MassStartLatency {
             // The start answers once every launch was made: on another thread, not waited for here.
             CompletableFuture<StartProcessesResponse> started = CompletableFuture.supplyAsync(() -> channel
                     .blockingStub(Duration.ofSeconds(120)).startProcesses(StartProcessesRequest.newBuilder().addTargets("all").build()));
+            // When the call in flight started (0: none): one still unanswered at the end counts as
+            // at least as slow as it has been, or a daemon answering nothing during the start would have no samples.
+            java.util.concurrent.atomic.AtomicLong inFlight = new java.util.concurrent.atomic.AtomicLong();
             Thread caller = Thread.ofPlatform().daemon().start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     long t0 = System.nanoTime();
+                    inFlight.set(t0);
                     try {
                         channel.blockingStub(Duration.ofSeconds(10)).listProcesses(ListProcessesRequest.getDefaultInstance());
+                        inFlight.set(0);
                         ms.add((System.nanoTime() - t0) / 1e6);
                     } catch (RuntimeException e) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            return; // the end: the call in flight was cancelled by this client (and counted), not failed
+                        }
+                        inFlight.set(0);
                         ms.add(10_000.0); // a failed call counts as the slowest possible answer
+                        if (failures++ == 0) {
+                            System.err.println("MassStartLatency: ListProcesses failed: " + e);
+                        }
                     }
                     try {
                         Thread.sleep(5);
@@ -58,6 +72,10 @@ public final class MassStartLatency {
             // The rest of stdin: its end means every program has started.
             while (System.in.read() >= 0) {
                 // keep reading
+            }
+            long unanswered = inFlight.get();
+            if (unanswered != 0) {
+                ms.add((System.nanoTime() - unanswered) / 1e6);
             }
             caller.interrupt();
             caller.join(5000);
