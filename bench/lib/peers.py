@@ -242,6 +242,10 @@ class Taskmaster(Peer):
             # logfile_maxbytes 0: no rotation, as supervisord's stdout_logfile_maxbytes=0 above, so the
             # harness finds every byte in the one file.
             extra = (f"    stdout: {p.stdout}\n    logfile_maxbytes: 0\n" if p.stdout else "") + ("    tty: true\n" if p.tty else "")
+            if p.policy == "respawn":
+                # As supervisord's autorestart=true with startsecs=0: restarted at once however often it
+                # exits; the crash-loop slowing (backoff.reset_after) would measure its delays instead.
+                extra += "    backoff: {reset_after: 0s}\n"
             text += prog.substitute(name=p.name, cmd=p.cmd, numprocs=p.numprocs, extra=extra,
                                     **POLICIES[p.policy]["tm"])
         return text

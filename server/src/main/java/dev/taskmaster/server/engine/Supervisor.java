@@ -249,6 +249,13 @@ final class Supervisor {
         private final ProcessLauncher.Request request;
         /** Who asked for a stop while this launch was in flight (empty: the daemon); null when nobody did. */
         private String stopBy;
+        /**
+         * The process's end, when it was reported before the launch's result was applied (a program
+         * that exits at once: the exit and the result come from different threads); null if not.
+         */
+        private ExitOutcome endedEarly;
+        /** A restart or a retry: counted when applied. */
+        private boolean restart;
 
         private PendingStart(String why, Run attempt, ProcessLauncher.Request request) {
             this.why = why;
@@ -279,18 +286,22 @@ final class Supervisor {
                 return CommandResult.refused(name(), "internal error while starting: a stale launch");
             }
             inFlight = null;
+            if (restart) {
+                restartCount++;
+            }
             launched(why, attempt, result);
             if (result.process() != null && request.instance().program().killmode() != spec.program().killmode()) {
                 result.process().killModeChanged(spec.program().killmode()); // updated while it was launched
             }
+            CommandResult answer = startResult();
             if (stopBy != null) {
-                CommandResult answer = startResult();
                 stop(stopBy);
-                settleWaiters(); // a failed launch stopped while in flight may change no state
-                return answer;
             }
-            settleWaiters();
-            return startResult();
+            if (endedEarly != null && run == attempt) {
+                exited(attempt, endedEarly); // its end, held until it was the process of this instance
+            }
+            settleWaiters(); // a failed launch stopped while in flight may change no state
+            return answer;
         }
     }
 
@@ -500,12 +511,25 @@ final class Supervisor {
 
     // ---- events ---------------------------------------------------------------------------
 
-    /** A launch of its own (a restart, a retry, a timer's start), handed off; none while one is in flight. */
+    /** A launch of its own (a timer's start), handed off; none while one is in flight. */
     private void spawn(String why) {
         if (inFlight != null) {
             return; // the launch in flight is that start
         }
         Launches.launch(ctx, List.of(pendingStart(why)));
+    }
+
+    /**
+     * A restart or a retry, handed off: counted in restartCount once its result is applied, so
+     * that a snapshot taken while it is in flight (still EXITED or BACKOFF) counts only what was made.
+     */
+    private void restart(String why) {
+        if (inFlight != null) {
+            return;
+        }
+        PendingStart start = pendingStart(why);
+        start.restart = true;
+        Launches.launch(ctx, List.of(start));
     }
 
     /** Exits come on a launcher thread; they are handled on the engine thread, for this launch only. */
@@ -566,7 +590,10 @@ final class Supervisor {
 
     private void exited(Run which, ExitOutcome outcome) {
         if (which != run) {
-            return; // a process this supervisor no longer owns; cannot happen unless a launcher reports twice
+            if (inFlight != null && inFlight.attempt == which) {
+                inFlight.endedEarly = outcome; // handled once the launch's result is applied
+            }
+            return; // else a process this supervisor no longer owns; cannot happen unless a launcher reports twice
         }
         Duration ranFor = Duration.ofNanos(ctx.clock().nanoTime() - spawnedAtNanos);
         int pid = run.process.pid();
@@ -619,10 +646,7 @@ final class Supervisor {
                 : RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
         counters = decision.counters();
         switch (decision) {
-            case RestartDecision.Now now -> {
-                restartCount++;
-                spawn(now.why());
-            }
+            case RestartDecision.Now now -> restart(now.why());
             case RestartDecision.After after -> {
                 nextStart = ctx.clock().now().plus(after.delay());
                 transition(ProcessState.BACKOFF, reason + "; " + after.note());
@@ -745,8 +769,7 @@ final class Supervisor {
             return;
         }
         requestedBy = "";
-        restartCount++;
-        spawn(why);
+        restart(why);
     }
 
     private void transition(ProcessState to, String reason) {

@@ -112,6 +112,22 @@ final class FakeLauncher implements ProcessLauncher {
         }
     }
 
+    /**
+     * As {@link #release}, but each process launched ends with {@code outcome} before its result is
+     * reported: its exit reaches the engine first, as a program that exits at once may.
+     */
+    void releaseEndingFirst(ExitOutcome outcome) {
+        List<Held> now = List.copyOf(held);
+        held.clear();
+        for (Held h : now) {
+            Result r = Result.of(this, h.request());
+            if (r.process() instanceof Launch l) {
+                l.exit(outcome);
+            }
+            h.done().accept(r, h.index());
+        }
+    }
+
     @Override
     public void launchInBackground(List<Request> requests, java.util.function.ObjIntConsumer<Result> done) {
         if (!hold) {

@@ -229,4 +229,35 @@ class InFlightLaunchTest {
                 "STARTING>BACKOFF", "BACKOFF>FATAL");
         assertThat(h.clock.await(h.engine.snapshot())).extracting(ProcessSnapshot::state).doesNotContain(STARTING, STOPPING);
     }
+
+    @Test
+    void anExitReportedBeforeTheLaunchsResultIsHandledOnceTheResultIsApplied() {
+        startEngine("programs:\n  w: {cmd: x, starttime: 0, autorestart: always, backoff: {reset_after: 0s}}\n");
+        h.engine.startAutostart();
+        h.clock.runReady();
+        for (int i = 0; i < 5; i++) {
+            h.launcher.releaseEndingFirst(new ExitOutcome.Exited(0));
+            h.clock.runReady();
+            // Its exit came first; it was not lost: the process was restarted, and this launch is in flight.
+            assertThat(h.launcher.inFlight()).as("respawn %d", i).isEqualTo(1);
+            assertThat(h.stateOf("w")).isEqualTo(EXITED);
+        }
+        // Counted once applied: the fifth restart is still in flight.
+        assertThat(h.state("w").restartCount()).isEqualTo(4);
+        assertThat(h.transitions("w")).startsWith("STOPPED>STARTING", "STARTING>RUNNING", "RUNNING>EXITED", "EXITED>STARTING");
+    }
+
+    @Test
+    void anExitBeforeTheResultOfALaunchStoppedMeanwhileEndsStopped() {
+        startEngine("programs:\n  w: {cmd: x, starttime: 0, autorestart: always}\n");
+        h.engine.startAutostart();
+        h.clock.runReady();
+        h.clock.await(h.engine.stop(List.of("w")));
+        CompletableFuture<ProcessSnapshot> down = h.engine.awaitState("w", ProcessState::isDown);
+        h.launcher.releaseEndingFirst(new ExitOutcome.Exited(0));
+        assertThat(h.clock.await(down).state()).isEqualTo(STOPPED);
+        h.clock.advance(Duration.ofSeconds(60));
+        assertThat(h.launcher.inFlight()).isZero();
+        assertThat(h.launcher.launches).hasSize(1);
+    }
 }

@@ -116,4 +116,13 @@ class InFlightLaunchRaceTest {
             noneAlive(pids);
         }
     }
+
+    @Test
+    void aProgramThatExitsAtOnceIsRespawnedAgainAndAgain() throws Exception {
+        // Its exit often reaches the engine before the result of its launch: it must not be lost.
+        try (RealEngine e = new RealEngine(tmp, "programs:\n  quick: {cmd: /bin/true, starttime: 0, autorestart: always,"
+                + " backoff: {reset_after: 0s}}\n")) {
+            e.until("200 respawns", all -> all.getFirst().restartCount() >= 200);
+        }
+    }
 }
