@@ -30,6 +30,8 @@ public final class Engine {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
     private final EngineContext ctx;
+    /** Holds hand-offs while {@link #runAlone} waits for the launches in flight. */
+    private final LaunchGate gate;
     /** Instance name → supervisor, in configuration order. Engine thread only. */
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
     private Config config;
@@ -50,7 +52,8 @@ public final class Engine {
     /** @param prober runs the programs' health probes (off the engine thread); the caller closes it */
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal, dev.taskmaster.server.engine.health.Prober prober) {
-        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober,
+        this.gate = new LaunchGate(launcher);
+        this.ctx = new EngineContext(scheduler, clock, journal, gate, log, prober,
                 new dev.taskmaster.server.engine.deps.DependencyWaits(this::observed), this::parkForDependencies);
         journal.addListener(this::dependencyEvent);
         this.config = config;
@@ -547,10 +550,35 @@ public final class Engine {
      * supervision still this way while the daemon's program is replaced.
      */
     public CompletableFuture<Void> runAlone(Runnable task) {
-        return onEngine(() -> {
-            task.run();
-            return null;
+        // Launches run on spawner threads: the task runs once those in flight were applied (at
+        // most LAUNCH_DRAIN later), and none is handed off meanwhile, so that a re-exec hands
+        // over every process spawned and no spawn happens under it.
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            gate.hold();
+            runAloneOnceLaunched(task, f, ctx.clock().nanoTime() + LAUNCH_DRAIN.toNanos());
         });
+        return f;
+    }
+
+    /** How long {@link #runAlone} waits for the launches in flight at most. */
+    private static final java.time.Duration LAUNCH_DRAIN = java.time.Duration.ofSeconds(5);
+
+    private void runAloneOnceLaunched(Runnable task, CompletableFuture<Void> f, long deadline) {
+        if (supervisors.values().stream().anyMatch(Supervisor::launching) && ctx.clock().nanoTime() < deadline) {
+            // Their results come as engine tasks: let them in, then look again.
+            ctx.scheduler().schedule(java.time.Duration.ofMillis(1), () -> runAloneOnceLaunched(task, f, deadline));
+            return;
+        }
+        try {
+            task.run();
+            f.complete(null);
+        } catch (RuntimeException e) {
+            log.error("engine task failed", e);
+            f.completeExceptionally(e);
+        } finally {
+            gate.open();
+        }
     }
 
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {
