@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class Engine {
 
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
-    /** Launches handed to the launcher at once (see {@link #startByPriority}). */
-    private static final int LAUNCH_BATCH = 32;
 
     private final EngineContext ctx;
+    /** Holds hand-offs while {@link #runAlone} waits for the launches in flight. */
+    private final LaunchGate gate;
     /** Instance name → supervisor, in configuration order. Engine thread only. */
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
     private Config config;
@@ -52,7 +52,8 @@ public final class Engine {
     /** @param prober runs the programs' health probes (off the engine thread); the caller closes it */
     public Engine(Config config, ProcessLauncher launcher, EngineScheduler scheduler, EngineClock clock,
             EventJournal journal, dev.taskmaster.server.engine.health.Prober prober) {
-        this.ctx = new EngineContext(scheduler, clock, journal, launcher, log, prober,
+        this.gate = new LaunchGate(launcher);
+        this.ctx = new EngineContext(scheduler, clock, journal, gate, log, prober,
                 new dev.taskmaster.server.engine.deps.DependencyWaits(this::observed), this::parkForDependencies);
         journal.addListener(this::dependencyEvent);
         this.config = config;
@@ -106,9 +107,8 @@ public final class Engine {
                 }
             }
             autostart.removeIf(Supervisor::scheduleAutomaticStart); // start_delay, cron: SCHEDULED instead
-            startByPriority(autostart, s -> "autostart", "");
-            return null;
-        });
+            return startByPriority(autostart, s -> "autostart", "").<Void>thenApply(answers -> null);
+        }).thenCompose(Function.identity());
     }
 
     /** The state of every process, in configuration order. */
@@ -150,7 +150,8 @@ public final class Engine {
     public CompletableFuture<List<CommandResult>> start(List<String> names, String requestedBy) {
         return onEngine(() -> {
             if (shuttingDown) {
-                return names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList();
+                return CompletableFuture.completedFuture(
+                        names.stream().map(n -> CommandResult.refused(n, "the daemon is shutting down")).toList());
             }
             List<CommandResult> out = new ArrayList<>();
             List<Supervisor> found = lookUp(names, out);
@@ -159,10 +160,13 @@ public final class Engine {
             dev.taskmaster.server.engine.deps.StartPlan.dependenciesOf(found.stream().map(s -> s.spec().program().name())
                     .distinct().toList(), config::program).forEach(p -> targets.addAll(byProgram().getOrDefault(p, List.of())));
             Set<String> asked = new java.util.HashSet<>(found.stream().map(Supervisor::name).toList());
-            out.addAll(startByPriority(targets, s -> found.contains(s) ? "started by request"
-                    : "started by request, as a dependency", requestedBy).stream().filter(r -> asked.contains(r.process())).toList());
-            return out;
-        });
+            // Completes once every launch was made: the answers say "starting" or why not.
+            return startByPriority(targets, s -> found.contains(s) ? "started by request"
+                    : "started by request, as a dependency", requestedBy).thenApply(answers -> {
+                        out.addAll(answers.stream().filter(r -> asked.contains(r.process())).toList());
+                        return out;
+                    });
+        }).thenCompose(Function.identity());
     }
 
     /**
@@ -380,10 +384,12 @@ public final class Engine {
             // what this reload would start now, nobody would stop.
             if (!shuttingDown) {
                 starting.removeIf(Supervisor::scheduleAutomaticStart); // start_delay, cron: SCHEDULED instead
+                // Completed once the launches were made, as before they were handed off.
                 startByPriority(starting, s -> kinds.get(s.name()) == ConfigDiff.Kind.ADDED ? "added by reload"
-                        : "restarted by reload with new settings", why.requestedBy());
+                        : "restarted by reload with new settings", why.requestedBy()).whenComplete((answers, failure) -> result.complete(diff));
+            } else {
+                result.complete(diff);
             }
-            result.complete(diff);
         }));
     }
 
@@ -411,44 +417,23 @@ public final class Engine {
     }
 
     /**
-     * Starts {@code targets} one priority at a time, lowest first. The launches of one priority go
-     * to the launcher in batches it may run at once: with many programs, start-up is bound by
-     * how long each spawn blocks its thread. A batch is kept small so that each process's
-     * STARTING, and the start time its starttime counts from, follow its spawn closely.
+     * Starts {@code targets} one priority at a time, lowest first ({@link PriorityStart}): the
+     * launches are made off the engine thread and applied as their results come back, so the
+     * engine answers meanwhile. Completes on the engine thread once every launch was made.
      */
-    private List<CommandResult> startByPriority(Collection<Supervisor> targets, Function<Supervisor, String> why,
-            String by) {
-        List<CommandResult> out = new ArrayList<>();
-        for (List<Supervisor> group : PriorityOrder.plan(targets).stream().map(g -> g.members()).toList()) {
-            // Each answer goes in its target's place: refusals now, launches once their batch is done.
-            CommandResult[] answers = new CommandResult[group.size()];
-            List<Integer> launching = new ArrayList<>();
-            List<Supervisor.PendingStart> pending = new ArrayList<>();
-            for (int i = 0; i < group.size(); i++) {
-                Supervisor s = group.get(i);
-                Optional<CommandResult> refused = s.beginStart(by);
-                Optional<String> unmet = refused.isPresent() ? Optional.empty() : ctx.deps().waitingFor(s.spec().program());
-                if (refused.isPresent()) {
-                    answers[i] = refused.get();
-                } else if (unmet.isPresent()) {
-                    answers[i] = s.waitFor(unmet.get());
-                    waiting.add(s);
-                } else {
-                    launching.add(i);
-                    pending.add(s.pendingStart(why.apply(s)));
-                }
+    private CompletableFuture<List<CommandResult>> startByPriority(Collection<Supervisor> targets,
+            Function<Supervisor, String> why, String by) {
+        return PriorityStart.start(ctx, new PriorityStart.Host() {
+            @Override
+            public boolean stillWanted(Supervisor s) {
+                return !shuttingDown && supervisors.get(s.name()) == s;
             }
-            for (int from = 0; from < pending.size(); from += LAUNCH_BATCH) {
-                int to = Math.min(pending.size(), from + LAUNCH_BATCH);
-                List<ProcessLauncher.Result> results = ctx.launcher().launchAll(
-                        pending.subList(from, to).stream().map(Supervisor.PendingStart::request).toList());
-                for (int k = from; k < to; k++) {
-                    answers[launching.get(k)] = pending.get(k).finish(results.get(k - from));
-                }
+
+            @Override
+            public void waitForDependencies(Supervisor s) {
+                waiting.add(s);
             }
-            out.addAll(List.of(answers));
-        }
-        return out;
+        }, targets, why, by);
     }
 
     /** A state or health changed: the waits are looked at again, once, after the current task. */
@@ -471,7 +456,8 @@ public final class Engine {
      */
     private void recheckWaits() {
         recheckQueued = false;
-        waiting.removeIf(s -> s.state() != ProcessState.SCHEDULED);
+        // One whose own timer's start is in flight waits no more either.
+        waiting.removeIf(s -> s.state() != ProcessState.SCHEDULED || s.launching());
         if (shuttingDown || waiting.isEmpty()) {
             return;
         }
@@ -481,10 +467,7 @@ public final class Engine {
         }
         waiting.removeAll(ready);
         // Launched as a start: its SCHEDULED -> STARTING says why; requested by whoever started it.
-        for (Supervisor s : ready) {
-            Supervisor.PendingStart start = s.pendingStart("dependencies met");
-            start.finish(ProcessLauncher.Result.of(ctx.launcher(), start.request()));
-        }
+        Launches.launch(ctx, ready.stream().map(s -> s.pendingStart("dependencies met")).toList());
     }
 
     private List<dev.taskmaster.server.engine.deps.Observed> observed(String program) {
@@ -567,10 +550,35 @@ public final class Engine {
      * supervision still this way while the daemon's program is replaced.
      */
     public CompletableFuture<Void> runAlone(Runnable task) {
-        return onEngine(() -> {
-            task.run();
-            return null;
+        // Launches run on spawner threads: the task runs once those in flight were applied (at
+        // most LAUNCH_DRAIN later), and none is handed off meanwhile, so that a re-exec hands
+        // over every process spawned and no spawn happens under it.
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        ctx.scheduler().execute(() -> {
+            gate.hold();
+            runAloneOnceLaunched(task, f, ctx.clock().nanoTime() + LAUNCH_DRAIN.toNanos());
         });
+        return f;
+    }
+
+    /** How long {@link #runAlone} waits for the launches in flight at most. */
+    private static final java.time.Duration LAUNCH_DRAIN = java.time.Duration.ofSeconds(5);
+
+    private void runAloneOnceLaunched(Runnable task, CompletableFuture<Void> f, long deadline) {
+        if (supervisors.values().stream().anyMatch(Supervisor::launching) && ctx.clock().nanoTime() < deadline) {
+            // Their results come as engine tasks: let them in, then look again.
+            ctx.scheduler().schedule(java.time.Duration.ofMillis(1), () -> runAloneOnceLaunched(task, f, deadline));
+            return;
+        }
+        try {
+            task.run();
+            f.complete(null);
+        } catch (RuntimeException e) {
+            log.error("engine task failed", e);
+            f.completeExceptionally(e);
+        } finally {
+            gate.open();
+        }
     }
 
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {

@@ -85,7 +85,7 @@ final class PriorityOrder {
                 }));
             }
             // A priority with nothing to wait for holds nothing up.
-            if (group.stream().anyMatch(s -> !s.state().isDown())) {
+            if (group.stream().anyMatch(s -> !s.state().isDown() || s.launching())) {
                 before = g.priority();
                 dependents = g.afterDependency();
             }

@@ -1,16 +1,17 @@
 package dev.taskmaster.server.engine;
 
 import dev.taskmaster.config.InstanceSpec;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Starts the process of an instance. The engine calls {@link #launch} and {@link #launchAll}
- * on its own thread; {@link #launchAll} may call {@link #launch} on threads of its own, for
- * different instances at once. A launch must return quickly (spawning, not waiting). Exits are reported later through {@code onExit}, on any
- * thread, exactly once per launched process.
+ * Starts the process of an instance. The engine hands its launches over with
+ * {@link #launchInBackground}, which runs {@link #launch} off the engine thread (a launch looks
+ * users up, checks files, opens logs and spawns: all of it may block) and reports each result
+ * back, on any thread; the engine applies it as a task of its own. {@link #launch} may be called
+ * on several threads at once, for different instances. Exits are reported later through
+ * {@code onExit}, on any thread, exactly once per launched process.
  */
 public interface ProcessLauncher {
 
@@ -18,17 +19,16 @@ public interface ProcessLauncher {
     LaunchedProcess launch(InstanceSpec instance, Consumer<ExitOutcome> onExit) throws SpawnException;
 
     /**
-     * Launches every request and returns once all are done, with one result per request, in
-     * request order. An implementation may run several launches at once on other threads (a
-     * spawn blocks its thread until the child has called exec, and many programs start together
-     * at start-up); this default launches them one after another. Called on the engine thread.
+     * Launches every request off the calling thread (the engine's) and hands each one's result to
+     * {@code done}, with the request's index, exactly once per request, on any thread and in any
+     * order. Returns at once. A result given to {@code done} is the receiver's: a process in it
+     * must be supervised or killed. This default launches on the calling thread, one after
+     * another: for launchers whose launches do not block (tests).
      */
-    default List<Result> launchAll(List<Request> requests) {
-        List<Result> results = new ArrayList<>(requests.size());
-        for (Request r : requests) {
-            results.add(Result.of(this, r));
+    default void launchInBackground(List<Request> requests, java.util.function.ObjIntConsumer<Result> done) {
+        for (int i = 0; i < requests.size(); i++) {
+            done.accept(Result.of(this, requests.get(i)), i);
         }
-        return results;
     }
 
     /**

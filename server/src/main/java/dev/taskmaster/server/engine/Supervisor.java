@@ -60,6 +60,15 @@ final class Supervisor {
     private boolean adopted;
     /** Starts asked for by command, so that a stop queued before one does not undo it. */
     private long starts;
+    /** Stops asked for ({@link #stop}), so that a start queued for its priority's turn knows it was stopped meanwhile. */
+    private long stops;
+    /**
+     * The launch handed off and not answered yet ({@link Launches}); null when none. While it is
+     * in flight the state is still the one before the start (STOPPED, EXITED, BACKOFF...): the
+     * process does not exist for the engine until its result is applied; a stop meanwhile is
+     * carried out on it then, and nothing else is launched.
+     */
+    private PendingStart inFlight;
     /**
      * Who asked for what is going on now: the API caller of the last command acted on, kept for
      * the transitions that follow from it, cleared (empty: the daemon itself) when the process
@@ -160,10 +169,13 @@ final class Supervisor {
         return CommandResult.done(name(), note);
     }
 
-    /** Completes (on the engine thread, after the current task) once the state satisfies {@code until}. */
+    /**
+     * Completes (on the engine thread, after the current task) once the state satisfies {@code until}
+     * with no launch in flight: a process being launched is not down yet, whatever the state says.
+     */
     CompletableFuture<ProcessSnapshot> when(Predicate<ProcessState> until) {
         CompletableFuture<ProcessSnapshot> f = new CompletableFuture<>();
-        if (until.test(state)) {
+        if (until.test(state) && inFlight == null) {
             f.complete(snapshot());
         } else {
             waiters.add(new Waiter(until, f));
@@ -184,6 +196,11 @@ final class Supervisor {
      */
     Optional<CommandResult> beginStart(String by) {
         starts++;
+        if (inFlight != null) {
+            return Optional.of(inFlight.stopBy != null
+                    ? CommandResult.refused(name(), "is stopping; start it once it has stopped, or restart it")
+                    : CommandResult.already(name(), "already starting"));
+        }
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 return Optional.of(CommandResult.already(name(), "already started"));
@@ -201,14 +218,28 @@ final class Supervisor {
         return Optional.empty();
     }
 
+    /** How many stops were asked for: changes with each {@link #stop}. */
+    long stops() {
+        return stops;
+    }
+
+    /** Whether a launch of this process is in flight (handed off, its result not applied yet). */
+    boolean launching() {
+        return inFlight != null;
+    }
+
     /**
-     * A launch about to be made, alone or in a batch with others ({@link ProcessLauncher#launchAll}):
-     * {@link PendingStart#finish} gets its result in the same engine task. For a start by
-     * command, {@link #beginStart} comes first.
+     * A launch about to be handed off, alone or with others ({@link Launches}): it is in flight
+     * from now until {@link PendingStart#finish} applies its result, in a later engine task. For
+     * a start by command, {@link #beginStart} comes first. Only when no launch is in flight.
      */
     PendingStart pendingStart(String why) {
+        if (inFlight != null) {
+            throw new IllegalStateException(name() + ": a launch is already in flight");
+        }
         Run attempt = new Run();
-        return new PendingStart(why, attempt, new ProcessLauncher.Request(spec, exitHandler(attempt)));
+        inFlight = new PendingStart(why, attempt, new ProcessLauncher.Request(spec, exitHandler(attempt)));
+        return inFlight;
     }
 
     /** See {@link #pendingStart}. */
@@ -216,6 +247,15 @@ final class Supervisor {
         private final String why;
         private final Run attempt;
         private final ProcessLauncher.Request request;
+        /** Who asked for a stop while this launch was in flight (empty: the daemon); null when nobody did. */
+        private String stopBy;
+        /**
+         * The process's end, when it was reported before the launch's result was applied (a program
+         * that exits at once: the exit and the result come from different threads); null if not.
+         */
+        private ExitOutcome endedEarly;
+        /** A restart or a retry: counted when applied. */
+        private boolean restart;
 
         private PendingStart(String why, Run attempt, ProcessLauncher.Request request) {
             this.why = why;
@@ -227,9 +267,56 @@ final class Supervisor {
             return request;
         }
 
+        String name() {
+            return Supervisor.this.name();
+        }
+
+        /**
+         * Applies the launch's result: STARTING (or the failed start's BACKOFF); then, when a
+         * stop was asked meanwhile, that stop, with the program's stop settings.
+         */
         CommandResult finish(ProcessLauncher.Result result) {
+            if (inFlight != this) {
+                // Cannot happen (one launch in flight at a time, each finished once); were it to, the
+                // process it made would have no supervisor: it must not run on.
+                ctx.log().error("{}: a launch result came for no launch in flight; killing what it started", name());
+                if (result.process() != null) {
+                    result.process().signal(Signal.KILL, true);
+                }
+                return CommandResult.refused(name(), "internal error while starting: a stale launch");
+            }
+            inFlight = null;
+            if (restart) {
+                restartCount++;
+            }
             launched(why, attempt, result);
-            return startResult();
+            if (result.process() != null && request.instance().program().killmode() != spec.program().killmode()) {
+                result.process().killModeChanged(spec.program().killmode()); // updated while it was launched
+            }
+            CommandResult answer = startResult();
+            if (stopBy != null) {
+                stop(stopBy);
+            }
+            if (endedEarly != null && run == attempt) {
+                exited(attempt, endedEarly); // its end, held until it was the process of this instance
+            }
+            settleWaiters(); // a failed launch stopped while in flight may change no state
+            return answer;
+        }
+    }
+
+    /** Completes the waiters the current state satisfies: after a launch in flight ends, which they waited for. */
+    private void settleWaiters() {
+        if (waiters.isEmpty() || inFlight != null) {
+            return;
+        }
+        ProcessSnapshot now = snapshot();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.until().test(state)) {
+                it.remove();
+                ctx.scheduler().execute(() -> w.future().complete(now));
+            }
         }
     }
 
@@ -240,7 +327,7 @@ final class Supervisor {
 
     /** Whether a process may be adopted as this instance now: nothing runs, none is about to (a retry is cancelled). */
     boolean canAdopt() {
-        return state.isDown() || state == ProcessState.BACKOFF;
+        return inFlight == null && (state.isDown() || state == ProcessState.BACKOFF);
     }
 
     /**
@@ -313,7 +400,17 @@ final class Supervisor {
     }
 
     CommandResult stop(String by) {
+        stops++;
         scheduled.disarm(); // a stop is down until started: no delayed or cron start either
+        if (inFlight != null) {
+            // The process does not exist for the engine yet: it is stopped as soon as it does.
+            restartWhenStopped = null;
+            if (inFlight.stopBy != null) {
+                return CommandResult.already(name(), "already stopping");
+            }
+            inFlight.stopBy = by;
+            return CommandResult.done(name(), "stopping");
+        }
         switch (state) {
             case STARTING, RUNNING, PAUSED -> {
                 requestedBy = by;
@@ -365,6 +462,9 @@ final class Supervisor {
      * {@code queued} says what it waits for.
      */
     CommandResult stopLater(String queued) {
+        if (inFlight != null) {
+            return inFlight.stopBy != null ? CommandResult.already(name(), "already stopping") : CommandResult.done(name(), queued);
+        }
         return switch (state) {
             case STARTING, RUNNING, PAUSED, BACKOFF, SCHEDULED -> CommandResult.done(name(), queued);
             case STOPPING -> CommandResult.already(name(), "already stopping");
@@ -411,10 +511,25 @@ final class Supervisor {
 
     // ---- events ---------------------------------------------------------------------------
 
-    /** A launch of its own, on the engine thread (a restart or a retry). */
+    /** A launch of its own (a timer's start), handed off; none while one is in flight. */
     private void spawn(String why) {
+        if (inFlight != null) {
+            return; // the launch in flight is that start
+        }
+        Launches.launch(ctx, List.of(pendingStart(why)));
+    }
+
+    /**
+     * A restart or a retry, handed off: counted in restartCount once its result is applied, so
+     * that a snapshot taken while it is in flight (still EXITED or BACKOFF) counts only what was made.
+     */
+    private void restart(String why) {
+        if (inFlight != null) {
+            return;
+        }
         PendingStart start = pendingStart(why);
-        start.finish(ProcessLauncher.Result.of(ctx.launcher(), start.request()));
+        start.restart = true;
+        Launches.launch(ctx, List.of(start));
     }
 
     /** Exits come on a launcher thread; they are handled on the engine thread, for this launch only. */
@@ -475,7 +590,10 @@ final class Supervisor {
 
     private void exited(Run which, ExitOutcome outcome) {
         if (which != run) {
-            return; // a process this supervisor no longer owns; cannot happen unless a launcher reports twice
+            if (inFlight != null && inFlight.attempt == which) {
+                inFlight.endedEarly = outcome; // handled once the launch's result is applied
+            }
+            return; // else a process this supervisor no longer owns; cannot happen unless a launcher reports twice
         }
         Duration ranFor = Duration.ofNanos(ctx.clock().nanoTime() - spawnedAtNanos);
         int pid = run.process.pid();
@@ -528,10 +646,7 @@ final class Supervisor {
                 : RestartRules.decide(end, spec.program(), counters, autorestartEnabled);
         counters = decision.counters();
         switch (decision) {
-            case RestartDecision.Now now -> {
-                restartCount++;
-                spawn(now.why());
-            }
+            case RestartDecision.Now now -> restart(now.why());
             case RestartDecision.After after -> {
                 nextStart = ctx.clock().now().plus(after.delay());
                 transition(ProcessState.BACKOFF, reason + "; " + after.note());
@@ -618,9 +733,10 @@ final class Supervisor {
 
         @Override
         public void cronDue(Instant due, String why) {
-            if (state.hasProcess() || state == ProcessState.BACKOFF) {
-                String reason = "skipped the cron run due at " + scheduled.describe(due) + ": still " + state
-                        + (run != null ? " (pid " + run.process.pid() + ")" : "") + " from the run before";
+            if (state.hasProcess() || state == ProcessState.BACKOFF || inFlight != null) {
+                String reason = "skipped the cron run due at " + scheduled.describe(due) + ": still "
+                        + (inFlight != null ? "starting" : state) + (run != null ? " (pid " + run.process.pid() + ")" : "")
+                        + " from the run before";
                 ctx.journal().append(ctx.clock().now(), (seq, t) -> new EngineEvent.StartSkipped(seq, t, name(), reason,
                         snapshot()));
                 return;
@@ -653,8 +769,7 @@ final class Supervisor {
             return;
         }
         requestedBy = "";
-        restartCount++;
-        spawn(why);
+        restart(why);
     }
 
     private void transition(ProcessState to, String reason) {

@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * when needed. A spawn that would take descriptors the daemon keeps for itself is refused
  * ({@link DescriptorBudget}).
  *
- * <p>Threading: {@link #launch} and {@link #launchAll} are called by the engine thread;
- * {@link #launchAll} runs launches of different instances on spawner threads at once.
+ * <p>Threading: {@link #launchInBackground} is called by the engine thread and runs each
+ * {@link #launch} on a spawner thread ({@link LaunchPool}), several instances at once; the
+ * engine thread never waits on a launch. {@link #adopt} and {@link #resume} run on the engine
+ * thread and return at once.
  */
 public final class OsProcessLauncher implements ProcessLauncher {
 
@@ -57,8 +59,11 @@ public final class OsProcessLauncher implements ProcessLauncher {
     private static final Path SH = Path.of("/bin/sh");
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     static final String DEFAULT_TERM = "xterm-256color";
-    /** Spawner threads beside the engine thread for batches: one per CPU (bench/README.md, spawn1000). */
-    private static final int SPAWNER_THREADS = Runtime.getRuntime().availableProcessors();
+    /**
+     * Spawner threads: one per CPU, plus one so that a CPU stays busy while a thread waits in a
+     * spawn for its child's exec (bench/README.md, spawn1000).
+     */
+    private static final int SPAWNER_THREADS = Runtime.getRuntime().availableProcessors() + 1;
 
     private final ChildWatcher watcher;
     private final OutputPump pump;
@@ -261,8 +266,8 @@ public final class OsProcessLauncher implements ProcessLauncher {
     }
 
     @Override
-    public List<Result> launchAll(List<Request> requests) {
-        return pool.launchAll(requests, r -> Result.of(this, r));
+    public void launchInBackground(List<Request> requests, java.util.function.ObjIntConsumer<Result> done) {
+        pool.launchInBackground(requests, r -> Result.of(this, r), done);
     }
 
     @Override

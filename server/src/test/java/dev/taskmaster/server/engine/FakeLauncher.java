@@ -90,6 +90,55 @@ final class FakeLauncher implements ProcessLauncher {
         this.clock = clock;
     }
 
+    /** A launch handed off and not made yet, while {@link #hold} is on. */
+    private record Held(Request request, int index, java.util.function.ObjIntConsumer<Result> done) {
+    }
+
+    /** While true, launches handed off wait in {@link #held} until {@link #release}: a launch in flight. */
+    boolean hold;
+    private final List<Held> held = new ArrayList<>();
+
+    /** How many launches are held in flight. */
+    int inFlight() {
+        return held.size();
+    }
+
+    /** Makes every held launch now and reports each result, as the spawner threads would (through the engine queue). */
+    void release() {
+        List<Held> now = List.copyOf(held);
+        held.clear();
+        for (Held h : now) {
+            h.done().accept(Result.of(this, h.request()), h.index());
+        }
+    }
+
+    /**
+     * As {@link #release}, but each process launched ends with {@code outcome} before its result is
+     * reported: its exit reaches the engine first, as a program that exits at once may.
+     */
+    void releaseEndingFirst(ExitOutcome outcome) {
+        List<Held> now = List.copyOf(held);
+        held.clear();
+        for (Held h : now) {
+            Result r = Result.of(this, h.request());
+            if (r.process() instanceof Launch l) {
+                l.exit(outcome);
+            }
+            h.done().accept(r, h.index());
+        }
+    }
+
+    @Override
+    public void launchInBackground(List<Request> requests, java.util.function.ObjIntConsumer<Result> done) {
+        if (!hold) {
+            ProcessLauncher.super.launchInBackground(requests, done);
+            return;
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            held.add(new Held(requests.get(i), i, done));
+        }
+    }
+
     /** The next {@code n} launches fail with {@code reason}. */
     void failNext(int n, String reason) {
         for (int i = 0; i < n; i++) {
