@@ -196,7 +196,7 @@ class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches):
             self.record(bench, metric, peer, why, fmt, target)
 
     # -- 1. crash -> respawn ---------------------------------------------------------------------
-    RESPAWN_METRICS = [("respawn latency, median", "ms", "≤ 1 ms"), ("respawn latency, p99", "ms", "≤ 5 ms"),
+    RESPAWN_METRICS = [("respawn latency, median", "ms", None), ("respawn latency, p99", "ms", "≤ 5 ms"),
                        ("respawn latency, median ÷ a bash loop's (run just before)", "x", "≤ 1.5×")]
 
     def bench_respawn(self):
@@ -224,7 +224,7 @@ class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches):
                                NA_ENGINE if name == "taskmaster" else "n/a (no respawn)")
                 continue
             note = f"N={len(lat)}" + ("" if done else f" of {n}, timed out")
-            self.record("respawn", "respawn latency, median", name, median(lat), "ms", "≤ 1 ms", note)
+            self.record("respawn", "respawn latency, median", name, median(lat), "ms", None, note)  # goal: the ÷ bash row
             self.record("respawn", "respawn latency, p99", name, percentile(lat, 99), "ms", "≤ 5 ms", note)
             if bash:
                 self.record("respawn", self.RESPAWN_METRICS[2][0], name, median(lat) / bash[0], "x", "≤ 1.5×",
@@ -255,7 +255,7 @@ class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches):
 
     # -- 2. 1,000 programs -------------------------------------------------------------------------
     SPAWN_METRICS = [("time until all 1,000 spawned", "s", "≤ 1 s"),
-                     ("daemon RSS, 10 programs", "MB", None),
+                     ("daemon RSS, 10 programs", "MB", "≤ 64 MB"),
                      ("daemon RSS, 1,000 programs", "MB", "≤ 96 MB"),
                      ("idle daemon CPU, 1,000 programs", "%", "≤ 0.2 %"),
                      ("ListProcesses p99 while 1,000 programs start", "ms", "≤ 50 ms")]
@@ -280,7 +280,7 @@ class Bench(OutputBenches, StreamBenches, ApiBenches, MemoryBenches):
                 if wait_for(lambda: count_starts(f) >= 10, 60, peer, interval=0.02):
                     time.sleep(settle)
                     rss = procutil.rss_kb(peer.measured_pid())
-                    self.record("spawn1000", "daemon RSS, 10 programs", name, rss / 1024, "MB")
+                    self.record("spawn1000", "daemon RSS, 10 programs", name, rss / 1024, "MB", "≤ 64 MB")
                     log(f"spawn1000: {name}: RSS with 10 programs {rss / 1024:.1f} MB")
                 else:
                     self.record("spawn1000", "daemon RSS, 10 programs", name,
