@@ -25,15 +25,27 @@ import java.util.Optional;
  * @param waitingFor   while SCHEDULED, what the start waits for, in words ({@code start_delay 30s},
  *                     {@code cron "*&#47;5 * * * *"}, {@code waiting for db to be healthy}); {@link #nextStart} has the time when one is known
  * @param dependencies each {@code depends_on} entry of its program and whether it is met now; empty when it has none
+ * @param launching    a start of it is in flight: handed off to the launcher, its result not applied yet
+ *                     (the state is still the one before the start; STARTING, or BACKOFF on a spawn failure, follows)
  */
 public record ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
         Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
         Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
         Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor,
-        java.util.List<dev.taskmaster.server.engine.deps.DependencyState> dependencies) {
+        java.util.List<dev.taskmaster.server.engine.deps.DependencyState> dependencies, boolean launching) {
 
     public ProcessSnapshot {
         dependencies = java.util.List.copyOf(dependencies);
+    }
+
+    /** A process whose start is not in flight. */
+    public ProcessSnapshot(InstanceSpec spec, ProcessState state, Instant stateSince, int pid,
+            Optional<Instant> startTime, int restartCount, int startFailures, Optional<ExitRecord> lastExit,
+            Optional<String> spawnError, Optional<Instant> nextStart, int leftovers, boolean adopted,
+            Optional<HealthSnapshot> health, Optional<String> gaveUp, Optional<String> waitingFor,
+            java.util.List<dev.taskmaster.server.engine.deps.DependencyState> dependencies) {
+        this(spec, state, stateSince, pid, startTime, restartCount, startFailures, lastExit, spawnError, nextStart, leftovers,
+                adopted, health, gaveUp, waitingFor, dependencies, false);
     }
 
     /** A process of a program without dependencies. */

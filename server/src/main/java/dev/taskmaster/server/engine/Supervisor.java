@@ -147,7 +147,7 @@ final class Supervisor {
                 run != null ? run.process.adopted() : adopted, health.snapshot(),
                 state == ProcessState.FATAL ? Optional.ofNullable(gaveUp) : Optional.empty(),
                 state == ProcessState.SCHEDULED ? Optional.ofNullable(waitingFor) : Optional.empty(),
-                ctx.deps().states(spec.program()));
+                ctx.deps().states(spec.program()), launching());
     }
 
     /** What a dependent's {@code depends_on} looks at in this instance. */

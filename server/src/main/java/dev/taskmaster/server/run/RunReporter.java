@@ -41,10 +41,11 @@ final class RunReporter implements Consumer<EngineEvent> {
                 switch (c.to()) {
                     case FATAL -> over.accept(new RunEvent.Over(true, false, c.reason(), c.after().lastExit()));
                     // What follows an exit or a stop (a restart, a backoff, giving up) is decided in the same
-                    // engine task: a snapshot taken after it tells whether the program stays down. A stop
-                    // made to restart it (unhealthy) is followed by a start at once.
+                    // engine task: a snapshot taken after it tells whether the program stays down. A restart
+                    // is then in flight (launched off the engine thread: the state is still EXITED until
+                    // its STARTING), and a stop made to restart it (unhealthy) is followed by a start at once.
                     case EXITED, STOPPED -> engine.snapshot().thenAccept(all -> all.stream()
-                            .filter(s -> s.name().equals(c.process()) && s.state() == c.to())
+                            .filter(s -> s.name().equals(c.process()) && s.state() == c.to() && !s.launching())
                             .findFirst()
                             .ifPresent(s -> over.accept(new RunEvent.Over(false, c.to() == ProcessState.STOPPED, c.reason(),
                                     // The exit of the stopped run; a stop while waiting to restart found none.
