@@ -63,7 +63,8 @@ class MemoryBenches:
             self.memory_idle(peer, 10, self.MEMORY_METRICS[0])
             self.memory_idle(peer, self.args.programs, self.MEMORY_METRICS[1])
             self.memory_crash_loop(peer)
-            self.memory_chatty(peer)
+            if self.args.chatty_programs > 0:   # --chatty-programs 0 leaves that part out
+                self.memory_chatty(peer)
 
     def start_timeout(self, peer, count):
         """--spawn-timeout, and for supervisord 0.2 s more a program: it starts them one after the
@@ -98,19 +99,10 @@ class MemoryBenches:
         f = os.path.join(self.dir, f"crashloop-{peer.key}.stamps")
         self.log(f"memory: {peer.name}, crash loop for {minutes:g} min")
         programs = [("crasher", f"{self.stamp} {f} exit", "respawn")]
-        if peer.name == "taskmaster":
-            # No backoff between restarts (backoff.reset_after 0): the loop runs at the daemon's
-            # full speed, the worst case for its memory. supervisord has no such switch: it restarts
-            # at its own pace, which the restarts/s row shows.
-            text = peer.config_text(programs).replace("    stoptime: 10s\n", "    stoptime: 10s\n    backoff:\n      reset_after: 0\n", 1)
-            original = peer.config_text
-            peer.config_text = lambda _programs: text
-            try:
-                peer.start("crashloop", programs)
-            finally:
-                peer.config_text = original
-        else:
-            peer.start("crashloop", programs)
+        # The "respawn" policy (peers.py) restarts at once on both sides: Taskmaster with
+        # backoff.reset_after 0, so its loop runs at the daemon's full speed, the worst case for its
+        # memory; supervisord at its own pace, which the restarts/s row shows.
+        peer.start("crashloop", programs)
         rows = self.MEMORY_METRICS[2:6]
         try:
             if not wait_for(lambda: stamps_of(f, 'start') >= 3, 60, peer, interval=0.05):
