@@ -25,42 +25,9 @@ import time
 
 import procutil
 from peers import ROOT, BENCH
+from stamps import count_starts, median, percentile, wait_for
 
 NA_PM2 = "n/a (PM2 takes part in the output benchmarks only)"
-
-
-def _pct(sorted_values, p):
-    if not sorted_values:
-        return None
-    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * p // 100) - 1))
-    return sorted_values[int(k)]
-
-
-def _median(v):
-    s = sorted(v)
-    n = len(s)
-    return None if n == 0 else s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-
-
-def _count_starts(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().count(b"start ")
-    except FileNotFoundError:
-        return 0
-
-
-def _wait_for(cond, timeout, peer=None, interval=0.01):
-    """Polls cond() until true; False on timeout or when the daemon exits first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if cond():
-            return True
-        if peer is not None and peer.exited():
-            return bool(cond())
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
 
 
 def kill_child(pid):
@@ -162,8 +129,8 @@ class ApiBenches:
             self.log(f"api: {name}, {programs} programs")
             peer.start("api", progs)
             try:
-                if not _wait_for(lambda: _count_starts(f) >= programs, self.args.spawn_timeout, peer, 0.05):
-                    self._na("api", m, name, f"n/a (programs did not start: {_count_starts(f)}/{programs})")
+                if not wait_for(lambda: count_starts(f) >= programs, self.args.spawn_timeout, peer, 0.05):
+                    self._na("api", m, name, f"n/a (programs did not start: {count_starts(f)}/{programs})")
                     continue
                 if peer.name == "supervisord":
                     peer.wait_all_running(programs, 30)
@@ -246,7 +213,7 @@ class ApiBenches:
             # The respawn policy has backoff.reset_after 0 (peers.py): each kill is restarted at once.
             peer.start("events", [("victim", f"{self.stamp} {f} sleep", "respawn")])
             try:
-                if not _wait_for(lambda: _count_starts(f) >= 1, 60, peer, 0.02):
+                if not wait_for(lambda: count_starts(f) >= 1, 60, peer, 0.02):
                     self._na("events", m, name, "n/a (the program did not start)")
                     continue
                 self.watch_events_latency(peer, m)
@@ -346,9 +313,9 @@ class ApiBenches:
             p.wait()
         for metric, v in ((m[2], exits), (m[3], runs)):
             v.sort()
-            self.record("events", metric[0], peer.name, _median(v), "ms", metric[2],
-                        f"p99 {_pct(v, 99):.3f} ms, N={len(v)}")
-            self.log(f"events: follow: {metric[0]} {_median(v):.3f} ms, p99 {_pct(v, 99):.3f} ms")
+            self.record("events", metric[0], peer.name, median(v), "ms", metric[2],
+                        f"p99 {percentile(v, 99):.3f} ms, N={len(v)}")
+            self.log(f"events: follow: {metric[0]} {median(v):.3f} ms, p99 {percentile(v, 99):.3f} ms")
 
     def sd_events(self, peer, f):
         """supervisord's event listener: kill → its EXITED and RUNNING lines (src/sd_listener.py)."""
@@ -373,7 +340,7 @@ class ApiBenches:
             return [l for l in lines()[after:] if len(l) == 4 and l[0] == "RUNNING" and l[3] == "victim"]
         exits, runs, warm, rounds = [], [], 1, self.args.sd_event_rounds
         try:
-            if not _wait_for(lambda: running_victim(0), 60, peer, 0.02):
+            if not wait_for(lambda: running_victim(0), 60, peer, 0.02):
                 self._na("events", m[:2], peer.name, "n/a (no RUNNING event from the listener)")
                 return
             for i in range(rounds + warm):
@@ -381,7 +348,7 @@ class ApiBenches:
                 pid = int(peer.rpc(timeout=10).supervisor.getProcessInfo("victim")["pid"])
                 t0 = time.time_ns()
                 kill_child(pid)
-                if not _wait_for(lambda: running_victim(seen), 30, peer, 0.005):
+                if not wait_for(lambda: running_victim(seen), 30, peer, 0.005):
                     self._na("events", m[:2], peer.name, f"n/a (no RUNNING event within 30 s, round {i})")
                     return
                 new = lines()[seen:]
@@ -400,9 +367,9 @@ class ApiBenches:
         for metric, v in ((m[0], exits), (m[1], runs)):
             v.sort()
             if v:
-                self.record("events", metric[0], peer.name, _median(v), "ms", metric[2],
-                            f"event listener; p99 {_pct(v, 99):.3f} ms, N={len(v)}")
-                self.log(f"events: supervisord: {metric[0]} {_median(v):.3f} ms, p99 {_pct(v, 99):.3f} ms")
+                self.record("events", metric[0], peer.name, median(v), "ms", metric[2],
+                            f"event listener; p99 {percentile(v, 99):.3f} ms, N={len(v)}")
+                self.log(f"events: supervisord: {metric[0]} {median(v):.3f} ms, p99 {percentile(v, 99):.3f} ms")
 
     # -- the CLI, call by call (bench/cli) ---------------------------------------------------------
     def bench_cli(self):

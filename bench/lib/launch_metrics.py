@@ -16,48 +16,7 @@ import xmlrpc.client
 
 import procutil
 from peers import BENCH, ROOT
-
-
-def _read_stamps(path):
-    out = []
-    try:
-        with open(path) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 3 and line.endswith("\n"):
-                    out.append((p[0], int(p[1]), int(p[2])))
-    except FileNotFoundError:
-        pass
-    return out
-
-
-def _latencies_ms(stamps):
-    lat, last_exit = [], None
-    for kind, ns, _ in stamps:
-        if kind == "exit":
-            last_exit = ns
-        elif kind == "start" and last_exit is not None:
-            lat.append((ns - last_exit) / 1e6)
-            last_exit = None
-    return lat
-
-
-def _count_starts(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().count(b"start ")
-    except FileNotFoundError:
-        return 0
-
-
-def _percentile(sorted_values, p):
-    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * p // 100) - 1))
-    return sorted_values[int(k)]
-
-
-def _median(s):
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+from stamps import count_starts, median, percentile, read_stamps, respawn_latencies_ms, wait_for
 
 
 def bash_loop_respawn(rundir, stamp, n, tag):
@@ -69,15 +28,15 @@ def bash_loop_respawn(rundir, stamp, n, tag):
                          start_new_session=True)
     try:
         deadline = time.monotonic() + 15 + n * 0.25
-        while _count_starts(f) < n + 1 and time.monotonic() < deadline and p.poll() is None:
+        while count_starts(f) < n + 1 and time.monotonic() < deadline and p.poll() is None:
             time.sleep(0.02)
     finally:
         procutil.kill_marked(rundir, daemons=[p.pid] if p.poll() is None else [])
         p.wait()
-    lat = sorted(_latencies_ms(_read_stamps(f))[:n])
+    lat = sorted(respawn_latencies_ms(read_stamps(f))[:n])
     if not lat:
         return None
-    return _median(lat), _percentile(lat, 99), len(lat)
+    return median(lat), percentile(lat, 99), len(lat)
 
 
 def compile_client(rundir):
@@ -101,15 +60,6 @@ def compile_client(rundir):
     return os.path.join(home, "bin", "java"), classes + ":" + cp
 
 
-def _wait_starts(f, target, timeout, peer):
-    deadline = time.monotonic() + timeout
-    while _count_starts(f) < target:
-        if peer.exited() or time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def list_p99_taskmaster(rundir, client, peer, stamps, count, timeout):
     """With every program stopped (the client stops all, waiting, before it is READY): starts
     all and times ListProcesses until `count` more starts are stamped. (p50, p99, max, n) or a
@@ -127,15 +77,15 @@ def list_p99_taskmaster(rundir, client, peer, stamps, count, timeout):
                               text=True, timeout=timeout, env=dict(os.environ, BENCH_RUN=rundir))
         if stop.returncode != 0:
             return f"n/a (stop all failed: {stop.stderr.strip()[-120:]})"
-        before = _count_starts(stamps)
+        before = count_starts(stamps)
         proc.stdin.write("go\n")
         proc.stdin.flush()
-        ok = _wait_starts(stamps, before + count, timeout, peer)
+        ok = wait_for(lambda: count_starts(stamps) >= before + count, timeout, peer)
         proc.stdin.close()
         out = proc.stdout.readline().split()
         proc.wait(timeout=30)
         if not ok:
-            return f"n/a (timeout: {_count_starts(stamps) - before}/{count} started)"
+            return f"n/a (timeout: {count_starts(stamps) - before}/{count} started)"
         if not out or out[0] != "RESULT":
             return "n/a (client: " + " ".join(out) + ")"
         return float(out[1]), float(out[2]), float(out[3]), int(out[4])
@@ -153,7 +103,7 @@ def list_p99_supervisord(peer, stamps, count, timeout):
         peer.rpc(timeout=timeout).supervisor.stopAllProcesses(True)
     except (OSError, xmlrpc.client.Error, http.client.HTTPException) as e:
         return f"n/a (stopAllProcesses: {e})"
-    before = _count_starts(stamps)
+    before = count_starts(stamps)
     err = []
 
     def start():
@@ -169,7 +119,7 @@ def list_p99_supervisord(peer, stamps, count, timeout):
     t.start()
     ms = []
     deadline = time.monotonic() + timeout
-    while _count_starts(stamps) < before + count and time.monotonic() < deadline and not peer.exited():
+    while count_starts(stamps) < before + count and time.monotonic() < deadline and not peer.exited():
         t0 = time.monotonic()
         try:
             rpc.supervisor.getAllProcessInfo()
@@ -180,9 +130,9 @@ def list_p99_supervisord(peer, stamps, count, timeout):
     t.join(timeout=timeout)
     if err:
         return f"n/a (startAllProcesses: {err[0]})"
-    if _count_starts(stamps) < before + count:
-        return f"n/a (timeout: {_count_starts(stamps) - before}/{count} started)"
+    if count_starts(stamps) < before + count:
+        return f"n/a (timeout: {count_starts(stamps) - before}/{count} started)"
     if not ms:
         return "n/a (no call during the start)"
     ms.sort()
-    return _median(ms), _percentile(ms, 99), ms[-1], len(ms)
+    return median(ms), percentile(ms, 99), ms[-1], len(ms)

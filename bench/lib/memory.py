@@ -12,30 +12,9 @@ import time
 
 import procutil
 from peers import Program
+from stamps import count_stamps, wait_for
 
 MIB = 1 << 20
-
-
-def stamps_of(path, kind):
-    """Lines of `kind` ("start", "ready", "end") in a stamp file (stamp.c / spew.c)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read().count(kind.encode() + b" ")
-    except FileNotFoundError:
-        return 0
-
-
-def wait_for(cond, timeout, peer=None, interval=0.05):
-    """Polls cond() until true; False on timeout or when the daemon exits first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if cond():
-            return True
-        if peer is not None and peer.exited():
-            return cond()
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
 
 
 def rss_mb(pid):
@@ -78,8 +57,8 @@ class MemoryBenches:
         self.log(f"memory: {peer.name}, {count} programs idle")
         peer.start(f"mem{count}", progs)
         try:
-            if not wait_for(lambda: stamps_of(f, 'start') >= count, self.start_timeout(peer, count), peer, interval=0.05):
-                self.record("memory", name, peer.name, f"timeout ({stamps_of(f, 'start')}/{count} started)", fmt, target)
+            if not wait_for(lambda: count_stamps(f, 'start') >= count, self.start_timeout(peer, count), peer, interval=0.05):
+                self.record("memory", name, peer.name, f"timeout ({count_stamps(f, 'start')}/{count} started)", fmt, target)
                 return
             # The same settle time as spawn1000, then the figure after it and a few seconds more
             # (the last of the start-up's garbage collected, or not).
@@ -105,13 +84,13 @@ class MemoryBenches:
         peer.start("crashloop", programs)
         rows = self.MEMORY_METRICS[2:6]
         try:
-            if not wait_for(lambda: stamps_of(f, 'start') >= 3, 60, peer, interval=0.05):
-                self.record_na("memory", rows, peer.name, f"the loop did not start ({stamps_of(f, 'start')} starts)")
+            if not wait_for(lambda: count_stamps(f, 'start') >= 3, 60, peer, interval=0.05):
+                self.record_na("memory", rows, peer.name, f"the loop did not start ({count_stamps(f, 'start')} starts)")
                 return
             pid = peer.measured_pid()
             # Warm-up: the first seconds compile the restart path and fill the event history.
             time.sleep(self.args.settle)
-            t0, n0, rss0 = time.monotonic(), stamps_of(f, 'start'), rss_mb(pid)
+            t0, n0, rss0 = time.monotonic(), count_stamps(f, 'start'), rss_mb(pid)
             samples = [rss0]
             end = t0 + minutes * 60
             while time.monotonic() < end and not peer.exited():
@@ -122,7 +101,7 @@ class MemoryBenches:
             if peer.exited():
                 self.record_na("memory", rows, peer.name, f"daemon exited during the loop: {peer.output_tail()}")
                 return
-            t1, n1, rss1 = time.monotonic(), stamps_of(f, 'start'), samples[-1]
+            t1, n1, rss1 = time.monotonic(), count_stamps(f, 'start'), samples[-1]
             rate = (n1 - n0) / (t1 - t0)
             note = f"{n1 - n0:,} restarts in {t1 - t0:.0f} s"
             self.record("memory", rows[0][0], peer.name, round(rate, 1), "/s", None, note, better=None)
@@ -152,7 +131,7 @@ class MemoryBenches:
         fd = None
         try:
             def stamped(kind):
-                return stamps_of(stamps, kind)
+                return count_stamps(stamps, kind)
             if not wait_for(lambda: stamped("ready") >= count, self.start_timeout(peer, count), peer, interval=0.05):
                 self.record("memory", metric, peer.name, f"timeout ({stamped('ready')}/{count} ready)", fmt, target)
                 return
