@@ -24,6 +24,8 @@ final class Newlines {
     /** A backward search starts with this many longs: a line ends within the last few dozen bytes of most batches. */
     private static final int FIRST_BACKWARD_LONGS = 16;
     private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[SCRATCH_LONGS]);
+    /** Where {@link #first} has {@link #positions} put the one index it asks for. */
+    private static final ThreadLocal<int[]> FIRST = ThreadLocal.withInitial(() -> new int[1]);
     /** Little-endian whatever the machine: byte i of a chunk is bits 8i..8i+7 of its long. */
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
@@ -96,28 +98,10 @@ final class Newlines {
         return 8 * k - others;
     }
 
-    /** Index of the first newline in {@code b[from, to)}, or -1. */
+    /** Index of the first newline in {@code b[from, to)}, or -1: {@link #positions} with room for one. */
     static int first(ByteBuffer b, int from, int to) {
-        MemorySegment seg = MemorySegment.ofBuffer(b.duplicate().clear());
-        long[] s = SCRATCH.get();
-        int at = from;
-        while (to - at >= 8) {
-            int k = Math.min((to - at) >>> 3, s.length);
-            MemorySegment.copy(seg, LONG, at, s, 0, k);
-            for (int i = 0; i < k; i++) {
-                long m = marks(s[i]);
-                if (m != 0) {
-                    return at + 8 * i + (Long.numberOfTrailingZeros(m) >>> 3);
-                }
-            }
-            at += 8 * k;
-        }
-        for (int i = at; i < to; i++) {
-            if (b.get(i) == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        int[] one = FIRST.get();
+        return positions(b, from, to, one) == 1 ? one[0] : -1;
     }
 
     /**
