@@ -77,6 +77,63 @@ class OutputIT {
         }
     }
 
+    /**
+     * SIGUSR2 is the daemon's (reopen the logs); the JVM suspends threads with another signal. A
+     * flight recording samples methods by suspending threads every few milliseconds: with the
+     * JVM on SIGUSR2 each sample was taken for a reopen request, and none was recorded. And the
+     * variable that moves the signal stays the daemon's: its programs do not see it.
+     */
+    @Test
+    void aProfilersThreadSuspensionsAreNotReopenRequestsAndProgramsDoNotInheritTheirSignal() throws Exception {
+        Path config = Files.writeString(tmp.resolve("t.yaml"), """
+                programs:
+                  printenv:
+                    cmd: "sh -c 'env; exec sleep 600'"
+                    starttime: 0
+                  busy: # keeps the output pump running Java code, where samples are taken
+                    cmd: "yes"
+                    starttime: 0
+                    logfile_maxbytes: 1MB
+                    logfile_backups: 1
+                """);
+        Path recording = tmp.resolve("daemon.jfr");
+        Map<String, String> env = BinProcess.env(tmp, "TASKMASTER_JAVA_OPTS",
+                "-XX:StartFlightRecording=settings=profile,filename=" + recording);
+        Path log = tmp.resolve("state/taskmaster/default/logs/printenv.stdout.log");
+        Path daemonLog = tmp.resolve("state/taskmaster/default/taskmasterd.log");
+        Path bin = Path.of(ProcessHandle.current().info().command().orElseThrow()).getParent();
+        try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
+            BinProcess.await("the program's environment", LIMIT, () -> read(log).contains("XDG_STATE_HOME="));
+            assertThat(read(log)).doesNotContain("_JAVA_SR_SIGNUM");
+            assertThat(Files.readString(Path.of("/proc/" + daemon.pid() + "/environ")).split("\0"))
+                    .contains("_JAVA_SR_SIGNUM=39");
+            Path dump = tmp.resolve("dump.jfr");
+            BinProcess.await("method samples in the daemon's flight recording", LIMIT, () -> {
+                String summary = run(bin.resolve("jcmd").toString(), String.valueOf(daemon.pid()), "JFR.dump",
+                        "filename=" + dump) + run(bin.resolve("jfr").toString(), "summary", dump.toString());
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("jdk\\.ExecutionSample\\s+(\\d+)").matcher(summary);
+                return m.find() && Integer.parseInt(m.group(1)) > 50;
+            });
+            assertThat(read(daemonLog)).doesNotContain("SIGUSR2");
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroy();
+            assertThat(daemon.waitFor(LIMIT)).isZero();
+        }
+    }
+
+    /** What {@code argv} printed (stdout and stderr), or "" when it did not end within 30 s. */
+    private static String run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) ? new String(out, java.nio.charset.StandardCharsets.UTF_8) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     private static List<Integer> numbers(String text) {
         List<Integer> out = new ArrayList<>();
         for (String line : text.split("\n")) {

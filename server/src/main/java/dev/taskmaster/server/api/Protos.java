@@ -23,7 +23,6 @@ import dev.taskmaster.server.engine.ProcessSnapshot;
 import dev.taskmaster.server.spawn.OsProcessLauncher;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Locale;
 
 /** Engine records as protobuf messages of the v1 contract. Stateless. */
 final class Protos {
@@ -44,8 +43,12 @@ final class Protos {
     }
 
     static ProcessState state(dev.taskmaster.server.engine.ProcessState s) {
-        return ProcessState.valueOf("PROCESS_STATE_" + s.name());
+        return STATES[s.ordinal()];
     }
+
+    /** The contract's state of each engine state, by ordinal: looked up once per process of every ListProcesses. */
+    private static final ProcessState[] STATES = java.util.Arrays.stream(dev.taskmaster.server.engine.ProcessState.values())
+            .map(s -> ProcessState.valueOf("PROCESS_STATE_" + s.name())).toArray(ProcessState[]::new);
 
     static ProcessInfo process(ProcessSnapshot s, Instant now, Path logdir) {
         return builder(s, now, logdir).build();
@@ -202,8 +205,16 @@ final class Protos {
     }
 
     static String clock(java.time.Duration d) {
+        // H:MM:SS by hand: String.format parses its pattern on every call, once per running
+        // process of every ListProcesses.
         long s = Math.max(0, d.toSeconds());
-        return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+        StringBuilder b = new StringBuilder(12).append(s / 3600).append(':');
+        twoDigits(b, s / 60 % 60).append(':');
+        return twoDigits(b, s % 60).toString();
+    }
+
+    private static StringBuilder twoDigits(StringBuilder b, long n) {
+        return (n < 10 ? b.append('0') : b).append(n);
     }
 
     static dev.taskmaster.proto.v1.ConfigError error(ConfigError e) {

@@ -175,9 +175,15 @@ final class Targets {
             if (isDigit(x) && isDigit(y)) {
                 int ei = digitsEnd(a, i);
                 int ej = digitsEnd(b, j);
-                String na = a.substring(i, ei).replaceFirst("^0+(?=.)", "");
-                String nb = b.substring(j, ej).replaceFirst("^0+(?=.)", "");
-                int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
+                // By value: leading zeros left out (one digit kept), then the longer run is the
+                // larger number, and runs of one length compare digit by digit. No string is
+                // made: every ListProcesses sorts its answer with this.
+                int si = significant(a, i, ei);
+                int sj = significant(b, j, ej);
+                int c = Integer.compare(ei - si, ej - sj);
+                for (int k = 0; c == 0 && k < ei - si; k++) {
+                    c = Character.compare(a.charAt(si + k), b.charAt(sj + k));
+                }
                 if (c != 0) {
                     return c;
                 }
@@ -197,6 +203,15 @@ final class Targets {
 
     private static boolean isDigit(char c) {
         return c >= '0' && c <= '9';
+    }
+
+    /** Where the digits {@code from}..{@code end} of {@code s} start once leading zeros are left out (the last digit stays). */
+    private static int significant(String s, int from, int end) {
+        int k = from;
+        while (k < end - 1 && s.charAt(k) == '0') {
+            k++;
+        }
+        return k;
     }
 
     private static int digitsEnd(String s, int from) {

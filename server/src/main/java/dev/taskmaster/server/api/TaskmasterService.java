@@ -221,7 +221,7 @@ public final class TaskmasterService extends TaskmasterServiceGrpc.TaskmasterSer
                     .forEach(p -> b.addProcesses(Protos.process(p, now, info.get().paths().logdir(),
                             request.getOmitUsage() ? null : usage, outputs)));
             if (wanted == null && !request.getOmitUsage()) {
-                usage.retain(at.processes().stream().map(ProcessSnapshot::pid).toList());
+                usage.retain(at.processes().stream().map(ProcessSnapshot::pid).collect(java.util.stream.Collectors.toSet()));
             }
             return b.build();
         });

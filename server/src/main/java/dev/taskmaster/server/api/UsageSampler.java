@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,8 +108,11 @@ final class UsageSampler {
         return Optional.of(usage);
     }
 
-    /** Forgets the processes not in {@code pids} (they exited): the map stays as small as the pool. */
-    void retain(Collection<Integer> pids) {
+    /**
+     * Forgets the processes not in {@code pids} (they exited): the map stays as small as the pool.
+     * A set, as every ListProcesses calls this: a list would make it quadratic in the processes.
+     */
+    void retain(Set<Integer> pids) {
         last.keySet().retainAll(pids);
     }
 }

@@ -160,7 +160,7 @@ final class WatchRpcs {
                         ProcessUsage.newBuilder().setFullName(p.name()).setUsage(u)));
             }
         }
-        sampler.retain(all.stream().map(ProcessSnapshot::pid).toList());
+        sampler.retain(all.stream().map(ProcessSnapshot::pid).collect(java.util.stream.Collectors.toSet()));
         return WatchEventsResponse.newBuilder().setUsageReport(report).build();
     }
 

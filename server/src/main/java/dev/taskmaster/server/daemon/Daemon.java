@@ -305,7 +305,7 @@ final class Daemon implements DaemonControl {
                 options.fresh());
         try (ChildWatcher watcher = new ChildWatcher(); Descendants descendants = new Descendants(watcher, recovery.ownChildren());
                 OutputPump pump = new OutputPump(); EngineThread engineThread = new EngineThread();
-                SystemProber prober = new SystemProber(System.getenv())) {
+                SystemProber prober = new SystemProber(InheritedEnvironment.of(System.getenv()))) {
             // A subreaper from before the first spawn: whatever a program leaves comes back to the daemon.
             this.descendants = descendants;
             EventJournal journal = new EventJournal(10_000);
@@ -329,7 +329,7 @@ final class Daemon implements DaemonControl {
             journal.addListener(outputs);
             outputs.tapWith(new dev.taskmaster.server.syslog.OutputToSyslog(syslogOutlet(config)));
             DescriptorBudget budget = DescriptorBudget.ofProcess();
-            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, System.getenv(), outputs, budget,
+            OsProcessLauncher launcher = new OsProcessLauncher(watcher, pump, InheritedEnvironment.of(System.getenv()), outputs, budget,
                     childOpenFiles(), descendants);
             Engine engine = new Engine(config, launcher, engineThread, EngineClock.SYSTEM, journal, prober);
             this.engine = engine;

@@ -66,7 +66,7 @@ class UsageSamplerTest {
         Process q = start("exec sleep 100");
         try {
             assertThat(sampler.sample((int) q.pid(), Instant.now(), Instant.now())).isPresent();
-            sampler.retain(List.of());
+            sampler.retain(java.util.Set.of());
             // Forgotten: the next look is a first look again (the average over its life), not a delta.
             assertThat(sampler.sample((int) q.pid(), Instant.now().minusSeconds(3600), Instant.now()).orElseThrow()
                     .getCpuPercent()).isLessThan(1);
