@@ -244,8 +244,16 @@ public final class Engine {
 
     /** Every process and the last sequence, taken together: the snapshot reflects exactly the events up to it. */
     public CompletableFuture<SnapshotAt> snapshotAt() {
-        return onEngine(() -> new SnapshotAt(ctx.journal().lastSequence(), ctx.journal().oldestSequence(),
-                supervisors.values().stream().map(Supervisor::snapshot).toList(), List.of()));
+        return sharedSnapshots.get();
+    }
+
+    /** Callers of {@link #snapshotAt} waiting together share one snapshot (ListProcesses under many clients). */
+    private final SharedTask<SnapshotAt> sharedSnapshots = new SharedTask<>(this::onEngine, this::takeSnapshot);
+
+    /** Engine thread. */
+    private SnapshotAt takeSnapshot() {
+        return new SnapshotAt(ctx.journal().lastSequence(), ctx.journal().oldestSequence(),
+                supervisors.values().stream().map(Supervisor::snapshot).toList(), List.of());
     }
 
     /**
