@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * own session is never touched: children the JVM starts itself stay there.
  *
  * <p>Timing: one sweeper thread looks at {@code /proc} when told a main process has ended
- * ({@link Run#ended}), and twice a second only while there is something to look after (a
+ * ({@link Run#ended}; at most once every {@link #NUDGE_GAP}), and twice a second only while there is something to look after (a
  * waitable child, what remains of an ended run to kill); kept leftovers are counted again every
  * {@link #RECOUNT}. An idle daemon costs one {@code waitid} per tick; a look at {@code /proc}
  * reads every process's {@code stat} (about 0.1 ms each on a loaded 2-core machine).
@@ -56,6 +56,8 @@ public final class Descendants implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Descendants.class);
     static final Duration TICK = Duration.ofMillis(500);
+    /** The least time between two looks asked for by exits ({@link #nudge}). */
+    static final Duration NUDGE_GAP = Duration.ofMillis(20);
     /** How often kept leftovers are counted again when nothing else calls for a look. */
     static final Duration RECOUNT = Duration.ofSeconds(5);
     /** The variable every program gets (OsProcessLauncher): how a descendant that left its session is known. */
@@ -110,7 +112,8 @@ public final class Descendants implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean nudged = new AtomicBoolean();
     /** When the last sweep began (System.nanoTime); sweeper thread only. */
-    private long lastSweep = System.nanoTime();
+    /** When the last look began; read by {@link #nudge} on any thread. */
+    private volatile long lastSweep = System.nanoTime() - NUDGE_GAP.toNanos();
     private volatile Map<String, Leftovers> leftovers = Map.of();
     /** Processes that refused SIGKILL (EPERM: setuid, another user's), by pid and start time; sweeper thread only. */
     private final Set<Refusal> refusals = new HashSet<>();
@@ -171,11 +174,18 @@ public final class Descendants implements AutoCloseable {
         return leftovers;
     }
 
-    /** Looks at {@code /proc} soon, on the sweeper thread. */
+    /**
+     * Looks at {@code /proc} soon, on the sweeper thread: at once, or {@link #NUDGE_GAP} after the
+     * last look if that was more recent. A crash loop of hundreds of exits a second nudged a look
+     * per exit, back to back: the sweeper took as much CPU as the engine and the spawners
+     * together. What the look is for (descendants outside the group the exit already killed,
+     * orphans to reap) waits at most that long more.
+     */
     public void nudge() {
         if (nudged.compareAndSet(false, true)) {
             try {
-                sweeper.execute(this::sweepQuietly);
+                long wait = lastSweep + NUDGE_GAP.toNanos() - System.nanoTime();
+                sweeper.schedule(this::sweepQuietly, Math.max(0, wait), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 nudged.set(false);
             }
