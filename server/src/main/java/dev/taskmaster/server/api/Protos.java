@@ -20,7 +20,6 @@ import dev.taskmaster.proto.v1.SpawnFailure;
 import dev.taskmaster.server.engine.ExitOutcome;
 import dev.taskmaster.server.engine.ExitRecord;
 import dev.taskmaster.server.engine.ProcessSnapshot;
-import dev.taskmaster.server.spawn.OsProcessLauncher;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -105,11 +104,7 @@ final class Protos {
     }
 
     private static java.util.Optional<String> logPath(OutputSpec spec, Path logdir, String name, String stream) {
-        return switch (spec) {
-            case OutputSpec.Discard d -> java.util.Optional.empty();
-            case OutputSpec.Capture c -> java.util.Optional.of(
-                    c.file().orElse(OsProcessLauncher.defaultLog(logdir, name, stream)).toString());
-        };
+        return dev.taskmaster.server.output.Outputs.logFile(spec, logdir, name, stream).map(Path::toString);
     }
 
     /** A stop or resumption of a process's log writing, into the event {@code b}. */

@@ -20,6 +20,8 @@ public final class ProcRead {
     /** Larger than any stat line (52 numbers and a command name of at most 64 bytes). */
     private static final int SIZE = 4096;
     private static final int PATH_SIZE = 64;
+    /** Files of one line, which a read returns whole ("status" is not one: it has many). */
+    private static final java.util.Set<String> ONE_LINE = java.util.Set.of("stat", "statm");
     private static final ThreadLocal<MemorySegment> BUFFERS =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SIZE + PATH_SIZE));
 
@@ -60,7 +62,7 @@ public final class ProcRead {
                 total += n;
                 // A stat or statm file comes whole in one read, ending with a newline: no
                 // further read only to be told it is over.
-                if (buf.get(ValueLayout.JAVA_BYTE, total - 1) == '\n' && file.startsWith("stat")) {
+                if (buf.get(ValueLayout.JAVA_BYTE, total - 1) == '\n' && ONE_LINE.contains(file)) {
                     break;
                 }
             }

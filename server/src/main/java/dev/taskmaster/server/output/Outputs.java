@@ -98,9 +98,18 @@ public final class Outputs implements Consumer<EngineEvent>, AutoCloseable {
     }
 
     private Path file(OutputSpec spec, String instance, String stream) {
+        return logFile(spec, logdir, instance, stream).orElse(null);
+    }
+
+    /**
+     * The file a stream of {@code instance} is logged to: the configured one, else the default
+     * under {@code logdir} (made only then: ListProcesses asks for every process's); empty when
+     * the stream is discarded. Stateless; any thread.
+     */
+    public static java.util.Optional<Path> logFile(OutputSpec spec, Path logdir, String instance, String stream) {
         return switch (spec) {
-            case OutputSpec.Discard d -> null;
-            case OutputSpec.Capture c -> c.file().orElse(defaultLog(logdir, instance, stream));
+            case OutputSpec.Discard d -> java.util.Optional.empty();
+            case OutputSpec.Capture c -> java.util.Optional.of(c.file().orElseGet(() -> defaultLog(logdir, instance, stream)));
         };
     }
 
