@@ -1,6 +1,7 @@
 package dev.taskmaster.server.notify.mail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.util.GreenMail;
@@ -105,8 +106,13 @@ class MailNotificationTest {
         assertThat(front.clientSaid()).contains("STARTTLS\r\n");
         // The other 29 crashes of the window are held for one summary, not mailed one by one.
         assertThat(greenMail.getReceivedMessages()).hasSize(1);
+        // GreenMail holds the message once DATA ends; the notifier counts it only after the
+        // server's answer and QUIT, a moment later, so wait for the count, then check it.
+        Poll.until("the first mail counted as delivered", Duration.ofSeconds(20), () -> notifier.counters().rows().stream()
+                .anyMatch(r -> r.delivered() == 1));
         assertThat(failures).isEmpty();
-        assertThat(notifier.counters().rows()).extracting(NotifyCounters.Row::failed).containsOnly(0L);
+        assertThat(notifier.counters().rows()).extracting(NotifyCounters.Row::delivered, NotifyCounters.Row::failed)
+                .containsExactly(tuple(1L, 0L));
     }
 
     @Test
