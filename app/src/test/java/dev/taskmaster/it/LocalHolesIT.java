@@ -95,7 +95,11 @@ class LocalHolesIT {
                 assertThat(Files.exists(runtime.resolve("other.pid.tmp"), LinkOption.NOFOLLOW_LINKS)).isFalse();
                 assertThat(Files.readString(victim)).isEqualTo("precious\n");
 
-                // Root still controls it; the instance's lock outlived the switch of user.
+                // Root still controls it; the instance's lock outlived the switch of user. Sleeper is
+                // STARTING for its starttime (1 s) first, which the checks above may not outlast
+                // (exit code 3 until it is RUNNING): poll for it.
+                BinProcess.await("sleeper RUNNING, as root sees it", LIMIT,
+                        () -> runs(env, "sleeper"));
                 BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status", "sleeper");
                 assertThat(status.code()).as(status.err()).isZero();
                 assertThat(status.out()).contains("sleeper", "RUNNING");
@@ -125,13 +129,7 @@ class LocalHolesIT {
                 assertThat(again.isAlive()).as(again.stderr()).isTrue();
                 // The pidfile is written before the switch of user, so before the programs start:
                 // sleeper is STARTING for its starttime (1 s) first.
-                BinProcess.await("sleeper RUNNING under the new daemon", LIMIT, () -> {
-                    try {
-                        return BinProcess.ctl(tmp, env, LIMIT, "status", "sleeper").code() == 0;
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                BinProcess.await("sleeper RUNNING under the new daemon", LIMIT, () -> runs(env, "sleeper"));
                 assertThat(daemonLog(shared)).contains(
                         "removed the stale pidfile " + runtime.resolve("default.pid"),
                         "removed the stale socket " + runtime.resolve("default.sock"));
@@ -479,6 +477,15 @@ class LocalHolesIT {
             return Files.exists(p) ? Files.readString(p) : "";
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /** Whether {@code taskmasterctl status NAME} says RUNNING (exit code 0). */
+    private boolean runs(Map<String, String> env, String name) {
+        try {
+            return BinProcess.ctl(tmp, env, LIMIT, "status", name).code() == 0;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
