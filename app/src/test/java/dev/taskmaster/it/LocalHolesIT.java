@@ -80,7 +80,8 @@ class LocalHolesIT {
                 assertOwnerAndMode(logdir, user.uid(), "rwxr-xr-x");
                 for (Path log : List.of(shared.resolve("d.log"), shared.resolve("d.log.1"), logdir.resolve("flap.stdout.log"),
                         logdir.resolve("flap.stderr.log"), logdir.resolve("sleeper.stdout.log"))) {
-                    assertOwnerAndMode(log, user.uid(), "rw-r-----");
+                    // d.log rotates all the time (2 KB, flap's lines): read it between two renames.
+                    assertOwnerAndModeBetweenRotations(log, user.uid(), "rw-r-----");
                 }
 
                 // What the hole allowed, tried as the user: all refused, nothing changed.
@@ -432,6 +433,31 @@ class LocalHolesIT {
     private static void assertOwnerAndMode(Path p, int uid, String mode) throws IOException {
         assertThat(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).as("owner of " + p).isEqualTo(uid);
         assertThat(mode(p)).as("mode of " + p).isEqualTo(mode);
+    }
+
+    /**
+     * As {@link #assertOwnerAndMode} for a file that log rotation renames and makes again: owner
+     * and mode read in one call, tried again while the file is between the rename and the new one.
+     */
+    private static void assertOwnerAndModeBetweenRotations(Path p, int uid, String mode) throws InterruptedException {
+        List<Map<String, Object>> seen = new java.util.ArrayList<>();
+        BinProcess.await(p + " there between two rotations", LIMIT, () -> {
+            try {
+                seen.add(Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS));
+                return true;
+            } catch (IOException between) {
+                return false;
+            }
+        });
+        Map<String, Object> attributes = seen.getLast();
+        assertThat(attributes.get("uid")).as("owner of " + p).isEqualTo(uid);
+        int bits = (Integer) attributes.get("mode");
+        StringBuilder rwx = new StringBuilder();
+        for (int shift = 6; shift >= 0; shift -= 3) {
+            rwx.append((bits >> shift & 4) != 0 ? 'r' : '-').append((bits >> shift & 2) != 0 ? 'w' : '-')
+                    .append((bits >> shift & 1) != 0 ? 'x' : '-');
+        }
+        assertThat(rwx.toString()).as("mode of " + p).isEqualTo(mode);
     }
 
     private static String mode(Path p) {

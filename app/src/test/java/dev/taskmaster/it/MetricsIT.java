@@ -101,9 +101,11 @@ class MetricsIT {
         Map<String, String> env = BinProcess.env(tmp);
         String metricsUrl = "http://127.0.0.1:" + metricsPort + "/metrics";
         try (BinProcess daemon = BinProcess.start(tmp, env, "bin/taskmasterd", "--allow-root", "-c", config.toString())) {
-            dev.taskmaster.testkit.Poll.until("x RUNNING and crasher FATAL in /metrics", LIMIT, () -> {
+            // x's two lines are counted when the pump reads them, after x is RUNNING (starttime 0).
+            dev.taskmaster.testkit.Poll.until("x RUNNING with its 2 lines, crasher FATAL in /metrics", LIMIT, () -> {
                 String m = get(metricsUrl);
                 return m.contains("taskmaster_process_state{group=\"x\",process=\"x\",program=\"x\",state=\"RUNNING\"} 1.0")
+                        && m.contains("taskmaster_process_output_lines_total{group=\"x\",process=\"x\",program=\"x\",stream=\"stdout\"} 2.0")
                         && m.contains("taskmaster_process_state{group=\"batch\",process=\"crasher\",program=\"crasher\",state=\"FATAL\"} 1.0");
             });
             BinProcess.Result status = BinProcess.ctl(tmp, env, LIMIT, "status");

@@ -49,7 +49,10 @@ class OutputCliIT {
         BinProcess daemon = BinProcess.start(tmp, env(), "bin/taskmasterd", "--allow-root", "-c", config.toString());
         BinProcess.await("every program RUNNING with its output", LIMIT, () -> {
             try {
-                return ctl("status").code() == 0 && ctl("tail", "-n", "1", "counter").out().equals("count-50\n");
+                // Every line the tests read: counter's last on each stream, and other's.
+                return ctl("status").code() == 0 && ctl("tail", "-n", "1", "counter").out().equals("count-50\n")
+                        && ctl("tail", "counter", "stderr").out().equals("oops\n")
+                        && ctl("tail", "-n", "1", "other").out().equals("other says hi\n");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

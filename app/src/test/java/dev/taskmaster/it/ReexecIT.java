@@ -214,7 +214,10 @@ class ReexecIT {
     }
 
     /** Every number from 1 to the last, once each and in order, each on a whole line: nothing lost or doubled. */
-    private static void checkEveryLineOnce(Path log) throws IOException {
+    private static void checkEveryLineOnce(Path log) throws IOException, InterruptedException {
+        // STOPPED is the child watcher's news; the pump may still be writing what the pipe held.
+        // Each echo is one whole line, so once the file ends with a newline it holds whole lines.
+        BinProcess.await("the flood's log to end with a whole line", LIMIT, () -> endsWithNewline(log));
         List<String> lines = Files.readAllLines(log);
         assertThat(lines).as("the flood's log").hasSizeGreaterThan(ROUNDS * 1000);
         for (int i = 0; i < lines.size(); i++) {
@@ -263,5 +266,17 @@ class ReexecIT {
             }
         }
         assertThat(seen).as("events seen across the re-execs").isPositive();
+    }
+
+    private static boolean endsWithNewline(Path log) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            if (f.length() == 0) {
+                return false;
+            }
+            f.seek(f.length() - 1);
+            return f.read() == '\n';
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

@@ -149,7 +149,8 @@ class SupervisionIT {
         // ignored signal is inherited, and the daemon must take both back.
         try (BinProcess daemon = BinProcess.start(tmp, env(), "/usr/bin/env", "--ignore-signal=INT,HUP",
                 BinProcess.REPO.resolve("bin/taskmasterd").toString(), "--allow-root", "-c", config.toString())) {
-            BinProcess.await("tree to start", LIMIT, () -> Files.exists(tmp.resolve("tree.pid")));
+            // Written by the shell: the file exists (">") a moment before it holds the pid.
+            BinProcess.await("tree to start", LIMIT, () -> read(tmp.resolve("tree.pid")).endsWith("\n"));
             awaitTag("plain", "v1");
             long tree = Long.parseLong(Files.readString(tmp.resolve("tree.pid")).strip());
             Files.writeString(config, Files.readString(config).replace("v1", "v2"));

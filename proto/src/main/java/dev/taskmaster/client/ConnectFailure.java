@@ -98,13 +98,15 @@ public final class ConnectFailure {
             }
         }
         // A TLS listener that reads our plaintext HTTP/2 preface closes the connection; when the
-        // preface is still unread in its receive buffer, that close arrives as a reset instead.
+        // preface is still unread in its receive buffer, that close arrives as a reset instead,
+        // or, when we were still writing (our SETTINGS after the preface), as a broken pipe.
+        String deepest = deepest(status);
         if (target.security().plaintext() && (status.getCause() == null && String.valueOf(status.getDescription()).contains("closed")
-                || deepest(status).contains("Connection reset by peer"))) {
+                || deepest.contains("Connection reset by peer") || deepest.contains("Broken pipe"))) {
             return Optional.of(new Diagnosis(Kind.TLS, at + " closed the connection as it was set up (a TLS listener? drop --plaintext)"));
         }
         return status.getCause() == null ? Optional.empty()
-                : Optional.of(new Diagnosis(Kind.UNREACHABLE, "cannot reach " + at + " (" + deepest(status) + ")"));
+                : Optional.of(new Diagnosis(Kind.UNREACHABLE, "cannot reach " + at + " (" + deepest + ")"));
     }
 
     /** The innermost cause's message (gRPC's own description is often just "io exception"). */

@@ -132,7 +132,7 @@ class OutputConformanceTest {
 
     /** ClearOutput: "Codes: INVALID_ARGUMENT, NOT_FOUND"; targets "Required, non-empty". */
     @Test
-    void clearOutputErrors() {
+    void clearOutputErrors() throws Exception {
         Status none = status(() -> d.stub().clearOutput(ClearOutputRequest.getDefaultInstance()));
         assertThat(none.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(none.getDescription()).startsWith("name what to act on");
@@ -140,8 +140,12 @@ class OutputConformanceTest {
                 .addTargets("nope").build()));
         assertThat(unknown.getCode()).isEqualTo(Status.Code.NOT_FOUND);
         assertThat(unknown.getDescription()).contains("\"nope\"");
+        // web is RUNNING once spawned (starttime 0), before its echo is read: wait for the hello, or
+        // an empty ring would prove nothing and a late one would fail the check.
+        LiveDaemon.until("web:0's hello", 10_000,
+                () -> d.outputs.of("web:0").ring().end(dev.taskmaster.server.output.OffsetSpace.COMBINED) == 6);
         assertThat(d.outputs.of("web:0").ring().end(dev.taskmaster.server.output.OffsetSpace.COMBINED))
-                .as("nothing was cleared: targets are checked before acting").isPositive();
+                .as("nothing was cleared: targets are checked before acting").isEqualTo(6);
     }
 
     /**

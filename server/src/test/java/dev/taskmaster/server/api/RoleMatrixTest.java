@@ -212,6 +212,10 @@ class RoleMatrixTest {
             AttachOutputRequest reading = AttachOutputRequest.newBuilder().setName("loop").setInputMode(mode).build();
             assertThat(call(attach, reading, Role.ROLE_VIEWER).getCode()).as(mode.name()).isEqualTo(Status.Code.OK);
         }
+        // An attach with input is audited when it ends, after call() has returned on its first
+        // message: wait for all of them here, or a late line lands in the next test's audit list.
+        // Three refusals of the viewer, six attaches with input of the operator and the admin.
+        LiveDaemon.until("every attach with input audited", 10_000, () -> auditLines().size() == 9);
     }
 
     @SuppressWarnings("unchecked")

@@ -92,11 +92,17 @@ class FailedReexecTest {
                     .as("killed while nothing reaped: its status once the watcher reaps again").isPresent();
             long after = size(log);
             Poll.until("the counter's log to grow again", Duration.ofSeconds(20), () -> size(log) > after + 10_000);
+            // brief's exit is reported apart from its pipes' end of file: wait until only the
+            // counter's two pipes are left, or one being closed meanwhile fails the check (EBADF).
+            Poll.until("brief's pipes closed", Duration.ofSeconds(20), () -> e.pump.size() == 2);
             for (int fd : e.pump.descriptors()) {
                 assertThat(closeOnExec(fd)).as("fd %d close-on-exec again", fd).isTrue();
             }
             e.engine.stop(List.of("counter")).get(20, TimeUnit.SECONDS);
             e.await("counter", ProcessState.STOPPED);
+            // STOPPED comes from the child watcher; the pump may still be writing what the pipe held
+            // (up to 256 KiB) when it is reported: read the log once the pipes are drained.
+            Poll.until("the counter's pipes drained", Duration.ofSeconds(20), () -> e.pump.size() == 0);
             List<String> lines = Files.readAllLines(log);
             for (int i = 0; i < lines.size(); i++) {
                 assertThat(lines.get(i)).as("line %d of %d", i + 1, lines.size()).isEqualTo(String.valueOf(i + 1));
