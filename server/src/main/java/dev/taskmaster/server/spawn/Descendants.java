@@ -40,10 +40,14 @@ import org.slf4j.LoggerFactory;
  * own session is never touched: children the JVM starts itself stay there.
  *
  * <p>Timing: one sweeper thread looks at {@code /proc} when told a main process has ended
- * ({@link Run#ended}; at most once every {@link #NUDGE_GAP}), and twice a second only while there is something to look after (a
- * waitable child, what remains of an ended run to kill); kept leftovers are counted again every
- * {@link #RECOUNT}. An idle daemon costs one {@code waitid} per tick; a look at {@code /proc}
- * reads every process's {@code stat} (about 0.1 ms each on a loaded 2-core machine).
+ * ({@link Run#ended}; at most once every {@link #NUDGE_GAP}), and twice a second only while there is something to look after (what
+ * remains of an ended run to kill, a waitable child); kept leftovers are counted again every
+ * {@link #RECOUNT}. A waitable child that is no main process (an orphan handed to this
+ * subreaper that has ended since) is looked for every {@link #ORPHAN_LOOK}: that {@code waitid}
+ * walks every child the daemon has, ~0.2 ms with 1,000 programs, and was most of an idle
+ * daemon's CPU twice a second. Orphans that end when a main process does are reaped by the look
+ * its exit asks for. A look at {@code /proc} reads every process's {@code stat} (about 0.1 ms each
+ * on a loaded 2-core machine).
  *
  * <p>Seams: {@link #register} is how any process the daemon is to answer for enters — a
  * spawned one today; an adopted pid, or a survivor of a previous daemon, later (its session
@@ -60,6 +64,8 @@ public final class Descendants implements AutoCloseable {
     static final Duration NUDGE_GAP = Duration.ofMillis(20);
     /** How often kept leftovers are counted again when nothing else calls for a look. */
     static final Duration RECOUNT = Duration.ofSeconds(5);
+    /** How often the tick asks the kernel for an ended child that is no main process (see the class comment). */
+    static final Duration ORPHAN_LOOK = Duration.ofSeconds(2);
     /** The variable every program gets (OsProcessLauncher): how a descendant that left its session is known. */
     static final String NAME_VARIABLE = "TASKMASTER_PROCESS_NAME";
 
@@ -95,6 +101,7 @@ public final class Descendants implements AutoCloseable {
         /** The main process has been reaped: what remains of its session is leftover from now on. */
         public void ended() {
             ended = true;
+            endedRuns.add(this);
             nudge();
         }
     }
@@ -107,13 +114,19 @@ public final class Descendants implements AutoCloseable {
     private final int self;
     private final int ownSession;
     private final Map<Integer, Run> runs = new ConcurrentHashMap<>();
+    /**
+     * The runs of {@link #runs} whose main process has ended: what the tick looks through twice a
+     * second. Walking all of them (1,000 with as many programs) cost more than the look itself.
+     */
+    private final Set<Run> endedRuns = ConcurrentHashMap.newKeySet();
     /** The newest run of each instance: what a process that left its session is measured against. */
     private final Map<String, Run> newest = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean nudged = new AtomicBoolean();
-    /** When the last sweep began (System.nanoTime); sweeper thread only. */
-    /** When the last look began; read by {@link #nudge} on any thread. */
+    /** When the last look began (System.nanoTime); read by {@link #nudge} on any thread. */
     private volatile long lastSweep = System.nanoTime() - NUDGE_GAP.toNanos();
+    /** When the tick last asked for a waitable child; sweeper thread only. */
+    private long lastOrphanLook = System.nanoTime();
     private volatile Map<String, Leftovers> leftovers = Map.of();
     /** Processes that refused SIGKILL (EPERM: setuid, another user's), by pid and start time; sweeper thread only. */
     private final Set<Refusal> refusals = new HashSet<>();
@@ -158,7 +171,10 @@ public final class Descendants implements AutoCloseable {
     public Run register(String instance, int pid, KillMode mode) {
         long start = ProcStat.of(pid).map(ProcStat::startTicks).orElse(0L);
         Run run = new Run(instance, pid, start, mode);
-        runs.put(pid, run);
+        Run replaced = runs.put(pid, run);
+        if (replaced != null) {
+            endedRuns.remove(replaced);
+        }
         newest.put(instance, run);
         return run;
     }
@@ -201,7 +217,10 @@ public final class Descendants implements AutoCloseable {
      */
     public int finish(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
-        runs.values().forEach(r -> r.ended = true);
+        runs.values().forEach(r -> {
+            r.ended = true;
+            endedRuns.add(r);
+        });
         while (true) {
             Sweep s = submitSweep(true);
             if (s == null || s.killed == 0 && s.zombies == 0 || System.nanoTime() > deadline) {
@@ -239,8 +258,9 @@ public final class Descendants implements AutoCloseable {
             // Only when there is something to look after: what remains of an ended run to kill, a child
             // to reap (a kept leftover that ends is one), and now and then a recount of the kept ones
             // (those that are not the daemon's children end unseen).
-            boolean due = runs.values().stream().anyMatch(r -> r.ended && r.mode.killsGroup() && !r.onlyRefusals);
-            if (!due) {
+            boolean due = endedRuns.stream().anyMatch(r -> r.mode.killsGroup() && !r.onlyRefusals);
+            if (!due && System.nanoTime() - lastOrphanLook >= ORPHAN_LOOK.toNanos()) {
+                lastOrphanLook = System.nanoTime();
                 int waitable = PidFd.waitableChild();
                 due = waitable != 0 && !watcher.isWatched(waitable) && awaited.stream().noneMatch(a -> a.pid() == waitable);
             }
@@ -342,6 +362,7 @@ public final class Descendants implements AutoCloseable {
         // (newest keeps one run per instance name for good: a descendant adopted late, its parent gone
         // after its session emptied, is still known by name.)
         runs.values().removeIf(r -> r.ended && !members.containsKey(r.sid));
+        endedRuns.removeIf(r -> runs.get(r.sid) != r); // stays within runs, whatever ends meanwhile
         synchronized (reported) {
             reported.retainAll(result.keptPids);
         }
