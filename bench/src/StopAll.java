@@ -12,7 +12,7 @@ import java.time.Duration;
 /**
  * The stop-all request of the stopall benchmark, as supervisord's gets it from the harness's
  * own XML-RPC client: on a connection opened and warmed up beforehand, so that what is timed is
- * the daemon's stop, not a client's start-up (nor its first parse of the answer). Sends StopProcesses(all, wait) once a line arrives
+ * the daemon's stop, not a client's start-up (nor its first request and parse of the answer). Sends StopProcesses(all, wait) once a line arrives
  * on stdin (the harness's "go") and prints {@code DONE n} when the answer comes back (n results),
  * or {@code NA reason}.
  *
@@ -36,6 +36,18 @@ public final class StopAll {
             byte[] bytes = sample.build().toByteArray();
             for (int i = 0; i < 200; i++) {
                 StopProcessesResponse.parseFrom(bytes).getResultsCount();
+            }
+            // The request's own path too (its builder, marshaller and the call): a StopProcesses
+            // of a name no program has is refused (NOT_FOUND) and stops nothing.
+            for (int i = 0; i < 20; i++) {
+                try {
+                    channel.blockingStub(Duration.ofSeconds(10)).stopProcesses(StopProcessesRequest.newBuilder()
+                            .addTargets("bench-warm-up-no-such-program").setWait(true).build());
+                } catch (io.grpc.StatusRuntimeException expected) {
+                    if (expected.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
+                        throw expected;
+                    }
+                }
             }
             System.out.println("READY");
             System.out.flush();
