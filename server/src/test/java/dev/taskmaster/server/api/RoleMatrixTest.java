@@ -214,8 +214,13 @@ class RoleMatrixTest {
         }
         // An attach with input is audited when it ends, after call() has returned on its first
         // message: wait for all of them here, or a late line lands in the next test's audit list.
-        // Three refusals of the viewer, six attaches with input of the operator and the admin.
-        LiveDaemon.until("every attach with input audited", 10_000, () -> auditLines().size() == 9);
+        // Three refusals of the viewer, six attaches with input of the operator and the admin (the
+        // list may also hold late lines of the test before this one: only these are counted).
+        LiveDaemon.until("every attach with input audited", 10_000, () -> auditLines().stream()
+                .filter(l -> l.contains("AttachOutput name=\"loop\" input_mode=input_mode_exclusive")
+                        || l.contains("AttachOutput name=\"loop\" input_mode=input_mode_shared")
+                        || l.contains("AttachOutput name=\"loop\" input_mode=input_mode_take_over"))
+                .count() == 9);
     }
 
     @SuppressWarnings("unchecked")
