@@ -16,18 +16,25 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * thread.
  *
  * <p>A handshake asks for an alias first, then for that alias's chain and key in two more calls.
- * Each identity therefore gets an alias of its own ({@code identity-N}), so an update between
- * those calls cannot pair the old chain with the new key; the previous identity stays
- * reachable by its alias for handshakes in flight.
+ * Each identity therefore gets an alias of its own, so an update between those calls cannot pair
+ * the old chain with the new key, and the last {@link #KEPT} identities stay reachable by their
+ * alias for handshakes in flight. The alias is named by the certificate chain's fingerprint: an
+ * identity served again (certificates rotated back and forth) keeps its alias. Keeping only the
+ * identity before the current one was not enough: under reloads in a loop on a loaded machine, a
+ * handshake that had chosen its alias asked for the chain two updates later, and got none.
  */
 public final class ReloadableKeyManager extends X509ExtendedKeyManager {
 
     private record Current(String alias, ServerIdentity identity) {
     }
 
+    /** How many of the latest distinct identities stay reachable by their alias. */
+    public static final int KEPT = 8;
+
     private final Map<String, ServerIdentity> recent = new ConcurrentHashMap<>();
+    /** The aliases of {@link #recent}, the one served last at the end; guarded by this. */
+    private final java.util.ArrayDeque<String> order = new java.util.ArrayDeque<>();
     private volatile Current current;
-    private int generation;
 
     public ReloadableKeyManager(ServerIdentity identity) {
         update(identity);
@@ -35,13 +42,26 @@ public final class ReloadableKeyManager extends X509ExtendedKeyManager {
 
     /** Serves {@code identity} to every handshake from now on. */
     public synchronized void update(ServerIdentity identity) {
-        Current previous = current;
-        String alias = "identity-" + ++generation;
+        String alias = alias(identity);
         recent.put(alias, identity);
+        order.remove(alias);
+        order.addLast(alias);
+        while (order.size() > KEPT) {
+            recent.remove(order.removeFirst());
+        }
         current = new Current(alias, identity);
-        // Keep the one before for handshakes between alias and key; anything older is done.
-        if (previous != null) {
-            recent.keySet().removeIf(a -> !a.equals(alias) && !a.equals(previous.alias()));
+    }
+
+    /** {@code identity-} and the first 16 hex digits of the SHA-256 of the chain's certificates. */
+    static String alias(ServerIdentity identity) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (X509Certificate c : identity.chain()) {
+                sha.update(c.getEncoded());
+            }
+            return "identity-" + java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot name a certificate chain: " + e.getMessage(), e);
         }
     }
 
